@@ -1,0 +1,10 @@
+# Finds every third-party dependency once and exposes it as an imported target.
+# Debian's CAF 0.17.6 ships no CMake config, hence FindCAF.cmake beside this file.
+find_package(CAF REQUIRED)
+find_package(CapnProto CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+find_package(Threads REQUIRED)
+if(SLUICE_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <system_error>
+
+namespace sluice::store {
+
+// Every way a store operation can fail. Callers branch on the code; the
+// message in `error` says what happened to which file, for a human.
+enum class errc {
+  ok = 0,
+  io_error,            // the OS refused a read, write, fsync, rename, ...
+  corrupt_batch,       // a batch whose length or CRC does not check out
+  corrupt_index,       // an .index/.timeindex entry that contradicts its segment
+  corrupt_checkpoint,  // a checkpoint file with a bad magic, size or CRC
+  foreign_file,        // a file in a partition directory that Sluice did not write
+  offset_out_of_range, // a read below log start or above log end
+  invalid_argument,    // a caller broke a documented precondition
+  record_too_large,    // a batch bigger than the configured maximum
+  not_found,           // a key that is not in the KV store
+  kv_error,            // LMDB reported an error
+};
+
+const std::error_category& store_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), store_category()};
+}
+
+const char* to_string(errc e) noexcept;
+
+} // namespace sluice::store
+
+template <>
+struct std::is_error_code_enum<sluice::store::errc> : std::true_type {};

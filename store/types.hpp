@@ -1,0 +1,21 @@
+#pragma once
+
+#include "store/named_type.hpp"
+
+#include <cstdint>
+#include <limits>
+
+namespace sluice {
+
+// Position of a record in a partition log. The first record of a new log is 0.
+using offset = named_type<int64_t, struct offset_tag>;
+// Epoch of the partition leader that wrote a batch (KIP-101); fences stale leaders.
+using leader_epoch = named_type<int32_t, struct leader_epoch_tag>;
+// Milliseconds since the Unix epoch, the unit of every record timestamp.
+using timestamp_ms = named_type<int64_t, struct timestamp_ms_tag>;
+using partition_id = named_type<int32_t, struct partition_id_tag>;
+using node_id = named_type<int32_t, struct node_id_tag>;
+
+inline constexpr timestamp_ms no_timestamp{-1};
+
+} // namespace sluice
