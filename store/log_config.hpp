@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace sluice::store {
+
+// When the log fdatasyncs. Kafka's default is `never`: durability comes from
+// replication and the OS writes the page cache back on its own; `always` is for
+// a single node that must survive power loss.
+struct flush_policy {
+  enum class kind { never, every_messages, every_ms, always };
+  kind mode = kind::never;
+  uint64_t messages = 0; // with every_messages: flush once this many records are unflushed
+  int64_t interval_ms = 0; // with every_ms: flush when the oldest unflushed append is this old
+
+  static flush_policy never() { return {}; }
+  static flush_policy always() { return {kind::always, 0, 0}; }
+  static flush_policy every_messages(uint64_t n) { return {kind::every_messages, n, 0}; }
+  static flush_policy every_ms(int64_t ms) { return {kind::every_ms, 0, ms}; }
+};
+
+// Per-partition log settings, named after Kafka's topic configs.
+struct log_config {
+  uint64_t segment_bytes = uint64_t{1} << 30;  // segment.bytes: roll past this size
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000; // segment.ms: roll a segment this old
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000; // retention.ms; -1 keeps forever
+  int64_t retention_bytes = -1;                  // retention.bytes; -1 keeps everything
+  uint32_t max_batch_bytes = 1 << 20;            // max.message.bytes: largest batch accepted
+  uint32_t index_interval_bytes = 4096;          // index.interval.bytes
+  flush_policy flush;
+  // How often tick() rewrites the recovery-point checkpoint after flushes moved
+  // it (log.flush.offset.checkpoint.interval.ms); close() always writes it.
+  int64_t checkpoint_interval_ms = 60'000;
+};
+
+// The wall clock in ms, injected so tests control segment.ms, retention and flush.ms.
+using clock_fn = std::function<int64_t()>;
+int64_t system_clock_ms();
+
+} // namespace sluice::store

@@ -1,0 +1,369 @@
+#include "store/partition_log.hpp"
+
+#include "store/checkpoint.hpp"
+#include "store/checkpoint_format.hpp"
+
+#include <chrono>
+#include <set>
+
+namespace sluice::store {
+
+namespace sf = segment_format;
+namespace fs = std::filesystem;
+
+int64_t system_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+partition_log::partition_log(fs::path dir, log_config config, clock_fn clock)
+  : dir_(std::move(dir)), config_(config), clock_(std::move(clock)) {}
+
+partition_log::~partition_log() = default;
+
+result<std::unique_ptr<partition_log>> partition_log::open(const fs::path& dir, log_config config, clock_fn clock) {
+  if (config.segment_bytes == 0 || config.segment_bytes > sf::max_segment_bytes)
+    return make_error(errc::invalid_argument, "segment.bytes must be in (0, 2 GiB]");
+  if (config.index_interval_bytes == 0)
+    return make_error(errc::invalid_argument, "index.interval.bytes must be positive");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return make_error(errc::io_error, "create directory " + dir.string() + ": " + ec.message());
+  if (!fs::is_directory(dir, ec))
+    return make_error(errc::io_error, dir.string() + " is not a directory");
+  std::unique_ptr<partition_log> l{new partition_log(dir, config, std::move(clock))};
+  SLUICE_TRY(l->load());
+  return l;
+}
+
+status partition_log::load() {
+  std::set<int64_t> bases;
+  std::vector<fs::path> leftovers;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (name == checkpoint_format::file_name)
+      continue;
+    if (name == std::string{checkpoint_format::file_name} + std::string{sf::tmp_suffix}) {
+      leftovers.push_back(it->path());
+      continue;
+    }
+    auto parsed = sf::parse_file_name(name);
+    if (!parsed || !it->is_regular_file())
+      return make_error(errc::foreign_file, "partition directory " + dir_.string()
+                                              + " holds a file Sluice did not write: " + name);
+    if (parsed->kind == sf::file_kind::log)
+      bases.insert(parsed->base_offset);
+    else if (parsed->kind == sf::file_kind::leftover)
+      leftovers.push_back(it->path());
+  }
+  if (ec)
+    return make_error(errc::io_error, "list " + dir_.string() + ": " + ec.message());
+  // Index files whose .log is gone are leftovers of an interrupted delete.
+  for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    auto parsed = sf::parse_file_name(it->path().filename().string());
+    if (parsed && parsed->kind != sf::file_kind::log && !bases.contains(parsed->base_offset))
+      leftovers.push_back(it->path());
+  }
+  for (auto& p : leftovers) {
+    fs::remove(p, ec);
+    report_.notes.push_back("removed leftover " + p.filename().string());
+  }
+
+  auto rp = read_recovery_point(dir_);
+  if (rp) {
+    report_.recovery_point = *rp;
+  } else {
+    report_.notes.push_back(rp.err().message + "; verifying every segment");
+  }
+  const offset trusted_below = rp ? *rp : offset{0};
+  report_.segments = bases.size();
+
+  bool cut = false; // a truncation happened: later segments are beyond the valid log
+  bool scanned = false;
+  std::optional<offset> expect_base;
+  for (auto it = bases.begin(); it != bases.end(); ++it) {
+    offset base{*it};
+    auto name = sf::file_stem(base.value) + std::string{sf::log_suffix};
+    if (!cut && expect_base && base != *expect_base) {
+      report_.notes.push_back(name + " starts at " + std::to_string(base.value) + " but the log ends at "
+                              + std::to_string(expect_base->value) + "; dropping it and what follows");
+      cut = true;
+    }
+    if (cut) {
+      SLUICE_TRY(segment::remove_files(dir_, base));
+      ++report_.segments_deleted;
+      continue;
+    }
+    auto next_it = std::next(it);
+    bool last = next_it == bases.end();
+    bool trusted = last ? trusted_below > base : offset{*next_it} <= trusted_below;
+    std::optional<segment> seg;
+    if (trusted) {
+      auto s = segment::open_trusted(dir_, base, config_.index_interval_bytes);
+      if (s && (!last || s->next_offset() <= trusted_below)) {
+        seg.emplace(std::move(*s));
+      } else {
+        if (!s) {
+          report_.notes.push_back(s.err().message + "; verifying the segment");
+          ++report_.indexes_rebuilt;
+        }
+      }
+    }
+    if (!seg) {
+      segment_recovery rec;
+      auto s = segment::open_recovering(dir_, base, config_.index_interval_bytes, rec);
+      if (!s)
+        return s.err();
+      ++report_.segments_scanned;
+      scanned = true;
+      if (rec.truncated_bytes > 0) {
+        report_.bytes_truncated += rec.truncated_bytes;
+        report_.notes.push_back("truncated " + std::to_string(rec.truncated_bytes) + " bytes: "
+                                + (rec.reason ? rec.reason->message : std::string{"?"}));
+        cut = true;
+      }
+      seg.emplace(std::move(*s));
+    }
+    expect_base = seg->next_offset();
+    segments_.emplace(base, std::move(*seg));
+  }
+  if (segments_.empty()) {
+    auto s = segment::create(dir_, offset{0}, config_.index_interval_bytes);
+    if (!s)
+      return s.err();
+    segments_.emplace(offset{0}, std::move(*s));
+  }
+  auto now = clock_();
+  active_created_ms_ = active().empty() ? now : active().first_timestamp().value;
+  last_checkpoint_ms_ = now;
+  checkpointed_ = trusted_below;
+  recovery_point_ = std::min(trusted_below, log_end_offset());
+  if (trusted_below > log_end_offset())
+    report_.notes.push_back("checkpoint says " + std::to_string(trusted_below.value)
+                            + " but the log ends at " + std::to_string(log_end_offset().value));
+  if (scanned || !rp) {
+    // What recovery verified is made durable so the next open need not scan it.
+    SLUICE_TRY(flush());
+    SLUICE_TRY(write_checkpoint());
+  }
+  return {};
+}
+
+status partition_log::write_checkpoint() {
+  SLUICE_TRY(write_recovery_point(dir_, recovery_point_));
+  checkpointed_ = recovery_point_;
+  last_checkpoint_ms_ = clock_();
+  return {};
+}
+
+const segment* partition_log::segment_for(offset o) const {
+  auto it = segments_.upper_bound(o);
+  if (it == segments_.begin())
+    return nullptr;
+  return &std::prev(it)->second;
+}
+
+offset partition_log::log_start_offset() const { return segments_.begin()->first; }
+
+uint64_t partition_log::size_bytes() const {
+  uint64_t total = 0;
+  for (auto& [_, s] : segments_)
+    total += s.size();
+  return total;
+}
+
+std::vector<offset> partition_log::segment_bases() const {
+  std::vector<offset> out;
+  for (auto& [b, _] : segments_)
+    out.push_back(b);
+  return out;
+}
+
+result<append_result> partition_log::append(std::span<std::byte> batches, leader_epoch epoch) {
+  if (closed_)
+    return make_error(errc::invalid_argument, dir_.string() + ": append to a closed log");
+  if (batches.empty())
+    return make_error(errc::invalid_argument, "append of zero bytes");
+  if (batches.size() > sf::max_segment_bytes / 2)
+    return make_error(errc::record_too_large, "append of " + std::to_string(batches.size())
+                                                + " bytes exceeds 1 GiB");
+  auto& headers = scratch_headers_;
+  headers.clear();
+  size_t pos = 0;
+  uint32_t records = 0;
+  while (pos < batches.size()) {
+    auto h = validate_batch(bytes_view{batches.data() + pos, batches.size() - pos});
+    if (!h)
+      return make_error(h.code(), "batch " + std::to_string(headers.size()) + ": "
+                                    + h.err().message);
+    if (h->size_bytes() > config_.max_batch_bytes)
+      return make_error(errc::record_too_large,
+                        "batch of " + std::to_string(h->size_bytes())
+                          + " bytes exceeds max.message.bytes "
+                          + std::to_string(config_.max_batch_bytes));
+    headers.push_back(*h);
+    pos += h->size_bytes();
+    records += h->record_count;
+  }
+  auto now = clock_();
+  auto& act = active();
+  bool full = act.size() + batches.size() > config_.segment_bytes;
+  // Relative offsets in the indexes are u32.
+  bool offsets_overflow = (log_end_offset() - act.base_offset()) + records
+                          > int64_t{UINT32_MAX} - 1;
+  bool old = config_.segment_ms >= 0 && now - active_created_ms_ >= config_.segment_ms;
+  if (!act.empty() && (full || offsets_overflow || old))
+    SLUICE_TRY(roll());
+  offset next = log_end_offset();
+  append_result res;
+  res.base_offset = next;
+  pos = 0;
+  for (auto& h : headers) {
+    std::span<std::byte> b{batches.data() + pos, h.size_bytes()};
+    set_base_offset(b, next);
+    set_leader_epoch(b, epoch);
+    h.base_offset = next;
+    h.epoch = epoch;
+    next = h.next_offset();
+    pos += h.size_bytes();
+  }
+  SLUICE_TRY(active().append(batches, headers));
+  res.last_offset = next - 1;
+  res.batch_count = headers.size();
+  res.record_count = records;
+  SLUICE_TRY(maybe_flush(records));
+  return res;
+}
+
+status partition_log::roll() {
+  auto& old = active();
+  SLUICE_TRY(old.seal());
+  if (config_.flush.mode != flush_policy::kind::never)
+    SLUICE_TRY(flush());
+  auto base = old.next_offset();
+  auto s = segment::create(dir_, base, config_.index_interval_bytes);
+  if (!s)
+    return s.err();
+  segments_.emplace(base, std::move(*s));
+  active_created_ms_ = clock_();
+  return {};
+}
+
+status partition_log::maybe_flush(uint64_t appended_records) {
+  unflushed_records_ += appended_records;
+  auto now = clock_();
+  if (oldest_unflushed_ms_ < 0)
+    oldest_unflushed_ms_ = now;
+  const auto& f = config_.flush;
+  bool due = false;
+  switch (f.mode) {
+    case flush_policy::kind::never: break;
+    case flush_policy::kind::always: due = true; break;
+    case flush_policy::kind::every_messages: due = unflushed_records_ >= f.messages; break;
+    case flush_policy::kind::every_ms: due = now - oldest_unflushed_ms_ >= f.interval_ms; break;
+  }
+  return due ? flush() : status{};
+}
+
+status partition_log::flush() {
+  // Segments from the one holding the recovery point onwards may hold unsynced data.
+  for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+    auto next = std::next(it);
+    if (next != segments_.end() && next->first <= recovery_point_)
+      continue;
+    SLUICE_TRY(it->second.flush());
+  }
+  recovery_point_ = log_end_offset();
+  unflushed_records_ = 0;
+  oldest_unflushed_ms_ = -1;
+  return {};
+}
+
+status partition_log::tick() {
+  auto now = clock_();
+  if (config_.flush.mode == flush_policy::kind::every_ms && oldest_unflushed_ms_ >= 0
+      && now - oldest_unflushed_ms_ >= config_.flush.interval_ms)
+    SLUICE_TRY(flush());
+  if (config_.segment_ms >= 0 && !active().empty() && now - active_created_ms_ >= config_.segment_ms)
+    SLUICE_TRY(roll());
+  if (recovery_point_ != checkpointed_ && now - last_checkpoint_ms_ >= config_.checkpoint_interval_ms)
+    SLUICE_TRY(write_checkpoint());
+  return {};
+}
+
+status partition_log::close() {
+  if (closed_)
+    return {};
+  SLUICE_TRY(active().seal());
+  SLUICE_TRY(flush());
+  SLUICE_TRY(write_checkpoint());
+  closed_ = true;
+  return {};
+}
+
+result<read_result> partition_log::read(offset from, size_t max_bytes) const {
+  auto start = log_start_offset();
+  auto end = log_end_offset();
+  if (from < start || from > end)
+    return make_error(errc::offset_out_of_range,
+                      "offset " + std::to_string(from.value) + " is outside the log ["
+                        + std::to_string(start.value) + ", " + std::to_string(end.value) + "]");
+  if (from == end) {
+    read_result empty;
+    empty.first_offset = empty.next_offset = end;
+    return empty;
+  }
+  auto* s = segment_for(from);
+  // `from` may sit in a gap left by an empty rolled segment; move to the next.
+  while (s && from >= s->next_offset()) {
+    auto it = segments_.upper_bound(s->base_offset());
+    s = it == segments_.end() ? nullptr : &it->second;
+  }
+  if (!s)
+    return make_error(errc::offset_out_of_range, "no segment holds offset "
+                                                   + std::to_string(from.value));
+  return s->read(from, max_bytes);
+}
+
+result<offset> partition_log::offset_for_timestamp(timestamp_ms ts) const {
+  for (auto& [_, s] : segments_) {
+    if (s.max_timestamp() < ts)
+      continue;
+    auto o = s.offset_for_timestamp(ts);
+    if (!o)
+      return o.err();
+    if (*o)
+      return **o;
+  }
+  return log_end_offset();
+}
+
+result<size_t> partition_log::apply_retention() {
+  size_t deleted = 0;
+  auto now = clock_();
+  while (segments_.size() > 1 && config_.retention_ms >= 0
+         && segments_.begin()->second.max_timestamp().value < now - config_.retention_ms) {
+    SLUICE_TRY(delete_oldest());
+    ++deleted;
+  }
+  while (segments_.size() > 1 && config_.retention_bytes >= 0
+         && size_bytes() - segments_.begin()->second.size()
+              >= static_cast<uint64_t>(config_.retention_bytes)) {
+    SLUICE_TRY(delete_oldest());
+    ++deleted;
+  }
+  return deleted;
+}
+
+status partition_log::delete_oldest() {
+  auto it = segments_.begin();
+  SLUICE_TRY(it->second.remove());
+  segments_.erase(it);
+  return {};
+}
+
+} // namespace sluice::store

@@ -1,0 +1,112 @@
+#pragma once
+
+#include "store/batch.hpp"
+#include "store/byte_buffer.hpp"
+#include "store/file.hpp"
+#include "store/index.hpp"
+#include "store/types.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::store {
+
+// Bytes read from a log: whole batches, back to back, ready to send.
+struct read_result {
+  byte_buffer bytes;
+  offset first_offset{0}; // base offset of the first batch (may be below the one asked for)
+  offset next_offset{0};  // offset after the last batch returned
+  size_t batch_count = 0;
+};
+
+// What recovering one segment found.
+struct segment_recovery {
+  uint64_t valid_bytes = 0;
+  uint64_t truncated_bytes = 0;
+  std::optional<error> reason; // why the tail was cut, when it was
+};
+
+// One <base>.log file with its two indexes. Owned by a log; not thread-safe.
+//
+// Invariants: the file holds whole, CRC-valid batches with increasing offsets in
+// [base, next_offset); size() is the end of the last one; the indexes point only
+// at batch starts inside it.
+class segment {
+public:
+  // Creates empty files for a new segment starting at `base`.
+  static result<segment> create(const std::filesystem::path& dir, offset base,
+                                uint32_t index_interval_bytes);
+
+  // Opens a segment below the recovery point: batches are trusted, only the
+  // indexes and the last batch's header are checked; damaged indexes are rebuilt.
+  static result<segment> open_trusted(const std::filesystem::path& dir, offset base,
+                                      uint32_t index_interval_bytes);
+
+  // Opens a segment at or above the recovery point: every batch is verified,
+  // the file is cut at the first bad or partial one, the indexes are rebuilt.
+  static result<segment> open_recovering(const std::filesystem::path& dir, offset base,
+                                         uint32_t index_interval_bytes, segment_recovery& report);
+
+  segment(segment&&) noexcept = default;
+  segment& operator=(segment&&) noexcept = default;
+
+  // Appends whole batches whose offsets were assigned by the log, starting at
+  // next_offset(). `headers` describes them in order.
+  status append(bytes_view batches, std::span<const batch_header> headers);
+
+  // Whole batches from the one holding `from`, up to max_bytes in total, but at
+  // least that first batch (so a consumer always progresses, as KIP-74).
+  // Empty when `from` >= next_offset().
+  result<read_result> read(offset from, size_t max_bytes) const;
+
+  // The first offset whose record timestamp is >= ts, if this segment has one.
+  result<std::optional<offset>> offset_for_timestamp(timestamp_ms ts) const;
+
+  // Writes pending index entries and fdatasyncs the log file.
+  status flush();
+  // Called when the segment stops being the active one: records its final
+  // max timestamp in the time index and writes the indexes.
+  status seal();
+  // Deletes the files; the segment must not be used afterwards.
+  status remove() { return remove_files(dir_, base_); }
+  // Deletes the files of the segment at `base` in `dir`, whichever exist.
+  static status remove_files(const std::filesystem::path& dir, offset base);
+
+  offset base_offset() const { return base_; }
+  offset next_offset() const { return next_; }
+  uint64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  timestamp_ms max_timestamp() const { return max_ts_; }
+  // Timestamp of the first batch, or no_timestamp when empty (drives segment.ms).
+  timestamp_ms first_timestamp() const { return first_ts_; }
+  const std::filesystem::path& path() const { return log_.path(); }
+  size_t index_entries() const { return index_.entries().size(); }
+  size_t time_index_entries() const { return time_index_.entries().size(); }
+
+private:
+  segment() = default;
+  static std::filesystem::path path_of(const std::filesystem::path& dir, offset base,
+                                       std::string_view suffix);
+  void index_batch(uint64_t position, const batch_header& h);
+  // Scans [0, end) rebuilding both indexes and the summary fields.
+  status rebuild(bool verify_crc, segment_recovery* report);
+  result<uint64_t> position_of(offset from) const;
+
+  file log_;
+  offset_index index_;
+  time_index time_index_;
+  std::filesystem::path dir_;
+  offset base_{0};
+  offset next_{0};
+  uint64_t size_ = 0;
+  timestamp_ms max_ts_ = no_timestamp;
+  timestamp_ms first_ts_ = no_timestamp;
+  uint32_t index_interval_bytes_ = 4096;
+  uint64_t bytes_since_index_ = 0;
+  uint64_t bytes_since_time_index_ = 0;
+  offset last_batch_base_{0};
+};
+
+} // namespace sluice::store
