@@ -306,27 +306,28 @@ status partition_log::close() {
 }
 
 result<read_result> partition_log::read(offset from, size_t max_bytes) const {
+  read_result out;
+  SLUICE_TRY(read(from, max_bytes, out));
+  return out;
+}
+
+status partition_log::read(offset from, size_t max_bytes, read_result& out) const {
   auto start = log_start_offset();
   auto end = log_end_offset();
   if (from < start || from > end)
     return make_error(errc::offset_out_of_range,
                       "offset " + std::to_string(from.value) + " is outside the log ["
                         + std::to_string(start.value) + ", " + std::to_string(end.value) + "]");
-  if (from == end) {
-    read_result empty;
-    empty.first_offset = empty.next_offset = end;
-    return empty;
-  }
   auto* s = segment_for(from);
-  // `from` may sit in a gap left by an empty rolled segment; move to the next.
-  while (s && from >= s->next_offset()) {
+  // `from` may sit at the end of a segment whose successor starts there.
+  while (s && from >= s->next_offset() && from < end) {
     auto it = segments_.upper_bound(s->base_offset());
     s = it == segments_.end() ? nullptr : &it->second;
   }
   if (!s)
     return make_error(errc::offset_out_of_range, "no segment holds offset "
                                                    + std::to_string(from.value));
-  return s->read(from, max_bytes);
+  return s->read(from, max_bytes, out);
 }
 
 result<offset> partition_log::offset_for_timestamp(timestamp_ms ts) const {

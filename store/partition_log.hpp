@@ -60,6 +60,8 @@ public:
   // one batch). Empty at log end; offset_out_of_range outside [start, end].
   // Reads stop at a segment boundary; callers loop for more.
   result<read_result> read(offset from, size_t max_bytes) const;
+  // The same into a caller-owned result whose buffer is reused.
+  status read(offset from, size_t max_bytes, read_result& out) const;
 
   // The earliest offset whose record timestamp is >= ts; log_end_offset when none.
   result<offset> offset_for_timestamp(timestamp_ms ts) const;

@@ -220,29 +220,40 @@ result<uint64_t> segment::position_of(offset from) const {
                     path().string() + ": offset " + std::to_string(from.value) + " not found");
 }
 
-result<read_result> segment::read(offset from, size_t max_bytes) const {
-  read_result out;
-  out.first_offset = from;
-  out.next_offset = from;
+status segment::read(offset from, size_t max_bytes, read_result& out) const {
+  out.bytes.clear();
+  out.batch_count = 0;
+  out.first_offset = out.next_offset = from;
   if (from >= next_)
-    return out;
-  auto pos = position_of(from);
-  if (!pos)
-    return pos.err();
-  uint64_t avail = size_ - *pos;
-  // Read the first header to guarantee at least one whole batch.
-  std::byte hdr[batch_format::header_size];
-  auto n = log_.read_at(*pos, hdr);
-  if (!n)
-    return n.err();
-  auto first = decode_header(bytes_view{hdr, *n});
-  if (!first)
-    return make_error(errc::corrupt_batch, path().string() + ": " + first.err().message);
-  uint64_t want = std::min<uint64_t>(avail, std::max<uint64_t>(max_bytes, first->size_bytes()));
-  out.bytes.resize(want);
-  auto got = log_.read_at(*pos, out.bytes);
+    return {};
+  uint64_t pos;
+  if (from == read_hint_offset_) {
+    pos = read_hint_position_;
+  } else {
+    auto p = position_of(from);
+    if (!p)
+      return p.err();
+    pos = *p;
+  }
+  uint64_t avail = size_ - pos;
+  out.bytes.resize(static_cast<size_t>(std::min<uint64_t>(avail, std::max<size_t>(max_bytes, batch_format::header_size))));
+  auto got = log_.read_at(pos, out.bytes);
   if (!got)
     return got.err();
+  auto first = decode_header(bytes_view{out.bytes.data(), *got});
+  if (!first)
+    return make_error(errc::corrupt_batch, path().string() + " at position " + std::to_string(pos)
+                                             + ": " + first.err().message);
+  if (first->size_bytes() > *got) {
+    // The first batch alone exceeds max_bytes: return it whole anyway (KIP-74).
+    if (first->size_bytes() > avail)
+      return make_error(errc::corrupt_batch, path().string() + " at position "
+                                               + std::to_string(pos) + ": batch runs past the end");
+    out.bytes.resize(first->size_bytes());
+    got = log_.read_at(pos, out.bytes);
+    if (!got)
+      return got.err();
+  }
   // Keep whole batches only; a header that does not decode ends the read there
   // (the caller gets what precedes it, or the error if nothing does).
   size_t keep = 0;
@@ -252,7 +263,7 @@ result<read_result> segment::read(offset from, size_t max_bytes) const {
     if (!h || h->base_offset != next) {
       if (out.batch_count == 0)
         return make_error(errc::corrupt_batch,
-                          path().string() + " at position " + std::to_string(*pos + keep)
+                          path().string() + " at position " + std::to_string(pos + keep)
                             + ": " + (h ? "offset out of sequence" : h.err().message));
       break;
     }
@@ -265,7 +276,11 @@ result<read_result> segment::read(offset from, size_t max_bytes) const {
   out.bytes.resize(keep);
   out.first_offset = first->base_offset;
   out.next_offset = next;
-  return out;
+  if (next < next_) {
+    read_hint_offset_ = next;
+    read_hint_position_ = pos + keep;
+  }
+  return {};
 }
 
 result<std::optional<offset>> segment::offset_for_timestamp(timestamp_ms ts) const {

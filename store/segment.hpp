@@ -59,7 +59,9 @@ public:
   // Whole batches from the one holding `from`, up to max_bytes in total, but at
   // least that first batch (so a consumer always progresses, as KIP-74).
   // Empty when `from` >= next_offset().
-  result<read_result> read(offset from, size_t max_bytes) const;
+  // `out.bytes` keeps its capacity between calls, so a reader that reuses one
+  // read_result does no allocation per read.
+  status read(offset from, size_t max_bytes, read_result& out) const;
 
   // The first offset whose record timestamp is >= ts, if this segment has one.
   result<std::optional<offset>> offset_for_timestamp(timestamp_ms ts) const;
@@ -107,6 +109,10 @@ private:
   uint64_t bytes_since_index_ = 0;
   uint64_t bytes_since_time_index_ = 0;
   offset last_batch_base_{0};
+  // Where the previous read ended, so a sequential reader skips the index
+  // lookup and scan. Only ever points at a batch start below next_.
+  mutable offset read_hint_offset_{-1};
+  mutable uint64_t read_hint_position_ = 0;
 };
 
 } // namespace sluice::store

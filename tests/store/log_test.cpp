@@ -172,6 +172,28 @@ CAF_TEST(segments roll at segment bytes and reads cross the boundaries) {
   }
 }
 
+CAF_TEST(a reused read result reads sequentially and after seeks) {
+  config.segment_bytes = 900;
+  auto l = open();
+  for (int i = 0; i < 30; ++i)
+    append(*l, 3, "q" + std::to_string(i));
+  read_result r;
+  std::vector<int64_t> firsts;
+  for (offset pos{0}; pos < l->log_end_offset(); pos = r.next_offset) {
+    CAF_REQUIRE(l->read(pos, 250, r).ok());
+    CAF_REQUIRE_GREATER(r.batch_count, 0u);
+    CAF_CHECK_EQUAL(r.first_offset, pos);
+    CAF_CHECK(validate_batch(r.bytes).ok());
+    firsts.push_back(pos.value);
+  }
+  CAF_CHECK_EQUAL(r.next_offset, offset{90});
+  // A seek back into the middle of a batch after sequential reads.
+  CAF_REQUIRE(l->read(offset{31}, 1, r).ok());
+  CAF_CHECK_EQUAL(r.first_offset, offset{30});
+  CAF_REQUIRE(l->read(offset{90}, 1, r).ok());
+  CAF_CHECK(r.bytes.empty());
+}
+
 CAF_TEST(segments roll after segment ms) {
   config.segment_ms = 1000;
   auto l = open();

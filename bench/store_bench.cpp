@@ -1,0 +1,155 @@
+// Micro-benchmarks of the storage engine. Figures, not tests: compare them with
+// `dd` on the same filesystem in the same run (bench/store-vs-disk).
+#include "store/batch.hpp"
+#include "store/crc32c.hpp"
+#include "store/index.hpp"
+#include "store/partition_log.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+
+using namespace sluice;
+using namespace sluice::store;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Where the benchmark logs live: $SLUICE_BENCH_DIR (so store-vs-disk can put
+// them on the filesystem it measures dd on), else the temp directory.
+fs::path bench_root() {
+  if (const char* d = std::getenv("SLUICE_BENCH_DIR"))
+    return d;
+  return fs::temp_directory_path();
+}
+
+// A benchmark's log directory; kept after the run when $SLUICE_BENCH_KEEP is
+// set, so store-vs-disk can `dd` the very segment files the benchmark read.
+struct scratch_dir {
+  fs::path path;
+  explicit scratch_dir(const std::string& name)
+    : path(bench_root() / (name + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+  }
+  ~scratch_dir() {
+    if (!std::getenv("SLUICE_BENCH_KEEP"))
+      fs::remove_all(path);
+  }
+};
+
+// A batch of 100-byte records filling about `bytes`.
+std::vector<std::byte> batch_of(size_t bytes) {
+  batch_builder b(bytes + 1024);
+  std::string value(100, 'v');
+  while (b.size_bytes() + 110 <= bytes)
+    b.add(timestamp_ms{1}, std::nullopt, std::string_view{value});
+  if (b.empty())
+    b.add(timestamp_ms{1}, std::nullopt, std::string_view{value});
+  return b.finish();
+}
+
+log_config bench_config() {
+  log_config c;
+  c.retention_ms = -1;
+  c.retention_bytes = int64_t{2} << 30; // bounds the disk a long run takes
+  return c;
+}
+
+void BM_LogAppend(benchmark::State& state) {
+  scratch_dir dir{"sluice-bench-append"};
+  auto l = partition_log::open(dir.path, bench_config());
+  if (!l) {
+    state.SkipWithError(l.err().to_string().c_str());
+    return;
+  }
+  auto batch = batch_of(static_cast<size_t>(state.range(0)));
+  uint64_t records = 0;
+  for (auto _ : state) {
+    auto r = (*l)->append(batch);
+    if (!r) {
+      state.SkipWithError(r.err().to_string().c_str());
+      break;
+    }
+    records += r->record_count;
+    if ((*l)->segment_count() > 2)
+      (void)(*l)->apply_retention();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
+  state.counters["records/s"] = benchmark::Counter(static_cast<double>(records),
+                                                   benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_LogAppend)->Arg(1 << 10)->Arg(16 << 10)->Arg(256 << 10)->Arg(1 << 20);
+
+// Sequential reads of a prefilled log, 1 MiB per read, from page cache.
+void BM_LogRead(benchmark::State& state) {
+  scratch_dir dir{"sluice-bench-read"};
+  auto l = partition_log::open(dir.path, bench_config());
+  if (!l) {
+    state.SkipWithError(l.err().to_string().c_str());
+    return;
+  }
+  auto batch = batch_of(static_cast<size_t>(state.range(0)));
+  const size_t fill_bytes = 256 << 20;
+  for (size_t done = 0; done < fill_bytes; done += batch.size())
+    (void)(*l)->append(batch);
+  offset pos = (*l)->log_start_offset();
+  uint64_t bytes = 0;
+  read_result r; // reused, as a partition actor serving one consumer would
+  for (auto _ : state) {
+    if (auto st = (*l)->read(pos, 1 << 20, r); !st) {
+      state.SkipWithError(st.err().to_string().c_str());
+      break;
+    }
+    bytes += r.bytes.size();
+    benchmark::DoNotOptimize(r.bytes.data());
+    pos = r.next_offset >= (*l)->log_end_offset() ? (*l)->log_start_offset() : r.next_offset;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_LogRead)->Arg(1 << 10)->Arg(16 << 10)->Arg(256 << 10)->Arg(1 << 20);
+
+// Floor lookups in the offset index of a full 1 GiB segment (one entry per 4 KiB).
+void BM_IndexLookup(benchmark::State& state) {
+  scratch_dir dir{"sluice-bench-index"};
+  fs::create_directories(dir.path);
+  auto idx = offset_index::create(dir.path / "00000000000000000000.index");
+  const uint32_t entries = (1u << 30) / 4096;
+  for (uint32_t i = 1; i <= entries; ++i)
+    idx->append({i * 40, i * 4096});
+  std::mt19937 rng{1};
+  uint64_t found = 0;
+  for (auto _ : state) {
+    auto e = idx->floor(rng() % (entries * 40));
+    found += e ? e->position : 0;
+  }
+  benchmark::DoNotOptimize(found);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_IndexLookup);
+
+void BM_Crc32c(benchmark::State& state) {
+  std::vector<std::byte> buf(static_cast<size_t>(state.range(0)), std::byte{0x5a});
+  uint32_t c = 0;
+  for (auto _ : state)
+    c = crc32c::extend(c, buf.data(), buf.size());
+  benchmark::DoNotOptimize(c);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * buf.size()));
+}
+BENCHMARK(BM_Crc32c)->Arg(64)->Arg(1 << 10)->Arg(16 << 10)->Arg(256 << 10)->Arg(1 << 20);
+
+void BM_Crc32cPortable(benchmark::State& state) {
+  std::vector<std::byte> buf(static_cast<size_t>(state.range(0)), std::byte{0x5a});
+  uint32_t c = 0;
+  for (auto _ : state)
+    c = crc32c::extend_portable(c, buf.data(), buf.size());
+  benchmark::DoNotOptimize(c);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * buf.size()));
+}
+BENCHMARK(BM_Crc32cPortable)->Arg(16 << 10);
+
+} // namespace
+
+BENCHMARK_MAIN();
