@@ -15,6 +15,26 @@ std::filesystem::path segment::path_of(const std::filesystem::path& dir, offset 
   return dir / (sf::file_stem(base.value) + std::string{suffix});
 }
 
+// A segment over `log` with fresh, empty index files (create and recovery).
+result<segment> segment::with_new_indexes(const std::filesystem::path& dir, offset base,
+                                          uint32_t index_interval_bytes, file log) {
+  auto idx = offset_index::create(path_of(dir, base, sf::index_suffix));
+  if (!idx)
+    return idx.err();
+  auto tidx = time_index::create(path_of(dir, base, sf::time_index_suffix));
+  if (!tidx)
+    return tidx.err();
+  segment s;
+  s.log_ = std::move(log);
+  s.index_ = std::move(*idx);
+  s.time_index_ = std::move(*tidx);
+  s.dir_ = dir;
+  s.base_ = base;
+  s.next_ = base;
+  s.index_interval_bytes_ = index_interval_bytes;
+  return s;
+}
+
 result<segment> segment::create(const std::filesystem::path& dir, offset base,
                                 uint32_t index_interval_bytes) {
   auto log = file::open(path_of(dir, base, sf::log_suffix), file::mode::create_read_write);
@@ -26,21 +46,7 @@ result<segment> segment::create(const std::filesystem::path& dir, offset base,
   if (*sz != 0)
     return make_error(errc::invalid_argument,
                       log->path().string() + ": refusing to create a segment over a non-empty file");
-  auto idx = offset_index::create(path_of(dir, base, sf::index_suffix));
-  if (!idx)
-    return idx.err();
-  auto tidx = time_index::create(path_of(dir, base, sf::time_index_suffix));
-  if (!tidx)
-    return tidx.err();
-  segment s;
-  s.log_ = std::move(*log);
-  s.index_ = std::move(*idx);
-  s.time_index_ = std::move(*tidx);
-  s.dir_ = dir;
-  s.base_ = base;
-  s.next_ = base;
-  s.index_interval_bytes_ = index_interval_bytes;
-  return s;
+  return with_new_indexes(dir, base, index_interval_bytes, std::move(*log));
 }
 
 result<segment> segment::open_trusted(const std::filesystem::path& dir, offset base,
@@ -117,21 +123,10 @@ result<segment> segment::open_recovering(const std::filesystem::path& dir, offse
   auto log = file::open(path_of(dir, base, sf::log_suffix), file::mode::read_write);
   if (!log)
     return log.err();
-  auto idx = offset_index::create(path_of(dir, base, sf::index_suffix));
-  if (!idx)
-    return idx.err();
-  auto tidx = time_index::create(path_of(dir, base, sf::time_index_suffix));
-  if (!tidx)
-    return tidx.err();
-  segment s;
-  s.log_ = std::move(*log);
-  s.index_ = std::move(*idx);
-  s.time_index_ = std::move(*tidx);
-  s.dir_ = dir;
-  s.base_ = base;
-  s.next_ = base;
-  s.index_interval_bytes_ = index_interval_bytes;
-  SLUICE_TRY(s.rebuild(true, &report));
+  auto s = with_new_indexes(dir, base, index_interval_bytes, std::move(*log));
+  if (!s)
+    return s;
+  SLUICE_TRY(s->rebuild(true, &report));
   return s;
 }
 

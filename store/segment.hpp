@@ -89,6 +89,8 @@ public:
 
 private:
   segment() = default;
+  static result<segment> with_new_indexes(const std::filesystem::path& dir, offset base,
+                                          uint32_t index_interval_bytes, file log);
   static std::filesystem::path path_of(const std::filesystem::path& dir, offset base,
                                        std::string_view suffix);
   void index_batch(uint64_t position, const batch_header& h);
