@@ -1,0 +1,56 @@
+@0x97e23557815d1d69;
+# Vocabulary shared by every Sluice wire message.
+#
+# Framing. Each request and each response is its own root struct (ProduceRequest,
+# ProduceResponse, ...); there is no union envelope in capnp. Between nodes a message travels
+# as a sluice::schema::envelope (schema/envelope.hpp): a message_kind tag naming the root
+# struct, plus the bytes of the message in capnp's standard flat-array framing (segment table,
+# then segments; not packed). The decoder checks the tag before it reads the bytes, so a typed
+# actor handler gets exactly the message it asked for. Separate roots keep each message's
+# size to its own fields and let a new message be added without touching the others.
+#
+# Evolution. Add fields only at the end of a struct with the next ordinal; never renumber,
+# retype or remove one. Enums only grow; a reader maps a value it does not know to a safe one
+# (an unknown ErrorCode reads as unknownServerError).
+#
+# Conventions. Topic names are Text; partitions, node ids and leader epochs are Int32;
+# offsets and timestamps (milliseconds since the Unix epoch) are Int64, with -1 meaning
+# "none" or "unknown" as in Kafka. Every per-partition or per-topic result carries its own
+# errorCode and a one-line errorMessage for a human (empty when errorCode is none).
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("sluice::schema::wire");
+
+# The outcome of one request or one partition of it. The names and meanings follow Kafka's
+# error codes so that a Kafka protocol listener can map them one to one; the ordinals are
+# Sluice's own. Mirrored by sluice::schema::errc (schema/errc.hpp), checked at compile time.
+enum ErrorCode {
+  none @0;
+  unknownTopicOrPartition @1;      # this node does not host the topic or partition
+  invalidTopic @2;                 # the name is empty, too long or uses illegal characters
+  notLeader @3;                    # this replica is not the leader: refresh metadata, retry
+  offsetOutOfRange @4;             # the offset is below log start or above log end
+  recordTooLarge @5;               # a batch exceeds the topic's or the node's size limit
+  corruptMessage @6;               # bad CRC or length in a batch, or undecodable capnp bytes
+  invalidRequest @7;               # decodable bytes holding a value the protocol forbids
+  requestTimedOut @8;              # acks = all and the ISR did not confirm before the timeout
+  notEnoughReplicas @9;            # ISR below min.insync.replicas: nothing was appended
+  topicAlreadyExists @10;
+  invalidPartitions @11;           # partition count below 1 or above the node's limit
+  invalidReplicationFactor @12;    # below 1 or above the number of live brokers
+  invalidConfig @13;               # an unknown topic config key or an unparsable value
+  unknownServerError @14;          # a bug or an unexpected failure on the server
+  leaderNotAvailable @15;          # an election is in progress: retry later
+  fencedLeaderEpoch @16;           # the request's leader epoch is older than the leader's
+  unknownLeaderEpoch @17;          # the request's leader epoch is newer than the leader's
+  notEnoughReplicasAfterAppend @18;  # appended, but the ISR shrank before it confirmed
+  notController @19;               # topic changes go to the active metadata controller
+  storageError @20;                # the disk refused a read or write on this replica
+}
+
+# How far a consumer may read: read_uncommitted up to the high watermark, read_committed up to
+# the last stable offset (no open transactions below it).
+enum IsolationLevel {
+  readUncommitted @0;
+  readCommitted @1;
+}

@@ -1,0 +1,26 @@
+#include "schema/envelope.hpp"
+
+namespace sluice::schema {
+
+const char* to_string(message_kind k) noexcept {
+  switch (k) {
+    case message_kind::none: return "none";
+    case message_kind::produce_request: return "produce_request";
+    case message_kind::produce_response: return "produce_response";
+    case message_kind::fetch_request: return "fetch_request";
+    case message_kind::fetch_response: return "fetch_response";
+    case message_kind::metadata_request: return "metadata_request";
+    case message_kind::metadata_response: return "metadata_response";
+    case message_kind::create_topics_request: return "create_topics_request";
+    case message_kind::create_topics_response: return "create_topics_response";
+    case message_kind::delete_topics_request: return "delete_topics_request";
+    case message_kind::delete_topics_response: return "delete_topics_response";
+    case message_kind::list_topics_request: return "list_topics_request";
+    case message_kind::list_topics_response: return "list_topics_response";
+    case message_kind::list_offsets_request: return "list_offsets_request";
+    case message_kind::list_offsets_response: return "list_offsets_response";
+  }
+  return "unknown";
+}
+
+} // namespace sluice::schema

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace sluice::schema {
+
+// Which root struct of schema/*.capnp an envelope holds. The values travel in the envelope
+// (outside the capnp bytes): append only, never renumber.
+enum class message_kind : uint16_t {
+  none = 0,
+  produce_request = 1,
+  produce_response = 2,
+  fetch_request = 3,
+  fetch_response = 4,
+  metadata_request = 5,
+  metadata_response = 6,
+  create_topics_request = 7,
+  create_topics_response = 8,
+  delete_topics_request = 9,
+  delete_topics_response = 10,
+  list_topics_request = 11,
+  list_topics_response = 12,
+  list_offsets_request = 13,
+  list_offsets_response = 14,
+};
+
+const char* to_string(message_kind k) noexcept;
+
+// The one CAF message type that carries a Sluice wire message between nodes: the kind of the
+// root struct and the message in capnp's flat-array framing (segment table, then segments).
+// Bytes are std::vector<char> because CAF 0.17 serialises a vector<char> with one copy and a
+// vector<caf::byte> element by element (~140x slower). Nothing here is trusted: decode<T>
+// (schema/codec.hpp) checks kind, size, alignment and every pointer before a field is used.
+struct envelope {
+  message_kind kind = message_kind::none;
+  std::vector<char> bytes;
+
+  bool operator==(const envelope&) const = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, envelope& x) {
+  return f(caf::meta::type_name("sluice::schema::envelope"), x.kind, x.bytes);
+}
+
+} // namespace sluice::schema

@@ -1,0 +1,64 @@
+#include "schema/errc.hpp"
+
+#include "schema/common.capnp.h"
+
+namespace sluice::schema {
+
+namespace {
+
+// errc mirrors wire::ErrorCode ordinal by ordinal; framing.hpp converts with a cast.
+constexpr bool same(errc e, wire::ErrorCode w) { return static_cast<uint16_t>(e) == static_cast<uint16_t>(w); }
+static_assert(same(errc::none, wire::ErrorCode::NONE));
+static_assert(same(errc::unknown_topic_or_partition, wire::ErrorCode::UNKNOWN_TOPIC_OR_PARTITION));
+static_assert(same(errc::invalid_topic, wire::ErrorCode::INVALID_TOPIC));
+static_assert(same(errc::not_leader, wire::ErrorCode::NOT_LEADER));
+static_assert(same(errc::offset_out_of_range, wire::ErrorCode::OFFSET_OUT_OF_RANGE));
+static_assert(same(errc::record_too_large, wire::ErrorCode::RECORD_TOO_LARGE));
+static_assert(same(errc::corrupt_message, wire::ErrorCode::CORRUPT_MESSAGE));
+static_assert(same(errc::invalid_request, wire::ErrorCode::INVALID_REQUEST));
+static_assert(same(errc::request_timed_out, wire::ErrorCode::REQUEST_TIMED_OUT));
+static_assert(same(errc::not_enough_replicas, wire::ErrorCode::NOT_ENOUGH_REPLICAS));
+static_assert(same(errc::topic_already_exists, wire::ErrorCode::TOPIC_ALREADY_EXISTS));
+static_assert(same(errc::invalid_partitions, wire::ErrorCode::INVALID_PARTITIONS));
+static_assert(same(errc::invalid_replication_factor, wire::ErrorCode::INVALID_REPLICATION_FACTOR));
+static_assert(same(errc::invalid_config, wire::ErrorCode::INVALID_CONFIG));
+static_assert(same(errc::unknown_server_error, wire::ErrorCode::UNKNOWN_SERVER_ERROR));
+static_assert(same(errc::leader_not_available, wire::ErrorCode::LEADER_NOT_AVAILABLE));
+static_assert(same(errc::fenced_leader_epoch, wire::ErrorCode::FENCED_LEADER_EPOCH));
+static_assert(same(errc::unknown_leader_epoch, wire::ErrorCode::UNKNOWN_LEADER_EPOCH));
+static_assert(same(errc::not_enough_replicas_after_append,
+                   wire::ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND));
+static_assert(same(errc::not_controller, wire::ErrorCode::NOT_CONTROLLER));
+static_assert(same(errc::storage_error, wire::ErrorCode::STORAGE_ERROR));
+// The enumerant count (a new wire code needs a new errc) is checked by tests/schema/errc_test.cpp.
+
+} // namespace
+
+const char* to_string(errc e) noexcept {
+  switch (e) {
+    case errc::none: return "none";
+    case errc::unknown_topic_or_partition: return "unknown_topic_or_partition";
+    case errc::invalid_topic: return "invalid_topic";
+    case errc::not_leader: return "not_leader";
+    case errc::offset_out_of_range: return "offset_out_of_range";
+    case errc::record_too_large: return "record_too_large";
+    case errc::corrupt_message: return "corrupt_message";
+    case errc::invalid_request: return "invalid_request";
+    case errc::request_timed_out: return "request_timed_out";
+    case errc::not_enough_replicas: return "not_enough_replicas";
+    case errc::topic_already_exists: return "topic_already_exists";
+    case errc::invalid_partitions: return "invalid_partitions";
+    case errc::invalid_replication_factor: return "invalid_replication_factor";
+    case errc::invalid_config: return "invalid_config";
+    case errc::unknown_server_error: return "unknown_server_error";
+    case errc::leader_not_available: return "leader_not_available";
+    case errc::fenced_leader_epoch: return "fenced_leader_epoch";
+    case errc::unknown_leader_epoch: return "unknown_leader_epoch";
+    case errc::not_enough_replicas_after_append: return "not_enough_replicas_after_append";
+    case errc::not_controller: return "not_controller";
+    case errc::storage_error: return "storage_error";
+  }
+  return "unknown";
+}
+
+} // namespace sluice::schema

@@ -1,0 +1,47 @@
+@0x9e259c11a2307e85;
+# Fetch: consumers read, and followers replicate, by pulling batches from partition leaders.
+# Framing and conventions: see common.capnp.
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("sluice::schema::wire");
+
+using Common = import "common.capnp";
+
+struct FetchRequest {
+  replicaId @0 :Int32 = -1;
+  # -1 for a consumer; the follower's node id when a replica fetches, which is how the leader
+  # learns a follower's log end offset for the ISR and the high watermark.
+
+  maxWaitMs @1 :Int32 = 500;   # long poll: the leader answers once minBytes are there or this passes
+  minBytes @2 :Int32 = 1;
+  maxBytes @3 :Int32 = 52428800;  # bound on the whole response (KIP-74); at least one batch is returned
+  isolationLevel @4 :Common.IsolationLevel;
+  partitions @5 :List(PartitionRequest);
+
+  struct PartitionRequest {
+    topic @0 :Text;
+    partition @1 :Int32;
+    currentLeaderEpoch @2 :Int32 = -1;
+    # The epoch the fetcher believes current (KIP-320); -1 skips the check. A stale epoch gets
+    # fencedLeaderEpoch, a newer one unknownLeaderEpoch.
+    fetchOffset @3 :Int64;
+    maxBytes @4 :Int32 = 1048576;
+  }
+}
+
+struct FetchResponse {
+  partitions @0 :List(PartitionResponse);
+
+  struct PartitionResponse {
+    topic @0 :Text;
+    partition @1 :Int32;
+    errorCode @2 :Common.ErrorCode;
+    errorMessage @3 :Text;
+    highWatermark @4 :Int64 = -1;     # consumers may read below it: every ISR member has it
+    logStartOffset @5 :Int64 = -1;
+    lastStableOffset @6 :Int64 = -1;  # the read_committed bound
+    records @7 :Data;
+    # Whole record batches as stored (store/batch_format.hpp), back to back; the consumer
+    # skips records below its fetch offset inside the first batch.
+  }
+}

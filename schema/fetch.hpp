@@ -1,0 +1,68 @@
+#pragma once
+
+// Fetch request and response (schema/fetch.capnp) and their codec (schema/codec.hpp).
+
+#include "schema/codec.hpp"
+#include "schema/isolation_level.hpp"
+#include "store/types.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice::schema {
+
+struct fetch_request {
+  static constexpr message_kind kind = message_kind::fetch_request;
+
+  struct partition_request {
+    std::string topic;
+    partition_id partition{0};
+    leader_epoch current_leader_epoch{-1}; // -1: skip the fencing check (KIP-320)
+    offset fetch_offset{0};
+    int32_t max_bytes = 1 << 20;
+
+    bool operator==(const partition_request&) const = default;
+  };
+
+  node_id replica_id{-1}; // -1: a consumer; else the follower replicating
+  int32_t max_wait_ms = 500;
+  int32_t min_bytes = 1;
+  int32_t max_bytes = 50 << 20; // whole response; at least one batch is returned regardless
+  isolation_level isolation = isolation_level::read_uncommitted;
+  std::vector<partition_request> partitions;
+
+  bool operator==(const fetch_request&) const = default;
+};
+
+struct fetch_response {
+  static constexpr message_kind kind = message_kind::fetch_response;
+
+  struct partition_response {
+    std::string topic;
+    partition_id partition{0};
+    schema::error error;
+    offset high_watermark{-1};
+    offset log_start_offset{-1};
+    offset last_stable_offset{-1};
+    // Whole batches as stored (store/batch_format.hpp), back to back; not validated here.
+    std::vector<std::byte> records;
+
+    bool operator==(const partition_response&) const = default;
+  };
+
+  std::vector<partition_response> partitions;
+
+  bool operator==(const fetch_response&) const = default;
+};
+
+envelope encode(const fetch_request& x);
+envelope encode(const fetch_response& x);
+
+template <>
+result<fetch_request> decode_bytes<fetch_request>(std::span<const char> bytes);
+template <>
+result<fetch_response> decode_bytes<fetch_response>(std::span<const char> bytes);
+
+} // namespace sluice::schema

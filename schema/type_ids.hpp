@@ -1,0 +1,37 @@
+#pragma once
+
+// The CAF type-id block of Sluice: every type that crosses nodes inside a caf::message, and
+// the atoms that name the requests. Remote messages need real type ids in CAF 0.17
+// (CAF_ALLOW_UNSAFE_MESSAGE_TYPE works only in-process), and each actor_system_config must
+// load the block: call sluice::schema::register_message_types(cfg) before the system starts.
+//
+// Append only: a type id is its position in the block, and nodes of one cluster must agree.
+
+#include "schema/envelope.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/type_id.hpp>
+
+CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(sluice, (sluice::schema::envelope))
+
+  // One atom per request an envelope can carry; the kind tag inside must agree with it.
+  // CAF 0.17 atoms are at most 10 characters.
+  CAF_ADD_ATOM(sluice, sluice, produce_atom, "produce")
+  CAF_ADD_ATOM(sluice, sluice, fetch_atom, "fetch")
+  CAF_ADD_ATOM(sluice, sluice, metadata_atom, "metadata")
+  CAF_ADD_ATOM(sluice, sluice, create_topics_atom, "topics_new")
+  CAF_ADD_ATOM(sluice, sluice, delete_topics_atom, "topics_del")
+  CAF_ADD_ATOM(sluice, sluice, list_topics_atom, "topics_ls")
+  CAF_ADD_ATOM(sluice, sluice, list_offsets_atom, "offsets")
+
+CAF_END_TYPE_ID_BLOCK(sluice)
+
+namespace sluice::schema {
+
+inline void register_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::sluice>();
+}
+
+} // namespace sluice::schema

@@ -1,0 +1,145 @@
+#pragma once
+
+// One value of every wire message type with every field away from its default, so a round
+// trip that drops or swaps a field shows. Shared by the schema suites.
+
+#include "schema/fetch.hpp"
+#include "schema/metadata.hpp"
+#include "schema/offsets.hpp"
+#include "schema/produce.hpp"
+#include "schema/topics.hpp"
+#include "store/batch.hpp"
+
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace sluice::schema::test {
+
+using message_types =
+  std::tuple<produce_request, produce_response, fetch_request, fetch_response, metadata_request,
+             metadata_response, create_topics_request, create_topics_response,
+             delete_topics_request, delete_topics_response, list_topics_request,
+             list_topics_response, list_offsets_request, list_offsets_response>;
+
+// Calls f(T{}) for every message type T.
+template <class F>
+void for_each_message_type(F&& f) {
+  std::apply([&](auto... xs) { (f(xs), ...); }, message_types{});
+}
+
+// A real batch of `n` records (store/batch_format.hpp), as producers send and leaders store.
+inline std::vector<std::byte> sample_batch(int n, size_t value_bytes = 24) {
+  store::batch_builder b;
+  for (int i = 0; i < n; ++i) {
+    std::string key = "key-" + std::to_string(i);
+    std::string value(value_bytes, static_cast<char>('a' + i % 26));
+    b.add(timestamp_ms{1'700'000'000'000 + i}, std::string_view{key}, std::string_view{value});
+  }
+  return b.finish();
+}
+
+inline error sample_error(errc code) { return {code, std::string{to_string(code)} + " for a test"}; }
+
+inline message_types samples() {
+  produce_request produce{acks::all, 1234, {}};
+  produce.partitions.push_back({"orders", partition_id{3}, sample_batch(3)});
+  produce.partitions.push_back({std::string{"nul\0inside", 10}, partition_id{0}, {}});
+  auto two = sample_batch(1);
+  auto more = sample_batch(5, 7);
+  two.insert(two.end(), more.begin(), more.end()); // two batches back to back
+  produce.partitions.push_back({"orders", partition_id{7}, two});
+
+  produce_response produced;
+  produced.partitions.push_back({"orders", partition_id{3}, {}, offset{4096}, timestamp_ms{99},
+                                 offset{17}});
+  produced.partitions.push_back({"orders", partition_id{7}, sample_error(errc::not_leader),
+                                 offset{-1}, no_timestamp, offset{-1}});
+
+  fetch_request fetch{node_id{2}, 250, 1024, 8 << 20, isolation_level::read_committed, {}};
+  fetch.partitions.push_back({"orders", partition_id{3}, leader_epoch{5}, offset{4000}, 65536});
+  fetch.partitions.push_back({"audit", partition_id{0}, leader_epoch{-1}, offset{0}, 1});
+
+  fetch_response fetched;
+  fetched.partitions.push_back({"orders", partition_id{3}, {}, offset{4100}, offset{10},
+                                offset{4090}, sample_batch(4)});
+  fetched.partitions.push_back({"audit", partition_id{0}, sample_error(errc::offset_out_of_range),
+                                offset{12}, offset{5}, offset{12}, {}});
+
+  metadata_request metadata{false, {"orders", "audit", ""}};
+
+  metadata_response cluster;
+  cluster.brokers.push_back({node_id{1}, "10.0.0.1", 9292, "rack-a"});
+  cluster.brokers.push_back({node_id{2}, "node-2.example", 9293, ""});
+  cluster.controller_id = node_id{1};
+  metadata_response::topic_metadata orders{{}, "orders", {}};
+  orders.partitions.push_back({{}, partition_id{0}, node_id{1}, leader_epoch{3},
+                               {node_id{1}, node_id{2}, node_id{3}}, {node_id{1}, node_id{2}}});
+  orders.partitions.push_back({sample_error(errc::leader_not_available), partition_id{1},
+                               node_id{-1}, leader_epoch{4}, {node_id{2}}, {}});
+  cluster.topics.push_back(orders);
+  cluster.topics.push_back({sample_error(errc::unknown_topic_or_partition), "gone", {}});
+
+  create_topics_request create{{}, 5000, true};
+  create.topics.push_back({"orders", 12, 3, {{"retention.ms", "86400000"}, {"cleanup.policy", "delete"}}});
+  create.topics.push_back({"bare", 1, 1, {}});
+
+  create_topics_response created{{{"orders", {}}, {"bare", sample_error(errc::topic_already_exists)}}};
+
+  delete_topics_request del{{"orders", "bare"}, 7000};
+
+  delete_topics_response deleted{{{"orders", {}}, {"bare", sample_error(errc::not_controller)}}};
+
+  list_topics_request list{true};
+
+  list_topics_response listed{sample_error(errc::request_timed_out), {}};
+  listed.topics.push_back({"orders", 12, 3, false});
+  listed.topics.push_back({"__consumer_offsets", 50, 3, true});
+
+  list_offsets_request offsets{node_id{4}, isolation_level::read_committed, {}};
+  offsets.partitions.push_back({"orders", partition_id{1}, leader_epoch{2}, offset_query::earliest,
+                                no_timestamp});
+  offsets.partitions.push_back({"orders", partition_id{2}, leader_epoch{-1}, offset_query::latest,
+                                no_timestamp});
+  offsets.partitions.push_back({"orders", partition_id{3}, leader_epoch{9},
+                                offset_query::by_timestamp, timestamp_ms{1'700'000'000'123}});
+
+  list_offsets_response found;
+  found.partitions.push_back({"orders", partition_id{3}, {}, timestamp_ms{1'700'000'000'200},
+                              offset{77}, leader_epoch{9}});
+  found.partitions.push_back({"orders", partition_id{4}, sample_error(errc::fenced_leader_epoch),
+                              no_timestamp, offset{-1}, leader_epoch{-1}});
+
+  return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
+          list, listed, offsets, found};
+}
+
+// Calls f(x) for each sample message x.
+template <class F>
+void for_each_sample(F&& f) {
+  auto all = samples();
+  std::apply([&](auto&... xs) { (f(xs), ...); }, all);
+}
+
+// Decodes `e` as the message type its kind tag names and hands the value to on_value; an
+// unknown kind is invalid_request, as decode<T> would answer.
+template <class OnValue>
+status decode_as_tagged(const envelope& e, OnValue&& on_value) {
+  status out = error{errc::invalid_request, "no message type has this kind"};
+  for_each_message_type([&](auto x) {
+    using T = decltype(x);
+    if (e.kind != T::kind)
+      return;
+    auto r = decode<T>(e);
+    if (!r) {
+      out = r.err();
+      return;
+    }
+    on_value(*r);
+    out = status{};
+  });
+  return out;
+}
+
+} // namespace sluice::schema::test
