@@ -25,6 +25,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   CAF_ADD_ATOM(sluice, sluice, delete_topics_atom, "topics_del")
   CAF_ADD_ATOM(sluice, sluice, list_topics_atom, "topics_ls")
   CAF_ADD_ATOM(sluice, sluice, list_offsets_atom, "offsets")
+  CAF_ADD_ATOM(sluice, sluice, inspect_atom, "inspect")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

@@ -1,0 +1,39 @@
+#pragma once
+
+// The interface a Sluice node publishes on its --listen port: what clients
+// (client/, tools/sluice) and, later, other nodes talk to. Every request and
+// reply is a schema::envelope holding one Cap'n Proto message, so the same
+// bytes can cross nodes; the atom names the request and must agree with the
+// envelope's kind.
+//
+// Reply contract: a request is answered with the matching response kind
+// (produce_request -> produce_response, ...), whose per-topic / per-partition
+// error codes say what went wrong for each part. A request that cannot be
+// decoded at all is answered with an error_response envelope (code and a
+// one-line message) instead. acks=0 produce requests are still answered (with
+// base offsets of -1), so a client can bound its requests in flight.
+
+#include "schema/envelope.hpp"
+#include "schema/type_ids.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <string>
+
+namespace sluice::actors {
+
+using node_actor = caf::typed_actor<
+  caf::replies_to<produce_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<fetch_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<metadata_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<create_topics_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<delete_topics_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<list_topics_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<list_offsets_atom, schema::envelope>::with<schema::envelope>,
+  // `sluice inspect [ACTOR]`: the node's actor tree with mailbox sizes and each
+  // actor's state (its inspect()), rendered as text; the argument filters by
+  // actor name ("" for all).
+  caf::replies_to<inspect_atom, std::string>::with<std::string>>;
+
+} // namespace sluice::actors
