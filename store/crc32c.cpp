@@ -55,15 +55,109 @@ uint32_t extend_portable(uint32_t crc, const void* data, size_t n) {
 }
 
 #if defined(__x86_64__)
+namespace {
+
+// Multiplies a and b modulo the CRC polynomial, both in the reflected bit
+// order the CRC state uses (bit 31 is x^0).
+uint32_t multmodp(uint32_t a, uint32_t b) {
+  uint32_t m = 1u << 31;
+  uint32_t p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) == 0)
+        break;
+    }
+    m >>= 1;
+    b = (b & 1) ? (b >> 1) ^ poly : b >> 1;
+  }
+  return p;
+}
+
+__attribute__((target("sse4.2")))
+uint64_t crc_words(uint64_t c, const uint8_t* p, size_t words) {
+  for (size_t i = 0; i < words; ++i) {
+    uint64_t w;
+    std::memcpy(&w, p + 8 * i, 8);
+    c = _mm_crc32_u64(c, w);
+  }
+  return c;
+}
+
+// x^(8n) mod P: multiplying a CRC state by it appends n zero bytes, which is
+// how three independently computed stretches are joined into one CRC.
+uint32_t zeros_operator(size_t n) {
+  std::array<uint8_t, 8> zero{};
+  uint64_t c = 1u << 31;
+  for (size_t i = 0; i < n / 8; ++i)
+    c = crc_words(c, zero.data(), 1);
+  return static_cast<uint32_t>(c);
+}
+
+// The crc32 instruction has a latency of 3 cycles and a throughput of 1, so
+// three interleaved streams run about three times faster than one.
+constexpr size_t long_block = 8192;
+constexpr size_t short_block = 256;
+
+// multmodp(op, c) by table: one lookup per byte of c instead of a 32-step loop,
+// which would cost more than a short block's CRC itself.
+struct shift_table {
+  std::array<std::array<uint32_t, 256>, 4> t;
+  explicit shift_table(uint32_t op) {
+    for (int k = 0; k < 4; ++k)
+      for (uint32_t b = 0; b < 256; ++b)
+        t[k][b] = multmodp(op, b << (8 * k));
+  }
+  uint32_t operator()(uint32_t c) const {
+    return t[0][c & 0xFF] ^ t[1][(c >> 8) & 0xFF] ^ t[2][(c >> 16) & 0xFF] ^ t[3][c >> 24];
+  }
+};
+
+// Function-local statics: safe even when another TU checksums during static init.
+const shift_table& long_shift() {
+  static const shift_table t{zeros_operator(long_block)};
+  return t;
+}
+const shift_table& short_shift() {
+  static const shift_table t{zeros_operator(short_block)};
+  return t;
+}
+
+template <size_t Block>
+__attribute__((target("sse4.2")))
+uint64_t crc_three_way(uint64_t c, const uint8_t*& p, size_t& n, const shift_table& shift) {
+  while (n >= 3 * Block) {
+    uint64_t c1 = 0, c2 = 0;
+    for (size_t i = 0; i < Block; i += 8) {
+      uint64_t w0, w1, w2;
+      std::memcpy(&w0, p + i, 8);
+      std::memcpy(&w1, p + Block + i, 8);
+      std::memcpy(&w2, p + 2 * Block + i, 8);
+      c = _mm_crc32_u64(c, w0);
+      c1 = _mm_crc32_u64(c1, w1);
+      c2 = _mm_crc32_u64(c2, w2);
+    }
+    c = shift(static_cast<uint32_t>(c)) ^ c1;
+    c = shift(static_cast<uint32_t>(c)) ^ c2;
+    p += 3 * Block;
+    n -= 3 * Block;
+  }
+  return c;
+}
+
+} // namespace
+
 __attribute__((target("sse4.2")))
 uint32_t extend_sse42(uint32_t crc, const void* data, size_t n) {
   auto p = static_cast<const uint8_t*>(data);
-  uint64_t c = ~crc;
-  for (; n >= 8; n -= 8, p += 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    c = _mm_crc32_u64(c, w);
-  }
+  uint64_t c = static_cast<uint32_t>(~crc);
+  if (n >= 3 * long_block)
+    c = crc_three_way<long_block>(c, p, n, long_shift());
+  if (n >= 3 * short_block)
+    c = crc_three_way<short_block>(c, p, n, short_shift());
+  c = crc_words(c, p, n / 8);
+  p += n & ~size_t{7};
+  n &= 7;
   auto c32 = static_cast<uint32_t>(c);
   for (; n > 0; --n, ++p)
     c32 = _mm_crc32_u8(c32, *p);

@@ -66,3 +66,19 @@ CAF_TEST(extend over pieces equals value of the whole at every split and alignme
     }
   }
 }
+
+CAF_TEST(sse42 matches portable at lengths that exercise the interleaved blocks) {
+  std::vector<uint8_t> buf(3 * 8192 * 3 + 3 * 256 * 2 + 77);
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (auto& b : buf) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    b = static_cast<uint8_t>(x);
+  }
+  size_t lengths[] = {767, 768, 769, 3 * 256 * 2 + 5, 3 * 8192 - 1, 3 * 8192,
+                      3 * 8192 + 3 * 256 + 9, 2 * 3 * 8192 + 1000, buf.size()};
+  for (auto n : lengths)
+    for (size_t start : {size_t{0}, size_t{3}})
+      if (start + n <= buf.size())
+        CAF_CHECK_EQUAL(crc32c::extend_sse42(0x12345678u, buf.data() + start, n),
+                        crc32c::extend_portable(0x12345678u, buf.data() + start, n));
+}
