@@ -33,8 +33,6 @@ constexpr tables_t make_tables() {
 
 constexpr tables_t tables = make_tables();
 
-uint32_t (*const impl)(uint32_t, const void*, size_t) =
-  cpu_has_sse42() ? extend_sse42 : extend_portable;
 
 } // namespace
 
@@ -177,6 +175,9 @@ uint32_t extend_sse42(uint32_t crc, const void* data, size_t n) {
 bool cpu_has_sse42() { return false; }
 #endif
 
-uint32_t extend(uint32_t crc, const void* data, size_t n) { return impl(crc, data, n); }
+uint32_t extend(uint32_t crc, const void* data, size_t n) {
+  static const bool hw = cpu_has_sse42();
+  return hw ? extend_sse42(crc, data, n) : extend_portable(crc, data, n);
+}
 
 } // namespace sluice::store::crc32c
