@@ -51,10 +51,12 @@ std::vector<std::byte> batch_of(size_t bytes) {
   return b.finish();
 }
 
+// No retention: deleting a 1 GiB segment inside the timed loop would charge
+// the append figure for an unlink that dd never does. The scratch directory
+// goes at the end of each run.
 log_config bench_config() {
   log_config c;
   c.retention_ms = -1;
-  c.retention_bytes = int64_t{2} << 30; // bounds the disk a long run takes
   return c;
 }
 
@@ -74,8 +76,6 @@ void BM_LogAppend(benchmark::State& state) {
       break;
     }
     records += r->record_count;
-    if ((*l)->segment_count() > 2)
-      (void)(*l)->apply_retention();
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
   state.counters["records/s"] = benchmark::Counter(static_cast<double>(records),
