@@ -31,6 +31,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<delete_topics_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<list_topics_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<list_offsets_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<create_partitions_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<describe_configs_atom, schema::envelope>::with<schema::envelope>,
   // `sluice inspect [ACTOR]`: the node's actor tree with mailbox sizes and each
   // actor's state (its inspect()), rendered as text; the argument filters by
   // actor name ("" for all).

@@ -19,6 +19,11 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::list_topics_response: return "list_topics_response";
     case message_kind::list_offsets_request: return "list_offsets_request";
     case message_kind::list_offsets_response: return "list_offsets_response";
+    case message_kind::error_response: return "error_response";
+    case message_kind::create_partitions_request: return "create_partitions_request";
+    case message_kind::create_partitions_response: return "create_partitions_response";
+    case message_kind::describe_configs_request: return "describe_configs_request";
+    case message_kind::describe_configs_response: return "describe_configs_response";
   }
   return "unknown";
 }

@@ -25,7 +25,15 @@ enum class message_kind : uint16_t {
   list_topics_response = 12,
   list_offsets_request = 13,
   list_offsets_response = 14,
+  error_response = 15,
+  create_partitions_request = 16,
+  create_partitions_response = 17,
+  describe_configs_request = 18,
+  describe_configs_response = 19,
 };
+
+// The highest kind this build knows; tests iterate over [1, last_message_kind].
+inline constexpr message_kind last_message_kind = message_kind::describe_configs_response;
 
 const char* to_string(message_kind k) noexcept;
 

@@ -62,3 +62,19 @@ struct ListTopicsResponse {
     internal @3 :Bool;
   }
 }
+
+# Raises topics' partition counts (Kafka's CreatePartitions). Counts never shrink: a total at or
+# below the current count is invalidPartitions. Goes to the metadata controller.
+struct CreatePartitionsRequest {
+  topics @0 :List(Topic);
+  timeoutMs @1 :Int32 = 30000;
+
+  struct Topic {
+    name @0 :Text;
+    newTotal @1 :Int32;  # the partition count wanted, not the number to add
+  }
+}
+
+struct CreatePartitionsResponse {
+  topics @0 :List(TopicResult);
+}

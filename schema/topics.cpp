@@ -114,6 +114,28 @@ envelope encode(const list_topics_response& x) {
     });
 }
 
+envelope encode(const create_partitions_request& x) {
+  size_t expected = 64;
+  for (auto& t : x.topics)
+    expected += 32 + t.name.size();
+  return write<wire::CreatePartitionsRequest>(
+    x.kind, expected, [&](wire::CreatePartitionsRequest::Builder b) {
+      auto ts = b.initTopics(list_size(x.topics.size()));
+      for (unsigned i = 0; i < ts.size(); ++i) {
+        ts[i].setName(text(x.topics[i].name));
+        ts[i].setNewTotal(x.topics[i].new_total);
+      }
+      b.setTimeoutMs(x.timeout_ms);
+    });
+}
+
+envelope encode(const create_partitions_response& x) {
+  return write<wire::CreatePartitionsResponse>(
+    x.kind, expected_bytes(x.topics), [&](wire::CreatePartitionsResponse::Builder b) {
+      set_results(b.initTopics(list_size(x.topics.size())), x.topics);
+    });
+}
+
 template <>
 result<create_topics_request> decode_bytes<create_topics_request>(std::span<const char> bytes) {
   return read<wire::CreateTopicsRequest, create_topics_request>(
@@ -187,6 +209,30 @@ result<list_topics_response> decode_bytes<list_topics_response>(std::span<const 
         x.topics.push_back({str(t.getName()), t.getPartitions(), t.getReplicationFactor(),
                             t.getInternal()});
       return x;
+    });
+}
+
+template <>
+result<create_partitions_request>
+decode_bytes<create_partitions_request>(std::span<const char> bytes) {
+  return read<wire::CreatePartitionsRequest, create_partitions_request>(
+    bytes, [](wire::CreatePartitionsRequest::Reader r) -> result<create_partitions_request> {
+      create_partitions_request x;
+      auto ts = r.getTopics();
+      x.topics.reserve(ts.size());
+      for (auto t : ts)
+        x.topics.push_back({str(t.getName()), t.getNewTotal()});
+      x.timeout_ms = r.getTimeoutMs();
+      return x;
+    });
+}
+
+template <>
+result<create_partitions_response>
+decode_bytes<create_partitions_response>(std::span<const char> bytes) {
+  return read<wire::CreatePartitionsResponse, create_partitions_response>(
+    bytes, [](wire::CreatePartitionsResponse::Reader r) -> result<create_partitions_response> {
+      return create_partitions_response{get_results(r.getTopics())};
     });
 }
 

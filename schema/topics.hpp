@@ -1,6 +1,6 @@
 #pragma once
 
-// Topic administration: create, delete and list topics (schema/topics.capnp) and their codec
+// Topic administration: create, delete and list topics, add partitions (schema/topics.capnp) and their codec
 // (schema/codec.hpp).
 
 #include "schema/codec.hpp"
@@ -96,12 +96,40 @@ struct list_topics_response {
   bool operator==(const list_topics_response&) const = default;
 };
 
+// Raises partition counts; a count never shrinks (new_total at or below the current count is
+// invalid_partitions).
+struct create_partitions_request {
+  static constexpr message_kind kind = message_kind::create_partitions_request;
+
+  struct topic {
+    std::string name;
+    int32_t new_total = 0; // the partition count wanted, not the number to add
+
+    bool operator==(const topic&) const = default;
+  };
+
+  std::vector<topic> topics;
+  int32_t timeout_ms = 30000;
+
+  bool operator==(const create_partitions_request&) const = default;
+};
+
+struct create_partitions_response {
+  static constexpr message_kind kind = message_kind::create_partitions_response;
+
+  std::vector<topic_result> topics;
+
+  bool operator==(const create_partitions_response&) const = default;
+};
+
 envelope encode(const create_topics_request& x);
 envelope encode(const create_topics_response& x);
 envelope encode(const delete_topics_request& x);
 envelope encode(const delete_topics_response& x);
 envelope encode(const list_topics_request& x);
 envelope encode(const list_topics_response& x);
+envelope encode(const create_partitions_request& x);
+envelope encode(const create_partitions_response& x);
 
 template <>
 result<create_topics_request> decode_bytes<create_topics_request>(std::span<const char> bytes);
@@ -115,5 +143,11 @@ template <>
 result<list_topics_request> decode_bytes<list_topics_request>(std::span<const char> bytes);
 template <>
 result<list_topics_response> decode_bytes<list_topics_response>(std::span<const char> bytes);
+template <>
+result<create_partitions_request>
+decode_bytes<create_partitions_request>(std::span<const char> bytes);
+template <>
+result<create_partitions_response>
+decode_bytes<create_partitions_response>(std::span<const char> bytes);
 
 } // namespace sluice::schema

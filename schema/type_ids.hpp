@@ -26,6 +26,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   CAF_ADD_ATOM(sluice, sluice, list_topics_atom, "topics_ls")
   CAF_ADD_ATOM(sluice, sluice, list_offsets_atom, "offsets")
   CAF_ADD_ATOM(sluice, sluice, inspect_atom, "inspect")
+  CAF_ADD_ATOM(sluice, sluice, create_partitions_atom, "parts_add")
+  CAF_ADD_ATOM(sluice, sluice, describe_configs_atom, "configs")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

@@ -165,3 +165,13 @@ CAF_TEST(an error code from a newer peer reads as unknown_server_error) {
   CAF_CHECK_EQUAL(r->partitions[0].error.code, errc::unknown_server_error);
   CAF_CHECK_EQUAL(r->partitions[0].error.message, "from the future");
 }
+
+CAF_TEST(every message kind has a name and a message type) {
+  for (auto k = 1; k <= static_cast<int>(last_message_kind); ++k) {
+    auto kind = static_cast<message_kind>(k);
+    CAF_CHECK_NOT_EQUAL(std::string{to_string(kind)}, "unknown");
+    int types = 0;
+    test::for_each_message_type([&](auto x) { types += decltype(x)::kind == kind; });
+    CAF_CHECK_EQUAL(types, 1);
+  }
+}

@@ -102,7 +102,7 @@ public:
         }
         break;
       case mutation::retag:
-        e.kind = static_cast<message_kind>(1 + below(14));
+        e.kind = static_cast<message_kind>(1 + below(static_cast<uint64_t>(last_message_kind)));
         break;
       case mutation::count_:
         break;

@@ -3,6 +3,8 @@
 // One value of every wire message type with every field away from its default, so a round
 // trip that drops or swaps a field shows. Shared by the schema suites.
 
+#include "schema/configs.hpp"
+#include "schema/error_response.hpp"
 #include "schema/fetch.hpp"
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
@@ -21,7 +23,9 @@ using message_types =
   std::tuple<produce_request, produce_response, fetch_request, fetch_response, metadata_request,
              metadata_response, create_topics_request, create_topics_response,
              delete_topics_request, delete_topics_response, list_topics_request,
-             list_topics_response, list_offsets_request, list_offsets_response>;
+             list_topics_response, list_offsets_request, list_offsets_response, error_response,
+             create_partitions_request, create_partitions_response, describe_configs_request,
+             describe_configs_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -111,8 +115,21 @@ inline message_types samples() {
   found.partitions.push_back({"orders", partition_id{4}, sample_error(errc::fenced_leader_epoch),
                               no_timestamp, offset{-1}, leader_epoch{-1}});
 
+  error_response refused{sample_error(errc::corrupt_message)};
+
+  create_partitions_request grow{{{"orders", 24}, {"audit", 2}}, 9000};
+
+  create_partitions_response grown{{{"orders", {}}, {"audit", sample_error(errc::invalid_partitions)}}};
+
+  describe_configs_request describe{{"orders", "gone"}};
+
+  describe_configs_response described;
+  described.topics.push_back({"orders", {}, {{"cleanup.policy", "delete", true},
+                                             {"retention.ms", "86400000", false}}});
+  described.topics.push_back({"gone", sample_error(errc::unknown_topic_or_partition), {}});
+
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
-          list, listed, offsets, found};
+          list, listed, offsets, found, refused, grow, grown, describe, described};
 }
 
 // Calls f(x) for each sample message x.
