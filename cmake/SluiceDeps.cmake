@@ -5,6 +5,8 @@ find_package(CapnProto CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 find_package(Threads REQUIRED)
+find_package(spdlog CONFIG REQUIRED) # libspdlog-dev: structured node logs on stderr
+find_package(CLI11 CONFIG REQUIRED) # libcli11-dev, header only: the sluice CLI
 if(SLUICE_BUILD_BENCH)
   find_package(benchmark CONFIG REQUIRED)
 endif()

@@ -1,0 +1,35 @@
+#pragma once
+
+// Atoms of the node-local messages between a node's own actors (partition, topic, metadata,
+// node). Client-facing atoms, which cross nodes, live in schema/type_ids.hpp. CAF 0.17 atoms
+// are values, not type ids, so these need no entry in the type-id block.
+
+#include <caf/atom.hpp>
+
+namespace sluice::actors {
+
+using tick_atom = caf::atom_constant<caf::atom("sl_tick")>;           // periodic log upkeep
+using fetch_expire_atom = caf::atom_constant<caf::atom("fetch_exp")>; // a long-poll deadline
+using fetch_done_atom = caf::atom_constant<caf::atom("fetch_done")>;  // answer a parked fetch now
+using fetch_progress_atom = caf::atom_constant<caf::atom("fetch_prog")>;
+using delete_data_atom = caf::atom_constant<caf::atom("data_del")>;  // remove a replica's files
+using subscribe_atom = caf::atom_constant<caf::atom("md_sub")>;
+using topic_update_atom = caf::atom_constant<caf::atom("topic_upd")>;
+using topic_deleted_atom = caf::atom_constant<caf::atom("topic_gone")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using state_atom = caf::atom_constant<caf::atom("state")>; // one actor's inspect text
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+
+inline constexpr tick_atom tick_atom_v{};
+inline constexpr fetch_expire_atom fetch_expire_atom_v{};
+inline constexpr fetch_done_atom fetch_done_atom_v{};
+inline constexpr fetch_progress_atom fetch_progress_atom_v{};
+inline constexpr delete_data_atom delete_data_atom_v{};
+inline constexpr subscribe_atom subscribe_atom_v{};
+inline constexpr topic_update_atom topic_update_atom_v{};
+inline constexpr topic_deleted_atom topic_deleted_atom_v{};
+inline constexpr ready_atom ready_atom_v{};
+inline constexpr state_atom state_atom_v{};
+inline constexpr lookup_atom lookup_atom_v{};
+
+} // namespace sluice::actors

@@ -1,0 +1,277 @@
+#include "actors/node_impl.hpp"
+
+#include "actors/metadata_actor.hpp"
+#include "actors/partition_actor.hpp"
+#include "actors/state_tree.hpp"
+#include "actors/topic_actor.hpp"
+#include "schema/error_response.hpp"
+
+#include <caf/deep_to_string.hpp>
+#include <caf/sec.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <filesystem>
+#include <set>
+
+namespace sluice::actors {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int max_restarts = 10; // per topic or metadata actor, over the node's life
+constexpr auto admin_timeout = std::chrono::seconds(60);
+
+} // namespace
+
+node_impl::node_impl(caf::actor_config& cfg, node_config config)
+  : node_internal_actor::base(cfg), config_(std::move(config)) {
+  status_.listen = config_.host + ":" + std::to_string(config_.port);
+}
+
+node_impl::behavior_type node_impl::make_behavior() {
+  set_down_handler([this](caf::down_msg& dm) { on_down(dm); });
+  start_metadata();
+  auto forward = [this](auto atom, const envelope& e) {
+    ++status_.requests;
+    return delegate(metadata_, atom, e);
+  };
+  return {
+    [this](produce_atom, const envelope& e) { return produce(e); },
+    [this](fetch_atom, const envelope& e) { return fetch(e); },
+    [this](list_offsets_atom, const envelope& e) { return list_offsets(e); },
+    [forward](metadata_atom a, const envelope& e) { return forward(a, e); },
+    [forward](create_topics_atom a, const envelope& e) { return forward(a, e); },
+    [forward](delete_topics_atom a, const envelope& e) { return forward(a, e); },
+    [forward](list_topics_atom a, const envelope& e) { return forward(a, e); },
+    [forward](create_partitions_atom a, const envelope& e) { return forward(a, e); },
+    [forward](describe_configs_atom a, const envelope& e) { return forward(a, e); },
+    [this](inspect_atom, const std::string& filter) { return inspect_tree(filter); },
+    [this](topic_update_atom, topic_spec& spec) { on_topic_update(std::move(spec)); },
+    [this](topic_deleted_atom, const std::string& name) { on_topic_deleted(name); },
+    [this](fetch_progress_atom, uint64_t id, int64_t bytes) { on_fetch_progress(id, bytes); },
+    [this](ready_atom) { return ready(); },
+  };
+}
+
+void node_impl::on_exit() {
+  // Children are monitored, not linked (a crashed partition must not take its topic down), so
+  // shutdown reaches them explicitly; each partition closes its log on the way out.
+  for (auto& [_, t] : topics_)
+    send_exit(t.actor, caf::exit_reason::user_shutdown);
+  for (auto& [_, a] : deleting_)
+    send_exit(a, caf::exit_reason::user_shutdown);
+  send_exit(metadata_, caf::exit_reason::user_shutdown);
+  topics_.clear();
+  deleting_.clear();
+  for (auto& w : ready_waiters_)
+    w.deliver(caf::make_error(caf::sec::runtime_error, "node shut down"));
+}
+
+// -- metadata -----------------------------------------------------------------
+
+void node_impl::start_metadata() {
+  schema::metadata_response::broker self{config_.id, config_.host, config_.port, ""};
+  metadata_ = spawn_metadata(home_system(), metadata_args{config_.data_dir / "meta",
+                                                          config_.topic_defaults, config_.limits,
+                                                          self});
+  monitor(metadata_);
+  request(metadata_, admin_timeout, subscribe_atom_v, caf::actor_cast<topic_listener>(this))
+    .then([this](std::vector<topic_spec>& specs) { on_snapshot(specs); },
+          [this](caf::error& err) {
+            failure_ = to_string(err);
+            spdlog::error("node {}: metadata unavailable: {}", config_.id.value, *failure_);
+            for (auto& w : ready_waiters_)
+              w.deliver(err);
+            ready_waiters_.clear();
+          });
+}
+
+// The whole table, at start or after the metadata actor restarted: host what it lists, drop
+// what it does not.
+void node_impl::on_snapshot(std::vector<topic_spec>& specs) {
+  std::set<std::string, std::less<>> listed;
+  for (auto& s : specs) {
+    listed.insert(s.name);
+    on_topic_update(std::move(s));
+  }
+  std::vector<std::string> gone;
+  for (auto& [name, _] : topics_)
+    if (!listed.contains(name))
+      gone.push_back(name);
+  for (auto& name : gone)
+    on_topic_deleted(name);
+  if (!restored_) {
+    restored_ = true;
+    remove_orphan_directories();
+    spdlog::info("node {}: restored {} topic(s)", config_.id.value, topics_.size());
+  }
+  failure_.reset();
+  status_.ready = true;
+  for (auto& w : ready_waiters_)
+    w.deliver(true);
+  ready_waiters_.clear();
+}
+
+// Partition directories of topics the metadata no longer lists: a delete that a crash
+// interrupted. Names are <topic>-<partition>; topics may contain '-', partitions do not.
+void node_impl::remove_orphan_directories() {
+  std::error_code ec;
+  auto dir = config_.data_dir / "topics";
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    auto name = it->path().filename().string();
+    auto dash = name.rfind('-');
+    int32_t p = -1;
+    if (dash != std::string::npos) {
+      auto [end, perr] = std::from_chars(name.data() + dash + 1, name.data() + name.size(), p);
+      if (perr != std::errc{} || end != name.data() + name.size())
+        p = -1;
+    }
+    auto t = dash == std::string::npos ? topics_.end() : topics_.find(name.substr(0, dash));
+    if (p < 0 || (t != topics_.end() && p < t->second.spec.partitions))
+      continue;
+    spdlog::warn("node {}: removing {}: its topic no longer exists", config_.id.value,
+                 it->path().string());
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+  }
+}
+
+void node_impl::on_topic_update(topic_spec spec) {
+  if (deleting_.contains(spec.name)) {
+    auto name = spec.name;
+    recreate_.insert_or_assign(std::move(name), std::move(spec));
+    return;
+  }
+  if (auto it = topics_.find(spec.name); it != topics_.end()) {
+    if (it->second.spec != spec)
+      anon_send(it->second.actor, topic_update_atom_v, spec);
+    it->second.spec = std::move(spec);
+    return;
+  }
+  host(std::move(spec), 0);
+}
+
+void node_impl::host(topic_spec spec, int restarts) {
+  topic_args args{spec, config_.topic_defaults, config_.data_dir / "topics",
+                  config_.tick_interval, config_.max_parked_fetches, max_restarts};
+  auto actor = spawn_topic(home_system(), std::move(args));
+  monitor(actor);
+  auto name = spec.name;
+  topics_.insert_or_assign(std::move(name), hosted_topic{actor, std::move(spec), restarts});
+  status_.topics = topics_.size();
+}
+
+void node_impl::on_topic_deleted(const std::string& name) {
+  recreate_.erase(name);
+  auto it = topics_.find(name);
+  if (it == topics_.end())
+    return;
+  auto actor = it->second.actor;
+  topics_.erase(it);
+  deleting_.insert_or_assign(name, actor);
+  status_.topics = topics_.size();
+  status_.deleting = deleting_.size();
+  // Done when the topic actor goes down (it quits once its data is gone): on_down.
+  request(actor, admin_timeout, delete_data_atom_v)
+    .then(
+      [name](bool ok) {
+        if (!ok)
+          spdlog::error("topic {}: some partition data could not be removed", name);
+      },
+      [name](caf::error& err) { spdlog::error("topic {}: delete: {}", name, to_string(err)); });
+}
+
+void node_impl::on_down(const caf::down_msg& dm) {
+  if (dm.source == metadata_.address()) {
+    if (++metadata_restarts_ > max_restarts) {
+      failure_ = "the metadata actor died " + std::to_string(metadata_restarts_) + " times";
+      spdlog::error("node {}: {}", config_.id.value, *failure_);
+      return;
+    }
+    spdlog::warn("node {}: metadata actor died ({}); restarting it", config_.id.value,
+                 to_string(dm.reason));
+    start_metadata();
+    return;
+  }
+  for (auto it = deleting_.begin(); it != deleting_.end(); ++it) {
+    if (it->second.address() != dm.source)
+      continue;
+    auto name = it->first;
+    deleting_.erase(it);
+    status_.deleting = deleting_.size();
+    if (auto r = recreate_.find(name); r != recreate_.end()) {
+      auto spec = std::move(r->second);
+      recreate_.erase(r);
+      host(std::move(spec), 0);
+    }
+    return;
+  }
+  for (auto& [name, t] : topics_) {
+    if (t.actor.address() != dm.source)
+      continue;
+    if (t.restarts >= max_restarts) {
+      spdlog::error("topic {} died ({}) {} times; not restarting it", name, to_string(dm.reason),
+                    t.restarts);
+      return;
+    }
+    spdlog::warn("topic {} died ({}); restarting it", name, to_string(dm.reason));
+    auto spec = t.spec;
+    host(std::move(spec), t.restarts + 1);
+    return;
+  }
+}
+
+caf::result<bool> node_impl::ready() {
+  if (failure_)
+    return caf::make_error(caf::sec::runtime_error, *failure_);
+  if (restored_)
+    return true;
+  ready_waiters_.push_back(make_response_promise<bool>());
+  return ready_waiters_.back();
+}
+
+// -- inspect ------------------------------------------------------------------
+
+caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
+  ++status_.requests;
+  status_.fetch_sessions = fetches_.size();
+  auto line = "node " + std::to_string(config_.id.value) + " (mailbox "
+              + std::to_string(mailbox().size()) + "): " + caf::deep_to_string(status_);
+  struct gather {
+    std::string line;
+    std::string filter;
+    std::vector<std::string> children;
+    size_t outstanding;
+    caf::typed_response_promise<std::string> rp;
+  };
+  auto g = std::make_shared<gather>();
+  g->line = std::move(line);
+  g->filter = filter;
+  g->children.resize(1 + topics_.size());
+  g->outstanding = g->children.size();
+  g->rp = make_response_promise<std::string>();
+  auto done = [g](size_t i, std::string text) {
+    g->children[i] = std::move(text);
+    if (--g->outstanding == 0)
+      g->rp.deliver(filter_state_tree(state_tree(std::move(g->line), g->children), g->filter));
+  };
+  auto ask = [&](const auto& actor, size_t i, std::string who) {
+    request(actor, std::chrono::seconds(10), state_atom_v)
+      .then([done, i](std::string& s) { done(i, std::move(s)); },
+            [done, i, who](caf::error& e) { done(i, who + " did not answer: " + to_string(e)); });
+  };
+  ask(metadata_, 0, "metadata");
+  size_t i = 1;
+  for (auto& [name, t] : topics_)
+    ask(t.actor, i++, "topic " + name);
+  return g->rp;
+}
+
+node_internal_actor spawn_node(caf::actor_system& sys, node_config config) {
+  return sys.spawn<node_impl>(std::move(config));
+}
+
+} // namespace sluice::actors

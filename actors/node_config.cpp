@@ -1,0 +1,103 @@
+#include "actors/node_config.hpp"
+
+#include <charconv>
+#include <fstream>
+
+namespace sluice::actors {
+
+namespace {
+
+schema::error invalid(std::string message) {
+  return {schema::errc::invalid_config, std::move(message)};
+}
+
+schema::status parse_int(std::string_view key, std::string_view text, int64_t min, int64_t max,
+                         int64_t& out) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size())
+    return invalid(std::string{key} + " must be an integer, not '" + std::string{text} + "'");
+  if (v < min || v > max)
+    return invalid(std::string{key} + " must be in [" + std::to_string(min) + ", "
+                   + std::to_string(max) + "], not " + std::to_string(v));
+  out = v;
+  return {};
+}
+
+std::string_view trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos)
+    return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+} // namespace
+
+schema::status apply_node_setting(node_config& cfg, std::string_view key, std::string_view value) {
+  int64_t v = 0;
+  if (key == "num.partitions") {
+    if (auto st = parse_int(key, value, 1, cfg.limits.max_partitions, v); !st)
+      return st;
+    cfg.limits.default_partitions = static_cast<int32_t>(v);
+  } else if (key == "max.partitions") {
+    if (auto st = parse_int(key, value, 1, 1 << 20, v); !st)
+      return st;
+    cfg.limits.max_partitions = static_cast<int32_t>(v);
+  } else if (key == "tick.ms") {
+    if (auto st = parse_int(key, value, 0, 3'600'000, v); !st)
+      return st;
+    cfg.tick_interval = std::chrono::milliseconds{v};
+  } else if (key == "max.parked.fetches") {
+    if (auto st = parse_int(key, value, 0, 1 << 20, v); !st)
+      return st;
+    cfg.max_parked_fetches = static_cast<size_t>(v);
+  } else if (key == "fetch.max.wait.ms") {
+    if (auto st = parse_int(key, value, 0, 3'600'000, v); !st)
+      return st;
+    cfg.max_wait_ms_limit = static_cast<int32_t>(v);
+  } else {
+    return set_config(cfg.topic_defaults, key, value);
+  }
+  return {};
+}
+
+schema::status load_node_config_file(node_config& cfg, const std::filesystem::path& path) {
+  std::ifstream in{path};
+  if (!in)
+    return invalid("cannot read config file " + path.string());
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto text = trim(line);
+    if (text.empty() || text.front() == '#')
+      continue;
+    auto where = path.string() + ":" + std::to_string(number) + ": ";
+    auto eq = text.find('=');
+    if (eq == std::string_view::npos)
+      return invalid(where + "expected key=value, got '" + std::string{text} + "'");
+    if (auto st = apply_node_setting(cfg, trim(text.substr(0, eq)), trim(text.substr(eq + 1))); !st)
+      return invalid(where + st.err().message);
+  }
+  return {};
+}
+
+std::string node_config_help() {
+  node_config d;
+  std::string out =
+    "  num.partitions=" + std::to_string(d.limits.default_partitions)
+    + "        partitions of a topic created with --partitions -1\n"
+    "  max.partitions=" + std::to_string(d.limits.max_partitions)
+    + "     most partitions one topic may have\n"
+    "  tick.ms=" + std::to_string(d.tick_interval.count())
+    + "            how often partitions run retention, flush.ms, segment.ms\n"
+    "  max.parked.fetches=" + std::to_string(d.max_parked_fetches)
+    + " long-poll fetches one partition holds; more are answered at once\n"
+    "  fetch.max.wait.ms=" + std::to_string(d.max_wait_ms_limit)
+    + "  cap on a fetch's max_wait_ms\n"
+    "  and every topic config key, setting the node's default:\n";
+  for (auto& e : describe_config(d.topic_defaults, {}))
+    out += "  " + e.key + "=" + e.value + "\n";
+  return out;
+}
+
+} // namespace sluice::actors

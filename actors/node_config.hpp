@@ -1,0 +1,44 @@
+#pragma once
+
+// The settings of one node (sluiced): identity, where it keeps data and listens, limits, and
+// the default topic configs. Filled from the command line and an optional config file of
+// `key=value` lines (blank lines and lines starting with '#' are skipped), where a key is a
+// node setting below or a topic config key (retention.ms, ...) setting its node-wide default.
+
+#include "actors/topic_config.hpp"
+#include "actors/topic_table.hpp"
+#include "schema/result.hpp"
+#include "store/types.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::actors {
+
+struct node_config {
+  node_id id{0};
+  std::filesystem::path data_dir; // DATA: meta/ (LMDB) and topics/<topic>-<p>/ (logs)
+  std::string host = "127.0.0.1";
+  uint16_t port = 9292;
+  std::vector<std::string> controllers; // id@host:port; used by the Raft controller (issue 6)
+  topic_config topic_defaults;
+  topic_limits limits;
+  std::chrono::milliseconds tick_interval{1000}; // log upkeep; 0 disables it (tests)
+  size_t max_parked_fetches = 4096;              // per partition
+  int32_t max_wait_ms_limit = 60'000;            // a fetch never parks longer than this
+};
+
+// One line of the config file. Errors are invalid_config naming the key.
+schema::status apply_node_setting(node_config& cfg, std::string_view key, std::string_view value);
+
+// Applies every line of `path`; errors name the file and line.
+schema::status load_node_config_file(node_config& cfg, const std::filesystem::path& path);
+
+// The keys a config file may hold, one per line with its default, for --help.
+std::string node_config_help();
+
+} // namespace sluice::actors

@@ -1,0 +1,264 @@
+// The node's data requests: produce, fetch and list offsets, each decoded once, fanned out to
+// the topic actors per partition and gathered into one response.
+
+#include "actors/node_impl.hpp"
+
+#include "schema/error_response.hpp"
+#include "schema/fetch.hpp"
+#include "schema/offsets.hpp"
+#include "schema/produce.hpp"
+
+#include <caf/sec.hpp>
+
+#include <algorithm>
+
+namespace sluice::actors {
+
+using schema::errc;
+
+namespace {
+
+// How long the node waits for a partition beyond what the request itself allows.
+constexpr auto partition_slack = std::chrono::seconds(30);
+
+// A fetch response must stay decodable (schema::max_message_bytes) whatever max_bytes a
+// client asks for; one batch (at most 64 MiB) may still go over the per-response bound.
+constexpr int32_t max_fetch_response_bytes = static_cast<int32_t>(schema::max_message_bytes / 4);
+
+// A failed request to a topic or partition actor: it timed out, or it died (and is being
+// restarted), which a client should treat as retriable.
+schema::error from_caf(const caf::error& err) {
+  if (err == caf::sec::request_timeout)
+    return {errc::request_timed_out, "the partition did not answer in time"};
+  return {errc::leader_not_available, "the partition is restarting: " + to_string(err)};
+}
+
+schema::envelope refuse(const schema::error& err) { return encode(schema::error_response{err}); }
+
+} // namespace
+
+// One fetch request in flight: the response being filled and what is still outstanding.
+struct fetch_session {
+  schema::fetch_response response;
+  std::vector<topic_actor> targets;  // per partition index; invalid when it failed routing
+  std::vector<uint64_t> ids;         // per partition index; 0 when not asked
+  std::vector<bool> pending;
+  size_t outstanding = 0;
+  int64_t min_bytes = 1;
+  int64_t bytes = 0;                 // reported by parked partitions plus answers received
+  int32_t max_bytes = 0;
+  bool completing = false;           // fetch_done was sent to the pending partitions
+  caf::typed_response_promise<schema::envelope> rp;
+};
+
+hosted_topic* node_impl::route(const std::string& topic, partition_id p, schema::error& err) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) {
+    err = {errc::unknown_topic_or_partition, "topic '" + topic + "' does not exist"};
+    return nullptr;
+  }
+  if (p.value < 0 || p.value >= it->second.spec.partitions) {
+    err = {errc::unknown_topic_or_partition,
+           "topic '" + topic + "' has no partition " + std::to_string(p.value) + " (it has "
+             + std::to_string(it->second.spec.partitions) + ")"};
+    return nullptr;
+  }
+  return &it->second;
+}
+
+// -- produce ------------------------------------------------------------------
+
+caf::result<schema::envelope> node_impl::produce(const envelope& e) {
+  ++status_.requests;
+  auto req = schema::decode<schema::produce_request>(e);
+  if (!req) {
+    ++status_.undecodable;
+    return refuse(req.err());
+  }
+  struct gather {
+    schema::produce_response response;
+    size_t outstanding = 0;
+    envelope_promise rp;
+  };
+  auto g = std::make_shared<gather>();
+  auto& parts = req->partitions;
+  g->response.partitions.reserve(parts.size());
+  auto timeout = std::chrono::milliseconds{std::max(req->timeout_ms, 1000)} + partition_slack;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto& p = parts[i];
+    g->response.partitions.push_back({p.topic, p.partition, {}, offset{-1}, no_timestamp, offset{-1}});
+    auto* t = route(p.topic, p.partition, g->response.partitions.back().error);
+    if (!t)
+      continue;
+    append_request append{std::move(p.records), req->acks};
+    if (req->acks == schema::acks::none) {
+      // Anonymous: the partition's reply goes nowhere. The client still gets an answer
+      // (base offsets -1) below, so it can bound its requests in flight.
+      caf::anon_send(t->actor, produce_atom_v, p.partition, std::move(append));
+      continue;
+    }
+    ++g->outstanding;
+    auto done = [g, i](append_reply r) {
+      auto& out = g->response.partitions[i];
+      out.error = std::move(r.error);
+      out.base_offset = r.base_offset;
+      out.log_append_time = r.log_append_time;
+      out.log_start_offset = r.log_start_offset;
+      if (--g->outstanding == 0)
+        g->rp.deliver(encode(g->response));
+    };
+    request(t->actor, timeout, produce_atom_v, p.partition, std::move(append))
+      .then([done](append_reply& r) { done(std::move(r)); },
+            [done](caf::error& err) { done({from_caf(err), offset{-1}, no_timestamp, offset{-1}}); });
+  }
+  if (g->outstanding == 0)
+    return encode(g->response);
+  g->rp = make_response_promise<envelope>();
+  return g->rp;
+}
+
+// -- fetch --------------------------------------------------------------------
+
+// Each partition reads at once and, with less than min_bytes, parks until appends bring them
+// or max_wait_ms passes. With several partitions, min_bytes counts over all of them: parked
+// partitions report appended bytes (fetch_progress) and the first answer with data, an error,
+// or enough reported bytes make the node ask the rest to answer now (fetch_done).
+caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
+  ++status_.requests;
+  auto req = schema::decode<schema::fetch_request>(e);
+  if (!req) {
+    ++status_.undecodable;
+    return refuse(req.err());
+  }
+  auto s = std::make_shared<fetch_session>();
+  auto n = req->partitions.size();
+  s->response.partitions.reserve(n);
+  s->targets.resize(n);
+  s->ids.resize(n, 0);
+  s->pending.resize(n, false);
+  s->min_bytes = req->min_bytes;
+  s->max_bytes = std::clamp(req->max_bytes, 1, max_fetch_response_bytes);
+  auto max_wait_ms = std::clamp(req->max_wait_ms, 0, config_.max_wait_ms_limit);
+  auto timeout = std::chrono::milliseconds{max_wait_ms} + partition_slack;
+  bool several = n > 1;
+  for (size_t i = 0; i < n; ++i) {
+    auto& p = req->partitions[i];
+    auto& out = s->response.partitions.emplace_back();
+    out.topic = p.topic;
+    out.partition = p.partition;
+    auto* t = route(p.topic, p.partition, out.error);
+    if (!t)
+      continue;
+    auto id = ++next_fetch_id_;
+    partition_fetch pf{id, p.fetch_offset, std::clamp(p.max_bytes, 1, s->max_bytes),
+                       req->min_bytes, max_wait_ms, several};
+    s->targets[i] = t->actor;
+    s->ids[i] = id;
+    s->pending[i] = true;
+    ++s->outstanding;
+    if (several)
+      fetches_.emplace(id, std::make_pair(s, i));
+    request(t->actor, timeout, fetch_atom_v, p.partition, pf)
+      .then([this, s, i](fetch_reply& r) { on_fetch_reply(s, i, std::move(r)); },
+            [this, s, i](caf::error& err) {
+              on_fetch_reply(s, i, fetch_reply{from_caf(err), offset{-1}, offset{-1}, {}});
+            });
+  }
+  if (s->outstanding == 0)
+    return encode(s->response);
+  s->rp = make_response_promise<envelope>();
+  return s->rp;
+}
+
+void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i, fetch_reply r) {
+  auto& out = s->response.partitions[i];
+  out.error = std::move(r.error);
+  out.high_watermark = r.high_watermark;
+  out.log_start_offset = r.log_start_offset;
+  out.last_stable_offset = r.high_watermark; // no transactions yet: everything is stable
+  out.records = std::move(r.records);
+  s->pending[i] = false;
+  fetches_.erase(s->ids[i]);
+  --s->outstanding;
+  s->bytes += static_cast<int64_t>(out.records.size());
+  // A partition answers before its deadline only with enough data or an error; either way the
+  // request is done and the others need not wait.
+  if (!out.records.empty() || !out.error.ok())
+    complete_fetch(*s);
+  if (s->outstanding > 0)
+    return;
+  // KIP-74: the response stays within max_bytes except for its first non-empty partition;
+  // partitions dropped here are simply fetched again.
+  size_t total = 0;
+  for (auto& p : s->response.partitions) {
+    if (total > 0 && total + p.records.size() > static_cast<size_t>(s->max_bytes))
+      std::vector<std::byte>{}.swap(p.records);
+    total += p.records.size();
+  }
+  s->rp.deliver(encode(s->response));
+}
+
+void node_impl::on_fetch_progress(uint64_t id, int64_t bytes) {
+  auto it = fetches_.find(id);
+  if (it == fetches_.end())
+    return;
+  auto s = it->second.first;
+  s->bytes += bytes;
+  if (s->bytes >= s->min_bytes)
+    complete_fetch(*s);
+}
+
+void node_impl::complete_fetch(fetch_session& s) {
+  if (s.completing)
+    return;
+  s.completing = true;
+  for (size_t j = 0; j < s.pending.size(); ++j)
+    if (s.pending[j])
+      anon_send(s.targets[j], fetch_done_atom_v, s.response.partitions[j].partition, s.ids[j]);
+}
+
+// -- list offsets -------------------------------------------------------------
+
+caf::result<schema::envelope> node_impl::list_offsets(const envelope& e) {
+  ++status_.requests;
+  auto req = schema::decode<schema::list_offsets_request>(e);
+  if (!req) {
+    ++status_.undecodable;
+    return refuse(req.err());
+  }
+  struct gather {
+    schema::list_offsets_response response;
+    size_t outstanding = 0;
+    envelope_promise rp;
+  };
+  auto g = std::make_shared<gather>();
+  for (size_t i = 0; i < req->partitions.size(); ++i) {
+    auto& q = req->partitions[i];
+    auto& out = g->response.partitions.emplace_back();
+    out.topic = q.topic;
+    out.partition = q.partition;
+    auto* t = route(q.topic, q.partition, out.error);
+    if (!t)
+      continue;
+    ++g->outstanding;
+    auto done = [g, i](offsets_reply r) {
+      auto& out = g->response.partitions[i];
+      out.error = std::move(r.error);
+      out.off = r.off;
+      out.timestamp = r.timestamp;
+      out.epoch = leader_epoch{0};
+      if (--g->outstanding == 0)
+        g->rp.deliver(encode(g->response));
+    };
+    request(t->actor, std::chrono::seconds(30), list_offsets_atom_v, q.partition,
+            offsets_query{q.query, q.timestamp})
+      .then([done](offsets_reply& r) { done(std::move(r)); },
+            [done](caf::error& err) { done({from_caf(err), offset{-1}, no_timestamp}); });
+  }
+  if (g->outstanding == 0)
+    return encode(g->response);
+  g->rp = make_response_promise<envelope>();
+  return g->rp;
+}
+
+} // namespace sluice::actors

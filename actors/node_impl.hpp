@@ -1,0 +1,103 @@
+#pragma once
+
+// The node actor's class, shared by its two source files: node_actor.cpp (lifecycle, topics,
+// administration, inspect) and node_data.cpp (produce, fetch, list offsets). Include only
+// from those.
+
+#include "actors/inspect_field.hpp"
+#include "actors/node_actor.hpp"
+#include "actors/topic_interface.hpp"
+#include "schema/envelope.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sluice::actors {
+
+struct fetch_session; // node_data.cpp
+
+struct hosted_topic {
+  topic_actor actor;
+  topic_spec spec;
+  int restarts = 0;
+};
+
+struct node_status {
+  std::string listen;
+  size_t topics = 0;
+  size_t deleting = 0;
+  size_t fetch_sessions = 0; // multi-partition fetches waiting
+  uint64_t requests = 0;
+  uint64_t undecodable = 0; // answered with error_response
+  bool ready = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  field listen{"listen", x.listen};
+  field topics{"topics", x.topics};
+  field deleting{"deleting", x.deleting};
+  field sessions{"fetch_sessions", x.fetch_sessions};
+  field requests{"requests", x.requests};
+  field undecodable{"undecodable", x.undecodable};
+  field ready{"ready", x.ready};
+  return f(caf::meta::type_name("node"), listen, topics, deleting, sessions, requests,
+           undecodable, ready);
+}
+
+class node_impl : public node_internal_actor::base {
+public:
+  node_impl(caf::actor_config& cfg, node_config config);
+
+  const char* name() const override { return "node"; }
+  behavior_type make_behavior() override;
+  void on_exit() override;
+
+private:
+  using envelope = schema::envelope;
+  using envelope_promise = caf::typed_response_promise<envelope>;
+
+  // -- lifecycle and topics (node_actor.cpp) --
+  void start_metadata();
+  void on_snapshot(std::vector<topic_spec>& specs);
+  void remove_orphan_directories();
+  void on_topic_update(topic_spec spec);
+  void on_topic_deleted(const std::string& name);
+  void host(topic_spec spec, int restarts);
+  void on_down(const caf::down_msg& dm);
+  caf::result<bool> ready();
+  caf::result<std::string> inspect_tree(const std::string& filter);
+
+  // -- data requests (node_data.cpp) --
+  caf::result<envelope> produce(const envelope& e);
+  caf::result<envelope> fetch(const envelope& e);
+  caf::result<envelope> list_offsets(const envelope& e);
+  void on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i, fetch_reply r);
+  void on_fetch_progress(uint64_t id, int64_t bytes);
+  void complete_fetch(fetch_session& s);
+  // The topic hosting `p`, or nullptr with `err` set (unknown topic, partition out of range).
+  hosted_topic* route(const std::string& topic, partition_id p, schema::error& err);
+
+  node_config config_;
+  metadata_actor metadata_;
+  std::map<std::string, hosted_topic, std::less<>> topics_;
+  std::map<std::string, topic_actor, std::less<>> deleting_;   // until their actor is down
+  std::map<std::string, topic_spec, std::less<>> recreate_;    // created while still deleting
+  // Fetch id -> the multi-partition session and the index of the partition in it.
+  std::unordered_map<uint64_t, std::pair<std::shared_ptr<fetch_session>, size_t>> fetches_;
+  uint64_t next_fetch_id_ = 0;
+  bool restored_ = false; // the first snapshot was applied
+  int metadata_restarts_ = 0;
+  std::optional<std::string> failure_;
+  std::vector<caf::typed_response_promise<bool>> ready_waiters_;
+  node_status status_;
+};
+
+} // namespace sluice::actors

@@ -1,0 +1,93 @@
+#pragma once
+
+// The partition actor: one per partition replica on a node, the only owner of its
+// store::partition_log. Node-local: the node (through the topic actor) is its only client, so
+// its messages are plain structs that never leave the process (CAF_ALLOW_UNSAFE_MESSAGE_TYPE
+// below: CAF refuses to serialise them).
+//
+// Fetch is a long poll: a fetch that finds fewer than min_bytes parks until appends bring them
+// or max_wait_ms passes, then answers with what the log holds. Parked fetches are named by
+// `id`, which the requester makes unique among its own fetches; fetch_done(id) answers one at
+// once (the node uses it when other partitions of the same request already satisfied it).
+
+#include "actors/atoms.hpp"
+#include "schema/errc.hpp"
+#include "schema/offsets.hpp"
+#include "schema/produce.hpp"
+#include "schema/type_ids.hpp"
+#include "store/types.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice::actors {
+
+struct append_request {
+  std::vector<std::byte> records; // whole batches back to back; offsets assigned in place
+  schema::acks acks = schema::acks::leader;
+};
+
+struct append_reply {
+  schema::error error;
+  offset base_offset{-1};
+  timestamp_ms log_append_time = no_timestamp; // -1: topics use create time
+  offset log_start_offset{-1};
+};
+
+struct partition_fetch {
+  uint64_t id = 0;
+  offset fetch_offset{0};
+  int32_t max_bytes = 1 << 20; // at least one batch is returned regardless
+  int32_t min_bytes = 1;
+  int32_t max_wait_ms = 0;
+  // While parked, tell the requester (a fetch_listener) how many bytes each append brought,
+  // so it can count min_bytes over several partitions.
+  bool report_progress = false;
+};
+
+struct fetch_reply {
+  schema::error error;
+  offset high_watermark{-1};
+  offset log_start_offset{-1};
+  std::vector<std::byte> records;
+};
+
+struct offsets_query {
+  schema::offset_query query = schema::offset_query::latest;
+  timestamp_ms timestamp = no_timestamp;
+};
+
+struct offsets_reply {
+  schema::error error;
+  offset off{-1};
+  timestamp_ms timestamp = no_timestamp;
+};
+
+// Whoever asks with report_progress: (fetch id, bytes appended since the last report).
+using fetch_listener = caf::typed_actor<caf::reacts_to<fetch_progress_atom, uint64_t, int64_t>>;
+
+using partition_actor = caf::typed_actor<
+  caf::replies_to<produce_atom, append_request>::with<append_reply>,
+  caf::replies_to<fetch_atom, partition_fetch>::with<fetch_reply>,
+  caf::reacts_to<fetch_done_atom, uint64_t>,
+  caf::replies_to<list_offsets_atom, offsets_query>::with<offsets_reply>,
+  // Answers parked fetches, closes the log, removes the partition directory, then quits.
+  caf::replies_to<delete_data_atom>::with<bool>,
+  caf::replies_to<state_atom>::with<std::string>,
+  caf::reacts_to<tick_atom>,
+  caf::reacts_to<fetch_expire_atom>>;
+
+} // namespace sluice::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::append_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::append_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::partition_fetch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::fetch_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::offsets_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::offsets_reply)

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "schema/errc.hpp"
+#include "store/result.hpp"
+
+namespace sluice::actors {
+
+// A store error as the wire error a client sees: batch problems keep their meaning, anything
+// the disk did is storage_error.
+inline schema::error to_wire_error(const store::error& e) {
+  using store::errc;
+  auto code = schema::errc::storage_error;
+  switch (e.code) {
+    case errc::corrupt_batch: code = schema::errc::corrupt_message; break;
+    case errc::record_too_large: code = schema::errc::record_too_large; break;
+    case errc::offset_out_of_range: code = schema::errc::offset_out_of_range; break;
+    case errc::invalid_argument: code = schema::errc::invalid_request; break;
+    default: break;
+  }
+  return {code, e.message};
+}
+
+} // namespace sluice::actors

@@ -1,0 +1,214 @@
+#include "actors/topic_actor.hpp"
+
+#include "actors/inspect_field.hpp"
+#include "actors/partition_actor.hpp"
+#include "actors/state_tree.hpp"
+
+#include <caf/deep_to_string.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <vector>
+
+namespace sluice::actors {
+
+namespace {
+
+using schema::errc;
+
+struct topic_status {
+  topic_spec spec;
+  std::vector<int> restarts; // per partition
+  bool deleting = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_status& x) {
+  field restarts{"restarts", x.restarts};
+  field deleting{"deleting", x.deleting};
+  return f(caf::meta::type_name("topic"), x.spec, restarts, deleting);
+}
+
+class topic_impl : public topic_actor::base {
+public:
+  topic_impl(caf::actor_config& cfg, topic_args args)
+    : topic_actor::base(cfg), args_(std::move(args)) {
+    status_.spec = args_.spec;
+    auto effective = effective_config(args_.defaults, args_.spec.configs);
+    config_ = effective ? *effective : args_.defaults;
+  }
+
+  const char* name() const override { return "topic"; }
+
+  behavior_type make_behavior() override {
+    set_down_handler([this](caf::down_msg& dm) { on_down(dm); });
+    grow(status_.spec.partitions);
+    return {
+      [this](produce_atom, partition_id p, append_request& req) -> caf::result<append_reply> {
+        if (auto* a = find(p))
+          return delegate(*a, produce_atom_v, std::move(req));
+        return append_reply{unavailable(p), offset{-1}, no_timestamp, offset{-1}};
+      },
+      [this](fetch_atom, partition_id p, partition_fetch& req) -> caf::result<fetch_reply> {
+        if (auto* a = find(p))
+          return delegate(*a, fetch_atom_v, std::move(req));
+        return fetch_reply{unavailable(p), offset{-1}, offset{-1}, {}};
+      },
+      [this](fetch_done_atom, partition_id p, uint64_t id) {
+        if (auto* a = find(p))
+          caf::anon_send(*a, fetch_done_atom_v, id);
+      },
+      [this](list_offsets_atom, partition_id p, offsets_query q) -> caf::result<offsets_reply> {
+        if (auto* a = find(p))
+          return delegate(*a, list_offsets_atom_v, q);
+        return offsets_reply{unavailable(p), offset{-1}, no_timestamp};
+      },
+      [this](topic_update_atom, topic_spec& spec) {
+        if (spec.configs != status_.spec.configs)
+          spdlog::warn("topic {}: config changes apply when the node restarts", spec.name);
+        grow(spec.partitions);
+        status_.spec.partitions = spec.partitions;
+      },
+      [this](delete_data_atom) { return delete_data(); },
+      [this](state_atom) { return state(); },
+      [this](lookup_atom, partition_id p) {
+        auto* a = find(p);
+        return a ? *a : partition_actor{};
+      },
+    };
+  }
+
+  void on_exit() override {
+    for (auto& p : partitions_)
+      send_exit(p, caf::exit_reason::user_shutdown);
+    partitions_.clear();
+  }
+
+private:
+  bool in_range(partition_id p) const {
+    return p.value >= 0 && static_cast<size_t>(p.value) < partitions_.size() && !status_.deleting;
+  }
+
+  bool given_up(partition_id p) const {
+    return status_.restarts[static_cast<size_t>(p.value)] > args_.max_restarts;
+  }
+
+  // The live actor of `p`, or nullptr when out of range or given up.
+  partition_actor* find(partition_id p) {
+    if (!in_range(p) || given_up(p))
+      return nullptr;
+    return &partitions_[static_cast<size_t>(p.value)];
+  }
+
+  schema::error unavailable(partition_id p) const {
+    if (in_range(p))
+      return {errc::storage_error, "partition " + partition_dir_name(args_.spec.name, p)
+                                     + " kept crashing and is offline"};
+    return {errc::unknown_topic_or_partition,
+            "topic '" + args_.spec.name + "' has no partition " + std::to_string(p.value) + " (it has "
+              + std::to_string(partitions_.size()) + ")"};
+  }
+
+  void grow(int32_t count) {
+    while (partitions_.size() < static_cast<size_t>(count)) {
+      partitions_.push_back(spawn_one(partition_id{static_cast<int32_t>(partitions_.size())}));
+      status_.restarts.push_back(0);
+    }
+  }
+
+  partition_actor spawn_one(partition_id p) {
+    partition_args pa{args_.spec.name, p, args_.topics_dir / partition_dir_name(args_.spec.name, p),
+                      config_, args_.tick_interval, args_.max_parked_fetches, args_.clock};
+    auto a = spawn_partition(home_system(), std::move(pa));
+    monitor(a);
+    return a;
+  }
+
+  void on_down(const caf::down_msg& dm) {
+    if (status_.deleting)
+      return;
+    for (size_t i = 0; i < partitions_.size(); ++i) {
+      if (partitions_[i].address() != dm.source)
+        continue;
+      auto label = partition_dir_name(args_.spec.name, partition_id{static_cast<int32_t>(i)});
+      if (++status_.restarts[i] > args_.max_restarts) {
+        spdlog::error("partition {} died ({}) and was restarted {} times; giving up", label,
+                      to_string(dm.reason), args_.max_restarts);
+        return;
+      }
+      spdlog::warn("partition {} died ({}); restarting it from its log", label,
+                   to_string(dm.reason));
+      partitions_[i] = spawn_one(partition_id{static_cast<int32_t>(i)});
+      return;
+    }
+  }
+
+  caf::result<bool> delete_data() {
+    status_.deleting = true;
+    auto rp = make_response_promise<bool>();
+    if (partitions_.empty()) {
+      quit();
+      return true;
+    }
+    struct gather {
+      size_t outstanding;
+      bool ok = true;
+    };
+    auto g = std::make_shared<gather>(gather{partitions_.size()});
+    for (auto& p : partitions_) {
+      auto done = [this, g, rp](bool ok) mutable {
+        g->ok = g->ok && ok;
+        if (--g->outstanding == 0) {
+          rp.deliver(g->ok);
+          quit();
+        }
+      };
+      request(p, std::chrono::seconds(60), delete_data_atom_v)
+        .then([done](bool ok) mutable { done(ok); },
+              [done](caf::error&) mutable { done(false); });
+    }
+    return rp;
+  }
+
+  caf::result<std::string> state() {
+    auto line = "topic " + args_.spec.name + " (mailbox " + std::to_string(mailbox().size())
+                + "): " + caf::deep_to_string(status_);
+    auto rp = make_response_promise<std::string>();
+    if (partitions_.empty())
+      return line;
+    struct gather {
+      std::string line;
+      std::vector<std::string> children;
+      size_t outstanding;
+    };
+    auto g = std::make_shared<gather>(gather{std::move(line), {}, partitions_.size()});
+    g->children.resize(partitions_.size());
+    for (size_t i = 0; i < partitions_.size(); ++i) {
+      auto done = [g, rp, i](std::string text) mutable {
+        g->children[i] = std::move(text);
+        if (--g->outstanding == 0)
+          rp.deliver(state_tree(std::move(g->line), g->children));
+      };
+      request(partitions_[i], std::chrono::seconds(10), state_atom_v)
+        .then([done](std::string& s) mutable { done(std::move(s)); },
+              [done, i](caf::error& e) mutable {
+                done("partition " + std::to_string(i) + " did not answer: " + to_string(e));
+              });
+    }
+    return rp;
+  }
+
+  topic_args args_;
+  topic_config config_;
+  std::vector<partition_actor> partitions_;
+  topic_status status_;
+};
+
+} // namespace
+
+topic_actor spawn_topic(caf::actor_system& sys, topic_args args) {
+  return sys.spawn<topic_impl>(std::move(args));
+}
+
+} // namespace sluice::actors

@@ -1,0 +1,108 @@
+#include "actors/topic_config.hpp"
+
+#include "store/batch_format.hpp"
+#include "store/segment_format.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace sluice::actors {
+
+namespace {
+
+struct int_key {
+  std::string_view name;
+  int64_t topic_config::*member;
+  int64_t min;
+  int64_t max;
+};
+
+// Bounds: what the store can honour (segments up to 2 GiB with u32 positions, batches up to
+// store's 64 MiB hard limit); -1 means "unbounded" where Kafka allows it.
+constexpr std::array int_keys{
+  int_key{"flush.messages", &topic_config::flush_messages, 1, never},
+  int_key{"flush.ms", &topic_config::flush_ms, 0, never},
+  int_key{"max.message.bytes", &topic_config::max_message_bytes, 64,
+          store::batch_format::max_batch_bytes},
+  int_key{"min.insync.replicas", &topic_config::min_insync_replicas, 1, 1 << 16},
+  int_key{"retention.bytes", &topic_config::retention_bytes, -1, never},
+  int_key{"retention.ms", &topic_config::retention_ms, -1, never},
+  int_key{"segment.bytes", &topic_config::segment_bytes, 1024,
+          static_cast<int64_t>(store::segment_format::max_segment_bytes)},
+  int_key{"segment.ms", &topic_config::segment_ms, 1, never},
+};
+
+constexpr std::string_view cleanup_policy_key = "cleanup.policy";
+
+schema::error invalid(std::string message) {
+  return {schema::errc::invalid_config, std::move(message)};
+}
+
+} // namespace
+
+schema::status set_config(topic_config& config, std::string_view key, std::string_view value) {
+  if (key == cleanup_policy_key) {
+    if (value != "delete")
+      return invalid("cleanup.policy must be delete (compaction is not supported), not '"
+                     + std::string{value} + "'");
+    config.cleanup_policy = std::string{value};
+    return {};
+  }
+  for (auto& k : int_keys) {
+    if (k.name != key)
+      continue;
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc{} || end != value.data() + value.size())
+      return invalid(std::string{key} + " must be an integer, not '" + std::string{value} + "'");
+    if (v < k.min || v > k.max)
+      return invalid(std::string{key} + " must be in [" + std::to_string(k.min) + ", "
+                     + std::to_string(k.max) + "], not " + std::to_string(v));
+    config.*k.member = v;
+    return {};
+  }
+  return invalid("unknown topic config key '" + std::string{key} + "'");
+}
+
+schema::result<topic_config> effective_config(const topic_config& defaults,
+                                              const config_overrides& overrides) {
+  auto out = defaults;
+  for (auto& [k, v] : overrides)
+    if (auto st = set_config(out, k, v); !st)
+      return st.err();
+  return out;
+}
+
+std::vector<schema::describe_configs_response::entry>
+describe_config(const topic_config& defaults, const config_overrides& overrides) {
+  auto effective = effective_config(defaults, overrides);
+  const auto& c = effective ? *effective : defaults;
+  std::vector<schema::describe_configs_response::entry> out;
+  auto add = [&](std::string_view key, std::string value) {
+    out.push_back({std::string{key}, std::move(value), !overrides.contains(std::string{key})});
+  };
+  add(cleanup_policy_key, c.cleanup_policy);
+  for (auto& k : int_keys)
+    add(k.name, std::to_string(c.*k.member));
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.key < b.key; });
+  return out;
+}
+
+store::log_config to_log_config(const topic_config& c) {
+  store::log_config out;
+  out.segment_bytes = static_cast<uint64_t>(c.segment_bytes);
+  out.segment_ms = c.segment_ms;
+  out.retention_ms = c.retention_ms;
+  out.retention_bytes = c.retention_bytes;
+  out.max_batch_bytes = static_cast<uint32_t>(c.max_message_bytes);
+  if (c.flush_messages == 1)
+    out.flush = store::flush_policy::always();
+  else if (c.flush_messages != never)
+    out.flush = store::flush_policy::every_messages(static_cast<uint64_t>(c.flush_messages));
+  else if (c.flush_ms != never)
+    out.flush = store::flush_policy::every_ms(c.flush_ms);
+  return out;
+}
+
+} // namespace sluice::actors

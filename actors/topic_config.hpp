@@ -1,0 +1,57 @@
+#pragma once
+
+// Topic configs: the Kafka-named settings of a topic, their defaults, bounds and parsing.
+// Pure: the metadata actor validates overrides with it, the partition actor turns the result
+// into a store::log_config.
+
+#include "schema/configs.hpp"
+#include "schema/result.hpp"
+#include "store/log_config.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::actors {
+
+inline constexpr int64_t never = std::numeric_limits<int64_t>::max();
+
+// The effective settings of one topic. Defaults follow Kafka's.
+struct topic_config {
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000; // -1 keeps forever
+  int64_t retention_bytes = -1;                  // per partition; -1 keeps everything
+  int64_t segment_bytes = int64_t{1} << 30;
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;
+  int64_t max_message_bytes = 1 << 20;           // largest batch a producer may send
+  int64_t flush_messages = never;                // fsync after this many unflushed records
+  int64_t flush_ms = never;                      // fsync when the oldest unflushed is this old
+  std::string cleanup_policy = "delete";         // only "delete": compaction is not built
+  int64_t min_insync_replicas = 1;               // acks=all refuses below this ISR size
+
+  bool operator==(const topic_config&) const = default;
+};
+
+// Topic overrides as given at creation: key -> value text, validated by effective_config.
+using config_overrides = std::map<std::string, std::string>;
+
+// Sets `key` from its text form. Errors are invalid_config naming the key: an unknown key, a
+// value that is not a number, or one outside the key's bounds.
+schema::status set_config(topic_config& config, std::string_view key, std::string_view value);
+
+// `defaults` with every override applied, or the first invalid_config.
+schema::result<topic_config> effective_config(const topic_config& defaults,
+                                              const config_overrides& overrides);
+
+// Every known key in key order with its effective value; is_default is false for overrides.
+// `overrides` must have passed effective_config.
+std::vector<schema::describe_configs_response::entry>
+describe_config(const topic_config& defaults, const config_overrides& overrides);
+
+// What a partition log needs of it. flush.messages wins over flush.ms when both are set (the
+// log keeps one flush policy).
+store::log_config to_log_config(const topic_config& config);
+
+} // namespace sluice::actors

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "actors/inspect_field.hpp"
+#include "actors/topic_config.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace sluice::actors {
+
+// A topic as the metadata actor records it: what a node needs to host its partitions. The
+// effective config is the node's defaults with `configs` applied (effective_config).
+struct topic_spec {
+  std::string name;
+  int32_t partitions = 1;
+  int16_t replication_factor = 1;
+  config_overrides configs;
+
+  bool operator==(const topic_spec&) const = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_spec& x) {
+  field name{"name", x.name};
+  field partitions{"partitions", x.partitions};
+  field rf{"replication_factor", x.replication_factor};
+  field configs{"configs", x.configs};
+  return f(caf::meta::type_name("topic_spec"), name, partitions, rf, configs);
+}
+
+} // namespace sluice::actors

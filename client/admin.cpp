@@ -1,0 +1,163 @@
+#include "client/admin.hpp"
+
+#include "client/topic_metadata.hpp"
+
+#include <algorithm>
+
+namespace sluice::client {
+
+namespace {
+
+// The one result of a single-topic request; an unknown topic says so by name.
+status topic_status(const std::vector<schema::topic_result>& results, const std::string& name) {
+  auto i = std::find_if(results.begin(), results.end(), [&](auto& r) { return r.name == name; });
+  if (i == results.end())
+    return make_error(errc::protocol, "no result for topic '" + name + "' in the answer");
+  if (i->error.code == schema::errc::unknown_topic_or_partition)
+    return unknown_topic(name);
+  if (!i->error.ok())
+    return from_server(i->error, "topic '" + name + "'");
+  return {};
+}
+
+} // namespace
+
+status admin::create_topic(const new_topic& t) {
+  schema::create_topics_request req;
+  schema::create_topics_request::topic rt;
+  rt.name = t.name;
+  rt.partitions = t.partitions;
+  rt.replication_factor = t.replication_factor;
+  for (auto& [k, v] : t.configs)
+    rt.configs.push_back({k, v});
+  req.topics.push_back(std::move(rt));
+  req.timeout_ms = static_cast<int32_t>(conn_->request_timeout().count());
+  auto resp = conn_->call<schema::create_topics_response>(create_topics_atom_v, req);
+  if (!resp)
+    return resp.err();
+  return topic_status(resp->topics, t.name);
+}
+
+status admin::delete_topic(const std::string& name) {
+  schema::delete_topics_request req;
+  req.names = {name};
+  req.timeout_ms = static_cast<int32_t>(conn_->request_timeout().count());
+  auto resp = conn_->call<schema::delete_topics_response>(delete_topics_atom_v, req);
+  if (!resp)
+    return resp.err();
+  return topic_status(resp->topics, name);
+}
+
+result<std::vector<schema::list_topics_response::listing>> admin::list_topics(bool include_internal) {
+  schema::list_topics_request req;
+  req.include_internal = include_internal;
+  auto resp = conn_->call<schema::list_topics_response>(list_topics_atom_v, req);
+  if (!resp)
+    return resp.err();
+  if (!resp->error.ok())
+    return from_server(resp->error, "list topics");
+  auto out = std::move(resp->topics);
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+status admin::create_partitions(const std::string& name, int32_t new_total) {
+  schema::create_partitions_request req;
+  req.topics.push_back({name, new_total});
+  req.timeout_ms = static_cast<int32_t>(conn_->request_timeout().count());
+  auto resp = conn_->call<schema::create_partitions_response>(create_partitions_atom_v, req);
+  if (!resp)
+    return resp.err();
+  return topic_status(resp->topics, name);
+}
+
+result<std::vector<schema::describe_configs_response::entry>>
+admin::describe_configs(const std::string& topic) {
+  schema::describe_configs_request req;
+  req.topics = {topic};
+  auto resp = conn_->call<schema::describe_configs_response>(describe_configs_atom_v, req);
+  if (!resp)
+    return resp.err();
+  auto i = std::find_if(resp->topics.begin(), resp->topics.end(),
+                        [&](auto& t) { return t.name == topic; });
+  if (i == resp->topics.end())
+    return make_error(errc::protocol, "no configs for topic '" + topic + "' in the answer");
+  if (i->error.code == schema::errc::unknown_topic_or_partition)
+    return unknown_topic(topic);
+  if (!i->error.ok())
+    return from_server(i->error, "topic '" + topic + "'");
+  return std::move(i->configs);
+}
+
+result<std::vector<offset>> admin::list_offsets(const std::vector<topic_partition>& tps,
+                                                schema::offset_query q, timestamp_ms ts) {
+  schema::list_offsets_request req;
+  for (auto& tp : tps)
+    req.partitions.push_back({tp.topic, tp.partition, leader_epoch{-1}, q, ts});
+  auto resp = conn_->call<schema::list_offsets_response>(list_offsets_atom_v, req);
+  if (!resp)
+    return resp.err();
+  std::vector<offset> out;
+  for (auto& tp : tps) {
+    auto i = std::find_if(resp->partitions.begin(), resp->partitions.end(), [&](auto& p) {
+      return p.topic == tp.topic && p.partition == tp.partition;
+    });
+    if (i == resp->partitions.end())
+      return make_error(errc::protocol, "no offset for " + tp.to_string() + " in the answer");
+    if (!i->error.ok())
+      return from_server(i->error, tp.to_string());
+    out.push_back(i->off);
+  }
+  return out;
+}
+
+result<schema::metadata_response> admin::metadata(const std::vector<std::string>& topics) {
+  schema::metadata_request req;
+  req.all_topics = topics.empty();
+  req.topics = topics;
+  return conn_->call<schema::metadata_response>(metadata_atom_v, req);
+}
+
+result<topic_description> admin::describe_topic(const std::string& name) {
+  auto md = fetch_topic_metadata(*conn_, {name});
+  if (!md)
+    return md.err();
+  topic_description out;
+  out.name = name;
+  std::vector<topic_partition> tps;
+  for (auto& p : md->front().partitions) {
+    partition_description d;
+    d.partition = p.partition;
+    d.leader = p.leader;
+    d.epoch = p.epoch;
+    d.replicas = p.replicas;
+    d.isr = p.isr;
+    d.error = from_server(p.error, topic_partition{name, p.partition}.to_string());
+    out.partitions.push_back(std::move(d));
+    tps.push_back({name, p.partition});
+  }
+  std::sort(out.partitions.begin(), out.partitions.end(),
+            [](auto& a, auto& b) { return a.partition < b.partition; });
+  std::sort(tps.begin(), tps.end());
+  auto starts = list_offsets(tps, schema::offset_query::earliest);
+  if (!starts)
+    return starts.err();
+  auto ends = list_offsets(tps, schema::offset_query::latest);
+  if (!ends)
+    return ends.err();
+  for (size_t i = 0; i < out.partitions.size(); ++i) {
+    out.partitions[i].log_start = (*starts)[i];
+    out.partitions[i].log_end = (*ends)[i];
+  }
+  auto configs = describe_configs(name);
+  if (!configs)
+    return configs.err();
+  out.configs = std::move(*configs);
+  return out;
+}
+
+result<std::string> admin::inspect(const std::string& actor) {
+  return conn_->call_raw<std::string>(inspect_atom_v, actor);
+}
+
+} // namespace sluice::client

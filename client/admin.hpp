@@ -1,0 +1,75 @@
+#pragma once
+
+// sluice::admin: topics, partitions, configs, offsets and metadata, one blocking request per
+// call (the node's typed interface, actors/node_interface.hpp).
+
+#include "client/connection.hpp"
+#include "client/result.hpp"
+#include "client/topic_partition.hpp"
+#include "schema/configs.hpp"
+#include "schema/metadata.hpp"
+#include "schema/offsets.hpp"
+#include "schema/topics.hpp"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice::client {
+
+struct new_topic {
+  std::string name;
+  int32_t partitions = 1;
+  int16_t replication_factor = 1;
+  std::vector<std::pair<std::string, std::string>> configs; // overrides, e.g. retention.ms
+};
+
+struct partition_description {
+  partition_id partition{0};
+  node_id leader{-1};
+  leader_epoch epoch{-1};
+  std::vector<node_id> replicas;
+  std::vector<node_id> isr;
+  offset log_start{-1};
+  offset log_end{-1}; // the high watermark
+  client::error error; // the partition's own error, if the node reported one
+};
+
+struct topic_description {
+  std::string name;
+  std::vector<partition_description> partitions;
+  std::vector<schema::describe_configs_response::entry> configs;
+};
+
+class admin {
+public:
+  explicit admin(std::shared_ptr<connection> conn) : conn_(std::move(conn)) {}
+
+  status create_topic(const new_topic& t);
+  status delete_topic(const std::string& name);
+  result<std::vector<schema::list_topics_response::listing>> list_topics(bool include_internal = false);
+  // Metadata, log start/end per partition, and configs of one topic.
+  result<topic_description> describe_topic(const std::string& name);
+  // Raises the topic's partition count to `new_total`.
+  status create_partitions(const std::string& name, int32_t new_total);
+  result<std::vector<schema::describe_configs_response::entry>> describe_configs(const std::string& topic);
+  // One offset per partition asked for, in request order; a partition's error fails the call.
+  result<std::vector<offset>> list_offsets(const std::vector<topic_partition>& tps, schema::offset_query q,
+                                           timestamp_ms ts = no_timestamp);
+  // Every topic when `topics` is empty.
+  result<schema::metadata_response> metadata(const std::vector<std::string>& topics = {});
+  // The node's actor tree and states as text; `actor` filters by name ("" for all).
+  result<std::string> inspect(const std::string& actor = "");
+
+  const connection& conn() const { return *conn_; }
+
+private:
+  std::shared_ptr<connection> conn_;
+};
+
+} // namespace sluice::client
+
+namespace sluice {
+using client::admin;
+} // namespace sluice

@@ -1,0 +1,89 @@
+#pragma once
+
+// What producer, consumer and admin share: the actor system the client's actors run in and
+// the typed handle of the node they talk to (actors/node_interface.hpp). Either the client
+// owns both (open: a process of its own talking to a node over the network) or borrows them
+// (attach: a node in the same actor system, as in tests).
+
+#include "actors/node_interface.hpp"
+#include "client/node_address.hpp"
+#include "client/reply.hpp"
+#include "client/result.hpp"
+#include "schema/type_ids.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/error.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::client {
+
+class connection {
+public:
+  static constexpr std::chrono::milliseconds default_request_timeout{30000};
+
+  // Starts an actor system with the middleman and connects to the node at `bootstrap`
+  // (HOST:PORT). Fails with "cannot reach node at HOST:PORT: ..." when nothing answers there.
+  static result<std::shared_ptr<connection>>
+  open(std::string_view bootstrap, std::chrono::milliseconds request_timeout = default_request_timeout);
+
+  // A node in `sys` (which must outlive the connection); no reconnecting.
+  static std::shared_ptr<connection>
+  attach(caf::actor_system& sys, actors::node_actor node,
+         std::chrono::milliseconds request_timeout = default_request_timeout);
+
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  caf::actor_system& system() const { return *sys_; }
+  const actors::node_actor& node() const { return node_; }
+  // Where the node listens; nullopt for an attached in-process node.
+  const std::optional<node_address>& address() const { return address_; }
+  std::chrono::milliseconds request_timeout() const { return request_timeout_; }
+  // "node at HOST:PORT", for messages.
+  std::string peer() const;
+
+  // One blocking request/response with the node, from a thread that is not an actor.
+  template <class Response, class Atom, class Request>
+  result<Response> call(Atom atom, const Request& req) const {
+    auto reply = request(atom, encode(req)); // ADL: encode overloads live beside each Request
+    if (!reply)
+      return reply.err();
+    return decode_reply<Response>(*reply);
+  }
+
+  // As call, for requests whose reply is not an envelope (inspect).
+  template <class Reply, class... Ts>
+  result<Reply> call_raw(Ts&&... xs) const {
+    caf::scoped_actor self{*sys_};
+    std::optional<result<Reply>> out;
+    self->request(node_, caf::duration{request_timeout_}, std::forward<Ts>(xs)...)
+      .receive([&](Reply& r) { out.emplace(std::move(r)); },
+               [&](caf::error& e) { out.emplace(from_caf(e, peer())); });
+    return std::move(*out);
+  }
+
+private:
+  struct owned_system;
+
+  connection() = default;
+
+  template <class Atom>
+  result<schema::envelope> request(Atom atom, schema::envelope env) const {
+    return call_raw<schema::envelope>(atom, std::move(env));
+  }
+
+  std::unique_ptr<owned_system> owned_; // declared first: destroyed after node_
+  caf::actor_system* sys_ = nullptr;
+  actors::node_actor node_;
+  std::optional<node_address> address_;
+  std::chrono::milliseconds request_timeout_{default_request_timeout};
+};
+
+} // namespace sluice::client

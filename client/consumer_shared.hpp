@@ -1,0 +1,54 @@
+#pragma once
+
+// The state a consumer's application thread and its fetcher actor share, under one mutex:
+// the assignment with each partition's fetch position, the fetched chunks poll() hands out,
+// and an error for the next poll(). The application assigns, seeks and polls; the fetcher
+// resolves positions, fetches and fills the buffer.
+
+#include "client/consumer_config.hpp"
+#include "client/consumer_records.hpp"
+#include "client/error.hpp"
+#include "client/latency_histogram.hpp"
+#include "client/topic_partition.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+
+namespace sluice::client {
+
+struct consumer_shared {
+  struct partition_state {
+    std::optional<offset> fetch_position; // nullopt: resolve with `reset` first
+    offset_reset reset = offset_reset::latest;
+    uint64_t epoch = 0;                   // bumped by every seek: older fetches are dropped
+    std::optional<offset> consumed;       // the position after what poll() returned
+  };
+
+  std::mutex mtx;
+  std::condition_variable ready; // a chunk or an error arrived
+  std::map<topic_partition, partition_state> assignment;
+  std::deque<fetched_chunk> buffered;
+  size_t buffered_bytes = 0;
+  std::optional<error> failure; // handed to the next poll()
+  latency_histogram fetch_latency_us;
+  bool closed = false;
+  std::atomic<bool> wake_pending{false};
+
+  // Drops buffered chunks of `tp` (after a seek or unassign).
+  void purge(const topic_partition& tp) {
+    for (auto i = buffered.begin(); i != buffered.end();) {
+      if (i->tp == tp) {
+        buffered_bytes -= i->bytes.size();
+        i = buffered.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+};
+
+} // namespace sluice::client

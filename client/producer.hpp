@@ -1,0 +1,88 @@
+#pragma once
+
+// sluice::producer: send records to topics, batched per partition (batch.size, linger.ms),
+// up to max.in.flight produce requests outstanding, retried on retriable errors, each record
+// completed once with its offset (a callback or a future). Thread safe: any number of
+// threads may send; flush() and close() must not be called from a delivery callback.
+
+#include "client/connection.hpp"
+#include "client/delivery.hpp"
+#include "client/producer_config.hpp"
+#include "client/result.hpp"
+#include "store/batch.hpp"
+
+#include <caf/actor.hpp>
+
+#include <future>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace sluice::client {
+
+struct producer_shared;
+
+// A record to send. Everything is a view: send() copies it into a batch before returning.
+struct producer_record {
+  std::string_view topic{};
+  std::optional<std::string_view> key{};         // nullopt: a null key
+  std::optional<std::string_view> value{};       // nullopt: a tombstone
+  std::optional<partition_id> partition{};       // explicit, else murmur2(key), else sticky
+  timestamp_ms timestamp = no_timestamp;         // no_timestamp: the time of send()
+  std::span<const store::record_header> headers{};
+};
+
+struct producer_stats {
+  uint64_t acked_records = 0;
+  uint64_t failed_records = 0;
+  client::error last_error; // of the latest failed record
+};
+
+class producer {
+public:
+  explicit producer(std::shared_ptr<connection> conn, producer_config config = {});
+  ~producer(); // close()
+  producer(const producer&) = delete;
+  producer& operator=(const producer&) = delete;
+
+  // Appends the record to its partition's batch; `cb` (may be empty) runs once with the
+  // outcome. An error here means the record was not accepted and `cb` will not run: unknown
+  // topic, partition out of range, record larger than a batch may be, buffer.memory full
+  // for max.block.ms (blocks meanwhile), producer closed.
+  status send(const producer_record& r, delivery_callback cb);
+
+  // As above with a future; a record that was not accepted gives a ready future holding the error.
+  std::future<delivery_report> send(const producer_record& r);
+
+  // Sends every buffered record now and waits until all records sent so far are complete,
+  // or until `timeout`; returns whether they are.
+  bool flush(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Waits up to `timeout` (no limit by default) for every record sent so far to complete,
+  // fails the rest with errc::closed, then stops the sender. Further sends fail with
+  // errc::closed.
+  void close(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Records completed so far, for callers that send without callbacks.
+  producer_stats stats() const;
+
+  // The topic's partition count as this producer knows it (asks the node the first time).
+  result<int32_t> partitions_for(std::string_view topic);
+
+private:
+  void wake_sender();
+
+  std::shared_ptr<connection> conn_;
+  producer_config config_;
+  std::shared_ptr<producer_shared> shared_;
+  caf::actor sender_;
+};
+
+} // namespace sluice::client
+
+namespace sluice {
+using client::producer;
+using client::producer_config;
+using client::producer_record;
+} // namespace sluice

@@ -1,0 +1,30 @@
+#pragma once
+
+// Producer settings, named after the Kafka producer configs they mirror.
+
+#include "schema/produce.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace sluice::client {
+
+struct producer_config {
+  schema::acks acks = schema::acks::leader;           // acks: 0, 1 or all (-1)
+  size_t batch_bytes = 64 * 1024;                      // batch.size
+  std::chrono::milliseconds linger{5};                 // linger.ms
+  size_t buffer_bytes = 32u << 20;                     // buffer.memory
+  std::chrono::milliseconds max_block{60000};          // max.block.ms: send() waiting for memory
+  size_t max_in_flight = 16;                           // max.in.flight.requests.per.connection
+  size_t max_request_bytes = 1u << 20;                 // max.request.size: batches per request
+  int32_t retries = INT32_MAX;                         // retries (bounded by delivery_timeout)
+  std::chrono::milliseconds retry_backoff{100};        // retry.backoff.ms, doubled per attempt
+  std::chrono::milliseconds retry_backoff_max{1000};   // retry.backoff.max.ms
+  std::chrono::milliseconds request_timeout{30000};    // request.timeout.ms
+  std::chrono::milliseconds delivery_timeout{120000};  // delivery.timeout.ms: send to outcome
+  std::optional<uint64_t> partitioner_seed;            // fixed for reproducible sticky choices
+};
+
+} // namespace sluice::client

@@ -1,0 +1,32 @@
+#pragma once
+
+// The state a producer's application threads and its sender actor share, under one mutex:
+// the accumulator and the counts that flush() and a full buffer wait on. Appends happen on
+// application threads; draining, releasing and completing on the sender.
+
+#include "client/record_accumulator.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+namespace sluice::client {
+
+struct producer_shared {
+  producer_shared(record_accumulator::limits l, uint64_t seed) : acc(l, seed) {}
+
+  std::mutex mtx;
+  std::condition_variable changed; // memory released or records completed
+  record_accumulator acc;
+  uint64_t incomplete_records = 0; // appended, not yet acknowledged or failed
+  int drain_all = 0;               // threads in flush() or waiting for memory: skip linger
+  uint64_t acked_records = 0;
+  uint64_t failed_records = 0;
+  client::error last_error; // of the latest failed record
+  bool closed = false;
+  // Set while a wake-up message is on its way to the sender, so appends send at most one.
+  std::atomic<bool> wake_pending{false};
+};
+
+} // namespace sluice::client

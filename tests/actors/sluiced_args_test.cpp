@@ -1,0 +1,70 @@
+#define CAF_SUITE tools.sluiced_args
+#include <caf/test/unit_test.hpp>
+
+#include "tools/sluiced/args.hpp"
+#include "tests/store/temp_dir.hpp"
+
+#include <fstream>
+
+using namespace sluice;
+using namespace sluice::tools;
+
+namespace {
+
+using strings = std::vector<std::string>;
+
+std::string bad(const sluiced_args& a) {
+  auto* b = std::get_if<bad_args>(&a);
+  return b ? b->message : "";
+}
+
+} // namespace
+
+CAF_TEST(the required flags make a config) {
+  auto a = parse_sluiced_args({"--node-id", "3", "--data-dir", "/d", "--listen", "0.0.0.0:9400",
+                               "--controllers", "1@h1:1,2@h2:2"});
+  auto* cfg = std::get_if<actors::node_config>(&a);
+  CAF_REQUIRE(cfg != nullptr);
+  CAF_CHECK_EQUAL(cfg->id, node_id{3});
+  CAF_CHECK_EQUAL(cfg->data_dir, "/d");
+  CAF_CHECK_EQUAL(cfg->host, "0.0.0.0");
+  CAF_CHECK_EQUAL(cfg->port, 9400);
+  CAF_CHECK_EQUAL(cfg->controllers.size(), 2u);
+  auto v6 = parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "[::1]:9292"});
+  CAF_CHECK_EQUAL(std::get<actors::node_config>(v6).host, "::1");
+}
+
+CAF_TEST(bad flags are one line errors) {
+  CAF_CHECK(std::holds_alternative<show_help>(parse_sluiced_args({"--help"})));
+  for (auto args : {strings{"--node-id", "x", "--data-dir", "/d", "--listen", "h:1"},
+                    strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h"},
+                    strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:99999"},
+                    strings{"--node-id", "1", "--data-dir", "/d"},
+                    strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--bogus", "1"},
+                    strings{"--node-id"}, strings{"stray"}}) {
+    auto msg = bad(parse_sluiced_args(args));
+    CAF_CHECK(!msg.empty());
+    CAF_CHECK_EQUAL(msg.find('\n'), std::string::npos);
+    CAF_MESSAGE(msg);
+  }
+}
+
+CAF_TEST(the config file sets node settings and topic defaults) {
+  test::temp_dir dir;
+  auto file = dir / "node.conf";
+  std::ofstream{file} << "# defaults for this node\n\nretention.ms = 3600000\nnum.partitions=4\n"
+                         "tick.ms=250\n";
+  auto a = parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--config",
+                               file.string(), "--fsync", "always"});
+  auto& cfg = std::get<actors::node_config>(a);
+  CAF_CHECK_EQUAL(cfg.topic_defaults.retention_ms, 3600000);
+  CAF_CHECK_EQUAL(cfg.limits.default_partitions, 4);
+  CAF_CHECK_EQUAL(cfg.tick_interval.count(), 250);
+  CAF_CHECK_EQUAL(cfg.topic_defaults.flush_messages, 1);
+  std::ofstream{file} << "retention.ms=soon\n";
+  auto msg = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                                     "--config", file.string()}));
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("node.conf:1") != std::string::npos);
+  CAF_CHECK(msg.find("retention.ms") != std::string::npos);
+}

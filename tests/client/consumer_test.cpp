@@ -1,0 +1,235 @@
+#define CAF_SUITE client.consumer
+#include <caf/test/unit_test.hpp>
+
+#include "client/consumer.hpp"
+#include "client/producer.hpp"
+#include "tests/client/fake_node.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace sluice;
+using namespace sluice::client;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture {
+  test::client_test_config cfg;
+  caf::actor_system sys{cfg};
+  std::shared_ptr<test::fake_state> st = std::make_shared<test::fake_state>();
+  actors::node_actor node = sys.spawn<test::fake_node>(st);
+  std::shared_ptr<connection> conn = connection::attach(sys, node, 5s);
+  topic_partition tp{"t", partition_id{0}};
+
+  ~fixture() { caf::anon_send_exit(node, caf::exit_reason::user_shutdown); }
+
+  // `n` records "v<i>" in batches of `per_batch`, starting at `first`.
+  void produce(int first, int n, int per_batch = 10) {
+    producer_config pc;
+    pc.linger = 1h;
+    producer p{conn, pc};
+    for (int i = first; i < first + n; ++i) {
+      auto v = "v" + std::to_string(i);
+      CAF_REQUIRE(p.send(producer_record{tp.topic, std::nullopt, v, tp.partition}, nullptr).ok());
+      if ((i - first + 1) % per_batch == 0)
+        p.flush();
+    }
+    p.flush();
+  }
+
+  consumer_config fast() {
+    consumer_config c;
+    c.fetch_max_wait = 20ms;
+    c.retry_backoff = 5ms;
+    return c;
+  }
+};
+
+// Polls until `n` records arrived (or 10 s passed); returns their offsets and values.
+std::vector<std::pair<int64_t, std::string>> take(consumer& c, size_t n) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
+    auto recs = c.poll(100ms);
+    if (!recs)
+      CAF_FAIL("poll: " << recs.err().to_string());
+    recs->for_each([&](const topic_partition&, const store::record_view& r) {
+      out.emplace_back(r.off.value, std::string{*r.value});
+    });
+  }
+  return out;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(consumer_tests, fixture)
+
+CAF_TEST(reads from the beginning in order) {
+  st->add_topic("t", 1);
+  produce(0, 100);
+  consumer c{conn, fast()};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  auto got = take(c, 100);
+  CAF_REQUIRE_EQUAL(got.size(), 100u);
+  for (int i = 0; i < 100; ++i) {
+    CAF_CHECK_EQUAL(got[static_cast<size_t>(i)].first, i);
+    CAF_CHECK_EQUAL(got[static_cast<size_t>(i)].second, "v" + std::to_string(i));
+  }
+  CAF_CHECK_EQUAL(c.position(tp).value_or(offset{-1}).value, 100);
+}
+
+CAF_TEST(latest skips what is already there) {
+  st->add_topic("t", 1);
+  produce(0, 20);
+  consumer c{conn, fast()}; // auto.offset.reset latest
+  c.assign({tp});
+  // Let the position resolve to the current end before producing more.
+  for (int i = 0; i < 100 && !c.position(tp); ++i)
+    CAF_REQUIRE(c.poll(10ms).ok());
+  CAF_CHECK_EQUAL(c.position(tp).value_or(offset{-1}).value, 20);
+  produce(20, 5);
+  auto got = take(c, 5);
+  CAF_REQUIRE_EQUAL(got.size(), 5u);
+  CAF_CHECK_EQUAL(got.front().first, 20);
+}
+
+CAF_TEST(seek into the middle of a batch) {
+  st->add_topic("t", 1);
+  produce(0, 30);
+  consumer c{conn, fast()};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek(tp, offset{15}).ok());
+  auto got = take(c, 15);
+  CAF_REQUIRE_EQUAL(got.size(), 15u);
+  CAF_CHECK_EQUAL(got.front().first, 15);
+  CAF_CHECK_EQUAL(got.back().first, 29);
+  // Seeking back drops whatever was fetched meanwhile.
+  CAF_REQUIRE(c.seek(tp, offset{3}).ok());
+  got = take(c, 2);
+  CAF_REQUIRE_GREATER_OR_EQUAL(got.size(), 2u);
+  CAF_CHECK_EQUAL(got.front().first, 3);
+}
+
+CAF_TEST(reassigning keeps the positions of kept partitions) {
+  st->add_topic("t", 2);
+  produce(0, 10);
+  consumer c{conn, fast()};
+  topic_partition other{"t", partition_id{1}};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek(tp, offset{7}).ok());
+  c.assign({tp, other});
+  CAF_CHECK_EQUAL(c.position(tp).value_or(offset{-1}).value, 7);
+  CAF_CHECK_EQUAL(c.assignment().size(), 2u);
+  auto got = take(c, 3);
+  CAF_REQUIRE_EQUAL(got.size(), 3u);
+  CAF_CHECK_EQUAL(got.front().first, 7);
+  CAF_CHECK(!c.seek({"t", partition_id{5}}, offset{0}).ok());
+}
+
+CAF_TEST(seek to end then only new records) {
+  st->add_topic("t", 1);
+  produce(0, 10);
+  auto cfg = fast();
+  cfg.auto_offset_reset = offset_reset::earliest;
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_end().ok());
+  for (int i = 0; i < 100 && !c.position(tp); ++i)
+    CAF_REQUIRE(c.poll(10ms).ok());
+  CAF_CHECK_EQUAL(c.position(tp).value_or(offset{-1}).value, 10);
+  produce(10, 1);
+  auto got = take(c, 1);
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK_EQUAL(got.front().first, 10);
+}
+
+CAF_TEST(out of range resets to earliest) {
+  st->add_topic("t", 1);
+  produce(0, 10);
+  auto cfg = fast();
+  cfg.auto_offset_reset = offset_reset::earliest;
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek(tp, offset{1000}).ok());
+  auto got = take(c, 10);
+  CAF_REQUIRE_EQUAL(got.size(), 10u);
+  CAF_CHECK_EQUAL(got.front().first, 0);
+}
+
+CAF_TEST(out of range without reset is an error) {
+  st->add_topic("t", 1);
+  produce(0, 10);
+  auto cfg = fast();
+  cfg.auto_offset_reset = offset_reset::none;
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek(tp, offset{1000}).ok());
+  auto r = c.poll(5s);
+  CAF_REQUIRE(!r.ok());
+  CAF_CHECK(r.err().server == schema::errc::offset_out_of_range);
+}
+
+CAF_TEST(unknown topic reaches poll) {
+  consumer c{conn, fast()};
+  c.assign({{"nope", partition_id{0}}});
+  auto r = c.poll(5s);
+  CAF_REQUIRE(!r.ok());
+  CAF_CHECK(r.err().server == schema::errc::unknown_topic_or_partition);
+  auto parts = c.partitions_for("nope");
+  CAF_REQUIRE(!parts.ok());
+  CAF_CHECK_EQUAL(parts.err().message, "unknown topic 'nope'");
+}
+
+CAF_TEST(the next fetch is in flight while the application works) {
+  st->add_topic("t", 1);
+  produce(0, 50, 10); // five batches
+  auto cfg = fast();
+  cfg.max_partition_fetch_bytes = 1; // one batch per fetch
+  cfg.prefetch_max_bytes = 1;        // no fetch while anything waits unpolled
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  auto first = c.poll(5s);
+  CAF_REQUIRE(first.ok());
+  CAF_CHECK_EQUAL(first->count(), 10u);
+  // While the application holds the first batch, the fetcher fetches the second (and, bounded
+  // by prefetch_max_bytes, nothing beyond): a zero-timeout poll finds exactly it.
+  std::this_thread::sleep_for(200ms);
+  auto ahead = c.poll(0ms);
+  CAF_REQUIRE(ahead.ok());
+  CAF_CHECK_EQUAL(ahead->count(), 10u);
+  std::vector<int64_t> offs;
+  ahead->for_each([&](const topic_partition&, const store::record_view& r) { offs.push_back(r.off.value); });
+  CAF_CHECK_EQUAL(offs.front(), 10);
+  // Two fetches so far, a third once the poll above made room.
+  CAF_CHECK_GREATER_OR_EQUAL(c.fetch_latency().count(), 2u);
+  CAF_CHECK_LESS_OR_EQUAL(c.fetch_latency().count(), 3u);
+}
+
+CAF_TEST(several partitions) {
+  st->add_topic("m", 3);
+  {
+    producer_config pc;
+    pc.linger = 1ms;
+    producer p{conn, pc};
+    for (int i = 0; i < 90; ++i)
+      CAF_REQUIRE(p.send(producer_record{"m", std::nullopt, std::string_view{"x"}, partition_id{i % 3}}, nullptr).ok());
+    p.flush();
+  }
+  consumer c{conn, fast()};
+  auto parts = c.partitions_for("m");
+  CAF_REQUIRE(parts.ok());
+  CAF_CHECK_EQUAL(parts->size(), 3u);
+  c.assign(*parts);
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  CAF_CHECK_EQUAL(take(c, 90).size(), 90u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

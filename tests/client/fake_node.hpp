@@ -1,0 +1,295 @@
+#pragma once
+
+// A node in miniature for client tests: a typed actor implementing actors::node_actor in the
+// test's own actor system (no ports), with in-memory partition logs. Produce assigns offsets
+// the way a leader does (rewrites the batch's base offset), fetch returns whole batches from
+// a position, list offsets answers log start and end. Faults are injected through the shared
+// state: refuse the next N produce requests with a code, answer with an error_response.
+
+#include "actors/node_interface.hpp"
+#include "schema/configs.hpp"
+#include "schema/error_response.hpp"
+#include "schema/fetch.hpp"
+#include "schema/metadata.hpp"
+#include "schema/offsets.hpp"
+#include "schema/produce.hpp"
+#include "schema/topics.hpp"
+#include "schema/type_ids.hpp"
+#include "store/batch.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace sluice::test {
+
+struct fake_log {
+  offset log_start{0};
+  offset log_end{0};
+  std::vector<std::vector<std::byte>> batches; // in offset order, base offsets assigned
+};
+
+struct fake_state {
+  std::mutex mtx;
+  std::map<std::string, std::vector<fake_log>> topics;
+  int produce_requests = 0;
+  std::vector<int> batches_per_request;
+  int fail_next_produces = 0; // answered with `fail_code` on every partition
+  schema::errc fail_code = schema::errc::not_leader;
+  bool answer_error_response = false;
+
+  void add_topic(const std::string& name, int partitions) {
+    std::lock_guard lock{mtx};
+    topics[name].resize(static_cast<size_t>(partitions));
+  }
+
+  size_t records_in(const std::string& topic, int partition) {
+    std::lock_guard lock{mtx};
+    auto& log = topics.at(topic).at(static_cast<size_t>(partition));
+    return static_cast<size_t>(log.log_end - log.log_start);
+  }
+};
+
+class fake_node : public actors::node_actor::base {
+public:
+  fake_node(caf::actor_config& cfg, std::shared_ptr<fake_state> st)
+    : actors::node_actor::base(cfg), st_(std::move(st)) {}
+
+  behavior_type make_behavior() override {
+    using schema::envelope;
+    return {
+      [this](produce_atom, const envelope& e) -> envelope { return produce(e); },
+      [this](fetch_atom, const envelope& e) -> envelope { return fetch(e); },
+      [this](metadata_atom, const envelope& e) -> envelope { return metadata(e); },
+      [this](create_topics_atom, const envelope& e) -> envelope { return create_topics(e); },
+      [this](delete_topics_atom, const envelope& e) -> envelope { return delete_topics(e); },
+      [this](list_topics_atom, const envelope&) -> envelope { return list_topics(); },
+      [this](list_offsets_atom, const envelope& e) -> envelope { return list_offsets(e); },
+      [this](create_partitions_atom, const envelope& e) -> envelope { return create_partitions(e); },
+      [this](describe_configs_atom, const envelope& e) -> envelope { return describe_configs(e); },
+      [](inspect_atom, const std::string& filter) -> std::string { return "fake node; filter=" + filter; },
+    };
+  }
+
+private:
+  static schema::envelope refuse(const schema::error& e) { return encode(schema::error_response{e}); }
+
+  schema::envelope produce(const schema::envelope& e) {
+    auto req = schema::decode<schema::produce_request>(e);
+    if (!req)
+      return refuse(req.err());
+    std::lock_guard lock{st_->mtx};
+    ++st_->produce_requests;
+    st_->batches_per_request.push_back(static_cast<int>(req->partitions.size()));
+    if (st_->answer_error_response)
+      return refuse({schema::errc::corrupt_message, "injected"});
+    schema::produce_response out;
+    bool fail = st_->fail_next_produces > 0;
+    if (fail)
+      --st_->fail_next_produces;
+    for (auto& p : req->partitions) {
+      schema::produce_response::partition_response r{p.topic, p.partition, {}, offset{-1}, no_timestamp, offset{0}};
+      auto t = st_->topics.find(p.topic);
+      if (fail) {
+        r.error = {st_->fail_code, "injected"};
+      } else if (t == st_->topics.end() || p.partition.value >= static_cast<int>(t->second.size())) {
+        r.error = {schema::errc::unknown_topic_or_partition, ""};
+      } else {
+        auto& log = t->second[static_cast<size_t>(p.partition.value)];
+        auto h = store::validate_batch(p.records);
+        if (!h) {
+          r.error = {schema::errc::corrupt_message, h.err().to_string()};
+        } else {
+          r.base_offset = log.log_end;
+          store::set_base_offset(p.records, log.log_end);
+          log.log_end = log.log_end + (h->last_offset_delta + 1);
+          log.batches.push_back(std::move(p.records));
+          if (req->acks == schema::acks::none)
+            r.base_offset = offset{-1};
+        }
+      }
+      out.partitions.push_back(std::move(r));
+    }
+    return encode(out);
+  }
+
+  schema::envelope fetch(const schema::envelope& e) {
+    auto req = schema::decode<schema::fetch_request>(e);
+    if (!req)
+      return refuse(req.err());
+    std::lock_guard lock{st_->mtx};
+    schema::fetch_response out;
+    for (auto& p : req->partitions) {
+      schema::fetch_response::partition_response r;
+      r.topic = p.topic;
+      r.partition = p.partition;
+      auto t = st_->topics.find(p.topic);
+      if (t == st_->topics.end() || p.partition.value >= static_cast<int>(t->second.size())) {
+        r.error = {schema::errc::unknown_topic_or_partition, ""};
+      } else {
+        auto& log = t->second[static_cast<size_t>(p.partition.value)];
+        r.high_watermark = log.log_end;
+        r.log_start_offset = log.log_start;
+        if (p.fetch_offset < log.log_start || p.fetch_offset > log.log_end) {
+          r.error = {schema::errc::offset_out_of_range, ""};
+        } else {
+          for (auto& b : log.batches) {
+            auto h = store::decode_header(b);
+            if (h->last_offset() < p.fetch_offset)
+              continue;
+            if (!r.records.empty() && r.records.size() + b.size() > static_cast<size_t>(p.max_bytes))
+              break;
+            r.records.insert(r.records.end(), b.begin(), b.end());
+          }
+        }
+      }
+      out.partitions.push_back(std::move(r));
+    }
+    return encode(out);
+  }
+
+  schema::envelope metadata(const schema::envelope& e) {
+    auto req = schema::decode<schema::metadata_request>(e);
+    if (!req)
+      return refuse(req.err());
+    std::lock_guard lock{st_->mtx};
+    schema::metadata_response out;
+    out.brokers.push_back({node_id{1}, "127.0.0.1", 9292, ""});
+    out.controller_id = node_id{1};
+    auto add = [&](const std::string& name) {
+      schema::metadata_response::topic_metadata tm;
+      tm.name = name;
+      auto t = st_->topics.find(name);
+      if (t == st_->topics.end()) {
+        tm.error = {schema::errc::unknown_topic_or_partition, ""};
+      } else {
+        for (int32_t i = 0; i < static_cast<int32_t>(t->second.size()); ++i)
+          tm.partitions.push_back({{}, partition_id{i}, node_id{1}, leader_epoch{0}, {node_id{1}}, {node_id{1}}});
+      }
+      out.topics.push_back(std::move(tm));
+    };
+    if (req->all_topics)
+      for (auto& [name, logs] : st_->topics)
+        add(name);
+    else
+      for (auto& name : req->topics)
+        add(name);
+    return encode(out);
+  }
+
+  schema::envelope create_topics(const schema::envelope& e) {
+    auto req = schema::decode<schema::create_topics_request>(e);
+    if (!req)
+      return refuse(req.err());
+    std::lock_guard lock{st_->mtx};
+    schema::create_topics_response out;
+    for (auto& t : req->topics) {
+      schema::topic_result r{t.name, {}};
+      if (st_->topics.count(t.name))
+        r.error = {schema::errc::topic_already_exists, ""};
+      else if (t.partitions < 1)
+        r.error = {schema::errc::invalid_partitions, "at least 1"};
+      else
+        st_->topics[t.name].resize(static_cast<size_t>(t.partitions));
+      out.topics.push_back(std::move(r));
+    }
+    return encode(out);
+  }
+
+  schema::envelope delete_topics(const schema::envelope& e) {
+    auto req = schema::decode<schema::delete_topics_request>(e);
+    if (!req)
+      return refuse(req.err());
+    std::lock_guard lock{st_->mtx};
+    schema::delete_topics_response out;
+    for (auto& n : req->names) {
+      schema::topic_result r{n, {}};
+      if (!st_->topics.erase(n))
+        r.error = {schema::errc::unknown_topic_or_partition, ""};
+      out.topics.push_back(std::move(r));
+    }
+    return encode(out);
+  }
+
+  schema::envelope list_topics() {
+    std::lock_guard lock{st_->mtx};
+    schema::list_topics_response out;
+    for (auto& [name, logs] : st_->topics)
+      out.topics.push_back({name, static_cast<int32_t>(logs.size()), 1, false});
+    return encode(out);
+  }
+
+  schema::envelope list_offsets(const schema::envelope& e) {
+    auto req = schema::decode<schema::list_offsets_request>(e);
+    if (!req)
+      return refuse(req.err());
+    std::lock_guard lock{st_->mtx};
+    schema::list_offsets_response out;
+    for (auto& q : req->partitions) {
+      schema::list_offsets_response::partition_offset r;
+      r.topic = q.topic;
+      r.partition = q.partition;
+      auto t = st_->topics.find(q.topic);
+      if (t == st_->topics.end() || q.partition.value >= static_cast<int>(t->second.size())) {
+        r.error = {schema::errc::unknown_topic_or_partition, ""};
+      } else {
+        auto& log = t->second[static_cast<size_t>(q.partition.value)];
+        r.off = q.query == schema::offset_query::earliest ? log.log_start : log.log_end;
+      }
+      out.partitions.push_back(std::move(r));
+    }
+    return encode(out);
+  }
+
+  schema::envelope create_partitions(const schema::envelope& e) {
+    auto req = schema::decode<schema::create_partitions_request>(e);
+    if (!req)
+      return refuse(req.err());
+    std::lock_guard lock{st_->mtx};
+    schema::create_partitions_response out;
+    for (auto& t : req->topics) {
+      schema::topic_result r{t.name, {}};
+      auto i = st_->topics.find(t.name);
+      if (i == st_->topics.end())
+        r.error = {schema::errc::unknown_topic_or_partition, ""};
+      else if (t.new_total <= static_cast<int32_t>(i->second.size()))
+        r.error = {schema::errc::invalid_partitions, "partition counts only grow"};
+      else
+        i->second.resize(static_cast<size_t>(t.new_total));
+      out.topics.push_back(std::move(r));
+    }
+    return encode(out);
+  }
+
+  schema::envelope describe_configs(const schema::envelope& e) {
+    auto req = schema::decode<schema::describe_configs_request>(e);
+    if (!req)
+      return refuse(req.err());
+    std::lock_guard lock{st_->mtx};
+    schema::describe_configs_response out;
+    for (auto& n : req->topics) {
+      schema::describe_configs_response::topic_configs tc;
+      tc.name = n;
+      if (!st_->topics.count(n))
+        tc.error = {schema::errc::unknown_topic_or_partition, ""};
+      else
+        tc.configs = {{"retention.ms", "604800000", true}, {"segment.bytes", "1073741824", true}};
+      out.topics.push_back(std::move(tc));
+    }
+    return encode(out);
+  }
+
+  std::shared_ptr<fake_state> st_;
+};
+
+struct client_test_config : caf::actor_system_config {
+  client_test_config() { schema::register_message_types(*this); }
+};
+
+} // namespace sluice::test

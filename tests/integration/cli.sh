@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The sluice CLI against one real node: every command of the contract, its output shapes that
+# scripts read, and its refusals (one stderr line, non-zero exit).
+source "$(dirname "$0")/lib.sh"
+
+start_node
+
+step "help everywhere, exit 0"
+for cmd in "" "topic" "topic create" "topic alter" "produce" "consume" "perf produce" "perf consume" \
+  "inspect" "cluster status" "group"; do
+  # shellcheck disable=SC2086
+  "$SLUICE" $cmd --help | grep -q "Usage" || fail "no help for '$cmd'"
+done
+
+step "topic create / alter / describe / list"
+"$SLUICE" topic create cli --partitions 2 --config retention.ms=60000 | grep -q "created topic cli" ||
+  fail "create did not say so"
+"$SLUICE" topic alter cli --partitions 4 >/dev/null
+desc=$("$SLUICE" topic describe cli)
+[ "$(echo "$desc" | grep -c '^  partition ')" = 4 ] || fail "describe does not show 4 partitions: $desc"
+echo "$desc" | grep -q "retention.ms=60000" || fail "describe does not show the override: $desc"
+echo "$desc" | grep -q "leader 1 .*isr 1 .*log_start 0  log_end 0" || fail "partition line: $desc"
+expect_fail "partition" "$SLUICE" topic alter cli --partitions 2
+expect_fail "already exists" "$SLUICE" topic create cli
+"$SLUICE" topic list | grep -qx cli || fail "list does not show cli"
+
+step "produce with keys, consume with key and offset"
+printf 'a:1\nb:2\na:3\n' | "$SLUICE" produce --topic cli --key-separator : --acks all
+out=$("$SLUICE" consume --topic cli --from-beginning --max-messages 3 --timeout-ms 3000 --print-key --print-offset)
+[ "$(echo "$out" | grep -c "	a	")" = 2 ] || fail "key a not twice: $out"
+expect_fail "key separator" bash -c "echo nokey | '$SLUICE' produce --topic cli --key-separator :"
+"$SLUICE" consume --topic cli --timeout-ms 300 >/dev/null || fail "idle consume did not exit 0"
+
+step "cluster status and inspect"
+"$SLUICE" cluster status | grep -q "nodes 1" || fail "cluster status"
+"$SLUICE" inspect >/dev/null || fail "inspect"
+"$SLUICE" inspect 1 >/dev/null || fail "inspect NODE"
+expect_fail "unknown node" "$SLUICE" inspect 42
+
+step "perf produce / consume end with the one result line"
+"$SLUICE" topic create perf >/dev/null
+"$SLUICE" perf produce --topic perf --records 20000 --record-size 100 --acks 1 | tail -1 |
+  grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf produce line"
+"$SLUICE" perf consume --topic perf --records 20000 | tail -1 |
+  grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume line"
+
+step "refusals"
+expect_fail "later release" "$SLUICE" group list
+expect_fail "later release" "$SLUICE" consume --topic cli --group g
+expect_fail "unknown command" "$SLUICE" topc list
+expect_fail "cannot reach node" "$SLUICE" --bootstrap 127.0.0.1:1 topic list
+expect_fail "HOST:PORT" "$SLUICE" --bootstrap nowhere topic list
+expect_fail "unknown topic" "$SLUICE" perf produce --topic nosuch --records 1 --record-size 1
+expect_fail "unknown topic" "$SLUICE" topic describe nosuch
+
+step "topic delete"
+"$SLUICE" topic delete cli >/dev/null
+expect_fail "unknown topic" "$SLUICE" topic delete cli
+echo "1 passed, 0 failed"

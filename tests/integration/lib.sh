@@ -1,0 +1,79 @@
+# Helpers for integration tests that run real sluiced processes on loopback.
+# Sourced by tests/integration/*.sh; ctest passes SLUICED and SLUICE (binary paths).
+# Every wait is bounded; every process a test starts is killed when it exits.
+set -euo pipefail
+
+: "${SLUICED:?set SLUICED to the sluiced binary}"
+: "${SLUICE:?set SLUICE to the sluice binary}"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-it-XXXXXX")
+NODE_PID=""
+NODE_PORT=""
+NODE_DATA="$WORK/data"
+
+cleanup() {
+  local rc=$?
+  [ -n "$NODE_PID" ] && kill -9 "$NODE_PID" 2>/dev/null || true
+  if [ $rc -ne 0 ]; then
+    echo "--- sluiced log (last 40 lines) ---" >&2
+    tail -n 40 "$WORK"/node*.log >&2 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+# start_node [extra sluiced args...]: starts node 1 on a free loopback port
+# (retrying another port when the one picked is taken) and waits until it listens.
+start_node() {
+  local log tries
+  for tries in $(seq 20); do
+    NODE_PORT=${NODE_PORT:-$((30000 + RANDOM % 20000))}
+    log="$WORK/node-$NODE_PORT-$tries.log"
+    "$SLUICED" --node-id 1 --data-dir "$NODE_DATA" --listen "127.0.0.1:$NODE_PORT" "$@" >"$log" 2>&1 &
+    NODE_PID=$!
+    for _ in $(seq 200); do
+      grep -q "listening on" "$log" 2>/dev/null && { export SLUICE_BOOTSTRAP=127.0.0.1:$NODE_PORT; return 0; }
+      kill -0 "$NODE_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill -9 "$NODE_PID" 2>/dev/null || true
+    wait "$NODE_PID" 2>/dev/null || true
+    NODE_PID=""
+    grep -qi "in use" "$log" || fail "sluiced did not start: $(tail -n 3 "$log")"
+    NODE_PORT=""
+  done
+  fail "no free port found for sluiced"
+}
+
+# stop_node SIGNAL: sends SIGNAL and waits (bounded) for exit; the exit code
+# lands in STOP_RC (not echoed: `wait` only works in the shell that started it).
+STOP_RC=""
+stop_node() {
+  local sig=$1 rc=0
+  kill "-$sig" "$NODE_PID"
+  for _ in $(seq 200); do
+    kill -0 "$NODE_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -0 "$NODE_PID" 2>/dev/null && fail "sluiced did not exit within 10 s of SIG$sig"
+  wait "$NODE_PID" || rc=$?
+  NODE_PID=""
+  STOP_RC=$rc
+}
+
+# expect_fail PATTERN CMD...: CMD must exit non-zero with one stderr line matching PATTERN.
+expect_fail() {
+  local pattern=$1 rc=0
+  shift
+  "$@" >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
+  [ $rc -ne 0 ] || fail "expected failure from: $* (stdout: $(head -c 200 "$WORK/out"))"
+  grep -qiE "$pattern" "$WORK/err" || fail "stderr of '$*' does not match /$pattern/: $(cat "$WORK/err")"
+  [ "$(wc -l <"$WORK/err")" -le 2 ] || fail "stderr of '$*' is not a short error: $(head -5 "$WORK/err")"
+}
+
+# consume_all TOPIC N: the N values of TOPIC from the beginning, one per line.
+consume_all() {
+  "$SLUICE" consume --topic "$1" --from-beginning --max-messages "$2" --timeout-ms 5000
+}

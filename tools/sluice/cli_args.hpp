@@ -1,0 +1,79 @@
+#pragma once
+
+// The command line of `sluice` (the CLI contract in ARCHITECTURE.md): what was asked for, as
+// plain values. Parsing is separate from running so that tests can check every refusal.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+enum class command {
+  topic_create,
+  topic_list,
+  topic_describe,
+  topic_delete,
+  topic_alter,
+  produce,
+  consume,
+  cluster_status,
+  inspect,
+  perf_produce,
+  perf_consume,
+};
+
+struct cli_options {
+  std::string bootstrap = "127.0.0.1:9292";
+  command cmd = command::topic_list;
+
+  // topic
+  std::string name;
+  int32_t partitions = 1;
+  int32_t replication_factor = 1;
+  std::vector<std::string> configs; // k=v
+
+  // produce, consume, perf
+  std::string topic;
+  std::optional<std::string> key_separator;
+  std::string acks = "1";
+  std::optional<int32_t> partition;
+  int64_t delivery_timeout_ms = 10000;
+  bool from_beginning = false;
+  std::optional<int64_t> max_messages;
+  std::optional<int64_t> timeout_ms;
+  bool print_key = false;
+  bool print_offset = false;
+  std::optional<std::string> offset; // earliest | latest | a number
+
+  // inspect [NODE] [ACTOR]
+  std::vector<std::string> inspect_args;
+
+  // perf
+  int64_t records = 0;
+  int32_t record_size = 100;
+  int32_t producers = 1;
+  int32_t batch_bytes = 256 * 1024;     // perf produce: batch.size
+  int32_t fetch_bytes = 2 << 20;        // perf consume: max.partition.fetch.bytes
+};
+
+// What to do after parsing: run the command, or exit with `exit_code` after printing `out`
+// (help) to stdout and `err` (one line) to stderr.
+struct parse_outcome {
+  bool run = false;
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+
+// Exit codes: 0 success, 1 the command failed (unknown topic, unreachable node, ...),
+// 2 the command line was refused (bad flag, invalid value, not supported yet).
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+
+// `bootstrap_env` is $SLUICE_BOOTSTRAP (nullptr when unset); --bootstrap overrides it.
+parse_outcome parse_args(const std::vector<std::string>& args, cli_options& opts,
+                         const char* bootstrap_env = nullptr);
+
+} // namespace sluice::cli

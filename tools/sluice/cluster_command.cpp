@@ -1,0 +1,77 @@
+// sluice cluster status | sluice inspect [NODE] [ACTOR]
+
+#include "client/admin.hpp"
+#include "tools/sluice/commands.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <map>
+
+namespace sluice::cli {
+
+int run_cluster_status(const cli_options&, const conn_ptr& conn) {
+  client::admin adm{conn};
+  auto md = adm.metadata();
+  if (!md)
+    return fail(md.err());
+  size_t partitions = 0;
+  std::map<int32_t, size_t> leaders;
+  for (auto& t : md->topics) {
+    partitions += t.partitions.size();
+    for (auto& p : t.partitions)
+      ++leaders[p.leader.value];
+  }
+  std::printf("nodes %zu  controller %d  topics %zu  partitions %zu\n", md->brokers.size(),
+              md->controller_id.value, md->topics.size(), partitions);
+  for (auto& b : md->brokers)
+    std::printf("  node %d  %s:%u%s  leader_of %zu\n", b.id.value, b.host.c_str(), b.port,
+                b.id == md->controller_id ? "  (controller)" : "", leaders[b.id.value]);
+  return 0;
+}
+
+namespace {
+
+bool is_node_id(const std::string& s) {
+  int32_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
+} // namespace
+
+// NODE is a node id known to the cluster or HOST:PORT; anything else is taken as ACTOR.
+int run_inspect(const cli_options& o, const conn_ptr& conn) {
+  auto args = o.inspect_args;
+  conn_ptr target = conn;
+  if (!args.empty() && (is_node_id(args[0]) || args[0].find(':') != std::string::npos)) {
+    auto node = args[0];
+    args.erase(args.begin());
+    std::string address = node;
+    if (is_node_id(node)) {
+      auto md = client::admin{conn}.metadata();
+      if (!md)
+        return fail(md.err());
+      auto b = std::find_if(md->brokers.begin(), md->brokers.end(),
+                            [&](auto& x) { return std::to_string(x.id.value) == node; });
+      if (b == md->brokers.end())
+        return fail("unknown node " + node);
+      address = b->host + ":" + std::to_string(b->port);
+    }
+    if (!conn->address() || conn->address()->to_string() != address) {
+      auto other = client::connection::open(address);
+      if (!other)
+        return fail(other.err());
+      target = *other;
+    }
+  }
+  auto text = client::admin{target}.inspect(args.empty() ? "" : args[0]);
+  if (!text)
+    return fail(text.err());
+  std::fwrite(text->data(), 1, text->size(), stdout);
+  if (text->empty() || text->back() != '\n')
+    std::fputc('\n', stdout);
+  return 0;
+}
+
+} // namespace sluice::cli

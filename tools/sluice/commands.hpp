@@ -1,0 +1,32 @@
+#pragma once
+
+// The commands of `sluice`, one file each; every one returns the process exit code and
+// reports a failure as one line on stderr.
+
+#include "client/connection.hpp"
+#include "client/error.hpp"
+#include "schema/produce.hpp"
+#include "tools/sluice/cli_args.hpp"
+
+#include <memory>
+
+namespace sluice::cli {
+
+using conn_ptr = std::shared_ptr<client::connection>;
+
+// "sluice: <message>" on stderr; returns exit_failure.
+int fail(const client::error& e);
+int fail(const std::string& message);
+
+int run_topic(const cli_options& o, const conn_ptr& conn);
+int run_produce(const cli_options& o, const conn_ptr& conn);
+int run_consume(const cli_options& o, const conn_ptr& conn);
+int run_cluster_status(const cli_options& o, const conn_ptr& conn);
+int run_inspect(const cli_options& o, const conn_ptr& conn);
+int run_perf_produce(const cli_options& o, const conn_ptr& conn);
+int run_perf_consume(const cli_options& o, const conn_ptr& conn);
+
+// --acks as the wire value.
+schema::acks parse_acks(const std::string& acks);
+
+} // namespace sluice::cli

@@ -1,0 +1,58 @@
+// sluice produce: stdin to a topic, one record per line; exit 0 only when every record was acked.
+
+#include "client/producer.hpp"
+#include "tools/sluice/commands.hpp"
+
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace sluice::cli {
+
+int run_produce(const cli_options& o, const conn_ptr& conn) {
+  client::producer_config cfg;
+  cfg.acks = parse_acks(o.acks);
+  cfg.delivery_timeout = std::chrono::milliseconds{o.delivery_timeout_ms};
+  cfg.request_timeout = std::min(cfg.request_timeout, cfg.delivery_timeout);
+  client::producer prod{conn, cfg};
+  std::optional<partition_id> partition;
+  if (o.partition)
+    partition = partition_id{*o.partition};
+  std::optional<client::error> refused;
+  std::ios::sync_with_stdio(false);
+  std::string line;
+  uint64_t line_no = 0;
+  while (std::getline(std::cin, line)) {
+    ++line_no;
+    client::producer_record r{o.topic, std::nullopt, line, partition};
+    if (o.key_separator) {
+      auto at = line.find(*o.key_separator);
+      if (at == std::string::npos) {
+        refused = client::make_error(client::errc::invalid_argument,
+                                     "line " + std::to_string(line_no) + " has no key separator '"
+                                       + *o.key_separator + "'");
+        break;
+      }
+      r.key = std::string_view{line}.substr(0, at);
+      r.value = std::string_view{line}.substr(at + o.key_separator->size());
+    }
+    if (auto st = prod.send(r, nullptr); !st) {
+      refused = st.err();
+      break;
+    }
+    // Stop reading once a record failed: the exit code is 1 whatever follows.
+    if (line_no % 1024 == 0 && prod.stats().failed_records)
+      break;
+  }
+  // Every accepted record is acked or failed after close; once something failed, records
+  // still on their way are not waited for.
+  bool failing = refused || prod.stats().failed_records;
+  prod.close(failing ? std::optional{std::chrono::milliseconds{0}} : std::nullopt);
+  if (refused)
+    return fail(*refused);
+  if (auto s = prod.stats(); s.failed_records)
+    return fail(s.last_error);
+  return 0;
+}
+
+} // namespace sluice::cli

@@ -1,0 +1,111 @@
+// sluiced: one Sluice node. See tools/sluiced/args.cpp for the command line.
+
+#include "actors/node_actor.hpp"
+#include "schema/type_ids.hpp"
+#include "tools/sluiced/args.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <pthread.h>
+
+namespace {
+
+using namespace sluice;
+
+constexpr int exit_cannot_start = 1;
+constexpr int exit_bad_args = 2;
+
+struct config : caf::actor_system_config {
+  config() {
+    load<caf::io::middleman>();
+    schema::register_message_types(*this);
+  }
+};
+
+int fail(int code, const std::string& message) {
+  std::cerr << "sluiced: " << message << std::endl;
+  return code;
+}
+
+// Blocked in every thread (CAF's included, which inherit the mask) so that only sigwait in
+// main sees them.
+sigset_t stop_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGTERM);
+  sigaddset(&s, SIGINT);
+  return s;
+}
+
+int run(const actors::node_config& cfg) {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec)
+    return fail(exit_cannot_start, "cannot create data dir " + cfg.data_dir.string() + ": "
+                                     + ec.message());
+  config sys_cfg;
+  caf::actor_system sys{sys_cfg};
+  auto node = actors::spawn_node(sys, cfg);
+  std::string failure;
+  {
+    caf::scoped_actor self{sys};
+    self->request(node, std::chrono::seconds(120), actors::ready_atom_v)
+      .receive([](bool) {}, [&](caf::error& err) { failure = sys.render(err); });
+  }
+  auto listen = cfg.host + ":" + std::to_string(cfg.port);
+  if (failure.empty()) {
+    // reuse = true: a restarted node can take its port while old connections linger in
+    // TIME_WAIT; a live listener on the port still makes this fail.
+    auto port = sys.middleman().publish(caf::actor_cast<actors::node_actor>(node), cfg.port,
+                                        cfg.host.c_str(), true);
+    if (!port)
+      failure = "cannot listen on " + listen + " (address in use or unavailable): "
+                + sys.render(port.error());
+  }
+  if (!failure.empty()) {
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return fail(exit_cannot_start, failure);
+  }
+  std::cout << "sluiced node " << cfg.id.value << " listening on " << listen << std::endl;
+  auto signals = stop_signals();
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("node {}: {} received, shutting down", cfg.id.value, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // Stop accepting first, then stop the actors: each partition closes its log (flush and
+  // checkpoint) on the way out, and the actor system's destructor waits for all of them.
+  if (auto r = sys.middleman().unpublish(caf::actor_cast<actors::node_actor>(node), cfg.port); !r)
+    spdlog::warn("node {}: unpublish: {}", cfg.id.value, sys.render(r.error()));
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = tools::parse_sluiced_args(std::vector<std::string>(argv + 1, argv + argc));
+  if (std::holds_alternative<tools::show_help>(parsed)) {
+    std::cout << tools::sluiced_usage();
+    return 0;
+  }
+  if (auto* bad = std::get_if<tools::bad_args>(&parsed))
+    return fail(exit_bad_args, bad->message);
+  auto signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  auto log = spdlog::stderr_logger_mt("sluiced");
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  spdlog::set_default_logger(log);
+  auto rc = run(std::get<actors::node_config>(parsed));
+  if (rc == 0)
+    spdlog::info("node stopped");
+  return rc;
+}
