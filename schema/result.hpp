@@ -1,54 +1,15 @@
 #pragma once
 
 #include "schema/errc.hpp"
+#include "store/basic_result.hpp"
 
-#include <cassert>
 #include <utility>
-#include <variant>
 
 namespace sluice::schema {
 
-// A T or an error, the shape of store::result<T> with schema's error type. Access to the
-// wrong alternative is a programming error (asserted), not a runtime condition.
+// A T or a schema::error (store/basic_result.hpp).
 template <class T>
-class [[nodiscard]] result {
-public:
-  result(T value) : v_(std::move(value)) {}
-  result(error e) : v_(std::move(e)) { assert(std::get<1>(v_).code != errc::none); }
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  const error& err() const { assert(!ok()); return std::get<1>(v_); }
-  errc code() const { return ok() ? errc::none : err().code; }
-
-private:
-  std::variant<T, error> v_;
-};
-
-// result<void>: success or an error.
-template <>
-class [[nodiscard]] result<void> {
-public:
-  result() = default;
-  result(error e) : err_(std::move(e)) { assert(err_.code != errc::none); }
-
-  bool ok() const { return err_.code == errc::none; }
-  explicit operator bool() const { return ok(); }
-  const error& err() const { assert(!ok()); return err_; }
-  errc code() const { return err_.code; }
-
-private:
-  error err_;
-};
+using result = basic_result<T, error>;
 
 using status = result<void>;
 
