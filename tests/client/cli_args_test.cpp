@@ -82,6 +82,14 @@ CAF_TEST(perf inspect and cluster) {
   CAF_CHECK_EQUAL(p.opts.records, 1000);
   CAF_CHECK_EQUAL(p.opts.producers, 4);
   CAF_CHECK(parse({"perf", "consume", "--topic", "t", "--records", "5"}).opts.cmd == command::perf_consume);
+  auto e = parse({"perf", "e2e", "--topic", "t", "--rate", "2000", "--seconds", "3", "--acks", "all"});
+  CAF_REQUIRE(e.outcome.run);
+  CAF_CHECK(e.opts.cmd == command::perf_e2e);
+  CAF_CHECK_EQUAL(e.opts.rate, 2000);
+  CAF_CHECK_EQUAL(e.opts.seconds, 3);
+  CAF_CHECK_EQUAL(e.opts.record_size, 100);
+  CAF_CHECK_EQUAL(e.opts.acks, "all");
+  CAF_CHECK_EQUAL(parse({"perf", "e2e", "--topic", "t"}).opts.rate, 10000);
   auto i = parse({"inspect", "1", "partition"});
   CAF_CHECK(i.opts.cmd == command::inspect);
   CAF_CHECK_EQUAL(i.opts.inspect_args.size(), 2u);
@@ -92,6 +100,7 @@ CAF_TEST(perf inspect and cluster) {
 CAF_TEST(help is printed and exits zero) {
   for (auto args : std::vector<std::vector<std::string>>{{"--help"}, {"topic", "create", "--help"},
                                                           {"consume", "--help"}, {"perf", "produce", "-h"},
+                                                          {"perf", "e2e", "--help"},
                                                           {"group", "--help"}}) {
     auto p = parse(args);
     CAF_CHECK(!p.outcome.run);
@@ -120,6 +129,11 @@ CAF_TEST(bad flags and values are refused in one line) {
   check_refused({"perf", "produce", "--topic", "t", "--records", "0", "--record-size", "1"}, "--records");
   check_refused({"perf", "produce", "--topic", "t", "--records", "10", "--record-size", "1", "--producers", "0"},
                 "--producers");
+  check_refused({"perf", "e2e", "--topic", "t", "--rate", "0"}, "--rate");
+  check_refused({"perf", "e2e", "--topic", "t", "--rate", "-5"}, "--rate");
+  check_refused({"perf", "e2e", "--topic", "t", "--seconds", "0"}, "--seconds");
+  check_refused({"perf", "e2e", "--topic", "t", "--record-size", "4"}, "--record-size");
+  check_refused({"perf", "e2e", "--rate", "10"}, "--topic");
   check_refused({"inspect", "a", "b", "c"}, "");
 }
 

@@ -121,7 +121,7 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
                "(default: the bootstrap node); ACTOR: filter by actor name");
   inspect->add_option("NODE_ACTOR", o.inspect_args, "[NODE] [ACTOR]")->expected(0, 2);
 
-  // perf produce | perf consume
+  // perf produce | perf consume | perf e2e
   auto* perf = app.add_subcommand(
     "perf", "throughput and latency; ends with 'records/s: X  MB/s: Y  p50_ms: A  p99_ms: B' (MB = 2^20 bytes)");
   perf->require_subcommand(1);
@@ -141,6 +141,14 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   pc->add_option("--timeout-ms", o.timeout_ms, "fail after this long without a record")
     ->check(CLI::NonNegativeNumber);
   pc->add_option("--fetch-size", o.fetch_bytes, "max.partition.fetch.bytes")->check(CLI::Range(1024, 64 << 20));
+  auto* pe = perf->add_subcommand(
+    "e2e", "send R records/s for S seconds and read them back in-process; latency is send to seen by the consumer");
+  pe->add_option("--topic", o.topic, "topic")->required();
+  pe->add_option("--rate", o.rate, "records/s to send")->check(CLI::Range(int64_t{1}, int64_t{10'000'000}));
+  pe->add_option("--seconds", o.seconds, "how long to send")->check(CLI::Range(int64_t{1}, int64_t{3600}));
+  // The value starts with the 8-byte send time.
+  pe->add_option("--record-size", o.record_size, "value bytes per record")->check(CLI::Range(8, 1 << 24));
+  pe->add_option("--acks", o.acks, "0, 1 or all")->check(acks_values);
 
   parse_outcome out;
   // CLI11 reports "a subcommand is required" for a misspelt one; name it instead.
@@ -189,6 +197,7 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   else if (inspect->parsed()) o.cmd = command::inspect;
   else if (pp->parsed()) o.cmd = command::perf_produce;
   else if (pc->parsed()) o.cmd = command::perf_consume;
+  else if (pe->parsed()) o.cmd = command::perf_e2e;
   out.run = true;
   return out;
 }

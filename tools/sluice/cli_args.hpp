@@ -22,6 +22,7 @@ enum class command {
   inspect,
   perf_produce,
   perf_consume,
+  perf_e2e,
 };
 
 struct cli_options {
@@ -56,6 +57,8 @@ struct cli_options {
   int32_t producers = 1;
   int32_t batch_bytes = 256 * 1024;     // perf produce: batch.size
   int32_t fetch_bytes = 2 << 20;        // perf consume: max.partition.fetch.bytes
+  int64_t rate = 10000;                 // perf e2e: records/s
+  int64_t seconds = 5;                  // perf e2e: how long to send
 };
 
 // What to do after parsing: run the command, or exit with `exit_code` after printing `out`

@@ -55,6 +55,8 @@ int run(const cli_options& o) {
       return run_perf_produce(o, *conn);
     case command::perf_consume:
       return run_perf_consume(o, *conn);
+    case command::perf_e2e:
+      return run_perf_e2e(o, *conn);
   }
   return fail("unknown command");
 }

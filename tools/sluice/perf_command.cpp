@@ -1,5 +1,5 @@
-// sluice perf produce | perf consume: throughput and latency against a running node. Both end
-// with exactly one line "records/s: X  MB/s: Y  p50_ms: A  p99_ms: B" (MB = 2^20 bytes);
+// sluice perf produce | perf consume | perf e2e: throughput and latency against a running node.
+// Each ends with exactly one line "records/s: X  MB/s: Y  p50_ms: A  p99_ms: B" (MB = 2^20 bytes);
 // progress goes to stderr once a second when stderr is a terminal.
 
 #include "client/consumer.hpp"
@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <thread>
@@ -187,6 +188,108 @@ int run_perf_consume(const cli_options& o, const conn_ptr& conn) {
   }
   auto elapsed = last_record - start;
   print_result(got.load(), bytes, elapsed, c.fetch_latency());
+  return 0;
+}
+
+int run_perf_e2e(const cli_options& o, const conn_ptr& conn) {
+  client::consumer_config ccfg;
+  // Long-poll returns on append; the wait only bounds an idle fetch.
+  ccfg.fetch_max_wait = milliseconds{50};
+  client::consumer c{conn, ccfg};
+  auto tps = c.partitions_for(o.topic);
+  if (!tps)
+    return fail(tps.err());
+  c.assign(*tps);
+  if (auto st = c.seek_to_end(); !st)
+    return fail(st.err());
+  // seek_to_end resolves on the next fetch: wait for it, or records sent meanwhile would be
+  // skipped.
+  for (auto until = steady_clock::now() + seconds{10};;) {
+    bool known = true;
+    for (auto& tp : *tps)
+      known = known && c.position(tp).has_value();
+    if (known)
+      break;
+    if (steady_clock::now() > until)
+      return fail("the consumer found no log end of " + o.topic + " within 10 s");
+    if (auto recs = c.poll(milliseconds{10}); !recs)
+      return fail(recs.err());
+  }
+
+  client::producer_config pcfg;
+  pcfg.acks = parse_acks(o.acks);
+  // A batch waiting to fill would be measured as latency.
+  pcfg.linger = milliseconds{1};
+  pcfg.delivery_timeout = milliseconds{o.delivery_timeout_ms};
+  client::producer p{conn, pcfg};
+  const auto total = static_cast<uint64_t>(o.rate * o.seconds);
+  std::atomic<uint64_t> sent{0};
+  std::atomic<bool> sending{true};
+  std::optional<client::error> refused;
+  steady_clock::duration send_elapsed{};
+  const auto start = steady_clock::now();
+  std::thread sender{[&] {
+    std::string value(static_cast<size_t>(o.record_size), 'x');
+    // Every millisecond, catch up to rate * elapsed: even pacing without a sleep per record.
+    for (auto tick = start; sent.load() < total; tick += milliseconds{1}) {
+      std::this_thread::sleep_until(tick);
+      auto due = std::min<uint64_t>(
+        total, static_cast<uint64_t>(duration<double>(steady_clock::now() - start).count() * static_cast<double>(o.rate)));
+      for (auto n = sent.load(); n < due; ++n) {
+        int64_t now_ns = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+        std::memcpy(value.data(), &now_ns, sizeof now_ns);
+        if (auto st = p.send({o.topic, std::nullopt, value}, {}); !st) {
+          refused = st.err();
+          sending = false;
+          return;
+        }
+        sent.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    send_elapsed = steady_clock::now() - start;
+    p.flush();
+    sending = false;
+  }};
+
+  client::latency_histogram latency_us;
+  uint64_t received = 0;
+  std::optional<std::string> poll_error;
+  const auto deadline = start + seconds{o.seconds + 10};
+  while ((sending.load() || received < sent.load()) && steady_clock::now() < deadline) {
+    auto recs = c.poll(milliseconds{50});
+    if (!recs) {
+      poll_error = recs.err().to_string();
+      break;
+    }
+    recs->for_each([&](const client::topic_partition&, const store::record_view& r) {
+      auto now_ns = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+      int64_t sent_ns = 0;
+      if (!r.value || r.value->size() < sizeof sent_ns)
+        return;
+      ++received;
+      std::memcpy(&sent_ns, r.value->data(), sizeof sent_ns);
+      latency_us.record(static_cast<uint64_t>(std::max<int64_t>(0, now_ns - sent_ns) / 1000));
+    });
+    if (!recs->last_error().empty()) {
+      poll_error = recs->last_error();
+      break;
+    }
+  }
+  // The sender may still be blocked in flush() when the consumer gave up.
+  sender.join();
+  p.close();
+  if (refused)
+    return fail(*refused);
+  if (auto s = p.stats(); s.failed_records)
+    return fail(std::to_string(s.failed_records) + " records failed: " + s.last_error.to_string());
+  if (poll_error)
+    return fail(*poll_error);
+  std::printf("e2e: sent %llu  received %llu  max_ms: %.3f\n", static_cast<unsigned long long>(sent.load()),
+              static_cast<unsigned long long>(received), static_cast<double>(latency_us.max()) / 1000.0);
+  if (received < sent.load())
+    return fail(std::to_string(sent.load() - received) + " of " + std::to_string(sent.load())
+                + " records not seen within " + std::to_string(o.seconds + 10) + " s");
+  print_result(sent.load(), sent.load() * static_cast<uint64_t>(o.record_size), send_elapsed, latency_us);
   return 0;
 }
 
