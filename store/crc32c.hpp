@@ -12,7 +12,9 @@ uint32_t extend(uint32_t crc, const void* data, size_t n);
 inline uint32_t value(const void* data, size_t n) { return extend(0, data, n); }
 
 // The two implementations behind `extend`, exposed so tests check both
-// against the same vectors. `extend` picks hardware when the CPU has SSE4.2.
+// against the same vectors. `extend` picks hardware when the CPU has SSE4.2;
+// the hardware path folds long inputs with VPCLMULQDQ where the CPU has
+// AVX-512 (~50 GB/s), else interleaves three crc32 streams (~25 GB/s).
 uint32_t extend_portable(uint32_t crc, const void* data, size_t n);
 uint32_t extend_sse42(uint32_t crc, const void* data, size_t n);
 bool cpu_has_sse42();

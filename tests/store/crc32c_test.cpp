@@ -74,8 +74,10 @@ CAF_TEST(sse42 matches portable at lengths that exercise the interleaved blocks)
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     b = static_cast<uint8_t>(x);
   }
-  size_t lengths[] = {767, 768, 769, 3 * 256 * 2 + 5, 3 * 8192 - 1, 3 * 8192,
-                      3 * 8192 + 3 * 256 + 9, 2 * 3 * 8192 + 1000, buf.size()};
+  // 1024 and up also take the VPCLMULQDQ folding path where the CPU has it.
+  size_t lengths[] = {767, 768, 769, 1023, 1024, 1024 + 255, 1280, 3 * 256 * 2 + 5, 4096 + 17,
+                      3 * 8192 - 1, 3 * 8192, 3 * 8192 + 3 * 256 + 9, 2 * 3 * 8192 + 1000,
+                      buf.size()};
   for (auto n : lengths)
     for (size_t start : {size_t{0}, size_t{3}})
       if (start + n <= buf.size())
