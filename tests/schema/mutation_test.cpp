@@ -147,21 +147,8 @@ status decode_misaligned(const envelope& e, OnValue&& on_value) {
   std::vector<char> shifted(e.bytes.size() + 1);
   if (!e.bytes.empty())
     std::memcpy(shifted.data() + 1, e.bytes.data(), e.bytes.size());
-  auto bytes = std::span<const char>{shifted}.subspan(1);
-  status out = error{errc::invalid_request, "no message type has this kind"};
-  test::for_each_message_type([&](auto x) {
-    using T = decltype(x);
-    if (e.kind != T::kind)
-      return;
-    auto r = decode_bytes<T>(bytes);
-    if (!r) {
-      out = r.err();
-      return;
-    }
-    on_value(*r);
-    out = status{};
-  });
-  return out;
+  return test::decode_bytes_as(e.kind, std::span<const char>{shifted}.subspan(1),
+                               std::forward<OnValue>(on_value));
 }
 
 } // namespace

@@ -139,16 +139,16 @@ void for_each_sample(F&& f) {
   std::apply([&](auto&... xs) { (f(xs), ...); }, all);
 }
 
-// Decodes `e` as the message type its kind tag names and hands the value to on_value; an
+// Decodes `bytes` as the message type `kind` names and hands the value to on_value; an
 // unknown kind is invalid_request, as decode<T> would answer.
 template <class OnValue>
-status decode_as_tagged(const envelope& e, OnValue&& on_value) {
+status decode_bytes_as(message_kind kind, std::span<const char> bytes, OnValue&& on_value) {
   status out = error{errc::invalid_request, "no message type has this kind"};
   for_each_message_type([&](auto x) {
     using T = decltype(x);
-    if (e.kind != T::kind)
+    if (kind != T::kind)
       return;
-    auto r = decode<T>(e);
+    auto r = decode_bytes<T>(bytes);
     if (!r) {
       out = r.err();
       return;
@@ -157,6 +157,12 @@ status decode_as_tagged(const envelope& e, OnValue&& on_value) {
     out = status{};
   });
   return out;
+}
+
+// Decodes `e` as the message type its kind tag names.
+template <class OnValue>
+status decode_as_tagged(const envelope& e, OnValue&& on_value) {
+  return decode_bytes_as(e.kind, e.bytes, std::forward<OnValue>(on_value));
 }
 
 } // namespace sluice::schema::test
