@@ -13,14 +13,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct fixture {
-  test::client_test_config cfg;
-  caf::actor_system sys{cfg};
-  std::shared_ptr<test::fake_state> st = std::make_shared<test::fake_state>();
-  actors::node_actor node = sys.spawn<test::fake_node>(st);
-  admin adm{connection::attach(sys, node, 5s)};
-
-  ~fixture() { caf::anon_send_exit(node, caf::exit_reason::user_shutdown); }
+struct fixture : test::fake_node_fixture {
+  admin adm{conn};
 };
 
 } // namespace

@@ -19,15 +19,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct fixture {
-  test::client_test_config cfg;
-  caf::actor_system sys{cfg};
-  std::shared_ptr<test::fake_state> st = std::make_shared<test::fake_state>();
-  actors::node_actor node = sys.spawn<test::fake_node>(st);
-  std::shared_ptr<connection> conn = connection::attach(sys, node, 5s);
+struct fixture : test::fake_node_fixture {
   topic_partition tp{"t", partition_id{0}};
-
-  ~fixture() { caf::anon_send_exit(node, caf::exit_reason::user_shutdown); }
 
   // `n` records "v<i>" in batches of `per_batch`, starting at `first`.
   void produce(int first, int n, int per_batch = 10) {

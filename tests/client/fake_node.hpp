@@ -15,12 +15,16 @@
 #include "schema/produce.hpp"
 #include "schema/topics.hpp"
 #include "schema/type_ids.hpp"
+#include "client/connection.hpp"
 #include "store/batch.hpp"
 
+#include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -290,6 +294,19 @@ private:
 
 struct client_test_config : caf::actor_system_config {
   client_test_config() { schema::register_message_types(*this); }
+};
+
+// An actor system with a fake node and a client connection attached to it;
+// the base of the producer, consumer and admin test fixtures.
+struct fake_node_fixture {
+  client_test_config cfg;
+  caf::actor_system sys{cfg};
+  std::shared_ptr<fake_state> st = std::make_shared<fake_state>();
+  actors::node_actor node = sys.spawn<fake_node>(st);
+  std::shared_ptr<client::connection> conn
+    = client::connection::attach(sys, node, std::chrono::seconds{5});
+
+  ~fake_node_fixture() { caf::anon_send_exit(node, caf::exit_reason::user_shutdown); }
 };
 
 } // namespace sluice::test

@@ -20,15 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct fixture {
-  test::client_test_config cfg;
-  caf::actor_system sys{cfg};
-  std::shared_ptr<test::fake_state> st = std::make_shared<test::fake_state>();
-  actors::node_actor node = sys.spawn<test::fake_node>(st);
-  std::shared_ptr<connection> conn = connection::attach(sys, node, 5s);
-
-  ~fixture() { caf::anon_send_exit(node, caf::exit_reason::user_shutdown); }
-
+struct fixture : test::fake_node_fixture {
   producer_config fast() {
     producer_config c;
     c.linger = 1ms;
