@@ -36,4 +36,8 @@ echo 4000 | "$SLUICE" produce --topic orders --partition 1
 step "topic delete"
 "$SLUICE" topic delete orders >/dev/null
 "$SLUICE" topic list | grep -qx orders && fail "deleted topic still listed"
+
+step "SIGINT shuts down cleanly too (even though a background start inherits it ignored)"
+stop_node INT
+[ "$STOP_RC" = 0 ] || fail "sluiced exited $STOP_RC on SIGINT"
 echo "1 passed, 0 failed"

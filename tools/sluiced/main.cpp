@@ -47,8 +47,11 @@ void tune_malloc() {
 }
 
 // Blocked in every thread (CAF's included, which inherit the mask) so that only sigwait in
-// main sees them.
+// main sees them. A shell starting us in the background without job control hands us
+// SIGINT ignored, and an ignored signal never reaches sigwait: restore the default first.
 sigset_t stop_signals() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t s;
   sigemptyset(&s);
   sigaddset(&s, SIGTERM);
