@@ -48,12 +48,7 @@ template <>
 result<describe_configs_request> decode_bytes<describe_configs_request>(std::span<const char> bytes) {
   return read<wire::DescribeConfigsRequest, describe_configs_request>(
     bytes, [](wire::DescribeConfigsRequest::Reader r) -> result<describe_configs_request> {
-      describe_configs_request x;
-      auto ts = r.getTopics();
-      x.topics.reserve(ts.size());
-      for (auto t : ts)
-        x.topics.push_back(str(t));
-      return x;
+      return describe_configs_request{strings(r.getTopics())};
     });
 }
 

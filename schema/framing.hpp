@@ -95,6 +95,14 @@ result<T> read(std::span<const char> bytes, Read&& read_root) {
 
 inline std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
+inline std::vector<std::string> strings(capnp::List<capnp::Text>::Reader list) {
+  std::vector<std::string> out;
+  out.reserve(list.size());
+  for (auto t : list)
+    out.push_back(str(t));
+  return out;
+}
+
 inline std::vector<std::byte> to_bytes(capnp::Data::Reader d) {
   auto first = reinterpret_cast<const std::byte*>(d.begin());
   return {first, first + d.size()};

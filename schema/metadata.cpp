@@ -82,10 +82,7 @@ result<metadata_request> decode_bytes<metadata_request>(std::span<const char> by
     bytes, [](wire::MetadataRequest::Reader r) -> result<metadata_request> {
       metadata_request x;
       x.all_topics = r.getAllTopics();
-      auto ts = r.getTopics();
-      x.topics.reserve(ts.size());
-      for (auto t : ts)
-        x.topics.push_back(str(t));
+      x.topics = strings(r.getTopics());
       return x;
     });
 }

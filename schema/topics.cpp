@@ -172,10 +172,7 @@ result<delete_topics_request> decode_bytes<delete_topics_request>(std::span<cons
   return read<wire::DeleteTopicsRequest, delete_topics_request>(
     bytes, [](wire::DeleteTopicsRequest::Reader r) -> result<delete_topics_request> {
       delete_topics_request x;
-      auto ns = r.getNames();
-      x.names.reserve(ns.size());
-      for (auto n : ns)
-        x.names.push_back(str(n));
+      x.names = strings(r.getNames());
       x.timeout_ms = r.getTimeoutMs();
       return x;
     });
