@@ -13,9 +13,7 @@ envelope encode(const describe_configs_request& x) {
     expected += 16 + t.size();
   return write<wire::DescribeConfigsRequest>(
     x.kind, expected, [&](wire::DescribeConfigsRequest::Builder b) {
-      auto ts = b.initTopics(list_size(x.topics.size()));
-      for (unsigned i = 0; i < ts.size(); ++i)
-        ts.set(i, text(x.topics[i]));
+      set_strings(b.initTopics(list_size(x.topics.size())), x.topics);
     });
 }
 

@@ -47,6 +47,12 @@ inline unsigned list_size(size_t n) {
 
 inline capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
 
+// Fills a Text list just initialised with list_size(v.size()).
+inline void set_strings(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& v) {
+  for (unsigned i = 0; i < list.size(); ++i)
+    list.set(i, text(v[i]));
+}
+
 inline capnp::Data::Reader data(const std::vector<std::byte>& b) {
   return {reinterpret_cast<const kj::byte*>(b.data()), b.size()};
 }

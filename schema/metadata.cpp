@@ -33,9 +33,7 @@ envelope encode(const metadata_request& x) {
     expected += 16 + t.size();
   return write<wire::MetadataRequest>(x.kind, expected, [&](wire::MetadataRequest::Builder b) {
     b.setAllTopics(x.all_topics);
-    auto ts = b.initTopics(list_size(x.topics.size()));
-    for (unsigned i = 0; i < ts.size(); ++i)
-      ts.set(i, text(x.topics[i]));
+    set_strings(b.initTopics(list_size(x.topics.size())), x.topics);
   });
 }
 

@@ -75,9 +75,7 @@ envelope encode(const delete_topics_request& x) {
     expected += 16 + n.size();
   return write<wire::DeleteTopicsRequest>(
     x.kind, expected, [&](wire::DeleteTopicsRequest::Builder b) {
-      auto ns = b.initNames(list_size(x.names.size()));
-      for (unsigned i = 0; i < ns.size(); ++i)
-        ns.set(i, text(x.names[i]));
+      set_strings(b.initNames(list_size(x.names.size())), x.names);
       b.setTimeoutMs(x.timeout_ms);
     });
 }
