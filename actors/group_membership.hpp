@@ -58,11 +58,6 @@
 
 namespace sluice::actors {
 
-// Kafka's generation id: bumped per completed join; -1 is "no generation" (a consumer
-// committing offsets outside any group).
-using generation_id = named_type<int32_t, struct generation_id_tag>;
-inline constexpr generation_id no_generation{-1};
-
 // Group errors of Kafka's protocol missing from schema::errc (which must not change here); the
 // shell maps them onto the wire. Same names as Kafka's Errors.
 enum class group_errc : uint8_t {

@@ -46,6 +46,17 @@ enum ErrorCode {
   notEnoughReplicasAfterAppend @18;  # appended, but the ISR shrank before it confirmed
   notController @19;               # topic changes go to the active metadata controller
   storageError @20;                # the disk refused a read or write on this replica
+  # Consumer groups (schema/group.capnp), as Kafka's group coordinator answers.
+  unknownMemberId @21;             # the coordinator does not know this member: rejoin as new
+  illegalGeneration @22;           # the member's generation is not the group's: rejoin
+  rebalanceInProgress @23;         # the group is rebalancing: rejoin, commit after the rebalance
+  fencedInstanceId @24;            # another member now holds this group.instance.id (KIP-345)
+  inconsistentGroupProtocol @25;   # no assignor shared with the group's members
+  coordinatorNotAvailable @26;     # the group is being loaded or was deleted: retry
+  nonEmptyGroup @27;               # the operation needs a group without members
+  groupIdNotFound @28;             # no such group
+  invalidGroupId @29;              # empty or too long
+  invalidSessionTimeout @30;       # outside the node's group.min/max.session.timeout.ms
 }
 
 # How far a consumer may read: read_uncommitted up to the high watermark, read_committed up to

@@ -24,6 +24,22 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::create_partitions_response: return "create_partitions_response";
     case message_kind::describe_configs_request: return "describe_configs_request";
     case message_kind::describe_configs_response: return "describe_configs_response";
+    case message_kind::join_group_request: return "join_group_request";
+    case message_kind::join_group_response: return "join_group_response";
+    case message_kind::sync_group_request: return "sync_group_request";
+    case message_kind::sync_group_response: return "sync_group_response";
+    case message_kind::heartbeat_request: return "heartbeat_request";
+    case message_kind::heartbeat_response: return "heartbeat_response";
+    case message_kind::leave_group_request: return "leave_group_request";
+    case message_kind::leave_group_response: return "leave_group_response";
+    case message_kind::offset_commit_request: return "offset_commit_request";
+    case message_kind::offset_commit_response: return "offset_commit_response";
+    case message_kind::offset_fetch_request: return "offset_fetch_request";
+    case message_kind::offset_fetch_response: return "offset_fetch_response";
+    case message_kind::list_groups_request: return "list_groups_request";
+    case message_kind::list_groups_response: return "list_groups_response";
+    case message_kind::describe_groups_request: return "describe_groups_request";
+    case message_kind::describe_groups_response: return "describe_groups_response";
   }
   return "unknown";
 }

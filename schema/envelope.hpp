@@ -30,10 +30,26 @@ enum class message_kind : uint16_t {
   create_partitions_response = 17,
   describe_configs_request = 18,
   describe_configs_response = 19,
+  join_group_request = 20,
+  join_group_response = 21,
+  sync_group_request = 22,
+  sync_group_response = 23,
+  heartbeat_request = 24,
+  heartbeat_response = 25,
+  leave_group_request = 26,
+  leave_group_response = 27,
+  offset_commit_request = 28,
+  offset_commit_response = 29,
+  offset_fetch_request = 30,
+  offset_fetch_response = 31,
+  list_groups_request = 32,
+  list_groups_response = 33,
+  describe_groups_request = 34,
+  describe_groups_response = 35,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::describe_configs_response;
+inline constexpr message_kind last_message_kind = message_kind::describe_groups_response;
 
 const char* to_string(message_kind k) noexcept;
 

@@ -30,6 +30,16 @@ static_assert(same(errc::not_enough_replicas_after_append,
                    wire::ErrorCode::NOT_ENOUGH_REPLICAS_AFTER_APPEND));
 static_assert(same(errc::not_controller, wire::ErrorCode::NOT_CONTROLLER));
 static_assert(same(errc::storage_error, wire::ErrorCode::STORAGE_ERROR));
+static_assert(same(errc::unknown_member_id, wire::ErrorCode::UNKNOWN_MEMBER_ID));
+static_assert(same(errc::illegal_generation, wire::ErrorCode::ILLEGAL_GENERATION));
+static_assert(same(errc::rebalance_in_progress, wire::ErrorCode::REBALANCE_IN_PROGRESS));
+static_assert(same(errc::fenced_instance_id, wire::ErrorCode::FENCED_INSTANCE_ID));
+static_assert(same(errc::inconsistent_group_protocol, wire::ErrorCode::INCONSISTENT_GROUP_PROTOCOL));
+static_assert(same(errc::coordinator_not_available, wire::ErrorCode::COORDINATOR_NOT_AVAILABLE));
+static_assert(same(errc::non_empty_group, wire::ErrorCode::NON_EMPTY_GROUP));
+static_assert(same(errc::group_id_not_found, wire::ErrorCode::GROUP_ID_NOT_FOUND));
+static_assert(same(errc::invalid_group_id, wire::ErrorCode::INVALID_GROUP_ID));
+static_assert(same(errc::invalid_session_timeout, wire::ErrorCode::INVALID_SESSION_TIMEOUT));
 // The enumerant count (a new wire code needs a new errc) is checked by tests/schema/errc_test.cpp.
 
 } // namespace
@@ -57,6 +67,16 @@ const char* to_string(errc e) noexcept {
     case errc::not_enough_replicas_after_append: return "not_enough_replicas_after_append";
     case errc::not_controller: return "not_controller";
     case errc::storage_error: return "storage_error";
+    case errc::unknown_member_id: return "unknown_member_id";
+    case errc::illegal_generation: return "illegal_generation";
+    case errc::rebalance_in_progress: return "rebalance_in_progress";
+    case errc::fenced_instance_id: return "fenced_instance_id";
+    case errc::inconsistent_group_protocol: return "inconsistent_group_protocol";
+    case errc::coordinator_not_available: return "coordinator_not_available";
+    case errc::non_empty_group: return "non_empty_group";
+    case errc::group_id_not_found: return "group_id_not_found";
+    case errc::invalid_group_id: return "invalid_group_id";
+    case errc::invalid_session_timeout: return "invalid_session_timeout";
   }
   return "unknown";
 }

@@ -30,9 +30,19 @@ enum class errc : uint16_t {
   not_enough_replicas_after_append,
   not_controller,
   storage_error,
+  unknown_member_id,
+  illegal_generation,
+  rebalance_in_progress,
+  fenced_instance_id,
+  inconsistent_group_protocol,
+  coordinator_not_available,
+  non_empty_group,
+  group_id_not_found,
+  invalid_group_id,
+  invalid_session_timeout,
 };
 
-inline constexpr errc last_errc = errc::storage_error;
+inline constexpr errc last_errc = errc::invalid_session_timeout;
 
 const char* to_string(errc e) noexcept;
 

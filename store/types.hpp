@@ -15,7 +15,11 @@ using leader_epoch = named_type<int32_t, struct leader_epoch_tag>;
 using timestamp_ms = named_type<int64_t, struct timestamp_ms_tag>;
 using partition_id = named_type<int32_t, struct partition_id_tag>;
 using node_id = named_type<int32_t, struct node_id_tag>;
+// A consumer group's generation (Kafka's generation id): bumped per completed rebalance; fences
+// members of an older one. -1 is "no generation": a commit from outside any group.
+using generation_id = named_type<int32_t, struct generation_id_tag>;
 
 inline constexpr timestamp_ms no_timestamp{-1};
+inline constexpr generation_id no_generation{-1};
 
 } // namespace sluice

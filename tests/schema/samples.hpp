@@ -6,6 +6,7 @@
 #include "schema/configs.hpp"
 #include "schema/error_response.hpp"
 #include "schema/fetch.hpp"
+#include "schema/group.hpp"
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
@@ -25,7 +26,12 @@ using message_types =
              delete_topics_request, delete_topics_response, list_topics_request,
              list_topics_response, list_offsets_request, list_offsets_response, error_response,
              create_partitions_request, create_partitions_response, describe_configs_request,
-             describe_configs_response>;
+             describe_configs_response, join_group_request, join_group_response,
+             sync_group_request, sync_group_response, heartbeat_request, heartbeat_response,
+             leave_group_request, leave_group_response, offset_commit_request,
+             offset_commit_response, offset_fetch_request, offset_fetch_response,
+             list_groups_request, list_groups_response, describe_groups_request,
+             describe_groups_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -128,8 +134,64 @@ inline message_types samples() {
                                              {"retention.ms", "86400000", false}}});
   described.topics.push_back({"gone", sample_error(errc::unknown_topic_or_partition), {}});
 
+  join_group_request join{"billing", 30'000, 60'000, "", std::string{"host-1"}, "consumer",
+                          {"cooperative-sticky", "range"}, {"orders", "audit"},
+                          {{"orders", partition_id{2}}, {"audit", partition_id{0}}}};
+
+  join_group_response joined{{}, generation_id{7}, "cooperative-sticky", "billing-1-1",
+                             "billing-1-2", {"billing-1-1", "billing-1-2"}};
+
+  group_member_ref member{"billing", generation_id{7}, "billing-1-2", std::nullopt};
+  group_member_ref static_member{"billing", generation_id{8}, "billing-1-3", std::string{""}};
+
+  sync_group_request sync{member};
+
+  sync_group_response synced{sample_error(errc::rebalance_in_progress),
+                             {{"orders", partition_id{0}}, {"orders", partition_id{5}}}};
+
+  heartbeat_request beat{static_member};
+
+  heartbeat_response beaten{sample_error(errc::illegal_generation)};
+
+  leave_group_request leave{"billing", "billing-1-2"};
+
+  leave_group_response left{sample_error(errc::unknown_member_id)};
+
+  offset_commit_request commit{member, {}};
+  commit.partitions.push_back({"orders", partition_id{3}, offset{1200}, leader_epoch{4}, "poll-9"});
+  commit.partitions.push_back({"audit", partition_id{0}, offset{0}, leader_epoch{-1}, ""});
+
+  offset_commit_response committed{{{"orders", partition_id{3}, {}},
+                                    {"audit", partition_id{0}, sample_error(errc::fenced_instance_id)}}};
+
+  offset_fetch_request fetch_offsets{"billing", {{"orders", partition_id{3}}}};
+
+  offset_fetch_response fetched_offsets{sample_error(errc::coordinator_not_available), {}};
+  fetched_offsets.partitions.push_back({"orders", partition_id{3}, offset{1200}, leader_epoch{4},
+                                        "poll-9", {}});
+  fetched_offsets.partitions.push_back({"orders", partition_id{4}, offset{-1}, leader_epoch{-1}, "",
+                                        sample_error(errc::unknown_topic_or_partition)});
+
+  list_groups_request list_groups{{"stable", "empty"}};
+
+  list_groups_response groups{sample_error(errc::none), {{"billing", "consumer", "stable", 3},
+                                                        {"audit", "consumer", "empty", 0}}};
+
+  describe_groups_request describe_groups{{"billing", "nobody"}};
+
+  describe_groups_response group_described;
+  describe_groups_response::group billing{{}, "billing", "stable", "consumer", "range",
+                                          generation_id{7}, "billing-1-1", {}};
+  billing.members.push_back({"billing-1-1", std::string{"host-1"}, {{"orders", partition_id{0}}}});
+  billing.members.push_back({"billing-1-2", std::nullopt, {}});
+  group_described.groups.push_back(billing);
+  group_described.groups.push_back({sample_error(errc::group_id_not_found), "nobody", "dead", "",
+                                    "", no_generation, "", {}});
+
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
-          list, listed, offsets, found, refused, grow, grown, describe, described};
+          list, listed, offsets, found, refused, grow, grown, describe, described,
+          join, joined, sync, synced, beat, beaten, leave, left, commit, committed,
+          fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described};
 }
 
 // Calls f(x) for each sample message x.
