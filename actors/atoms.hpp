@@ -19,6 +19,10 @@ using topic_deleted_atom = caf::atom_constant<caf::atom("topic_gone")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using state_atom = caf::atom_constant<caf::atom("state")>; // one actor's inspect text
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using create_internal_atom = caf::atom_constant<caf::atom("topic_int")>;
+using persist_atom = caf::atom_constant<caf::atom("grp_store")>;    // append to __consumer_offsets
+using offsets_log_atom = caf::atom_constant<caf::atom("ofs_log")>;  // the topic actor of it
+using partition_counts_atom = caf::atom_constant<caf::atom("grp_parts")>;
 
 inline constexpr tick_atom tick_atom_v{};
 inline constexpr fetch_expire_atom fetch_expire_atom_v{};
@@ -31,5 +35,9 @@ inline constexpr topic_deleted_atom topic_deleted_atom_v{};
 inline constexpr ready_atom ready_atom_v{};
 inline constexpr state_atom state_atom_v{};
 inline constexpr lookup_atom lookup_atom_v{};
+inline constexpr create_internal_atom create_internal_atom_v{};
+inline constexpr persist_atom persist_atom_v{};
+inline constexpr offsets_log_atom offsets_log_atom_v{};
+inline constexpr partition_counts_atom partition_counts_atom_v{};
 
 } // namespace sluice::actors

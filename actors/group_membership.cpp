@@ -48,8 +48,27 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
 
 } // namespace
 
-group_membership::group_membership(partition_counts counts, std::string member_id_prefix)
-  : counts_(std::move(counts)), member_id_prefix_(std::move(member_id_prefix)) {}
+group_membership::group_membership(partition_counts counts, std::string member_id_prefix,
+                                   generation_id generation)
+  : counts_(std::move(counts)), member_id_prefix_(std::move(member_id_prefix)),
+    generation_(generation) {}
+
+bool group_membership::set_partition_counts(partition_counts counts, int64_t now_ms) {
+  auto count = [](const partition_counts& c, const std::string& t) {
+    auto it = c.find(t);
+    return it == c.end() ? 0 : it->second;
+  };
+  bool changed = std::ranges::any_of(members_, [&](auto& m) {
+    return std::ranges::any_of(m.second.topics, [&](const std::string& t) {
+      return count(counts_, t) != count(counts, t);
+    });
+  });
+  counts_ = std::move(counts);
+  if (!changed || (state_ != group_state::stable && state_ != group_state::completing_rebalance))
+    return false;
+  prepare_rebalance(now_ms);
+  return true;
+}
 
 // ---- join (JoinGroup) -----------------------------------------------------------------------
 
@@ -378,6 +397,11 @@ std::vector<std::string> group_membership::member_ids() const {
   for (auto& [id, m] : members_)
     out.push_back(id);
   return out;
+}
+
+std::optional<std::string> group_membership::instance_of(const std::string& member_id) const {
+  auto it = members_.find(member_id);
+  return it == members_.end() ? std::nullopt : it->second.instance_id;
 }
 
 group_status group_membership::status() const {

@@ -150,8 +150,12 @@ typename Inspector::result_type inspect(Inspector& f, group_status& x) {
 // whatever monotonic ms clock the shell uses, and must not go backwards between calls.
 class group_membership {
 public:
-  // Member ids are `prefix` + "-" + a counter: deterministic, never reused by this object.
-  group_membership(partition_counts counts, std::string member_id_prefix);
+  // Member ids are `prefix` + "-" + a counter: deterministic, never reused by this object (the
+  // shell makes the prefix unique per coordinator incarnation). `generation` is the last one
+  // a previous coordinator of the group completed (from __consumer_offsets), so generations
+  // keep growing across failovers and a zombie of an old one stays fenced.
+  group_membership(partition_counts counts, std::string member_id_prefix,
+                   generation_id generation = generation_id{0});
 
   join_result join(const join_request& req, int64_t now_ms);
   sync_response sync(const std::string& member_id, generation_id gen, int64_t now_ms,
@@ -166,8 +170,9 @@ public:
   group_errc validate_commit(const std::string& member_id, generation_id gen) const;
   // DeleteGroups: only an empty group may die.
   group_errc remove_group();
-  // Topic metadata for the next rebalance.
-  void set_partition_counts(partition_counts counts) { counts_ = std::move(counts); }
+  // Topic metadata changed. When the partition count of a topic some member subscribes to
+  // changed, a rebalance starts (Kafka's metadata-triggered rebalance); returns whether it did.
+  bool set_partition_counts(partition_counts counts, int64_t now_ms);
 
   group_state state() const { return state_; }
   generation_id generation() const { return generation_; }
@@ -175,6 +180,9 @@ public:
   const std::string& leader() const { return leader_; }
   const assignment& current_assignment() const { return assignment_; }
   std::vector<std::string> member_ids() const;
+  // The group.instance.id of a static member; nullopt for a dynamic or unknown one.
+  std::optional<std::string> instance_of(const std::string& member_id) const;
+  const partition_counts& counts() const { return counts_; }
   group_status status() const;
 
 private:

@@ -66,6 +66,9 @@ public:
       [this](create_topics_atom, const envelope& e) {
         return answer<schema::create_topics_request>(e, [this](auto& r) { return create(r); });
       },
+      [this](create_internal_atom, const envelope& e) {
+        return answer<schema::create_topics_request>(e, [this](auto& r) { return create(r, true); });
+      },
       [this](delete_topics_atom, const envelope& e) {
         return answer<schema::delete_topics_request>(e, [this](auto& r) { return remove(r); });
       },
@@ -151,10 +154,11 @@ private:
     return {};
   }
 
-  schema::create_topics_response create(const schema::create_topics_request& req) {
+  schema::create_topics_response create(const schema::create_topics_request& req,
+                                       bool internal = false) {
     schema::create_topics_response out;
     for (auto& t : req.topics) {
-      auto spec = table_.check_create(t);
+      auto spec = table_.check_create(t, internal);
       schema::status st = spec ? schema::status{} : schema::status{spec.err()};
       if (spec && !req.validate_only)
         st = commit_put(std::move(*spec));
@@ -190,12 +194,14 @@ private:
     return out;
   }
 
-  schema::list_topics_response list(const schema::list_topics_request&) const {
+  schema::list_topics_response list(const schema::list_topics_request& req) const {
     schema::list_topics_response out;
     if (!store_)
       out.error = not_open();
     for (auto& [name, spec] : table_.topics())
-      out.topics.push_back({name, spec.partitions, spec.replication_factor, false});
+      if (req.include_internal || !is_internal_topic(name))
+        out.topics.push_back({name, spec.partitions, spec.replication_factor,
+                              is_internal_topic(name)});
     return out;
   }
 

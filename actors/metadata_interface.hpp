@@ -28,6 +28,9 @@ using topic_listener = caf::typed_actor<caf::reacts_to<topic_update_atom, topic_
 using metadata_actor = caf::typed_actor<
   caf::replies_to<metadata_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<create_topics_atom, schema::envelope>::with<schema::envelope>,
+  // The node's own create_topics_request for internal topics (offsets_topic), which clients
+  // may not create.
+  caf::replies_to<create_internal_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<delete_topics_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<list_topics_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<create_partitions_atom, schema::envelope>::with<schema::envelope>,

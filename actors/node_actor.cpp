@@ -1,10 +1,12 @@
 #include "actors/node_impl.hpp"
 
+#include "actors/group_manager.hpp"
 #include "actors/metadata_actor.hpp"
 #include "actors/partition_actor.hpp"
 #include "actors/state_tree.hpp"
 #include "actors/topic_actor.hpp"
 #include "schema/error_response.hpp"
+#include "schema/topics.hpp"
 
 #include <caf/deep_to_string.hpp>
 #include <caf/sec.hpp>
@@ -33,9 +35,14 @@ node_impl::node_impl(caf::actor_config& cfg, node_config config)
 node_impl::behavior_type node_impl::make_behavior() {
   set_down_handler([this](caf::down_msg& dm) { on_down(dm); });
   start_metadata();
+  start_groups();
   auto forward = [this](auto atom, const envelope& e) {
     ++status_.requests;
     return delegate(metadata_, atom, e);
+  };
+  auto to_groups = [this](auto atom, const envelope& e) {
+    ++status_.requests;
+    return delegate(groups_, atom, e);
   };
   return {
     [this](produce_atom, const envelope& e) { return produce(e); },
@@ -47,6 +54,14 @@ node_impl::behavior_type node_impl::make_behavior() {
     [forward](list_topics_atom a, const envelope& e) { return forward(a, e); },
     [forward](create_partitions_atom a, const envelope& e) { return forward(a, e); },
     [forward](describe_configs_atom a, const envelope& e) { return forward(a, e); },
+    [to_groups](join_group_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](sync_group_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](heartbeat_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](leave_group_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](offset_commit_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](offset_fetch_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](list_groups_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](describe_groups_atom a, const envelope& e) { return to_groups(a, e); },
     [this](inspect_atom, const std::string& filter) { return inspect_tree(filter); },
     [this](topic_update_atom, topic_spec& spec) { on_topic_update(std::move(spec)); },
     [this](topic_deleted_atom, const std::string& name) { on_topic_deleted(name); },
@@ -63,6 +78,7 @@ void node_impl::on_exit() {
   for (auto& [_, a] : deleting_)
     send_exit(a, caf::exit_reason::user_shutdown);
   send_exit(metadata_, caf::exit_reason::user_shutdown);
+  send_exit(groups_, caf::exit_reason::user_shutdown);
   topics_.clear();
   deleting_.clear();
   for (auto& w : ready_waiters_)
@@ -88,6 +104,46 @@ void node_impl::start_metadata() {
           });
 }
 
+void node_impl::start_groups() {
+  groups_ = spawn_group_manager(
+    home_system(),
+    group_manager_args{config_.data_dir / "groups", config_.id, config_.group_tick_interval,
+                       group_limits{config_.group_min_session_timeout_ms,
+                                    config_.group_max_session_timeout_ms},
+                       0});
+  monitor(groups_);
+  for (auto& [name, t] : topics_) {
+    anon_send(groups_, topic_update_atom_v, t.spec);
+    if (is_internal_topic(name))
+      anon_send(groups_, offsets_log_atom_v, t.actor);
+  }
+}
+
+// Consumer groups need __consumer_offsets; the node creates it on first start. Already
+// existing is the common answer, and fine.
+void node_impl::ensure_offsets_topic() {
+  if (topics_.contains(offsets_topic))
+    return;
+  schema::create_topics_request req;
+  req.timeout_ms = 30'000;
+  req.topics.push_back({std::string{offsets_topic}, config_.offsets_partitions, 1,
+                        {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}});
+  request(metadata_, admin_timeout, create_internal_atom_v, encode(req))
+    .then(
+      [this](const envelope& e) {
+        auto r = schema::decode<schema::create_topics_response>(e);
+        if (!r || r->topics.empty() || (!r->topics[0].error.ok()
+                                        && r->topics[0].error.code != schema::errc::topic_already_exists))
+          spdlog::error("node {}: cannot create {}: {}", config_.id.value, offsets_topic,
+                        !r ? r.err().to_string()
+                           : r->topics.empty() ? "no answer" : r->topics[0].error.to_string());
+      },
+      [this](caf::error& err) {
+        spdlog::error("node {}: cannot create {}: {}", config_.id.value, offsets_topic,
+                      to_string(err));
+      });
+}
+
 // The whole table, at start or after the metadata actor restarted: host what it lists, drop
 // what it does not.
 void node_impl::on_snapshot(std::vector<topic_spec>& specs) {
@@ -106,6 +162,7 @@ void node_impl::on_snapshot(std::vector<topic_spec>& specs) {
     restored_ = true;
     remove_orphan_directories();
     spdlog::info("node {}: restored {} topic(s)", config_.id.value, topics_.size());
+    ensure_offsets_topic();
   }
   failure_.reset();
   status_.ready = true;
@@ -140,6 +197,7 @@ void node_impl::remove_orphan_directories() {
 }
 
 void node_impl::on_topic_update(topic_spec spec) {
+  anon_send(groups_, topic_update_atom_v, spec);
   if (deleting_.contains(spec.name)) {
     auto name = spec.name;
     recreate_.insert_or_assign(std::move(name), std::move(spec));
@@ -160,11 +218,14 @@ void node_impl::host(topic_spec spec, int restarts) {
   auto actor = spawn_topic(home_system(), std::move(args));
   monitor(actor);
   auto name = spec.name;
+  if (is_internal_topic(name))
+    anon_send(groups_, offsets_log_atom_v, actor);
   topics_.insert_or_assign(std::move(name), hosted_topic{actor, std::move(spec), restarts});
   status_.topics = topics_.size();
 }
 
 void node_impl::on_topic_deleted(const std::string& name) {
+  anon_send(groups_, topic_deleted_atom_v, name);
   recreate_.erase(name);
   auto it = topics_.find(name);
   if (it == topics_.end())
@@ -185,6 +246,17 @@ void node_impl::on_topic_deleted(const std::string& name) {
 }
 
 void node_impl::on_down(const caf::down_msg& dm) {
+  if (dm.source == groups_.address()) {
+    if (++groups_restarts_ > max_restarts) {
+      spdlog::error("node {}: the group manager died {} times; not restarting it",
+                    config_.id.value, groups_restarts_);
+      return;
+    }
+    spdlog::warn("node {}: group manager died ({}); restarting it", config_.id.value,
+                 to_string(dm.reason));
+    start_groups();
+    return;
+  }
   if (dm.source == metadata_.address()) {
     if (++metadata_restarts_ > max_restarts) {
       failure_ = "the metadata actor died " + std::to_string(metadata_restarts_) + " times";
@@ -250,7 +322,7 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
   auto g = std::make_shared<gather>();
   g->line = std::move(line);
   g->filter = filter;
-  g->children.resize(1 + topics_.size());
+  g->children.resize(2 + topics_.size());
   g->outstanding = g->children.size();
   g->rp = make_response_promise<std::string>();
   auto done = [g](size_t i, std::string text) {
@@ -264,7 +336,8 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
             [done, i, who](caf::error& e) { done(i, who + " did not answer: " + to_string(e)); });
   };
   ask(metadata_, 0, "metadata");
-  size_t i = 1;
+  ask(groups_, 1, "group manager");
+  size_t i = 2;
   for (auto& [name, t] : topics_)
     ask(t.actor, i++, "topic " + name);
   return g->rp;

@@ -56,6 +56,18 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 0, 3'600'000, v); !st)
       return st;
     cfg.max_wait_ms_limit = static_cast<int32_t>(v);
+  } else if (key == "offsets.topic.num.partitions") {
+    if (auto st = parse_int(key, value, 1, 1000, v); !st)
+      return st;
+    cfg.offsets_partitions = static_cast<int32_t>(v);
+  } else if (key == "group.min.session.timeout.ms") {
+    if (auto st = parse_int(key, value, 1, cfg.group_max_session_timeout_ms, v); !st)
+      return st;
+    cfg.group_min_session_timeout_ms = static_cast<int32_t>(v);
+  } else if (key == "group.max.session.timeout.ms") {
+    if (auto st = parse_int(key, value, cfg.group_min_session_timeout_ms, 86'400'000, v); !st)
+      return st;
+    cfg.group_max_session_timeout_ms = static_cast<int32_t>(v);
   } else {
     return set_config(cfg.topic_defaults, key, value);
   }
@@ -94,6 +106,12 @@ std::string node_config_help() {
     + " long-poll fetches one partition holds; more are answered at once\n"
     "  fetch.max.wait.ms=" + std::to_string(d.max_wait_ms_limit)
     + "  cap on a fetch's max_wait_ms\n"
+    "  offsets.topic.num.partitions=" + std::to_string(d.offsets_partitions)
+    + " partitions of __consumer_offsets (fixed once created)\n"
+    "  group.min.session.timeout.ms=" + std::to_string(d.group_min_session_timeout_ms)
+    + " shortest session.timeout.ms a consumer may ask for\n"
+    "  group.max.session.timeout.ms=" + std::to_string(d.group_max_session_timeout_ms)
+    + " longest\n"
     "  and every topic config key, setting the node's default:\n";
   for (auto& e : describe_config(d.topic_defaults, {}))
     out += "  " + e.key + "=" + e.value + "\n";

@@ -30,6 +30,10 @@ struct node_config {
   std::chrono::milliseconds tick_interval{1000}; // log upkeep; 0 disables it (tests)
   size_t max_parked_fetches = 4096;              // per partition
   int32_t max_wait_ms_limit = 60'000;            // a fetch never parks longer than this
+  int32_t offsets_partitions = 8;                // of __consumer_offsets, fixed at its creation
+  std::chrono::milliseconds group_tick_interval{100}; // session checks; 0 disables them (tests)
+  int32_t group_min_session_timeout_ms = 100;
+  int32_t group_max_session_timeout_ms = 30 * 60 * 1000;
 };
 
 // One line of the config file. Errors are invalid_config naming the key.

@@ -87,6 +87,12 @@ caf::result<schema::envelope> node_impl::produce(const envelope& e) {
   for (size_t i = 0; i < parts.size(); ++i) {
     auto& p = parts[i];
     g->response.partitions.push_back({p.topic, p.partition, {}, offset{-1}, no_timestamp, offset{-1}});
+    if (is_internal_topic(p.topic)) {
+      g->response.partitions.back().error = {errc::invalid_topic,
+                                             "topic '" + p.topic + "' is internal: only its "
+                                                                   "coordinators write it"};
+      continue;
+    }
     auto* t = route(p.topic, p.partition, g->response.partitions.back().error);
     if (!t)
       continue;

@@ -4,6 +4,7 @@
 // administration, inspect) and node_data.cpp (produce, fetch, list offsets). Include only
 // from those.
 
+#include "actors/group_interface.hpp"
 #include "actors/inspect_field.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/topic_interface.hpp"
@@ -66,6 +67,8 @@ private:
 
   // -- lifecycle and topics (node_actor.cpp) --
   void start_metadata();
+  void start_groups();
+  void ensure_offsets_topic();
   void on_snapshot(std::vector<topic_spec>& specs);
   void remove_orphan_directories();
   void on_topic_update(topic_spec spec);
@@ -87,6 +90,8 @@ private:
 
   node_config config_;
   metadata_actor metadata_;
+  group_manager_actor groups_;
+  int groups_restarts_ = 0;
   std::map<std::string, hosted_topic, std::less<>> topics_;
   std::map<std::string, topic_actor, std::less<>> deleting_;   // until their actor is down
   std::map<std::string, topic_spec, std::less<>> recreate_;    // created while still deleting

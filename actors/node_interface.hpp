@@ -33,6 +33,15 @@ using node_actor = caf::typed_actor<
   caf::replies_to<list_offsets_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<create_partitions_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<describe_configs_atom, schema::envelope>::with<schema::envelope>,
+  // Consumer groups (schema/group.capnp), answered by the group's coordinator.
+  caf::replies_to<join_group_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<sync_group_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<heartbeat_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<leave_group_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<offset_commit_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<offset_fetch_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<list_groups_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<describe_groups_atom, schema::envelope>::with<schema::envelope>,
   // `sluice inspect [ACTOR]`: the node's actor tree with mailbox sizes and each
   // actor's state (its inspect()), rendered as text; the argument filters by
   // actor name ("" for all).

@@ -5,8 +5,15 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace sluice::actors {
+
+// The internal topic of consumer groups (actors/offsets_record.hpp). The node creates it;
+// clients may read it but not create, delete, grow or produce to it.
+inline constexpr std::string_view offsets_topic = "__consumer_offsets";
+
+inline bool is_internal_topic(std::string_view name) { return name == offsets_topic; }
 
 // A topic as the metadata actor records it: what a node needs to host its partitions. The
 // effective config is the node's defaults with `configs` applied (effective_config).

@@ -15,6 +15,10 @@ bool legal_char(char c) {
 
 schema::error err(errc code, std::string message) { return {code, std::move(message)}; }
 
+schema::error internal_topic(std::string_view name, std::string_view why) {
+  return err(errc::invalid_topic, "topic '" + std::string{name} + "' is internal: " + std::string{why});
+}
+
 } // namespace
 
 schema::status validate_topic_name(std::string_view name) {
@@ -34,9 +38,11 @@ schema::status validate_topic_name(std::string_view name) {
 }
 
 schema::result<topic_spec>
-topic_table::check_create(const schema::create_topics_request::topic& t) const {
+topic_table::check_create(const schema::create_topics_request::topic& t, bool internal) const {
   if (auto st = validate_topic_name(t.name); !st)
     return st.err();
+  if (is_internal_topic(t.name) && !internal)
+    return internal_topic(t.name, "the node creates it");
   if (find(t.name))
     return err(errc::topic_already_exists, "topic '" + t.name + "' already exists");
   int32_t partitions = t.partitions == -1 ? limits_.default_partitions : t.partitions;
@@ -63,6 +69,8 @@ topic_table::check_create(const schema::create_topics_request::topic& t) const {
 schema::status topic_table::check_delete(std::string_view name) const {
   if (!find(name))
     return err(errc::unknown_topic_or_partition, "topic '" + std::string{name} + "' does not exist");
+  if (is_internal_topic(name))
+    return internal_topic(name, "it cannot be deleted");
   return {};
 }
 
@@ -71,6 +79,8 @@ schema::result<topic_spec> topic_table::check_add_partitions(std::string_view na
   auto* t = find(name);
   if (!t)
     return err(errc::unknown_topic_or_partition, "topic '" + std::string{name} + "' does not exist");
+  if (is_internal_topic(name))
+    return internal_topic(name, "its partition count places the consumer groups");
   if (new_total <= t->partitions)
     return err(errc::invalid_partitions,
                "topic '" + t->name + "' has " + std::to_string(t->partitions)

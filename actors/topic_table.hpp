@@ -30,13 +30,15 @@ public:
   topic_table(topic_config defaults, topic_limits limits)
     : defaults_(std::move(defaults)), limits_(limits) {}
 
-  // Errors: invalid_topic, topic_already_exists, invalid_partitions,
-  // invalid_replication_factor, invalid_config.
-  schema::result<topic_spec> check_create(const schema::create_topics_request::topic& t) const;
-  // Errors: unknown_topic_or_partition.
+  // Errors: invalid_topic (also an internal topic's name, unless `internal`: the node's own
+  // request), topic_already_exists, invalid_partitions, invalid_replication_factor,
+  // invalid_config.
+  schema::result<topic_spec> check_create(const schema::create_topics_request::topic& t,
+                                          bool internal = false) const;
+  // Errors: unknown_topic_or_partition, invalid_topic (an internal topic).
   schema::status check_delete(std::string_view name) const;
   // Errors: unknown_topic_or_partition, invalid_partitions (not above the current count, or
-  // above the limit).
+  // above the limit), invalid_topic (an internal topic: its count places the groups).
   schema::result<topic_spec> check_add_partitions(std::string_view name, int32_t new_total) const;
 
   void apply_put(topic_spec spec);

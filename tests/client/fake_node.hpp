@@ -78,11 +78,23 @@ public:
       [this](create_partitions_atom, const envelope& e) -> envelope { return create_partitions(e); },
       [this](describe_configs_atom, const envelope& e) -> envelope { return describe_configs(e); },
       [](inspect_atom, const std::string& filter) -> std::string { return "fake node; filter=" + filter; },
+      // Group tests run against a real node (tests/actors/group_*_test.cpp, integration).
+      [](join_group_atom, const envelope&) -> envelope { return no_groups(); },
+      [](sync_group_atom, const envelope&) -> envelope { return no_groups(); },
+      [](heartbeat_atom, const envelope&) -> envelope { return no_groups(); },
+      [](leave_group_atom, const envelope&) -> envelope { return no_groups(); },
+      [](offset_commit_atom, const envelope&) -> envelope { return no_groups(); },
+      [](offset_fetch_atom, const envelope&) -> envelope { return no_groups(); },
+      [](list_groups_atom, const envelope&) -> envelope { return no_groups(); },
+      [](describe_groups_atom, const envelope&) -> envelope { return no_groups(); },
     };
   }
 
 private:
   static schema::envelope refuse(const schema::error& e) { return encode(schema::error_response{e}); }
+  static schema::envelope no_groups() {
+    return refuse({schema::errc::coordinator_not_available, "the fake node has no groups"});
+  }
 
   schema::envelope produce(const schema::envelope& e) {
     auto req = schema::decode<schema::produce_request>(e);

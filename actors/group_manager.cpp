@@ -1,0 +1,560 @@
+#include "actors/group_manager.hpp"
+
+#include "actors/group_store.hpp"
+#include "actors/inspect_field.hpp"
+#include "actors/partition_interface.hpp"
+#include "actors/state_tree.hpp"
+#include "schema/error_response.hpp"
+
+#include <caf/deep_to_string.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <map>
+#include <random>
+
+namespace sluice::actors {
+
+namespace {
+
+using schema::envelope;
+using schema::errc;
+
+constexpr size_t max_group_id_bytes = 255; // keeps every LMDB key of a group below 511 bytes
+constexpr auto log_timeout = std::chrono::seconds(30);
+constexpr int32_t load_fetch_bytes = 4 << 20;
+
+// The answer to a request that never reached a coordinator, in the request's own response.
+envelope refusal(const schema::join_group_request& r, schema::error e) {
+  return encode(schema::join_group_response{std::move(e), no_generation, {}, {}, r.member_id, {}});
+}
+envelope refusal(const schema::sync_group_request&, schema::error e) {
+  return encode(schema::sync_group_response{std::move(e), {}});
+}
+envelope refusal(const schema::heartbeat_request&, schema::error e) {
+  return encode(schema::heartbeat_response{std::move(e)});
+}
+envelope refusal(const schema::leave_group_request&, schema::error e) {
+  return encode(schema::leave_group_response{std::move(e)});
+}
+envelope refusal(const schema::offset_commit_request& r, schema::error e) {
+  schema::offset_commit_response out;
+  for (auto& p : r.partitions)
+    out.partitions.push_back({p.topic, p.partition, e});
+  return encode(out);
+}
+envelope refusal(const schema::offset_fetch_request&, schema::error e) {
+  return encode(schema::offset_fetch_response{std::move(e), {}});
+}
+
+const std::string& group_of(const schema::join_group_request& r) { return r.group_id; }
+const std::string& group_of(const schema::sync_group_request& r) { return r.member.group_id; }
+const std::string& group_of(const schema::heartbeat_request& r) { return r.member.group_id; }
+const std::string& group_of(const schema::leave_group_request& r) { return r.group_id; }
+const std::string& group_of(const schema::offset_commit_request& r) { return r.member.group_id; }
+const std::string& group_of(const schema::offset_fetch_request& r) { return r.group_id; }
+
+const std::string& member_of(const schema::sync_group_request& r) { return r.member.member_id; }
+const std::string& member_of(const schema::heartbeat_request& r) { return r.member.member_id; }
+const std::string& member_of(const schema::leave_group_request& r) { return r.member_id; }
+
+struct pending_persist {
+  std::vector<offsets_record> records;
+  caf::typed_response_promise<persist_reply> rp;
+};
+
+// One partition of __consumer_offsets.
+struct offsets_partition {
+  bool loaded = false;
+  bool loading = false;
+  bool appending = false; // one append in flight: the view's applied offset only grows
+  std::deque<pending_persist> queue;
+};
+
+struct manager_status {
+  int32_t offsets_partitions = 0;
+  int32_t loaded = 0;
+  size_t groups = 0;
+  uint64_t appends = 0;
+  uint64_t persisted_records = 0;
+  uint64_t replayed_records = 0;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, manager_status& x) {
+  field partitions{"offsets_partitions", x.offsets_partitions};
+  field loaded{"loaded", x.loaded};
+  field groups{"groups", x.groups};
+  field appends{"appends", x.appends};
+  field persisted{"persisted_records", x.persisted_records};
+  field replayed{"replayed_records", x.replayed_records};
+  field error{"error", x.error};
+  return f(caf::meta::type_name("group_manager"), partitions, loaded, groups, appends, persisted,
+           replayed, error);
+}
+
+class manager_impl : public group_manager_actor::base {
+public:
+  manager_impl(caf::actor_config& cfg, group_manager_args args)
+    : group_manager_actor::base(cfg), args_(std::move(args)) {
+    if (args_.incarnation == 0)
+      args_.incarnation = std::random_device{}() | (uint64_t{std::random_device{}()} << 32) | 1;
+  }
+
+  const char* name() const override { return "group_manager"; }
+
+  behavior_type make_behavior() override {
+    open_store();
+    return {
+      [this](join_group_atom a, const envelope& e) { return route<schema::join_group_request>(a, e); },
+      [this](sync_group_atom a, const envelope& e) { return route<schema::sync_group_request>(a, e); },
+      [this](heartbeat_atom a, const envelope& e) { return route<schema::heartbeat_request>(a, e); },
+      [this](leave_group_atom a, const envelope& e) { return route<schema::leave_group_request>(a, e); },
+      [this](offset_commit_atom a, const envelope& e) { return route<schema::offset_commit_request>(a, e); },
+      [this](offset_fetch_atom a, const envelope& e) { return route<schema::offset_fetch_request>(a, e); },
+      [this](list_groups_atom, const envelope& e) { return list(e); },
+      [this](describe_groups_atom, const envelope& e) { return describe(e); },
+      [this](persist_atom, persist_request& r) { return persist(std::move(r)); },
+      [this](offsets_log_atom, topic_actor& t) { on_offsets_log(std::move(t)); },
+      [this](topic_update_atom, topic_spec& spec) { on_topic_update(std::move(spec)); },
+      [this](topic_deleted_atom, const std::string& name) {
+        counts_.erase(name);
+        broadcast_counts();
+      },
+      [this](state_atom) { return state(); },
+    };
+  }
+
+  void on_exit() override {
+    for (auto& [_, c] : coordinators_)
+      send_exit(c, caf::exit_reason::user_shutdown);
+    coordinators_.clear();
+    for (auto& p : partitions_)
+      for (auto& q : p.queue)
+        q.rp.deliver(persist_reply{{errc::coordinator_not_available, "the node is stopping"}});
+    partitions_.clear();
+    store_.reset(); // LMDB: one handle per environment and process
+  }
+
+private:
+  void open_store() {
+    auto s = group_store::open(args_.dir);
+    if (!s) {
+      status_.error = s.err().to_string();
+      spdlog::error("groups: {}", status_.error);
+      return;
+    }
+    store_ = std::move(*s);
+  }
+
+  // -- routing -------------------------------------------------------------------------------
+
+  schema::error check_group(const std::string& group) const {
+    if (group.empty())
+      return {errc::invalid_group_id, "the group id is empty"};
+    if (group.size() > max_group_id_bytes)
+      return {errc::invalid_group_id, "the group id is " + std::to_string(group.size())
+                                        + " bytes, more than " + std::to_string(max_group_id_bytes)};
+    if (!store_)
+      return {errc::coordinator_not_available, "the group store did not open: " + status_.error};
+    auto p = partition_of(group);
+    if (!p || !partitions_[static_cast<size_t>(p->value)].loaded)
+      return {errc::coordinator_not_available,
+              "the coordinator of group '" + group + "' is loading: retry"};
+    return {};
+  }
+
+  std::optional<partition_id> partition_of(const std::string& group) const {
+    if (partitions_.empty())
+      return std::nullopt;
+    return partition_for_group(group, static_cast<int32_t>(partitions_.size()));
+  }
+
+  template <class Request, class Atom>
+  caf::result<envelope> route(Atom atom, const envelope& e) {
+    auto req = schema::decode<Request>(e);
+    if (!req)
+      return encode(schema::error_response{req.err()});
+    auto& group = group_of(*req);
+    if (auto err = check_group(group); !err.ok())
+      return refusal(*req, std::move(err));
+    auto it = coordinators_.find(group);
+    if (it == coordinators_.end()) {
+      // Only a join or a commit (an admin commit to a new group) creates a group; the rest
+      // are about members or offsets that cannot exist.
+      if constexpr (std::is_same_v<Request, schema::offset_fetch_request>) {
+        schema::offset_fetch_response out;
+        for (auto& p : req->partitions)
+          out.partitions.push_back({p.topic, p.partition, offset{-1}, leader_epoch{-1}, {}, {}});
+        return encode(out);
+      } else if constexpr (std::is_same_v<Request, schema::join_group_request>
+                           || std::is_same_v<Request, schema::offset_commit_request>) {
+        it = spawn_coordinator(group, {}, std::nullopt);
+      } else {
+        return refusal(*req, {errc::unknown_member_id,
+                              "group '" + group + "' has no member '"
+                                + member_of(*req) + "'"});
+      }
+    }
+    return delegate(it->second, atom, std::move(*req));
+  }
+
+  std::map<std::string, group_coordinator_actor>::iterator
+  spawn_coordinator(const std::string& group, std::vector<offset_commit_record> offsets,
+                    std::optional<group_metadata_value> metadata) {
+    coordinator_args a;
+    a.group = group;
+    a.partition = *partition_of(group);
+    a.persister = caf::actor_cast<group_persister>(this);
+    a.offsets = std::move(offsets);
+    a.metadata = std::move(metadata);
+    a.counts = counts_;
+    a.member_id_prefix = group + "-" + std::to_string(args_.node.value) + "-"
+                         + to_hex(args_.incarnation + coordinators_spawned_++);
+    a.tick_interval = args_.tick_interval;
+    a.limits = args_.limits;
+    auto c = spawn_group_coordinator(home_system(), std::move(a));
+    status_.groups = coordinators_.size() + 1;
+    return coordinators_.emplace(group, c).first;
+  }
+
+  static std::string to_hex(uint64_t v) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, v >>= 4)
+      out[static_cast<size_t>(i)] = digits[v & 15];
+    return out;
+  }
+
+  caf::result<envelope> list(const envelope& e) {
+    auto req = schema::decode<schema::list_groups_request>(e);
+    if (!req)
+      return encode(schema::error_response{req.err()});
+    struct gather {
+      schema::list_groups_response response;
+      std::vector<std::string> filter;
+      size_t outstanding;
+      caf::typed_response_promise<envelope> rp;
+    };
+    auto g = std::make_shared<gather>();
+    g->filter = std::move(req->states_filter);
+    if (static_cast<int32_t>(partitions_.size()) != status_.loaded || partitions_.empty())
+      g->response.error = {errc::coordinator_not_available,
+                           "group coordinators are loading; the list may be incomplete"};
+    if (coordinators_.empty())
+      return encode(g->response);
+    g->outstanding = coordinators_.size();
+    g->rp = make_response_promise<envelope>();
+    for (auto& [name, c] : coordinators_) {
+      auto done = [g](std::optional<schema::list_groups_response::group> x) {
+        if (x && (g->filter.empty() || std::ranges::find(g->filter, x->state) != g->filter.end()))
+          g->response.groups.push_back(std::move(*x));
+        if (--g->outstanding > 0)
+          return;
+        std::ranges::sort(g->response.groups, {}, &schema::list_groups_response::group::group_id);
+        g->rp.deliver(encode(g->response));
+      };
+      request(c, std::chrono::seconds(10), list_groups_atom_v)
+        .then([done](schema::list_groups_response::group& x) { done(std::move(x)); },
+              [done](caf::error&) { done(std::nullopt); });
+    }
+    return g->rp;
+  }
+
+  caf::result<envelope> describe(const envelope& e) {
+    auto req = schema::decode<schema::describe_groups_request>(e);
+    if (!req)
+      return encode(schema::error_response{req.err()});
+    struct gather {
+      schema::describe_groups_response response;
+      size_t outstanding = 0;
+      caf::typed_response_promise<envelope> rp;
+    };
+    auto g = std::make_shared<gather>();
+    g->response.groups.resize(req->groups.size());
+    std::vector<std::pair<size_t, group_coordinator_actor>> asks;
+    for (size_t i = 0; i < req->groups.size(); ++i) {
+      auto& name = req->groups[i];
+      auto& out = g->response.groups[i];
+      out.group_id = name;
+      out.state = "dead";
+      out.error = check_group(name);
+      if (!out.error.ok())
+        continue;
+      auto it = coordinators_.find(name);
+      if (it == coordinators_.end()) {
+        out.error = {errc::group_id_not_found, "group '" + name + "' does not exist"};
+        continue;
+      }
+      asks.emplace_back(i, it->second);
+    }
+    if (asks.empty())
+      return encode(g->response);
+    g->outstanding = asks.size();
+    g->rp = make_response_promise<envelope>();
+    for (auto& [i, c] : asks) {
+      auto done = [g, i](schema::describe_groups_response::group x) {
+        g->response.groups[i] = std::move(x);
+        if (--g->outstanding == 0)
+          g->rp.deliver(encode(g->response));
+      };
+      auto name = req->groups[i];
+      request(c, std::chrono::seconds(10), describe_groups_atom_v)
+        .then([done](schema::describe_groups_response::group& x) { done(std::move(x)); },
+              [done, name](caf::error& err) {
+                schema::describe_groups_response::group x;
+                x.group_id = name;
+                x.error = {errc::coordinator_not_available,
+                           "the coordinator of group '" + name + "' did not answer: " + to_string(err)};
+                done(std::move(x));
+              });
+    }
+    return g->rp;
+  }
+
+  // -- topics --------------------------------------------------------------------------------
+
+  void on_topic_update(topic_spec spec) {
+    if (is_internal_topic(spec.name)) {
+      if (partitions_.empty()) {
+        partitions_.resize(static_cast<size_t>(spec.partitions));
+        status_.offsets_partitions = spec.partitions;
+        load_all();
+      }
+      return;
+    }
+    auto& n = counts_[spec.name];
+    if (n == spec.partitions)
+      return;
+    n = spec.partitions;
+    broadcast_counts();
+  }
+
+  void broadcast_counts() {
+    for (auto& [_, c] : coordinators_)
+      anon_send(c, partition_counts_atom_v, partition_count_update{counts_});
+  }
+
+  void on_offsets_log(topic_actor t) {
+    log_ = std::move(t);
+    for (auto& p : partitions_)
+      p.loaded = false;
+    status_.loaded = 0;
+    load_all();
+  }
+
+  // -- loading: replay each partition's log from the view's applied offset --------------------
+
+  void load_all() {
+    if (!log_ || partitions_.empty() || !store_)
+      return;
+    for (size_t i = 0; i < partitions_.size(); ++i)
+      if (!partitions_[i].loaded && !partitions_[i].loading)
+        load(partition_id{static_cast<int32_t>(i)});
+  }
+
+  void load(partition_id p) {
+    auto& part = partitions_[static_cast<size_t>(p.value)];
+    auto from = store_->applied(p);
+    if (!from) {
+      status_.error = from.err().to_string();
+      spdlog::error("groups: {}", status_.error);
+      return;
+    }
+    part.loading = true;
+    replay(p, *from);
+  }
+
+  void replay(partition_id p, offset from) {
+    partition_fetch f{++fetch_ids_, from, load_fetch_bytes, 0, 0, false};
+    request(log_, log_timeout, fetch_atom_v, p, f)
+      .then([this, p, from](fetch_reply& r) { on_replay(p, from, std::move(r)); },
+            [this, p](caf::error& err) {
+              partitions_[static_cast<size_t>(p.value)].loading = false;
+              spdlog::warn("groups: loading {}-{} failed: {}; retrying", offsets_topic, p.value,
+                           to_string(err));
+              delayed_send(this, std::chrono::seconds(1), offsets_log_atom_v, log_);
+            });
+  }
+
+  void on_replay(partition_id p, offset from, fetch_reply r) {
+    auto& part = partitions_[static_cast<size_t>(p.value)];
+    if (r.error.code == errc::offset_out_of_range && r.log_start_offset.value > from.value) {
+      // Retention removed what the view already holds (the topic keeps everything, but be safe).
+      replay(p, r.log_start_offset);
+      return;
+    }
+    if (!r.error.ok() && r.error.code != errc::offset_out_of_range) {
+      part.loading = false;
+      status_.error = "loading " + std::string{offsets_topic} + "-" + std::to_string(p.value)
+                      + ": " + r.error.to_string();
+      spdlog::error("groups: {}", status_.error);
+      return;
+    }
+    std::vector<offsets_record> records;
+    offset next = from; // past the last record read, even one below `from`
+    auto st = for_each_record(r.records, [&](offset o, offsets_record&& rec) {
+      next = std::max(next, offset{o.value + 1});
+      if (o >= from)
+        records.push_back(std::move(rec));
+    });
+    if (!st) {
+      part.loading = false;
+      status_.error = st.err().to_string();
+      spdlog::error("groups: {}", status_.error);
+      return;
+    }
+    if (next > from) {
+      if (auto ok = store_->apply(p, next, records); !ok) {
+        part.loading = false;
+        status_.error = ok.err().to_string();
+        spdlog::error("groups: {}", status_.error);
+        return;
+      }
+      status_.replayed_records += records.size();
+    }
+    if (next > from && next < r.high_watermark) {
+      replay(p, next);
+      return;
+    }
+    if (from > r.high_watermark && r.error.ok())
+      spdlog::warn("groups: {}-{} ends at {} but the view reflects up to {}: the log lost records",
+                   offsets_topic, p.value, r.high_watermark.value, from.value);
+    finish_load(p);
+  }
+
+  void finish_load(partition_id p) {
+    auto& part = partitions_[static_cast<size_t>(p.value)];
+    auto groups = store_->groups();
+    if (!groups) {
+      part.loading = false;
+      status_.error = groups.err().to_string();
+      return;
+    }
+    size_t restored = 0;
+    for (auto& g : *groups) {
+      if (partition_of(g) != p || coordinators_.contains(g))
+        continue;
+      auto offsets = store_->offsets(g);
+      auto meta = store_->group(g);
+      if (!offsets || !meta) {
+        status_.error = (!offsets ? offsets.err() : meta.err()).to_string();
+        spdlog::error("groups: {}", status_.error);
+        continue;
+      }
+      spawn_coordinator(g, std::move(*offsets), std::move(*meta));
+      ++restored;
+    }
+    part.loading = false;
+    part.loaded = true;
+    ++status_.loaded;
+    if (restored > 0)
+      spdlog::info("groups: {}-{} loaded, {} group(s) restored", offsets_topic, p.value, restored);
+    pump(p);
+  }
+
+  // -- persisting: append, then apply to the view, then acknowledge ---------------------------
+
+  caf::result<persist_reply> persist(persist_request r) {
+    if (r.partition.value < 0 || static_cast<size_t>(r.partition.value) >= partitions_.size())
+      return persist_reply{{errc::coordinator_not_available, "no such offsets partition"}};
+    auto rp = make_response_promise<persist_reply>();
+    partitions_[static_cast<size_t>(r.partition.value)].queue.push_back({std::move(r.records), rp});
+    pump(r.partition);
+    return rp;
+  }
+
+  // Everything queued for `p` goes out as one batch (a group commit of many coordinators).
+  void pump(partition_id p) {
+    auto& part = partitions_[static_cast<size_t>(p.value)];
+    if (part.appending || !part.loaded || part.queue.empty() || !log_)
+      return;
+    auto batch = std::make_shared<std::vector<pending_persist>>();
+    std::vector<offsets_record> all;
+    while (!part.queue.empty()) {
+      auto& q = part.queue.front();
+      all.insert(all.end(), q.records.begin(), q.records.end());
+      batch->push_back(std::move(q));
+      part.queue.pop_front();
+    }
+    part.appending = true;
+    ++status_.appends;
+    auto bytes = build_batch(all, timestamp_ms{std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count()});
+    auto count = static_cast<int64_t>(all.size());
+    auto finish = [this, p, batch](const schema::error& e) {
+      for (auto& q : *batch)
+        q.rp.deliver(persist_reply{e});
+      partitions_[static_cast<size_t>(p.value)].appending = false;
+      pump(p);
+    };
+    request(log_, log_timeout, produce_atom_v, p, append_request{std::move(bytes), schema::acks::all})
+      .then(
+        [this, p, count, finish, records = std::move(all)](append_reply& r) {
+          if (!r.error.ok())
+            return finish(r.error);
+          if (auto st = store_->apply(p, offset{r.base_offset.value + count}, records); !st)
+            return finish(st.err());
+          status_.persisted_records += records.size();
+          finish({});
+        },
+        [finish](caf::error& err) {
+          finish({errc::coordinator_not_available,
+                  std::string{"the offsets log did not answer: "} + to_string(err)});
+        });
+  }
+
+  // -- inspect -------------------------------------------------------------------------------
+
+  caf::result<std::string> state() {
+    auto line = "group_manager groups (mailbox " + std::to_string(mailbox().size())
+                + "): " + caf::deep_to_string(status_);
+    if (coordinators_.empty())
+      return line;
+    struct gather {
+      std::string line;
+      std::vector<std::string> children;
+      size_t outstanding;
+    };
+    auto g = std::make_shared<gather>(gather{std::move(line), {}, coordinators_.size()});
+    g->children.resize(coordinators_.size());
+    auto rp = make_response_promise<std::string>();
+    size_t i = 0;
+    for (auto& [name, c] : coordinators_) {
+      auto done = [g, rp, i](std::string text) mutable {
+        g->children[i] = std::move(text);
+        if (--g->outstanding == 0)
+          rp.deliver(state_tree(std::move(g->line), g->children));
+      };
+      request(c, std::chrono::seconds(10), state_atom_v)
+        .then([done](std::string& s) mutable { done(std::move(s)); },
+              [done, name](caf::error& e) mutable {
+                done("group_coordinator " + name + " did not answer: " + to_string(e));
+              });
+      ++i;
+    }
+    return rp;
+  }
+
+  group_manager_args args_;
+  std::unique_ptr<group_store> store_;
+  topic_actor log_;
+  std::vector<offsets_partition> partitions_;
+  partition_counts counts_;
+  std::map<std::string, group_coordinator_actor> coordinators_;
+  uint64_t coordinators_spawned_ = 0;
+  uint64_t fetch_ids_ = 0;
+  manager_status status_;
+};
+
+} // namespace
+
+group_manager_actor spawn_group_manager(caf::actor_system& sys, group_manager_args args) {
+  return sys.spawn<manager_impl>(std::move(args));
+}
+
+} // namespace sluice::actors

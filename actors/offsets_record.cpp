@@ -1,0 +1,160 @@
+#include "actors/offsets_record.hpp"
+
+#include "store/batch.hpp"
+#include "store/kv_store_format.hpp"
+
+namespace sluice::actors {
+
+namespace kvf = store::kv_format;
+
+namespace {
+
+constexpr uint8_t format_version = 1;
+constexpr uint8_t offset_type = 0;
+constexpr uint8_t group_type = 1;
+
+schema::error corrupt(const std::string& what) {
+  return {schema::errc::corrupt_message, std::string{offsets_topic} + " record: " + what};
+}
+
+} // namespace
+
+partition_id partition_for_group(std::string_view group, int32_t partitions) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : group) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return partition_id{static_cast<int32_t>(h % static_cast<uint32_t>(std::max(partitions, 1)))};
+}
+
+std::string encode_committed(const committed_offset& c) {
+  std::string out;
+  kvf::append_int(out, format_version);
+  kvf::append_int(out, c.committed.value);
+  kvf::append_int(out, c.epoch.value);
+  kvf::append_int(out, c.commit_time.value);
+  kvf::append_str(out, c.metadata);
+  return out;
+}
+
+std::optional<committed_offset> decode_committed(std::string_view v) {
+  auto version = kvf::read_int<uint8_t>(v);
+  auto off = kvf::read_int<int64_t>(v);
+  auto epoch = kvf::read_int<int32_t>(v);
+  auto ts = kvf::read_int<int64_t>(v);
+  auto meta = kvf::read_str(v);
+  if (version != format_version || !off || !epoch || !ts || !meta || !v.empty())
+    return std::nullopt;
+  return committed_offset{offset{*off}, leader_epoch{*epoch}, timestamp_ms{*ts}, std::string{*meta}};
+}
+
+std::string encode_group_value(const group_metadata_value& g) {
+  std::string out;
+  kvf::append_int(out, format_version);
+  kvf::append_int(out, g.generation.value);
+  kvf::append_str(out, g.protocol);
+  return out;
+}
+
+std::optional<group_metadata_value> decode_group_value(std::string_view v) {
+  auto version = kvf::read_int<uint8_t>(v);
+  auto gen = kvf::read_int<int32_t>(v);
+  auto protocol = kvf::read_str(v);
+  if (version != format_version || !gen || !protocol || !v.empty())
+    return std::nullopt;
+  return group_metadata_value{generation_id{*gen}, std::string{*protocol}};
+}
+
+encoded_record encode_record(const offsets_record& r) {
+  encoded_record out;
+  kvf::append_int(out.key, format_version);
+  if (auto* c = std::get_if<offset_commit_record>(&r)) {
+    kvf::append_int(out.key, offset_type);
+    kvf::append_str(out.key, c->group);
+    out.key += kvf::partition_key(c->topic, c->partition);
+    if (c->value)
+      out.value = encode_committed(*c->value);
+  } else {
+    auto& g = std::get<group_metadata_record>(r);
+    kvf::append_int(out.key, group_type);
+    kvf::append_str(out.key, g.group);
+    if (g.value)
+      out.value = encode_group_value(*g.value);
+  }
+  return out;
+}
+
+schema::result<offsets_record> decode_record(std::string_view key,
+                                             std::optional<std::string_view> value) {
+  auto version = kvf::read_int<uint8_t>(key);
+  auto type = kvf::read_int<uint8_t>(key);
+  auto group = kvf::read_str(key);
+  if (version != format_version || !type || !group)
+    return corrupt("key is not version 1");
+  if (*type == offset_type) {
+    auto tp = kvf::parse_partition_key(key);
+    if (!tp)
+      return corrupt("offset key without a topic and partition");
+    offset_commit_record out{std::string{*group}, std::move(tp->topic), tp->partition, {}};
+    if (value) {
+      out.value = decode_committed(*value);
+      if (!out.value)
+        return corrupt("offset value of group '" + out.group + "' is not version 1");
+    }
+    return offsets_record{std::move(out)};
+  }
+  if (*type == group_type) {
+    if (!key.empty())
+      return corrupt("group key with trailing bytes");
+    group_metadata_record out{std::string{*group}, {}};
+    if (value) {
+      out.value = decode_group_value(*value);
+      if (!out.value)
+        return corrupt("group value of '" + out.group + "' is not version 1");
+    }
+    return offsets_record{std::move(out)};
+  }
+  return corrupt("unknown record type " + std::to_string(*type));
+}
+
+std::vector<std::byte> build_batch(std::span<const offsets_record> records, timestamp_ms now) {
+  store::batch_builder b{256 * records.size() + 128};
+  for (auto& r : records) {
+    auto e = encode_record(r);
+    b.add(now, std::string_view{e.key},
+          e.value ? std::optional<std::string_view>{*e.value} : std::nullopt);
+  }
+  return b.finish();
+}
+
+schema::status for_each_record(std::span<const std::byte> bytes,
+                               const std::function<void(offset, offsets_record&&)>& fn) {
+  store::bytes_view rest{bytes.data(), bytes.size()};
+  while (!rest.empty()) {
+    auto h = store::decode_header(rest);
+    if (!h)
+      return corrupt(h.err().to_string());
+    if (h->size_bytes() > rest.size())
+      return corrupt("batch cut short");
+    auto batch = rest.first(h->size_bytes());
+    if (auto ok = store::validate_batch(batch); !ok)
+      return corrupt(ok.err().to_string());
+    store::record_reader reader{batch};
+    store::record_view rec;
+    while (reader.next(rec)) {
+      if (!rec.key)
+        return corrupt("record without a key at offset " + std::to_string(rec.off.value));
+      auto r = decode_record(*rec.key, rec.value);
+      if (!r)
+        return r.err();
+      fn(rec.off, std::move(*r));
+    }
+    if (reader.error_state())
+      return corrupt(reader.error_state()->to_string());
+    rest = rest.subspan(h->size_bytes());
+  }
+  return {};
+}
+
+} // namespace sluice::actors
