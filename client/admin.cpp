@@ -160,4 +160,55 @@ result<std::string> admin::inspect(const std::string& actor) {
   return conn_->call_raw<std::string>(inspect_atom_v, actor);
 }
 
+// -- consumer groups ----------------------------------------------------------------------------
+
+result<std::vector<schema::list_groups_response::group>> admin::list_groups() {
+  auto resp = conn_->call<schema::list_groups_response>(list_groups_atom_v, schema::list_groups_request{});
+  if (!resp)
+    return resp.err();
+  if (!resp->error.ok())
+    return from_server(resp->error, "list groups");
+  return std::move(resp->groups);
+}
+
+result<schema::describe_groups_response::group> admin::describe_group(const std::string& group) {
+  auto resp = conn_->call<schema::describe_groups_response>(describe_groups_atom_v,
+                                                            schema::describe_groups_request{{group}});
+  if (!resp)
+    return resp.err();
+  if (resp->groups.size() != 1)
+    return make_error(errc::protocol, "describe group: expected one group in the answer");
+  auto& g = resp->groups.front();
+  if (!g.error.ok())
+    return from_server(g.error, "group '" + group + "'");
+  return std::move(g);
+}
+
+result<std::vector<schema::offset_fetch_response::partition>>
+admin::group_offsets(const std::string& group, const std::vector<topic_partition>& tps) {
+  schema::offset_fetch_request req{group, {}};
+  for (auto& tp : tps)
+    req.partitions.push_back({tp.topic, tp.partition});
+  auto resp = conn_->call<schema::offset_fetch_response>(offset_fetch_atom_v, req);
+  if (!resp)
+    return resp.err();
+  if (!resp->error.ok())
+    return from_server(resp->error, "committed offsets of group '" + group + "'");
+  return std::move(resp->partitions);
+}
+
+status admin::commit_group_offsets(const std::string& group,
+                                   const std::vector<std::pair<topic_partition, offset>>& offsets) {
+  schema::offset_commit_request req{{group, no_generation, "", std::nullopt}, {}};
+  for (auto& [tp, off] : offsets)
+    req.partitions.push_back({tp.topic, tp.partition, off, leader_epoch{-1}, {}});
+  auto resp = conn_->call<schema::offset_commit_response>(offset_commit_atom_v, req);
+  if (!resp)
+    return resp.err();
+  for (auto& p : resp->partitions)
+    if (!p.error.ok())
+      return from_server(p.error, "group '" + group + "', " + p.topic + "/" + std::to_string(p.partition.value));
+  return {};
+}
+
 } // namespace sluice::client

@@ -7,6 +7,7 @@
 #include "client/result.hpp"
 #include "client/topic_partition.hpp"
 #include "schema/configs.hpp"
+#include "schema/group.hpp"
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
 #include "schema/topics.hpp"
@@ -59,6 +60,17 @@ public:
                                            timestamp_ms ts = no_timestamp);
   // Every topic when `topics` is empty.
   result<schema::metadata_response> metadata(const std::vector<std::string>& topics = {});
+  // Consumer groups: every group (sorted by id), one group's members and assignment, its
+  // committed offsets (every committed partition when `tps` is empty; -1: none), and an
+  // admin commit (as kafka-consumer-groups --reset-offsets), which the coordinator accepts
+  // only while the group has no members.
+  result<std::vector<schema::list_groups_response::group>> list_groups();
+  result<schema::describe_groups_response::group> describe_group(const std::string& group);
+  result<std::vector<schema::offset_fetch_response::partition>>
+  group_offsets(const std::string& group, const std::vector<topic_partition>& tps = {});
+  status commit_group_offsets(const std::string& group,
+                              const std::vector<std::pair<topic_partition, offset>>& offsets);
+
   // The node's actor tree and states as text; `actor` filters by name ("" for all).
   result<std::string> inspect(const std::string& actor = "");
 

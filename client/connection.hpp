@@ -52,7 +52,13 @@ public:
   // One blocking request/response with the node, from a thread that is not an actor.
   template <class Response, class Atom, class Request>
   result<Response> call(Atom atom, const Request& req) const {
-    auto reply = request(atom, encode(req)); // ADL: encode overloads live beside each Request
+    return call<Response>(atom, req, request_timeout_);
+  }
+
+  // With its own timeout: a group join parks until the rebalance completes.
+  template <class Response, class Atom, class Request>
+  result<Response> call(Atom atom, const Request& req, std::chrono::milliseconds timeout) const {
+    auto reply = call_within<schema::envelope>(timeout, atom, encode(req)); // ADL: encode overloads live beside each Request
     if (!reply)
       return reply.err();
     return decode_reply<Response>(*reply);
@@ -61,9 +67,14 @@ public:
   // As call, for requests whose reply is not an envelope (inspect).
   template <class Reply, class... Ts>
   result<Reply> call_raw(Ts&&... xs) const {
+    return call_within<Reply>(request_timeout_, std::forward<Ts>(xs)...);
+  }
+
+  template <class Reply, class... Ts>
+  result<Reply> call_within(std::chrono::milliseconds timeout, Ts&&... xs) const {
     caf::scoped_actor self{*sys_};
     std::optional<result<Reply>> out;
-    self->request(node_, caf::duration{request_timeout_}, std::forward<Ts>(xs)...)
+    self->request(node_, caf::duration{timeout}, std::forward<Ts>(xs)...)
       .receive([&](Reply& r) { out.emplace(std::move(r)); },
                [&](caf::error& e) { out.emplace(from_caf(e, peer())); });
     return std::move(*out);
@@ -73,11 +84,6 @@ private:
   struct owned_system;
 
   connection() = default;
-
-  template <class Atom>
-  result<schema::envelope> request(Atom atom, schema::envelope env) const {
-    return call_raw<schema::envelope>(atom, std::move(env));
-  }
 
   std::unique_ptr<owned_system> owned_; // declared first: destroyed after node_
   caf::actor_system* sys_ = nullptr;

@@ -51,6 +51,132 @@ std::vector<topic_partition> consumer::assignment() const {
   return out;
 }
 
+// -- consumer groups ------------------------------------------------------------------------
+
+status consumer::subscribe(const std::vector<std::string>& topics, rebalance_listener* listener) {
+  if (config_.group_id.empty())
+    return make_error(errc::invalid_argument, "subscribe needs a group id (consumer_config::group_id)");
+  if (topics.empty())
+    return make_error(errc::invalid_argument, "subscribe needs at least one topic");
+  if (!group_) {
+    group_ = std::make_unique<consumer_group>(conn_, config_);
+    std::weak_ptr<consumer_shared> weak = shared_;
+    group_->shared()->wake = [weak] {
+      if (auto s = weak.lock()) {
+        std::lock_guard lock{s->mtx};
+        s->group_wakeup = true;
+        s->ready.notify_all();
+      }
+    };
+  }
+  listener_ = listener;
+  group_->subscribe(topics);
+  return {};
+}
+
+std::vector<std::string> consumer::subscription() const {
+  return group_ ? group_->subscription() : std::vector<std::string>{};
+}
+
+std::pair<std::string, generation_id> consumer::group_membership() const {
+  if (!group_)
+    return {"", no_generation};
+  auto g = group_->shared();
+  std::lock_guard lock{g->mtx};
+  return {g->member_id, g->generation};
+}
+
+offset_map consumer::consumed_positions(const std::vector<topic_partition>& only) const {
+  offset_map out;
+  std::lock_guard lock{shared_->mtx};
+  for (auto& [tp, st] : shared_->assignment)
+    if (st.consumed && (only.empty() || std::ranges::find(only, tp) != only.end()))
+      out[tp] = *st.consumed;
+  return out;
+}
+
+status consumer::commit_sync() { return commit_sync(consumed_positions()); }
+
+status consumer::commit_sync(const offset_map& offsets) {
+  if (!group_)
+    return make_error(errc::invalid_argument, "commit needs a subscribed consumer group");
+  group_->run_completions();
+  return group_->commit_sync(offsets);
+}
+
+void consumer::commit_async(commit_callback cb) {
+  if (!group_) {
+    if (cb)
+      cb({}, make_error(errc::invalid_argument, "commit needs a subscribed consumer group"));
+    return;
+  }
+  group_->commit_async(consumed_positions(), std::move(cb));
+}
+
+result<std::optional<offset>> consumer::committed(const topic_partition& tp) {
+  if (config_.group_id.empty())
+    return make_error(errc::invalid_argument, "committed offsets need a group id");
+  auto r = group_ ? group_->committed({tp}) : consumer_group{conn_, config_}.committed({tp});
+  if (!r)
+    return r.err();
+  return (*r)[tp];
+}
+
+void consumer::maybe_auto_commit() {
+  if (!group_ || !config_.enable_auto_commit)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_auto_commit_)
+    return;
+  next_auto_commit_ = now + config_.auto_commit_interval;
+  group_->commit_async(consumed_positions(), {});
+}
+
+// A pending rejoin: revoke (committing first) or drop lost partitions, join, sync, then start
+// the new partitions from their committed offsets.
+status consumer::rebalance() {
+  auto commit_revoked = [&](const assignment_change& c) {
+    if (config_.enable_auto_commit && !c.revoked.empty())
+      (void)group_->commit_sync(consumed_positions(c.revoked));
+    if (listener_ && !c.revoked.empty())
+      listener_->on_partitions_revoked(c.revoked);
+  };
+  bool eager_revoked = false;
+  auto change = group_->ensure_active([&](const assignment_change& c) {
+    commit_revoked(c);
+    eager_revoked = true;
+  });
+  if (!change)
+    return change.err();
+  if (!change->lost.empty() && listener_)
+    listener_->on_partitions_lost(change->lost);
+  if (!eager_revoked)
+    commit_revoked(*change);
+  apply_assignment(*change);
+  return {};
+}
+
+void consumer::apply_assignment(const assignment_change& change) {
+  if (change.revoked.empty() && change.lost.empty() && change.assigned.empty()
+      && change.now.size() == shared_->assignment.size())
+    return;
+  std::optional<std::map<topic_partition, std::optional<offset>>> committed;
+  if (!change.assigned.empty()) {
+    auto c = group_->committed(change.assigned);
+    if (c)
+      committed = std::move(*c);
+    else
+      shared_->failure = c.err(); // positions fall back to auto.offset.reset
+  }
+  assign(change.now);
+  if (committed)
+    for (auto& [tp, off] : *committed)
+      if (off)
+        (void)seek(tp, *off);
+  if (listener_ && !change.assigned.empty())
+    listener_->on_partitions_assigned(change.assigned);
+}
+
 result<std::vector<topic_partition>> consumer::partitions_for(const std::string& topic) {
   auto md = fetch_topic_metadata(*conn_, {topic});
   if (!md)
@@ -120,12 +246,24 @@ std::optional<offset> consumer::position(const topic_partition& tp) const {
 }
 
 result<consumer_records> consumer::poll(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (group_) {
+    group_->note_poll();
+    group_->run_completions();
+    if (group_->rejoin_pending())
+      if (auto st = rebalance(); !st)
+        return st.err();
+    maybe_auto_commit();
+  }
   std::vector<fetched_chunk> taken;
   {
     std::unique_lock lock{shared_->mtx};
     if (shared_->closed)
       return make_error(errc::closed, "consumer is closed");
-    shared_->ready.wait_for(lock, timeout, [&] { return !shared_->buffered.empty() || shared_->failure; });
+    shared_->group_wakeup = false;
+    shared_->ready.wait_until(lock, deadline, [&] {
+      return !shared_->buffered.empty() || shared_->failure || shared_->group_wakeup;
+    });
     if (shared_->failure && shared_->buffered.empty()) {
       auto e = std::move(*shared_->failure);
       shared_->failure.reset();
@@ -154,6 +292,16 @@ void consumer::close() {
     std::lock_guard lock{shared_->mtx};
     if (shared_->closed)
       return;
+  }
+  if (group_) {
+    if (config_.enable_auto_commit)
+      (void)group_->commit_sync(consumed_positions());
+    group_->run_completions();
+    group_->leave();
+    group_.reset();
+  }
+  {
+    std::lock_guard lock{shared_->mtx};
     shared_->closed = true;
   }
   caf::anon_send_exit(fetcher_, caf::exit_reason::user_shutdown);

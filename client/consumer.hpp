@@ -1,12 +1,20 @@
 #pragma once
 
-// sluice::consumer in partition-assignment mode (consumer groups arrive later): assign
-// partitions, seek, poll. The fetcher actor keeps the next fetch in flight while the
-// application works through what poll() returned, and poll() hands out the fetched batches
-// in place (consumer_records). One application thread at a time.
+// sluice::consumer, as Kafka's: either assign partitions yourself (assign, seek, poll) or
+// subscribe to topics as a member of consumer group config.group_id, which then assigns the
+// partitions (rebalances) and keeps committed offsets. The fetcher actor keeps the next fetch
+// in flight while the application works through what poll() returned, and poll() hands out
+// the fetched batches in place (consumer_records). One application thread at a time.
+//
+// Delivery with a group is at-least-once by default: offsets are committed after poll()
+// returned the records (auto-commit every auto.commit.interval.ms, on revocation and on
+// close, or commit_sync/commit_async), so a crash replays what was polled but not yet
+// committed. For at-most-once, set enable_auto_commit = false and call commit_sync() right
+// after poll(), before processing: a crash then skips the records being processed.
 
 #include "client/connection.hpp"
 #include "client/consumer_config.hpp"
+#include "client/consumer_group.hpp"
 #include "client/consumer_records.hpp"
 #include "client/latency_histogram.hpp"
 #include "client/result.hpp"
@@ -23,6 +31,20 @@ namespace sluice::client {
 
 struct consumer_shared;
 
+// Kafka's ConsumerRebalanceListener, called from inside poll() on the application thread.
+class rebalance_listener {
+public:
+  virtual ~rebalance_listener() = default;
+  // Before the partitions go to another member: commit what was processed of them. With
+  // auto-commit on, their positions are already committed when this runs.
+  virtual void on_partitions_revoked(const std::vector<topic_partition>&) {}
+  // After a rebalance gave these partitions (cooperative: only the new ones).
+  virtual void on_partitions_assigned(const std::vector<topic_partition>&) {}
+  // The membership was lost (session expired, max.poll.interval.ms passed): the partitions
+  // may already belong to others, so committing them would be refused.
+  virtual void on_partitions_lost(const std::vector<topic_partition>& tps) { on_partitions_revoked(tps); }
+};
+
 class consumer {
 public:
   explicit consumer(std::shared_ptr<connection> conn, consumer_config config = {});
@@ -34,6 +56,19 @@ public:
   // auto.offset.reset unless sought.
   void assign(const std::vector<topic_partition>& tps);
   std::vector<topic_partition> assignment() const;
+
+  // Joins group config.group_id (required) reading `topics`; the group assigns partitions at
+  // the next poll(). `listener` (optional) must outlive the consumer.
+  status subscribe(const std::vector<std::string>& topics, rebalance_listener* listener = nullptr);
+  std::vector<std::string> subscription() const;
+  // The positions after what poll() returned, for every assigned partition (group mode).
+  status commit_sync();
+  status commit_sync(const offset_map& offsets);
+  void commit_async(commit_callback cb = {});
+  // The group's committed offset of `tp` (nullopt: none).
+  result<std::optional<offset>> committed(const topic_partition& tp);
+  // The member id and generation this consumer holds in its group ("" and -1 outside one).
+  std::pair<std::string, generation_id> group_membership() const;
 
   // Every partition of `topic`, for assigning a whole topic; unknown topic is an error.
   result<std::vector<topic_partition>> partitions_for(const std::string& topic);
@@ -56,16 +91,24 @@ public:
   // Round trips of fetch requests so far, in microseconds.
   latency_histogram fetch_latency() const;
 
+  // Commits (auto-commit on) and leaves the group, then stops fetching.
   void close();
 
 private:
   status seek_to(const std::vector<topic_partition>& tps, offset_reset where);
   void wake_fetcher();
+  offset_map consumed_positions(const std::vector<topic_partition>& only = {}) const;
+  status rebalance();
+  void apply_assignment(const assignment_change& change);
+  void maybe_auto_commit();
 
   std::shared_ptr<connection> conn_;
   consumer_config config_;
   std::shared_ptr<consumer_shared> shared_;
   caf::actor fetcher_;
+  std::unique_ptr<consumer_group> group_;
+  rebalance_listener* listener_ = nullptr;
+  std::chrono::steady_clock::time_point next_auto_commit_{};
 };
 
 } // namespace sluice::client
@@ -74,5 +117,6 @@ namespace sluice {
 using client::consumer;
 using client::consumer_config;
 using client::consumer_records;
+using client::rebalance_listener;
 using client::topic_partition;
 } // namespace sluice

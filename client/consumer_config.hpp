@@ -7,6 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace sluice::client {
 
@@ -24,6 +27,19 @@ struct consumer_config {
   std::chrono::milliseconds request_timeout{30000};   // request.timeout.ms
   std::chrono::milliseconds retry_backoff{100};       // retry.backoff.ms
   schema::isolation_level isolation = schema::isolation_level::read_uncommitted;
+
+  // -- consumer groups (subscribe) --
+  std::string group_id;                               // group.id; required by subscribe()
+  std::optional<std::string> group_instance_id;       // group.instance.id: static membership
+  std::chrono::milliseconds session_timeout{10000};   // session.timeout.ms
+  std::chrono::milliseconds heartbeat_interval{3000}; // heartbeat.interval.ms
+  // max.poll.interval.ms: longer between two poll() calls and the member leaves the group
+  // (its partitions go to others); also the rebalance timeout it asks for.
+  std::chrono::milliseconds max_poll_interval{300000};
+  bool enable_auto_commit = true;                     // enable.auto.commit
+  std::chrono::milliseconds auto_commit_interval{5000}; // auto.commit.interval.ms
+  // partition.assignment.strategy, most preferred first: range, roundrobin, cooperative-sticky.
+  std::vector<std::string> assignors{"cooperative-sticky"};
 };
 
 } // namespace sluice::client

@@ -36,6 +36,7 @@ struct consumer_shared {
   std::optional<error> failure; // handed to the next poll()
   latency_histogram fetch_latency_us;
   bool closed = false;
+  bool group_wakeup = false; // the group needs the application thread (rejoin)
   std::atomic<bool> wake_pending{false};
 
   // Drops buffered chunks of `tp` (after a seek or unassign).

@@ -32,6 +32,7 @@ bool error::retriable() const {
         case schema::errc::not_enough_replicas_after_append:
         case schema::errc::fenced_leader_epoch:
         case schema::errc::unknown_leader_epoch:
+        case schema::errc::coordinator_not_available:
           return true;
         default:
           return false;

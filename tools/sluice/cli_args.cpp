@@ -2,13 +2,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <charconv>
+#include <cstdio>
 
 namespace sluice::cli {
 
 namespace {
-
-const char* groups_later = "consumer groups arrive in a later release";
 
 // k=v with a non-empty key.
 const CLI::Validator config_entry{[](std::string& s) -> std::string {
@@ -31,6 +31,56 @@ const CLI::Validator offset_spec{[](std::string& s) -> std::string {
                                  "earliest|latest|N"};
 
 const auto acks_values = CLI::IsMember({"0", "1", "all", "-1"});
+const auto assignor_values = CLI::IsMember({"range", "roundrobin", "cooperative-sticky"});
+
+} // namespace
+
+// YYYY-MM-DDTHH:MM:SS[.mmm](Z|+HH:MM|-HH:MM) -> ms since the epoch (UTC); nullopt if not that.
+std::optional<timestamp_ms> parse_iso8601(const std::string& s) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
+  char rest[16] = {};
+  int n = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+    return std::nullopt;
+  auto tail = s.substr(static_cast<size_t>(n));
+  if (!tail.empty() && tail[0] == '.') {
+    size_t i = 1;
+    int digits = 0;
+    while (i < tail.size() && std::isdigit(static_cast<unsigned char>(tail[i])) && digits < 3) {
+      ms = ms * 10 + (tail[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0)
+      return std::nullopt;
+    while (digits++ < 3)
+      ms *= 10;
+    tail = tail.substr(i);
+  }
+  int64_t offset_min = 0;
+  if (tail == "Z") {
+  } else if (tail.size() == 6 && (tail[0] == '+' || tail[0] == '-') && tail[3] == ':') {
+    int oh = 0, om = 0;
+    if (std::sscanf(tail.c_str() + 1, "%2d:%2d%15s", &oh, &om, rest) != 2 || oh > 23 || om > 59)
+      return std::nullopt;
+    offset_min = (tail[0] == '+' ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return std::nullopt;
+  // Days from the civil date (Howard Hinnant's days_from_civil).
+  y -= mo <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = era * 146097 + doe - 719468;
+  int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+  return timestamp_ms{secs * 1000 + ms};
+}
+
+namespace {
 
 // The first line of a CLI11 message: errors stay one line on stderr.
 std::string first_line(std::string s) {
@@ -85,11 +135,25 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
     ->check(CLI::PositiveNumber);
 
   // consume
-  std::optional<std::string> group;
   auto* consume = app.add_subcommand(
     "consume", "print a topic's values, one per line; exit 0 after --max-messages or --timeout-ms idle");
   consume->add_option("--topic", o.topic, "topic")->required();
-  consume->add_option("--group", group, "consumer group (not supported yet)");
+  auto* group_opt = consume->add_option("--group", o.group,
+                                        "read as a member of this consumer group (partitions "
+                                        "assigned by the group, offsets committed)");
+  consume->add_option("--group-instance-id", o.group_instance_id,
+                      "static membership: a restart within the session timeout keeps the partitions")
+    ->needs(group_opt);
+  consume->add_option("--session-timeout-ms", o.session_timeout_ms, "group session.timeout.ms")
+    ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
+  consume->add_option("--heartbeat-interval-ms", o.heartbeat_interval_ms, "group heartbeat.interval.ms")
+    ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}));
+  consume->add_option("--auto-commit-interval-ms", o.auto_commit_interval_ms,
+                      "commit what was printed this often")
+    ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}));
+  consume->add_option("--assignor", o.assignors,
+                      "partition.assignment.strategy, most preferred first (repeatable)")
+    ->check(assignor_values);
   auto* from_beginning = consume->add_flag("--from-beginning", o.from_beginning,
                                            "start at the log start instead of the end");
   consume->add_option("--max-messages", o.max_messages, "exit after this many records")
@@ -99,16 +163,33 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   consume->add_flag("--print-key", o.print_key, "print KEY<TAB>VALUE (null for a null key)");
   consume->add_flag("--print-offset", o.print_offset, "print OFFSET<TAB> first");
   auto* partition = consume->add_option("--partition", o.partition, "read only this partition")
-                      ->check(CLI::NonNegativeNumber);
+                      ->check(CLI::NonNegativeNumber)
+                      ->excludes(group_opt);
   consume->add_option("--offset", o.offset, "with --partition: start here (earliest, latest or N)")
     ->check(offset_spec)
     ->needs(partition)
     ->excludes(from_beginning);
 
   // group ...
-  auto* grp = app.add_subcommand("group", "consumer groups (later release)");
-  grp->allow_extras();
-  grp->prefix_command();
+  auto* grp = app.add_subcommand("group", "list, describe and reset the offsets of consumer groups");
+  grp->require_subcommand(1);
+  auto* glist = grp->add_subcommand("list", "GROUP<TAB>STATE<TAB>MEMBERS, one group per line");
+  auto* gdesc = grp->add_subcommand(
+    "describe", "state, generation, members with their partitions, committed offset, log end and lag");
+  gdesc->add_option("GROUP", o.name, "group id")->required();
+  auto* greset = grp->add_subcommand(
+    "reset-offsets", "set the committed offsets of an inactive group (no members)");
+  greset->add_option("GROUP", o.name, "group id")->required();
+  greset->add_option("--topic", o.topic, "topic whose partitions to reset")->required();
+  bool earliest_flag = false, latest_flag = false;
+  auto* to_earliest = greset->add_flag("--to-earliest", earliest_flag, "to each partition's log start");
+  auto* to_latest = greset->add_flag("--to-latest", latest_flag, "to each partition's log end");
+  auto* to_offset = greset->add_option("--to-offset", o.reset_offset, "to this offset (clamped to the log)")
+                      ->check(CLI::NonNegativeNumber);
+  auto* to_datetime = greset->add_option("--to-datetime", o.reset_datetime,
+                                         "to the first record at or after this time, "
+                                         "YYYY-MM-DDTHH:MM:SS[.mmm](Z|+HH:MM)");
+  greset->add_flag("--dry-run", o.dry_run, "print the new offsets without committing them");
 
   // cluster status
   auto* cluster = app.add_subcommand("cluster", "the cluster's nodes");
@@ -137,7 +218,6 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   auto* pc = perf->add_subcommand("consume", "read N records from the beginning; latency is per fetch");
   pc->add_option("--topic", o.topic, "topic")->required();
   pc->add_option("--records", o.records, "records to read")->required()->check(CLI::PositiveNumber);
-  pc->add_option("--group", group, "consumer group (not supported yet)");
   pc->add_option("--timeout-ms", o.timeout_ms, "fail after this long without a record")
     ->check(CLI::NonNegativeNumber);
   pc->add_option("--fetch-size", o.fetch_bytes, "max.partition.fetch.bytes")->check(CLI::Range(1024, 64 << 20));
@@ -181,10 +261,28 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
     out.err = "sluice: " + first_line(e.what()) + " (see --help)";
     return out;
   }
-  if (group || grp->parsed()) {
-    out.exit_code = exit_usage;
-    out.err = std::string{"sluice: "} + groups_later;
-    return out;
+  if (greset->parsed()) {
+    auto chosen = to_earliest->count() + to_latest->count() + to_offset->count() + to_datetime->count();
+    if (chosen != 1) {
+      out.exit_code = exit_usage;
+      out.err = "sluice: group reset-offsets needs exactly one of --to-earliest, --to-latest, "
+                "--to-offset, --to-datetime (see --help)";
+      return out;
+    }
+    o.reset_to = to_earliest->count() ? reset_target::earliest
+                 : to_latest->count() ? reset_target::latest
+                 : to_offset->count() ? reset_target::offset
+                                      : reset_target::datetime;
+    if (o.reset_to == reset_target::datetime) {
+      auto ts = parse_iso8601(o.reset_datetime);
+      if (!ts) {
+        out.exit_code = exit_usage;
+        out.err = "sluice: --to-datetime '" + o.reset_datetime
+                  + "' is not YYYY-MM-DDTHH:MM:SS[.mmm](Z|+HH:MM) (see --help)";
+        return out;
+      }
+      o.reset_timestamp = *ts;
+    }
   }
   if (create->parsed()) o.cmd = command::topic_create;
   else if (list->parsed()) o.cmd = command::topic_list;
@@ -198,6 +296,9 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   else if (pp->parsed()) o.cmd = command::perf_produce;
   else if (pc->parsed()) o.cmd = command::perf_consume;
   else if (pe->parsed()) o.cmd = command::perf_e2e;
+  else if (glist->parsed()) o.cmd = command::group_list;
+  else if (gdesc->parsed()) o.cmd = command::group_describe;
+  else if (greset->parsed()) o.cmd = command::group_reset_offsets;
   out.run = true;
   return out;
 }

@@ -3,6 +3,8 @@
 // The command line of `sluice` (the CLI contract in ARCHITECTURE.md): what was asked for, as
 // plain values. Parsing is separate from running so that tests can check every refusal.
 
+#include "store/types.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,7 +25,13 @@ enum class command {
   perf_produce,
   perf_consume,
   perf_e2e,
+  group_list,
+  group_describe,
+  group_reset_offsets,
 };
+
+// group reset-offsets --to-...
+enum class reset_target { earliest, latest, offset, datetime };
 
 struct cli_options {
   std::string bootstrap = "127.0.0.1:9292";
@@ -47,6 +55,19 @@ struct cli_options {
   bool print_key = false;
   bool print_offset = false;
   std::optional<std::string> offset; // earliest | latest | a number
+
+  // consume --group, group ...
+  std::optional<std::string> group;
+  std::optional<std::string> group_instance_id;
+  int64_t session_timeout_ms = 10000;
+  int64_t heartbeat_interval_ms = 1000;
+  int64_t auto_commit_interval_ms = 1000;
+  std::vector<std::string> assignors{"cooperative-sticky"};
+  reset_target reset_to = reset_target::latest;
+  int64_t reset_offset = 0;
+  std::string reset_datetime;      // ISO 8601, e.g. 2026-11-24T10:00:00Z
+  timestamp_ms reset_timestamp{-1}; // reset_datetime, parsed
+  bool dry_run = false;
 
   // inspect [NODE] [ACTOR]
   std::vector<std::string> inspect_args;
@@ -74,6 +95,9 @@ struct parse_outcome {
 // 2 the command line was refused (bad flag, invalid value, not supported yet).
 inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
+
+// ISO 8601 date-time with a zone (Z or +HH:MM) as ms since the epoch; nullopt otherwise.
+std::optional<timestamp_ms> parse_iso8601(const std::string& s);
 
 // `bootstrap_env` is $SLUICE_BOOTSTRAP (nullptr when unset); --bootstrap overrides it.
 parse_outcome parse_args(const std::vector<std::string>& args, cli_options& opts,

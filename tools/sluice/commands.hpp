@@ -23,6 +23,7 @@ int run_produce(const cli_options& o, const conn_ptr& conn);
 int run_consume(const cli_options& o, const conn_ptr& conn);
 int run_cluster_status(const cli_options& o, const conn_ptr& conn);
 int run_inspect(const cli_options& o, const conn_ptr& conn);
+int run_group(const cli_options& o, const conn_ptr& conn);
 int run_perf_produce(const cli_options& o, const conn_ptr& conn);
 int run_perf_consume(const cli_options& o, const conn_ptr& conn);
 int run_perf_e2e(const cli_options& o, const conn_ptr& conn);

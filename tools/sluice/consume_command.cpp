@@ -1,5 +1,7 @@
 // sluice consume: print a topic's values, one per line; exit 0 after --max-messages records
-// or --timeout-ms without a record.
+// or --timeout-ms without a record. With --group, the group assigns the partitions and the
+// offsets committed are exactly those after the last record printed (at-least-once: a crash
+// replays only what was printed after the last commit).
 
 #include "client/consumer.hpp"
 #include "tools/sluice/commands.hpp"
@@ -41,9 +43,40 @@ void append_line(std::string& out, const cli_options& o, const store::record_vie
   out += '\n';
 }
 
+// Commits what was printed of a partition before the group takes it away.
+class commit_on_revoke : public client::rebalance_listener {
+public:
+  commit_on_revoke(client::consumer& c, client::offset_map& printed) : c_(c), printed_(printed) {}
+
+  void on_partitions_revoked(const std::vector<client::topic_partition>& tps) override {
+    client::offset_map mine;
+    for (auto& tp : tps)
+      if (auto it = printed_.find(tp); it != printed_.end())
+        mine.insert(*it);
+    if (auto st = c_.commit_sync(mine); !st)
+      std::fprintf(stderr, "sluice: commit on revoke: %s\n", st.err().to_string().c_str());
+    forget(tps);
+  }
+
+  void on_partitions_lost(const std::vector<client::topic_partition>& tps) override { forget(tps); }
+
+private:
+  void forget(const std::vector<client::topic_partition>& tps) {
+    for (auto& tp : tps)
+      printed_.erase(tp);
+  }
+
+  client::consumer& c_;
+  client::offset_map& printed_;
+};
+
 } // namespace
 
+int run_group_consume(const cli_options& o, const conn_ptr& conn);
+
 int run_consume(const cli_options& o, const conn_ptr& conn) {
+  if (o.group)
+    return run_group_consume(o, conn);
   client::consumer_config cfg;
   // An explicit offset is meant: outside the log is an error, not a silent reset.
   cfg.auto_offset_reset = o.offset ? client::offset_reset::none : client::offset_reset::latest;
@@ -94,6 +127,75 @@ int run_consume(const cli_options& o, const conn_ptr& conn) {
     last_record = steady_clock::now();
   }
   return 0;
+}
+
+int run_group_consume(const cli_options& o, const conn_ptr& conn) {
+  client::consumer_config cfg;
+  cfg.group_id = *o.group;
+  cfg.group_instance_id = o.group_instance_id;
+  cfg.session_timeout = milliseconds{o.session_timeout_ms};
+  cfg.heartbeat_interval = milliseconds{o.heartbeat_interval_ms};
+  cfg.assignors = o.assignors;
+  cfg.enable_auto_commit = false; // commits follow what was printed, not what was polled
+  cfg.auto_offset_reset = o.from_beginning ? client::offset_reset::earliest : client::offset_reset::latest;
+  cfg.fetch_max_wait = milliseconds{100};
+  client::consumer c{conn, cfg};
+  if (auto tps = c.partitions_for(o.topic); !tps)
+    return fail(tps.err());
+  client::offset_map printed; // per partition: the offset after the last record printed
+  commit_on_revoke listener{c, printed};
+  if (auto st = c.subscribe({o.topic}, &listener); !st)
+    return fail(st.err());
+
+  const int64_t max = o.max_messages.value_or(INT64_MAX);
+  int64_t count = 0;
+  auto last_record = steady_clock::now();
+  auto next_commit = steady_clock::now() + milliseconds{o.auto_commit_interval_ms};
+  std::string out;
+  int rc = 0;
+  while (count < max) {
+    auto wait = milliseconds{200};
+    if (o.timeout_ms) {
+      auto left = milliseconds{*o.timeout_ms} - duration_cast<milliseconds>(steady_clock::now() - last_record);
+      if (left <= milliseconds::zero())
+        break;
+      wait = std::min(wait, left);
+    }
+    auto recs = c.poll(wait);
+    if (!recs) {
+      if (recs.err().retriable())
+        continue;
+      rc = fail(recs.err());
+      break;
+    }
+    if (!recs->empty()) {
+      out.clear();
+      auto assigned = c.assignment();
+      recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
+        if (count < max && std::ranges::binary_search(assigned, tp)) {
+          append_line(out, o, r);
+          printed[tp] = offset{r.off.value + 1};
+          ++count;
+        }
+      });
+      if (!recs->last_error().empty()) {
+        rc = fail(recs->last_error());
+        break;
+      }
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fflush(stdout);
+      last_record = steady_clock::now();
+    }
+    if (steady_clock::now() >= next_commit) {
+      if (auto st = c.commit_sync(printed); !st)
+        std::fprintf(stderr, "sluice: commit: %s\n", st.err().to_string().c_str());
+      next_commit = steady_clock::now() + milliseconds{o.auto_commit_interval_ms};
+    }
+  }
+  if (auto st = c.commit_sync(printed); !st && rc == 0)
+    std::fprintf(stderr, "sluice: final commit: %s\n", st.err().to_string().c_str());
+  c.close();
+  return rc;
 }
 
 } // namespace sluice::cli

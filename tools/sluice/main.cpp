@@ -57,6 +57,10 @@ int run(const cli_options& o) {
       return run_perf_consume(o, *conn);
     case command::perf_e2e:
       return run_perf_e2e(o, *conn);
+    case command::group_list:
+    case command::group_describe:
+    case command::group_reset_offsets:
+      return run_group(o, *conn);
   }
   return fail("unknown command");
 }

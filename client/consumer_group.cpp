@@ -1,0 +1,387 @@
+#include "client/consumer_group.hpp"
+
+#include "client/reply.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include <algorithm>
+#include <thread>
+
+namespace sluice::client {
+
+namespace {
+
+struct async_commit {
+  schema::offset_commit_request request;
+  offset_map offsets;
+  commit_callback callback;
+};
+
+} // namespace
+} // namespace sluice::client
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::client::async_commit)
+
+namespace sluice::client {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+
+// Errors that mean "rejoin": the generation moved on without us, or we are no member at all.
+bool membership_gone(schema::errc e) {
+  return e == schema::errc::unknown_member_id || e == schema::errc::illegal_generation;
+}
+
+status commit_status(const result<schema::offset_commit_response>& r) {
+  if (!r)
+    return r.err();
+  for (auto& p : r->partitions)
+    if (!p.error.ok())
+      return from_server(p.error, "commit " + p.topic + "/" + std::to_string(p.partition.value));
+  return {};
+}
+
+// Reacts to what a heartbeat or commit answer says about the membership.
+void on_group_error(group_shared& g, const schema::error& e) {
+  std::lock_guard lock{g.mtx};
+  if (e.code == schema::errc::rebalance_in_progress) {
+    g.rejoin = true;
+  } else if (membership_gone(e.code)) {
+    g.rejoin = true;
+    g.lost = true;
+    if (e.code == schema::errc::unknown_member_id)
+      g.member_id.clear();
+    g.generation = no_generation;
+  } else if (e.code == schema::errc::fenced_instance_id) {
+    g.fatal = from_server(e, "group membership");
+  } else {
+    return;
+  }
+  if (g.wake)
+    g.wake();
+}
+
+// Heartbeats every heartbeat.interval.ms while the member holds a generation, and leaves the
+// group when the application stops polling for max.poll.interval.ms (Kafka's behaviour: its
+// partitions go to members that still make progress). Also sends commit_async requests.
+class heartbeat_actor : public caf::event_based_actor {
+public:
+  heartbeat_actor(caf::actor_config& cfg, std::shared_ptr<group_shared> g, actors::node_actor node,
+                  consumer_config config)
+    : caf::event_based_actor(cfg), g_(std::move(g)), node_(std::move(node)), config_(std::move(config)) {}
+
+  const char* name() const override { return "sluice.heartbeat"; }
+
+  caf::behavior make_behavior() override {
+    delayed_send(this, config_.heartbeat_interval, caf::tick_atom_v);
+    return {
+      [this](caf::tick_atom) {
+        beat();
+        delayed_send(this, config_.heartbeat_interval, caf::tick_atom_v);
+      },
+      [this](commit_atom, async_commit& c) { commit(std::move(c)); },
+    };
+  }
+
+private:
+  void beat() {
+    schema::heartbeat_request req;
+    {
+      std::lock_guard lock{g_->mtx};
+      if (g_->member_id.empty() || g_->rejoin || g_->fatal)
+        return;
+      if (clock::now() - g_->last_poll > config_.max_poll_interval) {
+        leave_for_slowness();
+        return;
+      }
+      req.member = {config_.group_id, g_->generation, g_->member_id, config_.group_instance_id};
+    }
+    request(node_, config_.request_timeout, heartbeat_atom_v, encode(req))
+      .then(
+        [this](schema::envelope& e) {
+          auto r = decode_reply<schema::heartbeat_response>(e);
+          if (r && !r->error.ok())
+            on_group_error(*g_, r->error);
+        },
+        [](caf::error&) {}); // the session timeout decides; the next beat retries
+  }
+
+  // Called with g_->mtx held.
+  void leave_for_slowness() {
+    schema::leave_group_request req{config_.group_id, g_->member_id};
+    if (!config_.group_instance_id)
+      anon_send(node_, leave_group_atom_v, encode(req));
+    g_->member_id.clear();
+    g_->generation = no_generation;
+    g_->rejoin = true;
+    g_->lost = true;
+    if (g_->wake)
+      g_->wake();
+  }
+
+  void commit(async_commit c) {
+    auto done = [this, c](status st) {
+      std::lock_guard lock{g_->mtx};
+      if (c.callback)
+        g_->completions.push_back([cb = c.callback, offsets = c.offsets, st] { cb(offsets, st); });
+    };
+    request(node_, config_.request_timeout, offset_commit_atom_v, encode(c.request))
+      .then(
+        [this, done](schema::envelope& e) {
+          auto r = decode_reply<schema::offset_commit_response>(e);
+          auto st = commit_status(r);
+          if (!st && st.err().code == errc::server)
+            on_group_error(*g_, {st.err().server, st.err().message});
+          done(st);
+        },
+        [done](caf::error& e) { done(make_error(errc::unreachable, to_string(e))); });
+  }
+
+  std::shared_ptr<group_shared> g_;
+  actors::node_actor node_;
+  consumer_config config_;
+};
+
+} // namespace
+
+consumer_group::consumer_group(std::shared_ptr<connection> conn, consumer_config config)
+  : conn_(std::move(conn)), config_(std::move(config)), shared_(std::make_shared<group_shared>()) {
+  heartbeat_ = conn_->system().spawn<heartbeat_actor>(shared_, conn_->node(), config_);
+}
+
+consumer_group::~consumer_group() {
+  caf::anon_send_exit(heartbeat_, caf::exit_reason::user_shutdown);
+}
+
+void consumer_group::subscribe(std::vector<std::string> topics) {
+  std::ranges::sort(topics);
+  topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
+  if (topics == topics_)
+    return;
+  topics_ = std::move(topics);
+  std::lock_guard lock{shared_->mtx};
+  shared_->rejoin = true;
+}
+
+bool consumer_group::eager() const {
+  return config_.assignors.empty() || config_.assignors.front() != "cooperative-sticky";
+}
+
+bool consumer_group::rejoin_pending() {
+  std::lock_guard lock{shared_->mtx};
+  return shared_->rejoin || shared_->fatal.has_value();
+}
+
+void consumer_group::note_poll() {
+  std::lock_guard lock{shared_->mtx};
+  shared_->last_poll = clock::now();
+}
+
+schema::group_member_ref consumer_group::member_ref() {
+  std::lock_guard lock{shared_->mtx};
+  return {config_.group_id, shared_->generation, shared_->member_id, config_.group_instance_id};
+}
+
+result<assignment_change>
+consumer_group::ensure_active(const std::function<void(const assignment_change&)>& before_join) {
+  assignment_change change;
+  bool lost = false;
+  {
+    std::lock_guard lock{shared_->mtx};
+    if (shared_->fatal)
+      return *shared_->fatal;
+    if (!shared_->rejoin)
+      return change;
+    lost = std::exchange(shared_->lost, false);
+  }
+  if (lost) {
+    change.lost.assign(owned_.begin(), owned_.end());
+    owned_.clear();
+  } else if (eager() && !owned_.empty()) {
+    change.revoked.assign(owned_.begin(), owned_.end());
+    before_join(change); // commit while we still own them
+    owned_.clear();
+  }
+  auto next = join_and_sync();
+  if (!next) {
+    change.now.assign(owned_.begin(), owned_.end());
+    if (!change.lost.empty() || !change.revoked.empty())
+      return change; // report what is gone; the join is retried on the next poll
+    return next.err();
+  }
+  std::set<topic_partition> target(next->begin(), next->end());
+  for (auto& tp : owned_)
+    if (!target.contains(tp))
+      change.revoked.push_back(tp);
+  for (auto& tp : target)
+    if (!owned_.contains(tp))
+      change.assigned.push_back(tp);
+  owned_ = std::move(target);
+  change.now.assign(owned_.begin(), owned_.end());
+  // KIP-429: having given partitions up, rejoin at once so their new owners get them.
+  if (!eager() && !change.revoked.empty()) {
+    std::lock_guard lock{shared_->mtx};
+    shared_->rejoin = true;
+  }
+  return change;
+}
+
+// One JoinGroup (which parks until the group's rebalance completes) and its SyncGroup. A
+// retriable answer (the coordinator loading, a rebalance restarting) is retried until the
+// rebalance timeout.
+result<std::vector<topic_partition>> consumer_group::join_and_sync() {
+  auto deadline = clock::now() + config_.max_poll_interval;
+  auto join_timeout = config_.max_poll_interval + config_.request_timeout;
+  for (;;) {
+    schema::join_group_request req;
+    req.group_id = config_.group_id;
+    req.session_timeout_ms = static_cast<int32_t>(config_.session_timeout.count());
+    req.rebalance_timeout_ms = static_cast<int32_t>(config_.max_poll_interval.count());
+    {
+      std::lock_guard lock{shared_->mtx};
+      req.member_id = shared_->member_id;
+      shared_->rejoin = false;
+    }
+    req.group_instance_id = config_.group_instance_id;
+    req.protocols = config_.assignors;
+    req.topics = topics_;
+    for (auto& tp : owned_)
+      req.owned.push_back({tp.topic, tp.partition});
+    auto joined = conn_->call<schema::join_group_response>(join_group_atom_v, req, join_timeout);
+    auto retry = [&](const error& e) -> std::optional<error> {
+      if (clock::now() >= deadline)
+        return e;
+      std::this_thread::sleep_for(config_.retry_backoff);
+      return std::nullopt;
+    };
+    if (!joined) {
+      if (!joined.err().retriable())
+        return joined.err();
+      if (auto e = retry(joined.err()))
+        return *e;
+      continue;
+    }
+    if (!joined->error.ok()) {
+      auto e = from_server(joined->error, "join group '" + config_.group_id + "'");
+      {
+        std::lock_guard lock{shared_->mtx};
+        if (joined->error.code == schema::errc::unknown_member_id)
+          shared_->member_id.clear();
+        if (joined->error.code == schema::errc::fenced_instance_id)
+          shared_->fatal = e;
+      }
+      if (joined->error.code == schema::errc::fenced_instance_id || !(e.retriable()
+          || membership_gone(joined->error.code)
+          || joined->error.code == schema::errc::rebalance_in_progress))
+        return e;
+      if (auto err = retry(e))
+        return *err;
+      continue;
+    }
+    {
+      std::lock_guard lock{shared_->mtx};
+      shared_->member_id = joined->member_id;
+      shared_->generation = joined->generation;
+    }
+    auto synced = conn_->call<schema::sync_group_response>(sync_group_atom_v,
+                                                           schema::sync_group_request{member_ref()});
+    if (synced && synced->error.ok()) {
+      std::vector<topic_partition> out;
+      for (auto& p : synced->assignment)
+        out.push_back({p.topic, p.partition});
+      std::lock_guard lock{shared_->mtx};
+      shared_->last_poll = clock::now();
+      return out;
+    }
+    // A rebalance began between our join and sync (another member came or went): join again.
+    auto e = synced ? from_server(synced->error, "sync group '" + config_.group_id + "'")
+                    : synced.err();
+    if (synced && membership_gone(synced->error.code)) {
+      std::lock_guard lock{shared_->mtx};
+      if (synced->error.code == schema::errc::unknown_member_id)
+        shared_->member_id.clear();
+    }
+    if (auto err = retry(e))
+      return *err;
+  }
+}
+
+status consumer_group::commit_sync(const offset_map& offsets) {
+  if (offsets.empty())
+    return {};
+  schema::offset_commit_request req{member_ref(), {}};
+  for (auto& [tp, off] : offsets)
+    req.partitions.push_back({tp.topic, tp.partition, off, leader_epoch{-1}, {}});
+  auto r = conn_->call<schema::offset_commit_response>(offset_commit_atom_v, req);
+  auto st = commit_status(r);
+  if (!st && st.err().code == errc::server)
+    on_group_error(*shared_, {st.err().server, st.err().message});
+  return st;
+}
+
+void consumer_group::commit_async(offset_map offsets, commit_callback cb) {
+  if (offsets.empty()) {
+    if (cb)
+      cb(offsets, {});
+    return;
+  }
+  schema::offset_commit_request req{member_ref(), {}};
+  for (auto& [tp, off] : offsets)
+    req.partitions.push_back({tp.topic, tp.partition, off, leader_epoch{-1}, {}});
+  caf::anon_send(heartbeat_, commit_atom::value, async_commit{std::move(req), std::move(offsets), std::move(cb)});
+}
+
+void consumer_group::run_completions() {
+  std::vector<std::function<void()>> done;
+  {
+    std::lock_guard lock{shared_->mtx};
+    done.swap(shared_->completions);
+  }
+  for (auto& f : done)
+    f();
+}
+
+result<std::map<topic_partition, std::optional<offset>>>
+consumer_group::committed(const std::vector<topic_partition>& tps) {
+  schema::offset_fetch_request req{config_.group_id, {}};
+  for (auto& tp : tps)
+    req.partitions.push_back({tp.topic, tp.partition});
+  for (auto deadline = clock::now() + config_.request_timeout;;) {
+    auto r = conn_->call<schema::offset_fetch_response>(offset_fetch_atom_v, req);
+    auto err = !r ? std::optional<error>{r.err()}
+                  : !r->error.ok() ? std::optional<error>{from_server(r->error, "fetch committed offsets")}
+                                   : std::nullopt;
+    if (!err) {
+      std::map<topic_partition, std::optional<offset>> out;
+      for (auto& p : r->partitions) {
+        if (!p.error.ok())
+          return from_server(p.error, "committed offset of " + p.topic);
+        out[{p.topic, p.partition}] =
+          p.committed.value >= 0 ? std::optional<offset>{p.committed} : std::nullopt;
+      }
+      return out;
+    }
+    if (!err->retriable() || clock::now() >= deadline)
+      return *err;
+    std::this_thread::sleep_for(config_.retry_backoff);
+  }
+}
+
+void consumer_group::leave() {
+  schema::leave_group_request req;
+  {
+    std::lock_guard lock{shared_->mtx};
+    if (shared_->member_id.empty() || config_.group_instance_id)
+      return;
+    req = {config_.group_id, shared_->member_id};
+    shared_->member_id.clear();
+    shared_->generation = no_generation;
+  }
+  (void)conn_->call<schema::leave_group_response>(leave_group_atom_v, req);
+}
+
+} // namespace sluice::client
