@@ -137,9 +137,61 @@ CAF_TEST(bad flags and values are refused in one line) {
   check_refused({"inspect", "a", "b", "c"}, "");
 }
 
-CAF_TEST(consumer groups are not supported yet) {
-  check_refused({"consume", "--topic", "t", "--group", "g"}, "consumer groups arrive in a later release");
-  check_refused({"group", "list"}, "consumer groups arrive in a later release");
-  check_refused({"group", "reset-offsets", "g", "--topic", "t", "--to-earliest"}, "later release");
-  check_refused({"perf", "consume", "--topic", "t", "--records", "1", "--group", "g"}, "later release");
+CAF_TEST(consumer group commands) {
+  auto c = parse({"consume", "--topic", "t", "--group", "g", "--group-instance-id", "host-1",
+                  "--session-timeout-ms", "2000", "--assignor", "range", "--assignor", "roundrobin"});
+  CAF_REQUIRE(c.outcome.run);
+  CAF_CHECK(c.opts.cmd == command::consume);
+  CAF_CHECK_EQUAL(c.opts.group, std::optional<std::string>{"g"});
+  CAF_CHECK_EQUAL(c.opts.group_instance_id, std::optional<std::string>{"host-1"});
+  CAF_CHECK_EQUAL(c.opts.session_timeout_ms, 2000);
+  CAF_CHECK_EQUAL(c.opts.assignors, (std::vector<std::string>{"range", "roundrobin"}));
+  CAF_CHECK(parse({"group", "list"}).opts.cmd == command::group_list);
+  auto d = parse({"group", "describe", "g"});
+  CAF_CHECK(d.opts.cmd == command::group_describe);
+  CAF_CHECK_EQUAL(d.opts.name, "g");
+  auto r = parse({"group", "reset-offsets", "g", "--topic", "t", "--to-offset", "42", "--dry-run"});
+  CAF_REQUIRE(r.outcome.run);
+  CAF_CHECK(r.opts.cmd == command::group_reset_offsets);
+  CAF_CHECK(r.opts.reset_to == reset_target::offset);
+  CAF_CHECK_EQUAL(r.opts.reset_offset, 42);
+  CAF_CHECK(r.opts.dry_run);
+  auto t = parse({"group", "reset-offsets", "g", "--topic", "t", "--to-datetime", "2026-11-24T10:00:00Z"});
+  CAF_REQUIRE(t.outcome.run);
+  CAF_CHECK(t.opts.reset_to == reset_target::datetime);
+  int64_t at = t.opts.reset_timestamp.value;
+  CAF_CHECK_EQUAL(at, 1'795'514'400'000);
+  check_refused({"consume", "--topic", "t", "--group", "g", "--partition", "1"}, "--partition");
+  check_refused({"consume", "--topic", "t", "--group", "g", "--assignor", "sticky"}, "--assignor");
+  check_refused({"consume", "--topic", "t", "--group-instance-id", "x"}, "--group");
+  check_refused({"group", "describe"}, "GROUP");
+  check_refused({"consume", "--topic", "t", "--group", ""}, "group id");
+  check_refused({"group", "reset-offsets", "g", "--topic", "t"}, "exactly one of");
+  check_refused({"group", "reset-offsets", "g", "--topic", "t", "--to-earliest", "--to-latest"},
+                "exactly one of");
+  check_refused({"group", "reset-offsets", "g", "--to-earliest"}, "--topic");
+  check_refused({"group", "reset-offsets", "g", "--topic", "t", "--to-offset", "-1"}, "--to-offset");
+  check_refused({"group", "reset-offsets", "g", "--topic", "t", "--to-datetime", "yesterday"},
+                "--to-datetime");
+  check_refused({"group", "frobnicate"}, "");
+}
+
+CAF_TEST(ISO 8601 date-times) {
+  auto ms = [](const char* text) -> int64_t {
+    auto t = parse_iso8601(text);
+    return t ? t->value : -1;
+  };
+  int64_t epoch = ms("1970-01-01T00:00:00Z");
+  int64_t fraction = ms("1970-01-01T00:00:01.5Z");
+  int64_t east = ms("1970-01-01T01:00:00+01:00");
+  int64_t west = ms("1969-12-31T23:00:00-01:00");
+  int64_t leap = ms("2000-03-01T00:00:00Z");
+  CAF_CHECK_EQUAL(epoch, 0);
+  CAF_CHECK_EQUAL(fraction, 1500);
+  CAF_CHECK_EQUAL(east, 0);
+  CAF_CHECK_EQUAL(west, 0);
+  CAF_CHECK_EQUAL(leap, 951'868'800'000);
+  for (auto bad : {"2026-11-24", "2026-11-24T10:00:00", "2026-13-24T10:00:00Z",
+                   "2026-11-24T10:00:00+5", "2026-11-24T10:00:00.Z"})
+    CAF_CHECK(!parse_iso8601(bad));
 }

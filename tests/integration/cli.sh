@@ -45,8 +45,15 @@ step "perf produce / consume end with the one result line"
   grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume line"
 
 step "refusals"
-expect_fail "later release" "$SLUICE" group list
-expect_fail "later release" "$SLUICE" consume --topic cli --group g
+expect_fail "exactly one of" "$SLUICE" group reset-offsets g --topic cli
+expect_fail "does not exist" "$SLUICE" group describe nosuch
+expect_fail "group id" "$SLUICE" consume --topic cli --group "" --timeout-ms 100
+expect_fail "group id" "$SLUICE" consume --topic cli --group "$(head -c 300 /dev/zero | tr '\0' g)" --timeout-ms 100
+expect_fail "internal" "$SLUICE" topic delete __consumer_offsets
+expect_fail "internal" "$SLUICE" topic alter __consumer_offsets --partitions 99
+expect_fail "internal" "$SLUICE" topic create __consumer_offsets
+echo x | "$SLUICE" produce --topic __consumer_offsets >"$WORK/out" 2>"$WORK/err" && fail "produce to __consumer_offsets succeeded"
+grep -q "internal" "$WORK/err" || fail "produce to __consumer_offsets: $(cat "$WORK/err")"
 expect_fail "unknown command" "$SLUICE" topc list
 expect_fail "cannot reach node" "$SLUICE" --bootstrap 127.0.0.1:1 topic list
 expect_fail "HOST:PORT" "$SLUICE" --bootstrap nowhere topic list

@@ -31,6 +31,11 @@ const CLI::Validator offset_spec{[](std::string& s) -> std::string {
                                  "earliest|latest|N"};
 
 const auto acks_values = CLI::IsMember({"0", "1", "all", "-1"});
+const CLI::Validator group_id{[](std::string& s) -> std::string {
+                                return s.empty() ? "the group id must not be empty" : "";
+                              },
+                              "GROUP"};
+
 const auto assignor_values = CLI::IsMember({"range", "roundrobin", "cooperative-sticky"});
 
 } // namespace
@@ -140,7 +145,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   consume->add_option("--topic", o.topic, "topic")->required();
   auto* group_opt = consume->add_option("--group", o.group,
                                         "read as a member of this consumer group (partitions "
-                                        "assigned by the group, offsets committed)");
+                                        "assigned by the group, offsets committed)")
+                         ->check(group_id);
   consume->add_option("--group-instance-id", o.group_instance_id,
                       "static membership: a restart within the session timeout keeps the partitions")
     ->needs(group_opt);
