@@ -168,6 +168,7 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
     ->check(CLI::NonNegativeNumber);
   consume->add_flag("--print-key", o.print_key, "print KEY<TAB>VALUE (null for a null key)");
   consume->add_flag("--print-offset", o.print_offset, "print OFFSET<TAB> first");
+  consume->add_flag("--print-partition", o.print_partition, "print PARTITION<TAB> before everything");
   auto* partition = consume->add_option("--partition", o.partition, "read only this partition")
                       ->check(CLI::NonNegativeNumber)
                       ->excludes(group_opt);

@@ -54,6 +54,7 @@ struct cli_options {
   std::optional<int64_t> timeout_ms;
   bool print_key = false;
   bool print_offset = false;
+  bool print_partition = false;
   std::optional<std::string> offset; // earliest | latest | a number
 
   // consume --group, group ...

@@ -26,7 +26,10 @@ client::status position(const cli_options& o, client::consumer& c, const std::ve
   return c.seek_to_end();
 }
 
-void append_line(std::string& out, const cli_options& o, const store::record_view& r) {
+void append_line(std::string& out, const cli_options& o, const client::topic_partition& tp,
+                 const store::record_view& r) {
+  if (o.print_partition)
+    out += std::to_string(tp.partition.value) + '\t';
   if (o.print_offset)
     out += std::to_string(r.off.value) + '\t';
   if (o.print_key) {
@@ -114,9 +117,9 @@ int run_consume(const cli_options& o, const conn_ptr& conn) {
     if (recs->empty())
       continue;
     out.clear();
-    recs->for_each([&](const client::topic_partition&, const store::record_view& r) {
+    recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
       if (printed < max) {
-        append_line(out, o, r);
+        append_line(out, o, tp, r);
         ++printed;
       }
     });
@@ -173,7 +176,7 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
       auto assigned = c.assignment();
       recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
         if (count < max && std::ranges::binary_search(assigned, tp)) {
-          append_line(out, o, r);
+          append_line(out, o, tp, r);
           printed[tp] = offset{r.off.value + 1};
           ++count;
         }
