@@ -230,9 +230,7 @@ private:
     ++status_.commits;
     schema::offset_commit_response out;
     auto& m = r.member;
-    auto err = fence(membership_.validate_commit(m.member_id, m.generation));
-    if (err.ok() && m.group_instance_id && membership_.instance_of(m.member_id) != m.group_instance_id)
-      err = fence(group_errc::fenced_instance_id);
+    auto err = fence(membership_.validate_commit(m.member_id, m.generation, m.group_instance_id));
     std::vector<offsets_record> records;
     auto commit_time = timestamp_ms{now_ms()};
     for (auto& p : r.partitions) {

@@ -366,14 +366,12 @@ void group_membership::drop_laggards(group_effects& fx) {
 // OffsetCommit validation, as Kafka's doCommitOffsets: a consumer outside any group (generation
 // -1) may commit only to an empty group; a member commits with its current generation, and not
 // while its assignment is being handed out (completing_rebalance).
-group_errc group_membership::validate_commit(const std::string& member_id,
-                                             generation_id gen) const {
-  if (state_ == group_state::dead)
-    return group_errc::coordinator_not_available;
-  if (gen < generation_id{0} && member_id.empty() && state_ == group_state::empty)
+group_errc group_membership::validate_commit(const std::string& member_id, generation_id gen,
+                                             const std::optional<std::string>& instance_id) const {
+  if (gen < generation_id{0} && member_id.empty() && !instance_id && state_ == group_state::empty)
     return group_errc::none;
-  if (!members_.contains(member_id))
-    return group_errc::unknown_member_id;
+  if (auto err = check_member(member_id, instance_id))
+    return *err;
   if (gen != generation_)
     return group_errc::illegal_generation;
   if (state_ == group_state::completing_rebalance)

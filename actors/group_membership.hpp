@@ -167,7 +167,8 @@ public:
   // Session expiry and the rebalance timeout; call at least every few hundred ms.
   group_effects tick(int64_t now_ms);
   // Whether an OffsetCommit may be applied; changes nothing.
-  group_errc validate_commit(const std::string& member_id, generation_id gen) const;
+  group_errc validate_commit(const std::string& member_id, generation_id gen,
+                             const std::optional<std::string>& instance_id = std::nullopt) const;
   // DeleteGroups: only an empty group may die.
   group_errc remove_group();
   // Topic metadata changed. When the partition count of a topic some member subscribes to

@@ -1,0 +1,368 @@
+#define CAF_SUITE actors.group_coordinator
+#include "tests/actors/actor_fixture.hpp"
+
+// The group coordinator inside a real node (real partition logs, real LMDB), driven by CAF's
+// test coordinator: time moves only when the test advances it, so session expiry and
+// rebalance sequences are exact.
+
+#include "actors/node_actor.hpp"
+#include "schema/error_response.hpp"
+#include "schema/group.hpp"
+#include "schema/topics.hpp"
+
+#include <filesystem>
+
+using namespace sluice;
+using namespace sluice::actors;
+using schema::errc;
+using namespace std::chrono_literals;
+
+namespace {
+
+using parts = std::vector<schema::group_partition>;
+
+struct member {
+  std::string id;
+  generation_id gen = no_generation;
+  std::optional<std::string> instance;
+};
+
+struct fixture : test::actor_fixture {
+  node_internal_actor node;
+
+  fixture() { start(); }
+  ~fixture() override { self->send_exit(node, caf::exit_reason::user_shutdown); }
+
+  void start() {
+    node_config cfg;
+    cfg.id = node_id{1};
+    cfg.data_dir = dir / "data";
+    cfg.tick_interval = 0ms;
+    cfg.offsets_partitions = 4;
+    cfg.group_tick_interval = 100ms;
+    node = spawn_node(sys, cfg);
+    self->send(node, ready_atom_v);
+    consume();
+    CAF_REQUIRE(require_reply<bool>());
+    consume(); // __consumer_offsets created, hosted and loaded
+  }
+
+  void restart() {
+    self->send_exit(node, caf::exit_reason::user_shutdown);
+    consume();
+    start();
+  }
+
+  template <class Atom, class Request>
+  void send(Atom atom, const Request& req) {
+    self->send(node, atom, encode(req));
+    consume();
+  }
+
+  // Every reply in self's mailbox, decoded as Response.
+  template <class Response>
+  std::vector<Response> replies() {
+    std::vector<Response> out;
+    while (auto e = reply<schema::envelope>()) {
+      auto r = schema::decode<Response>(*e);
+      if (!r)
+        CAF_FAIL("reply does not decode: " << r.err().to_string());
+      out.push_back(std::move(*r));
+    }
+    return out;
+  }
+
+  template <class Response, class Atom, class Request>
+  Response ask(Atom atom, const Request& req) {
+    send(atom, req);
+    auto rs = replies<Response>();
+    CAF_REQUIRE_EQUAL(rs.size(), 1u);
+    return rs.front();
+  }
+
+  void create(const std::string& name, int32_t partitions) {
+    schema::create_topics_request req;
+    req.topics.push_back({name, partitions, 1, {}});
+    auto r = ask<schema::create_topics_response>(create_topics_atom_v, req);
+    CAF_REQUIRE(r.topics.at(0).error.ok());
+  }
+
+  schema::join_group_request join_request(const member& m, std::string protocol = "range",
+                                          parts owned = {}) {
+    schema::join_group_request req;
+    req.group_id = "g";
+    req.session_timeout_ms = 1000;
+    req.rebalance_timeout_ms = 5000;
+    req.member_id = m.id;
+    req.group_instance_id = m.instance;
+    req.protocols = {std::move(protocol)};
+    req.topics = {"t"};
+    req.owned = std::move(owned);
+    return req;
+  }
+
+  schema::group_member_ref ref(const member& m) { return {"g", m.gen, m.id, m.instance}; }
+
+  parts sync(member& m, errc expected = errc::none) {
+    auto r = ask<schema::sync_group_response>(sync_group_atom_v, schema::sync_group_request{ref(m)});
+    CAF_CHECK_EQUAL(r.error.code, expected);
+    return r.assignment;
+  }
+
+  errc heartbeat(const member& m) {
+    return ask<schema::heartbeat_response>(heartbeat_atom_v, schema::heartbeat_request{ref(m)}).error.code;
+  }
+
+  errc commit(const member& m, int32_t partition, int64_t off) {
+    schema::offset_commit_request req{ref(m), {{"t", partition_id{partition}, offset{off}, leader_epoch{-1}, ""}}};
+    auto r = ask<schema::offset_commit_response>(offset_commit_atom_v, req);
+    CAF_REQUIRE_EQUAL(r.partitions.size(), 1u);
+    return r.partitions[0].error.code;
+  }
+
+  int64_t committed(int32_t partition, const std::string& group = "g") {
+    auto r = ask<schema::offset_fetch_response>(offset_fetch_atom_v,
+                                                schema::offset_fetch_request{group, {{"t", partition_id{partition}}}});
+    CAF_REQUIRE_EQUAL(r.partitions.size(), 1u);
+    return r.partitions[0].committed.value;
+  }
+
+  // Applies a completed join to the member it answers.
+  static void take(member& m, const schema::join_group_response& r) {
+    CAF_REQUIRE(r.error.ok());
+    m.id = r.member_id;
+    m.gen = r.generation;
+  }
+
+  schema::join_group_response join_now(member& m, std::string protocol = "range", parts owned = {}) {
+    send(join_group_atom_v, join_request(m, std::move(protocol), std::move(owned)));
+    auto rs = replies<schema::join_group_response>();
+    CAF_REQUIRE_EQUAL(rs.size(), 1u);
+    take(m, rs.front());
+    return rs.front();
+  }
+
+  void advance(std::chrono::milliseconds d) {
+    sched.advance_time(d);
+    consume();
+  }
+};
+
+parts p(std::initializer_list<int32_t> ps) {
+  parts out;
+  for (auto x : ps)
+    out.push_back({"t", partition_id{x}});
+  return out;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(group_coordinator_tests, fixture)
+
+CAF_TEST(join sync heartbeat: a second member rebalances the group) {
+  create("t", 4);
+  member a;
+  auto ra = join_now(a);
+  CAF_CHECK_EQUAL(ra.generation, generation_id{1});
+  CAF_CHECK_EQUAL(ra.leader, a.id);
+  CAF_CHECK_EQUAL(sync(a), p({0, 1, 2, 3}));
+  CAF_CHECK_EQUAL(heartbeat(a), errc::none);
+  member b;
+  send(join_group_atom_v, join_request(b));
+  CAF_CHECK(replies<schema::join_group_response>().empty()); // parked until a rejoins
+  CAF_CHECK_EQUAL(heartbeat(a), errc::rebalance_in_progress);
+  send(join_group_atom_v, join_request(a));
+  auto done = replies<schema::join_group_response>();
+  CAF_REQUIRE_EQUAL(done.size(), 2u);
+  for (auto& r : done)
+    take(r.member_id == a.id ? a : b, r);
+  CAF_CHECK_EQUAL(a.gen, generation_id{2});
+  CAF_CHECK_EQUAL(b.gen, generation_id{2});
+  CAF_CHECK_EQUAL(sync(a), p({0, 1}));
+  CAF_CHECK_EQUAL(sync(b), p({2, 3}));
+  CAF_CHECK_EQUAL(heartbeat(a), errc::none);
+  CAF_CHECK_EQUAL(heartbeat(b), errc::none);
+  auto d = ask<schema::describe_groups_response>(describe_groups_atom_v, schema::describe_groups_request{{"g"}});
+  CAF_REQUIRE_EQUAL(d.groups.size(), 1u);
+  CAF_CHECK_EQUAL(d.groups[0].state, "stable");
+  CAF_CHECK_EQUAL(d.groups[0].members.size(), 2u);
+  auto l = ask<schema::list_groups_response>(list_groups_atom_v, schema::list_groups_request{});
+  CAF_REQUIRE_EQUAL(l.groups.size(), 1u);
+  CAF_CHECK_EQUAL(l.groups[0].members, 2);
+}
+
+CAF_TEST(commits and heartbeats of a zombie member are fenced and change nothing) {
+  create("t", 2);
+  member a;
+  join_now(a);
+  sync(a);
+  CAF_CHECK_EQUAL(commit(a, 0, 10), errc::none);
+  auto zombie = a;
+  member b;
+  send(join_group_atom_v, join_request(b));
+  send(join_group_atom_v, join_request(a));
+  for (auto& r : replies<schema::join_group_response>())
+    take(r.member_id == a.id ? a : b, r);
+  sync(a);
+  sync(b);
+  CAF_CHECK_EQUAL(commit(zombie, 0, 99), errc::illegal_generation);
+  CAF_CHECK_EQUAL(heartbeat(zombie), errc::illegal_generation);
+  member stranger{"g-nobody", a.gen, std::nullopt};
+  CAF_CHECK_EQUAL(commit(stranger, 0, 99), errc::unknown_member_id);
+  CAF_CHECK_EQUAL(committed(0), 10);
+  CAF_CHECK_EQUAL(commit(a, 0, 20), errc::none);
+  CAF_CHECK_EQUAL(committed(0), 20);
+  // An admin commit (no member, generation -1) is refused while the group has members.
+  member admin{"", no_generation, std::nullopt};
+  CAF_CHECK_EQUAL(commit(admin, 0, 0), errc::unknown_member_id);
+  CAF_CHECK_EQUAL(committed(0), 20);
+}
+
+CAF_TEST(a member whose session expires is removed and its partitions reassigned) {
+  create("t", 4);
+  member a, b;
+  join_now(a);
+  sync(a);
+  send(join_group_atom_v, join_request(b));
+  send(join_group_atom_v, join_request(a));
+  for (auto& r : replies<schema::join_group_response>())
+    take(r.member_id == a.id ? a : b, r);
+  sync(a);
+  sync(b);
+  for (int i = 0; i < 5; ++i) { // a keeps beating, b is silent
+    advance(300ms);
+    CAF_CHECK_EQUAL(heartbeat(a), i < 3 ? errc::none : errc::rebalance_in_progress);
+  }
+  CAF_CHECK_EQUAL(heartbeat(b), errc::unknown_member_id);
+  auto r = join_now(a);
+  CAF_CHECK_EQUAL(r.members, std::vector<std::string>{a.id});
+  CAF_CHECK_EQUAL(sync(a), p({0, 1, 2, 3}));
+}
+
+CAF_TEST(a static member restarting within its session keeps its partitions without a rebalance) {
+  create("t", 4);
+  member s{"", no_generation, std::string{"host-1"}};
+  member a;
+  join_now(s);
+  sync(s);
+  send(join_group_atom_v, join_request(a));
+  send(join_group_atom_v, join_request(s));
+  for (auto& r : replies<schema::join_group_response>())
+    take(r.member_id == s.id ? s : a, r);
+  auto before = sync(s);
+  sync(a);
+  auto gen = s.gen;
+  auto old = s;
+  member restarted{"", no_generation, std::string{"host-1"}};
+  auto r = join_now(restarted);
+  CAF_CHECK_EQUAL(r.generation, gen); // no new generation: no rebalance
+  CAF_CHECK_NOT_EQUAL(restarted.id, old.id);
+  CAF_CHECK_EQUAL(sync(restarted), before);
+  CAF_CHECK_EQUAL(heartbeat(a), errc::none);
+  CAF_CHECK_EQUAL(heartbeat(old), errc::fenced_instance_id);
+  CAF_CHECK_EQUAL(commit(old, 0, 5), errc::fenced_instance_id);
+}
+
+CAF_TEST(a cooperative rebalance never revokes a partition that does not move) {
+  create("t", 6);
+  member a, b;
+  join_now(a, "cooperative-sticky");
+  auto first = sync(a);
+  CAF_CHECK_EQUAL(first, p({0, 1, 2, 3, 4, 5}));
+  send(join_group_atom_v, join_request(b, "cooperative-sticky"));
+  send(join_group_atom_v, join_request(a, "cooperative-sticky", first));
+  for (auto& r : replies<schema::join_group_response>())
+    take(r.member_id == a.id ? a : b, r);
+  auto kept = sync(a);
+  auto given = sync(b);
+  CAF_CHECK_EQUAL(kept.size(), 3u);
+  CAF_CHECK(given.empty()); // the moved partitions are revoked from a before b gets them
+  for (auto& tp : kept)
+    CAF_CHECK(std::ranges::find(first, tp) != first.end());
+  // The coordinator starts the follow-up rebalance once both hold their assignment.
+  CAF_CHECK_EQUAL(heartbeat(b), errc::rebalance_in_progress);
+  send(join_group_atom_v, join_request(a, "cooperative-sticky", kept));
+  send(join_group_atom_v, join_request(b, "cooperative-sticky"));
+  for (auto& r : replies<schema::join_group_response>())
+    take(r.member_id == a.id ? a : b, r);
+  auto a2 = sync(a);
+  auto b2 = sync(b);
+  CAF_CHECK_EQUAL(a2, kept); // nothing a kept was taken in the second round either
+  CAF_CHECK_EQUAL(b2.size(), 3u);
+  for (auto& tp : b2)
+    CAF_CHECK(std::ranges::find(kept, tp) == kept.end());
+  CAF_CHECK_EQUAL(heartbeat(a), errc::none);
+}
+
+CAF_TEST(committed offsets and the generation survive a restart and a lost LMDB view) {
+  create("t", 2);
+  member a;
+  join_now(a);
+  sync(a);
+  CAF_CHECK_EQUAL(commit(a, 0, 42), errc::none);
+  CAF_CHECK_EQUAL(commit(a, 1, 7), errc::none);
+  auto gen = a.gen;
+  restart();
+  CAF_CHECK_EQUAL(committed(0), 42);
+  CAF_CHECK_EQUAL(committed(1), 7);
+  // The view is only a cache of __consumer_offsets: without it, the log rebuilds it.
+  self->send_exit(node, caf::exit_reason::user_shutdown);
+  consume();
+  std::filesystem::remove_all(dir / "data" / "groups");
+  start();
+  CAF_CHECK_EQUAL(committed(0), 42);
+  CAF_CHECK_EQUAL(committed(1), 7);
+  member b;
+  auto r = join_now(b);
+  CAF_CHECK_GREATER(r.generation.value, gen.value); // generations keep growing: zombies stay fenced
+  CAF_CHECK_EQUAL(commit(a, 0, 1), errc::unknown_member_id);
+  CAF_CHECK_EQUAL(committed(0), 42);
+}
+
+CAF_TEST(bad group requests get one clear error and change nothing) {
+  create("t", 2);
+  member a;
+  auto bad = [&](schema::join_group_request req, errc expected) {
+    send(join_group_atom_v, req);
+    auto rs = replies<schema::join_group_response>();
+    CAF_REQUIRE_EQUAL(rs.size(), 1u);
+    CAF_CHECK_EQUAL(rs[0].error.code, expected);
+    CAF_CHECK(!rs[0].error.message.empty());
+  };
+  auto req = join_request(a);
+  req.group_id = "";
+  bad(req, errc::invalid_group_id);
+  req.group_id = std::string(300, 'g');
+  bad(req, errc::invalid_group_id);
+  req = join_request(a);
+  req.session_timeout_ms = 1;
+  bad(req, errc::invalid_session_timeout);
+  req = join_request(a, "sticky");
+  bad(req, errc::inconsistent_group_protocol);
+  req = join_request(a);
+  req.protocol_type = "connect";
+  bad(req, errc::inconsistent_group_protocol);
+  // Undecodable bytes: an error_response, as for every request.
+  self->send(node, join_group_atom_v, schema::envelope{schema::message_kind::join_group_request, {'x', 'y'}});
+  consume();
+  auto e = require_reply<schema::envelope>();
+  CAF_CHECK(e.kind == schema::message_kind::error_response);
+  // Unknown partitions in a commit are refused one by one.
+  join_now(a);
+  sync(a);
+  schema::offset_commit_request c{ref(a), {{"t", partition_id{0}, offset{3}, leader_epoch{-1}, ""},
+                                           {"t", partition_id{9}, offset{3}, leader_epoch{-1}, ""},
+                                           {"nosuch", partition_id{0}, offset{3}, leader_epoch{-1}, ""}}};
+  auto cr = ask<schema::offset_commit_response>(offset_commit_atom_v, c);
+  CAF_REQUIRE_EQUAL(cr.partitions.size(), 3u);
+  CAF_CHECK_EQUAL(cr.partitions[0].error.code, errc::none);
+  CAF_CHECK_EQUAL(cr.partitions[1].error.code, errc::unknown_topic_or_partition);
+  CAF_CHECK_EQUAL(cr.partitions[2].error.code, errc::unknown_topic_or_partition);
+  CAF_CHECK_EQUAL(committed(0), 3);
+  auto d = ask<schema::describe_groups_response>(describe_groups_atom_v, schema::describe_groups_request{{"nosuch"}});
+  CAF_CHECK_EQUAL(d.groups.at(0).error.code, errc::group_id_not_found);
+  CAF_CHECK_EQUAL(heartbeat(member{"x", generation_id{1}, std::nullopt}), errc::unknown_member_id);
+  CAF_CHECK_EQUAL(committed(0, "never-seen"), -1);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
