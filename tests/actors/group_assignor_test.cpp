@@ -470,3 +470,148 @@ CAF_TEST(cooperative keeps as many owned partitions as balance allows) {
       CAF_FAIL("seed " << seed << ": kept " << kept << " of " << render(a));
   }
 }
+
+// ---- at the sizes of real groups ---------------------------------------------------------------
+
+namespace {
+
+constexpr uint64_t large_seeds = 40;
+
+// 1-50 members all subscribed to 1-4 topics of 1-500 partitions in total.
+struct large_group {
+  partition_counts counts;
+  members_t members;
+  size_t partitions = 0;
+};
+
+large_group make_large(uint64_t seed) {
+  std::mt19937_64 rng{seed};
+  large_group g;
+  auto topics = 1 + static_cast<int>(rng() % 4);
+  auto total = 1 + static_cast<int32_t>(rng() % 500);
+  std::vector<std::string> names;
+  for (int t = 0; t < topics; ++t) {
+    auto n = t + 1 == topics ? total : static_cast<int32_t>(rng() % static_cast<uint64_t>(total + 1));
+    total -= n;
+    names.push_back("t" + std::to_string(t));
+    g.counts[names.back()] = n;
+    g.partitions += static_cast<size_t>(n);
+  }
+  auto members = 1 + rng() % 50;
+  for (uint64_t m = 0; m < members; ++m)
+    g.members.push_back(member("m" + std::to_string(100 + m), names));
+  return g;
+}
+
+std::map<topic_partition_ref, std::string> owners(const members_t& ms) {
+  std::map<topic_partition_ref, std::string> out;
+  for (const auto& m : ms)
+    for (const auto& x : m.owned)
+      out[x] = m.member_id;
+  return out;
+}
+
+// Cooperative rounds until nothing is revoked; the members then own the result.
+void settle(large_group& g, uint64_t seed) {
+  for (int round = 0; round < 3; ++round) {
+    auto a = assign_cooperative_sticky(g.counts, g.members);
+    bool done = revocations(g.members, a).empty();
+    g.members = after(g.members, a);
+    if (done)
+      return;
+  }
+  CAF_FAIL("seed " << seed << ": no convergence in 3 rounds");
+}
+
+// How many partitions changed owner from `before` to `now`, among those owned before.
+size_t moved(const std::map<topic_partition_ref, std::string>& before,
+             const std::map<topic_partition_ref, std::string>& now) {
+  size_t n = 0;
+  for (const auto& [x, m] : before)
+    if (auto it = now.find(x); it != now.end() && it->second != m)
+      ++n;
+  return n;
+}
+
+// With one subscription the least a rebalance can move is what balance forces members to give
+// up: everything owned minus optimal_kept.
+size_t least_moves(size_t partitions, const members_t& ms) {
+  std::vector<size_t> owned;
+  size_t total = 0;
+  for (const auto& m : ms) {
+    owned.push_back(m.owned.size());
+    total += m.owned.size();
+  }
+  return total - optimal_kept(partitions, owned);
+}
+
+} // namespace
+
+CAF_TEST(at scale range and round robin assign every partition once and balance) {
+  for (uint64_t seed = 1; seed <= large_seeds; ++seed) {
+    auto g = make_large(seed);
+    scenario s{g.counts, g.members, true, "large seed " + std::to_string(seed)};
+    auto range = assign_range(g.counts, g.members);
+    auto rr = assign_round_robin(g.counts, g.members);
+    auto err = check_exactly_once(s, range) + check_exactly_once(s, rr);
+    if (err.empty() && !balanced(rr))
+      err = "round robin unbalanced";
+    for (const auto& [t, n] : g.counts)
+      if (err.empty() && !balanced(assign_range({{t, n}}, g.members)))
+        err = "range unbalanced on " + t;
+    if (!err.empty())
+      CAF_FAIL(s.text << " => " << err);
+  }
+}
+
+CAF_TEST(at scale cooperative sticky balances and moves the least after a join or a leave) {
+  size_t joins_that_moved = 0, members_seen = 0, partitions_seen = 0;
+  for (uint64_t seed = 1; seed <= large_seeds; ++seed) {
+    auto g = make_large(seed);
+    settle(g, seed);
+    scenario s{g.counts, g.members, true, "large seed " + std::to_string(seed)};
+    auto settled = assignment{};
+    for (const auto& m : g.members)
+      settled[m.member_id] = m.owned;
+    if (auto err = check_exactly_once(s, settled); !err.empty() || !balanced(settled))
+      CAF_FAIL(s.text << " => first assignment: " << (err.empty() ? "unbalanced" : err));
+
+    // A member joins: only what balance forces moves, and only to the newcomer.
+    auto before = owners(g.members);
+    g.members.push_back(member("m999", g.members.front().topics));
+    auto least = least_moves(g.partitions, g.members);
+    settle(g, seed);
+    auto now = owners(g.members);
+    if (moved(before, now) != least)
+      CAF_FAIL(s.text << " => join moved " << moved(before, now) << ", least is " << least);
+    joins_that_moved += least > 0 ? 1 : 0;
+    members_seen = std::max(members_seen, g.members.size());
+    partitions_seen = std::max(partitions_seen, g.partitions);
+    for (const auto& [x, m] : before)
+      if (now.at(x) != m && now.at(x) != "m999")
+        CAF_FAIL(s.text << " => join moved " << to_string(x) << " between two old members");
+
+    // A member leaves: its partitions are handed out; the others keep what balance allows.
+    if (g.members.size() < 2)
+      continue;
+    auto gone = g.members.front().member_id;
+    g.members.erase(g.members.begin());
+    before = owners(g.members);
+    least = least_moves(g.partitions, g.members);
+    settle(g, seed);
+    now = owners(g.members);
+    if (moved(before, now) != least)
+      CAF_FAIL(s.text << " => leave of " << gone << " moved " << moved(before, now)
+                      << ", least is " << least);
+    settled.clear();
+    for (const auto& m : g.members)
+      settled[m.member_id] = m.owned;
+    scenario after_leave{g.counts, g.members, true, s.text};
+    if (auto err = check_exactly_once(after_leave, settled); !err.empty() || !balanced(settled))
+      CAF_FAIL(s.text << " => after the leave: " << (err.empty() ? "unbalanced" : err));
+  }
+  // The generator must reach the sizes it promises, and joins must move something.
+  CAF_CHECK_GREATER(joins_that_moved, large_seeds / 2);
+  CAF_CHECK_GREATER(members_seen, 40u);
+  CAF_CHECK_GREATER(partitions_seen, 400u);
+}

@@ -294,6 +294,25 @@ CAF_TEST(a cooperative rebalance never revokes a partition that does not move) {
   CAF_CHECK_EQUAL(heartbeat(a), errc::none);
 }
 
+CAF_TEST(more partitions in a subscribed topic rebalance the group) {
+  create("t", 2);
+  create("u", 1);
+  member a;
+  join_now(a);
+  CAF_CHECK_EQUAL(sync(a), p({0, 1}));
+  auto grow = [&](const std::string& topic, int32_t n) {
+    auto r = ask<schema::create_partitions_response>(
+      create_partitions_atom_v, schema::create_partitions_request{{{topic, n}}, 1000});
+    CAF_REQUIRE(r.topics.at(0).error.ok());
+  };
+  grow("u", 3); // not subscribed: nothing happens
+  CAF_CHECK_EQUAL(heartbeat(a), errc::none);
+  grow("t", 4);
+  CAF_CHECK_EQUAL(heartbeat(a), errc::rebalance_in_progress);
+  join_now(a);
+  CAF_CHECK_EQUAL(sync(a), p({0, 1, 2, 3}));
+}
+
 CAF_TEST(committed offsets and the generation survive a restart and a lost LMDB view) {
   create("t", 2);
   member a;
