@@ -114,7 +114,8 @@ private:
   void leave_for_slowness() {
     schema::leave_group_request req{config_.group_id, g_->member_id};
     if (!config_.group_instance_id)
-      anon_send(node_, leave_group_atom_v, encode(req));
+      request(node_, config_.request_timeout, leave_group_atom_v, encode(req))
+        .then([](schema::envelope&) {}, [](caf::error&) {});
     g_->member_id.clear();
     g_->generation = no_generation;
     g_->rejoin = true;
