@@ -62,6 +62,7 @@ enum class change_kind { assigned, revoked, lost };
 struct change_event {
   sclock::time_point at;
   int member;
+  int32_t generation;
   change_kind kind;
   std::vector<int> parts;
 };
@@ -70,12 +71,13 @@ struct change_event {
 // log is in time order across threads.
 class change_log {
 public:
-  void add(int member, change_kind kind, const std::vector<client::topic_partition>& tps) {
+  void add(int member, int32_t generation, change_kind kind,
+           const std::vector<client::topic_partition>& tps) {
     std::vector<int> parts;
     for (auto& tp : tps)
       parts.push_back(tp.partition.value);
     std::lock_guard lock{mtx_};
-    events_.push_back({sclock::now(), member, kind, std::move(parts)});
+    events_.push_back({sclock::now(), member, generation, kind, std::move(parts)});
     if (kind != change_kind::assigned)
       last_revocation_ = events_.back().at;
   }
@@ -102,27 +104,34 @@ private:
   sclock::time_point last_revocation_{};
 };
 
+// Called inside poll() on the member's thread, so it may ask its consumer for the generation.
 class recording_listener : public client::rebalance_listener {
 public:
-  recording_listener(change_log& log, int member) : log_(log), member_(member) {}
+  recording_listener(change_log& log, int member, const client::consumer& c)
+    : log_(log), member_(member), c_(c) {}
   void on_partitions_revoked(const std::vector<client::topic_partition>& tps) override {
-    log_.add(member_, change_kind::revoked, tps);
+    add(change_kind::revoked, tps);
   }
   void on_partitions_assigned(const std::vector<client::topic_partition>& tps) override {
-    log_.add(member_, change_kind::assigned, tps);
+    add(change_kind::assigned, tps);
   }
   void on_partitions_lost(const std::vector<client::topic_partition>& tps) override {
-    log_.add(member_, change_kind::lost, tps);
+    add(change_kind::lost, tps);
   }
 
 private:
+  void add(change_kind kind, const std::vector<client::topic_partition>& tps) {
+    log_.add(member_, c_.group_membership().second.value, kind, tps);
+  }
+
   change_log& log_;
   int member_;
+  const client::consumer& c_;
 };
 
 struct member {
   member(std::shared_ptr<connection> conn, const consumer_config& cfg, change_log& log, int index)
-    : c(std::move(conn), cfg), listener(log, index) {}
+    : c(std::move(conn), cfg), listener(log, index, c) {}
 
   client::consumer c;
   recording_listener listener;
@@ -290,13 +299,44 @@ struct bench_env {
   std::shared_ptr<connection> conn;
 };
 
+long env_number(const char* name, long fallback, long lo, long hi) {
+  const char* s = std::getenv(name);
+  if (!s)
+    return fallback;
+  char* end = nullptr;
+  long n = std::strtol(s, &end, 10);
+  if (end != s && *end == '\0' && n >= lo && n <= hi)
+    return n;
+  std::cerr << name << " must be a number in [" << lo << ", " << hi << "]; using " << fallback << '\n';
+  return fallback;
+}
+
+// Members learn of a rebalance another member started through their heartbeat, so the
+// interval bounds how fast either protocol can react; the same for both.
+const std::chrono::milliseconds heartbeat_interval{env_number("SLUICE_BENCH_HEARTBEAT_MS", 50, 10, 3000)};
+const bool trace = env_number("SLUICE_BENCH_TRACE", 0, 0, 1) != 0;
+
+// The assignment changes of a round that hit a bound, relative to `t0`.
+void dump(const std::vector<change_event>& events, sclock::time_point t0) {
+  constexpr size_t limit = 80;
+  std::cerr << "  " << events.size() << " assignment change(s)"
+            << (events.size() > limit ? ", the first " + std::to_string(limit) : std::string{}) << ":\n";
+  for (size_t i = 0; i < std::min(events.size(), limit); ++i) {
+    auto& e = events[i];
+    std::cerr << "    +" << to_ms(e.at - t0) << " ms member " << e.member << " gen " << e.generation << ' '
+              << (e.kind == change_kind::assigned ? "assigned" : e.kind == change_kind::revoked ? "revoked" : "lost")
+              << " [";
+    for (size_t j = 0; j < e.parts.size(); ++j)
+      std::cerr << (j ? " " : "") << e.parts[j];
+    std::cerr << "]\n";
+  }
+}
+
 consumer_config member_config(const std::string& group, const std::string& assignor) {
   consumer_config cfg;
   cfg.group_id = group;
   cfg.assignors = {assignor};
-  // Members learn of a rebalance another member started through their heartbeat, so the
-  // interval bounds how fast either protocol can react; the same for both.
-  cfg.heartbeat_interval = 50ms;
+  cfg.heartbeat_interval = heartbeat_interval;
   cfg.session_timeout = 10s;
   // Also the rebalance timeout; joins wait at most this plus request_timeout, within wait_bound.
   cfg.max_poll_interval = 10s;
@@ -379,6 +419,8 @@ std::optional<round_result> run_round(bench_env& env, const std::string& name,
     fail("members did not subscribe within the bound");
   } else if (auto formed = wait_stable(ms, log); !formed) {
     fail("10 members reached no stable assignment within " + std::to_string(wait_bound.count()) + " s");
+    if (trace)
+      dump(log.since(0), ms.front()->first_poll);
   } else {
     round_result r;
     auto t0 = (*std::ranges::max_element(ms, {}, [](auto& m) { return m->first_poll; }))->first_poll;
@@ -390,12 +432,16 @@ std::optional<round_result> run_round(bench_env& env, const std::string& name,
       fail("the 11th member did not subscribe within the bound");
     } else if (auto grown = wait_stable(ms, log); !grown) {
       fail("11 members reached no stable assignment within " + std::to_string(wait_bound.count()) + " s");
+      if (trace)
+        dump(log.since(from), ms.back()->first_poll);
     } else {
       r.join11_ms = to_ms(grown->since - ms.back()->first_poll);
       r.breaks += grown->breaks;
       // Up to the end of the settle period: assignment callbacks run just after the
       // assignment they report became visible to the monitor.
       r.stop = pauses(log.since(from));
+      if (trace && r.stop.double_owned > 0)
+        dump(log.since(from), ms.back()->first_poll);
       out = r;
     }
   }
@@ -446,17 +492,6 @@ struct bench_config : caf::actor_system_config {
   bench_config() { schema::register_message_types(*this); }
 };
 
-int rounds_from_env() {
-  if (const char* s = std::getenv("SLUICE_BENCH_ROUNDS")) {
-    char* end = nullptr;
-    long n = std::strtol(s, &end, 10);
-    if (end != s && *end == '\0' && n >= 1 && n <= 1000)
-      return static_cast<int>(n);
-    std::cerr << "SLUICE_BENCH_ROUNDS must be a number in [1, 1000]; using 5\n";
-  }
-  return 5;
-}
-
 bool setup_topic(bench_env& env) {
   client::admin admin{env.conn};
   if (auto st = admin.create_topic({topic, partitions, 1, {}}); !st) {
@@ -499,9 +534,9 @@ int run(const std::filesystem::path& dir, int rounds) {
   int rc = 1;
   bool fatal = false;
   if (ready && setup_topic(env)) {
-    std::printf("group rebalance: %d partitions, %d members then 1 more, heartbeat 50 ms, %d "
+    std::printf("group rebalance: %d partitions, %d members then 1 more, heartbeat %lld ms, %d "
                 "round(s) per protocol\n",
-                partitions, initial_members, rounds);
+                partitions, initial_members, static_cast<long long>(heartbeat_interval.count()), rounds);
     auto eager = run_protocol(env, "eager", "range", rounds, fatal);
     auto coop = fatal ? std::nullopt
                       : run_protocol(env, "cooperative", "cooperative-sticky", rounds, fatal);
@@ -540,7 +575,7 @@ int run(const std::filesystem::path& dir, int rounds) {
 
 int main() {
   spdlog::set_level(spdlog::level::warn);
-  auto rounds = rounds_from_env();
+  auto rounds = static_cast<int>(env_number("SLUICE_BENCH_ROUNDS", 5, 1, 1000));
   std::string tmpl = (std::filesystem::temp_directory_path() / "sluice-group-bench-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) {
     std::perror("mkdtemp");

@@ -114,7 +114,10 @@ CAF_TEST(two members split the topic and together read every record once) {
   CAF_REQUIRE(a.subscribe({"t"}));
   CAF_REQUIRE(b.subscribe({"t"}));
   std::vector<std::string> va, vb;
+  std::atomic<size_t> total = 0;
   std::atomic<bool> stop = false;
+  // Done once everything is read and the rebalance settled: both hold two partitions (the
+  // cooperative hand-over takes a second round after the first member read it all).
   auto run = [&](client::consumer& c, std::vector<std::string>& out) {
     auto deadline = std::chrono::steady_clock::now() + 20s;
     while (!stop && std::chrono::steady_clock::now() < deadline) {
@@ -122,8 +125,9 @@ CAF_TEST(two members split the topic and together read every record once) {
       if (r)
         r->for_each([&](const topic_partition&, const store::record_view& rec) {
           out.emplace_back(rec.value.value_or(""));
+          ++total;
         });
-      if (va.size() + vb.size() >= 400 && c.assignment().size() == 2)
+      if (total >= 400 && a.assignment().size() == 2 && b.assignment().size() == 2)
         stop = true;
     }
   };
