@@ -260,6 +260,12 @@ result<consumer_records> consumer::poll(std::chrono::milliseconds timeout) {
     std::unique_lock lock{shared_->mtx};
     if (shared_->closed)
       return make_error(errc::closed, "consumer is closed");
+    // Kafka's NoOffsetForPartitionException, decided here rather than by the fetcher so that
+    // a seek right after assign always wins.
+    for (auto& [tp, st] : shared_->assignment)
+      if (!st.fetch_position && st.reset == offset_reset::none)
+        return make_error(errc::invalid_argument,
+                          tp.to_string() + " has no position and auto.offset.reset is none: seek first");
     shared_->group_wakeup = false;
     shared_->ready.wait_until(lock, deadline, [&] {
       return !shared_->buffered.empty() || shared_->failure || shared_->group_wakeup;

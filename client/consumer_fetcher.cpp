@@ -73,11 +73,7 @@ void consumer_fetcher::step() {
           to_fetch.push_back({tp, st.epoch, *st.fetch_position, st.reset});
       } else if (st.reset != offset_reset::none) {
         to_resolve.push_back({tp, st.epoch, offset{-1}, st.reset});
-      } else if (reported_.insert({tp, st.epoch}).second && !shared_->failure) {
-        shared_->failure = make_error(errc::invalid_argument,
-                                      tp.to_string() + " has no position and auto.offset.reset is none: seek first");
-        shared_->ready.notify_all();
-      }
+      } // else poll() refuses: the application must seek first (assign then seek is no race)
     }
   }
   if (!resolving_ && !to_resolve.empty())

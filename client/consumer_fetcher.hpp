@@ -17,7 +17,6 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -61,7 +60,6 @@ private:
   bool resolving_ = false;
   std::optional<clock::time_point> paused_until_; // after errors: no request before this
   std::optional<clock::time_point> timer_at_;
-  std::set<std::pair<topic_partition, uint64_t>> reported_; // "no position" already reported
 };
 
 } // namespace sluice::client

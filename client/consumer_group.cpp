@@ -45,9 +45,15 @@ status commit_status(const result<schema::offset_commit_response>& r) {
   return {};
 }
 
-// Reacts to what a heartbeat or commit answer says about the membership.
-void on_group_error(group_shared& g, const schema::error& e) {
+// Reacts to what a heartbeat or commit answer says about the membership. `sent` is the
+// generation an asynchronous request carried: its answer says nothing about a join under way
+// or a generation the member has since moved to (Kafka's generationUnchanged), and acting on
+// it would start one more rebalance or drop partitions just assigned.
+void on_group_error(group_shared& g, const schema::error& e,
+                    std::optional<generation_id> sent = std::nullopt) {
   std::lock_guard lock{g.mtx};
+  if (sent && (g.joining || g.generation != *sent))
+    return;
   if (e.code == schema::errc::rebalance_in_progress) {
     g.rejoin = true;
   } else if (membership_gone(e.code)) {
@@ -92,7 +98,9 @@ private:
     schema::heartbeat_request req;
     {
       std::lock_guard lock{g_->mtx};
-      if (g_->member_id.empty() || g_->rejoin || g_->fatal)
+      // A parked join keeps the session alive; a heartbeat meanwhile could only report the
+      // rebalance the member is already in.
+      if (g_->member_id.empty() || g_->rejoin || g_->joining || g_->fatal)
         return;
       if (clock::now() - g_->last_poll > config_.max_poll_interval) {
         leave_for_slowness();
@@ -102,10 +110,10 @@ private:
     }
     request(node_, config_.request_timeout, heartbeat_atom_v, encode(req))
       .then(
-        [this](schema::envelope& e) {
+        [this, gen = req.member.generation](schema::envelope& e) {
           auto r = decode_reply<schema::heartbeat_response>(e);
           if (r && !r->error.ok())
-            on_group_error(*g_, r->error);
+            on_group_error(*g_, r->error, gen);
         },
         [](caf::error&) {}); // the session timeout decides; the next beat retries
   }
@@ -136,7 +144,7 @@ private:
           auto r = decode_reply<schema::offset_commit_response>(e);
           auto st = commit_status(r);
           if (!st && st.err().code == errc::server)
-            on_group_error(*g_, {st.err().server, st.err().message});
+            on_group_error(*g_, {st.err().server, st.err().message}, c.request.member.generation);
           done(st);
         },
         [done](caf::error& e) { done(make_error(errc::unreachable, to_string(e))); });
@@ -235,6 +243,15 @@ consumer_group::ensure_active(const std::function<void(const assignment_change&)
 // retriable answer (the coordinator loading, a rebalance restarting) is retried until the
 // rebalance timeout.
 result<std::vector<topic_partition>> consumer_group::join_and_sync() {
+  struct joining_guard {
+    group_shared& g;
+    explicit joining_guard(group_shared& g) : g(g) { set(true); }
+    ~joining_guard() { set(false); }
+    void set(bool v) {
+      std::lock_guard lock{g.mtx};
+      g.joining = v;
+    }
+  } joining{*shared_};
   auto deadline = clock::now() + config_.max_poll_interval;
   auto join_timeout = config_.max_poll_interval + config_.request_timeout;
   for (;;) {

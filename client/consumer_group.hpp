@@ -38,6 +38,7 @@ struct group_shared {
   std::string member_id;
   generation_id generation = no_generation;
   bool rejoin = true;  // join before the next fetch
+  bool joining = false; // join_and_sync under way: no heartbeats, stale answers ignored
   bool lost = false;   // the coordinator dropped us: our partitions are lost, not revoked
   std::optional<error> fatal; // e.g. fenced by a newer member with our group.instance.id
   std::chrono::steady_clock::time_point last_poll = std::chrono::steady_clock::now();
