@@ -45,6 +45,9 @@ step "perf produce / consume end with the one result line"
   grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume line"
 
 step "refusals"
+"$SLUICE" perf consume --topic perf --records 20000 --group perf-g | tail -1 |
+  grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume --group line"
+"$SLUICE" group describe perf-g | grep -q "lag 0 " || fail "perf consume --group did not commit: $("$SLUICE" group describe perf-g)"
 expect_fail "exactly one of" "$SLUICE" group reset-offsets g --topic cli
 expect_fail "does not exist" "$SLUICE" group describe nosuch
 expect_fail "group id" "$SLUICE" consume --topic cli --group "" --timeout-ms 100

@@ -225,6 +225,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   auto* pc = perf->add_subcommand("consume", "read N records from the beginning; latency is per fetch");
   pc->add_option("--topic", o.topic, "topic")->required();
   pc->add_option("--records", o.records, "records to read")->required()->check(CLI::PositiveNumber);
+  pc->add_option("--group", o.group, "read as a member of this consumer group (commits on exit)")
+    ->check(group_id);
   pc->add_option("--timeout-ms", o.timeout_ms, "fail after this long without a record")
     ->check(CLI::NonNegativeNumber);
   pc->add_option("--fetch-size", o.fetch_bytes, "max.partition.fetch.bytes")->check(CLI::Range(1024, 64 << 20));

@@ -151,13 +151,23 @@ int run_perf_consume(const cli_options& o, const conn_ptr& conn) {
   // Responses of 4 MiB and more ran at less than half the bytes/s of 2 MiB ones on loopback.
   cfg.fetch_max_bytes = o.fetch_bytes;
   cfg.prefetch_max_bytes = 4 * static_cast<size_t>(o.fetch_bytes);
+  if (o.group) {
+    cfg.group_id = *o.group; // from the group's committed offsets, else from the beginning
+    cfg.heartbeat_interval = milliseconds{o.heartbeat_interval_ms};
+    cfg.session_timeout = milliseconds{o.session_timeout_ms};
+  }
   client::consumer c{conn, cfg};
   auto tps = c.partitions_for(o.topic);
   if (!tps)
     return fail(tps.err());
-  c.assign(*tps);
-  if (auto st = c.seek_to_beginning(); !st)
-    return fail(st.err());
+  if (o.group) {
+    if (auto st = c.subscribe({o.topic}); !st)
+      return fail(st.err());
+  } else {
+    c.assign(*tps);
+    if (auto st = c.seek_to_beginning(); !st)
+      return fail(st.err());
+  }
   const auto idle_limit = milliseconds{o.timeout_ms.value_or(10000)};
   const auto want = static_cast<uint64_t>(o.records);
   std::atomic<uint64_t> got{0};
