@@ -142,6 +142,16 @@ struct fixture : test::actor_fixture {
     return rs.front();
   }
 
+  // b joins a group where a is the only member; a rejoins; both sync.
+  void join_second(member& a, member& b) {
+    send(join_group_atom_v, join_request(b));
+    send(join_group_atom_v, join_request(a));
+    for (auto& r : replies<schema::join_group_response>())
+      take(r.member_id == a.id ? a : b, r);
+    sync(a);
+    sync(b);
+  }
+
   void advance(std::chrono::milliseconds d) {
     sched.advance_time(d);
     consume();
@@ -199,12 +209,7 @@ CAF_TEST(commits and heartbeats of a zombie member are fenced and change nothing
   CAF_CHECK_EQUAL(commit(a, 0, 10), errc::none);
   auto zombie = a;
   member b;
-  send(join_group_atom_v, join_request(b));
-  send(join_group_atom_v, join_request(a));
-  for (auto& r : replies<schema::join_group_response>())
-    take(r.member_id == a.id ? a : b, r);
-  sync(a);
-  sync(b);
+  join_second(a, b);
   CAF_CHECK_EQUAL(commit(zombie, 0, 99), errc::illegal_generation);
   CAF_CHECK_EQUAL(heartbeat(zombie), errc::illegal_generation);
   member stranger{"g-nobody", a.gen, std::nullopt};
@@ -223,12 +228,7 @@ CAF_TEST(a member whose session expires is removed and its partitions reassigned
   member a, b;
   join_now(a);
   sync(a);
-  send(join_group_atom_v, join_request(b));
-  send(join_group_atom_v, join_request(a));
-  for (auto& r : replies<schema::join_group_response>())
-    take(r.member_id == a.id ? a : b, r);
-  sync(a);
-  sync(b);
+  join_second(a, b);
   for (int i = 0; i < 5; ++i) { // a keeps beating, b is silent
     advance(300ms);
     CAF_CHECK_EQUAL(heartbeat(a), i < 3 ? errc::none : errc::rebalance_in_progress);

@@ -46,6 +46,17 @@ void append_line(std::string& out, const cli_options& o, const client::topic_par
   out += '\n';
 }
 
+// How long the next poll may wait; nullopt once --timeout-ms passed without a record.
+std::optional<milliseconds> poll_wait(const cli_options& o, steady_clock::time_point last_record) {
+  auto wait = milliseconds{200};
+  if (!o.timeout_ms)
+    return wait;
+  auto left = milliseconds{*o.timeout_ms} - duration_cast<milliseconds>(steady_clock::now() - last_record);
+  if (left <= milliseconds::zero())
+    return std::nullopt;
+  return std::min(wait, left);
+}
+
 // Commits what was printed of a partition before the group takes it away.
 class commit_on_revoke : public client::rebalance_listener {
 public:
@@ -104,14 +115,10 @@ int run_consume(const cli_options& o, const conn_ptr& conn) {
   auto last_record = steady_clock::now();
   std::string out;
   while (printed < max) {
-    auto wait = milliseconds{200};
-    if (o.timeout_ms) {
-      auto left = milliseconds{*o.timeout_ms} - duration_cast<milliseconds>(steady_clock::now() - last_record);
-      if (left <= milliseconds::zero())
-        break;
-      wait = std::min(wait, left);
-    }
-    auto recs = c.poll(wait);
+    auto wait = poll_wait(o, last_record);
+    if (!wait)
+      break;
+    auto recs = c.poll(*wait);
     if (!recs)
       return fail(recs.err());
     if (recs->empty())
@@ -157,14 +164,10 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
   std::string out;
   int rc = 0;
   while (count < max) {
-    auto wait = milliseconds{200};
-    if (o.timeout_ms) {
-      auto left = milliseconds{*o.timeout_ms} - duration_cast<milliseconds>(steady_clock::now() - last_record);
-      if (left <= milliseconds::zero())
-        break;
-      wait = std::min(wait, left);
-    }
-    auto recs = c.poll(wait);
+    auto wait = poll_wait(o, last_record);
+    if (!wait)
+      break;
+    auto recs = c.poll(*wait);
     if (!recs) {
       if (recs.err().retriable())
         continue;
