@@ -5,10 +5,14 @@
 //               sum over partitions (partition-ms), how many partitions paused, and how long
 //               no partition at all was owned.
 //
-//   sluice-bench-group-rebalance      (rounds per protocol: $SLUICE_BENCH_ROUNDS, default 5)
+//   sluice-bench-group-rebalance
+//     SLUICE_BENCH_ROUNDS        rounds per protocol (default 5)
+//     SLUICE_BENCH_HEARTBEAT_MS  heartbeat.interval.ms of every member (default 50)
+//     SLUICE_BENCH_TRACE         1: print the assignment changes of a failed round, 2: of all
 //
 // One process: an in-process node on a temporary data dir, one connection, one thread per
-// member polling in a loop as an application would. Figures, not tests.
+// member polling in a loop as an application would. The 10 members start spread over one
+// heartbeat interval (see run_round). Figures, not tests.
 
 #include "actors/node_actor.hpp"
 #include "client/admin.hpp"
@@ -241,7 +245,9 @@ struct pause_stats {
   double sum_ms = 0;
   double none_owned_ms = 0; // no partition owned by anyone
   int paused = 0;
-  int double_owned = 0;     // assigned while another member still owned it: a protocol bug
+  // Assigned while another member's listener had not yet given it up. A lost partition is
+  // reported only after its owner rejoined (consumer::rebalance), so this may be that lag.
+  int double_owned = 0;
 };
 
 // Replays the changes after a stable state in which every partition had one owner.
@@ -314,9 +320,10 @@ long env_number(const char* name, long fallback, long lo, long hi) {
 // Members learn of a rebalance another member started through their heartbeat, so the
 // interval bounds how fast either protocol can react; the same for both.
 const std::chrono::milliseconds heartbeat_interval{env_number("SLUICE_BENCH_HEARTBEAT_MS", 50, 10, 3000)};
-const bool trace = env_number("SLUICE_BENCH_TRACE", 0, 0, 1) != 0;
+// 1: the assignment changes of a round that hit a bound or double-assigned; 2: of every round.
+const long trace = env_number("SLUICE_BENCH_TRACE", 0, 0, 2);
 
-// The assignment changes of a round that hit a bound, relative to `t0`.
+// A round's assignment changes, relative to `t0`, for finding out why it went wrong.
 void dump(const std::vector<change_event>& events, sclock::time_point t0) {
   constexpr size_t limit = 80;
   std::cerr << "  " << events.size() << " assignment change(s)"
@@ -413,8 +420,14 @@ std::optional<round_result> run_round(bench_env& env, const std::string& name,
     std::cerr << "error: " << name << " round " << round << ": " << what << '\n';
     describe_group(env, group);
   };
-  for (int i = 0; i < initial_members; ++i)
+  // Spread over one heartbeat interval: a heartbeat actor starts at subscribe, so members
+  // started together beat in phase and all learn of a rebalance at once, which real members,
+  // started at unrelated times, do not. In phase, eager looks far better than it is.
+  for (int i = 0; i < initial_members; ++i) {
+    if (i > 0)
+      std::this_thread::sleep_for(heartbeat_interval / initial_members);
     start_member(ms, env, cfg, log);
+  }
   if (!wait_polling(ms)) {
     fail("members did not subscribe within the bound");
   } else if (auto formed = wait_stable(ms, log); !formed) {
@@ -426,6 +439,11 @@ std::optional<round_result> run_round(bench_env& env, const std::string& name,
     auto t0 = (*std::ranges::max_element(ms, {}, [](auto& m) { return m->first_poll; }))->first_poll;
     r.stable_ms = to_ms(formed->since - t0);
     r.breaks = formed->breaks;
+    if (trace > 1 && formed->breaks > 0) {
+      std::cerr << "  formation, stable at +" << to_ms(formed->since - ms.front()->first_poll) << " ms, generation "
+                << formed->generation << ":\n";
+      dump(log.since(0), ms.front()->first_poll);
+    }
     auto from = log.size();
     start_member(ms, env, cfg, log);
     if (!wait_polling(ms)) {
@@ -440,7 +458,7 @@ std::optional<round_result> run_round(bench_env& env, const std::string& name,
       // Up to the end of the settle period: assignment callbacks run just after the
       // assignment they report became visible to the monitor.
       r.stop = pauses(log.since(from));
-      if (trace && r.stop.double_owned > 0)
+      if (trace > 1 || (trace && r.stop.double_owned > 0))
         dump(log.since(from), ms.back()->first_poll);
       out = r;
     }

@@ -141,17 +141,15 @@ status consumer::rebalance() {
     if (listener_ && !c.revoked.empty())
       listener_->on_partitions_revoked(c.revoked);
   };
-  bool eager_revoked = false;
-  auto change = group_->ensure_active([&](const assignment_change& c) {
-    commit_revoked(c);
-    eager_revoked = true;
+  auto change = group_->ensure_active([&](const assignment_change& gone) {
+    commit_revoked(gone);
+    if (listener_ && !gone.lost.empty())
+      listener_->on_partitions_lost(gone.lost);
+    assign({}); // nothing of them is fetched or returned any more
   });
   if (!change)
     return change.err();
-  if (!change->lost.empty() && listener_)
-    listener_->on_partitions_lost(change->lost);
-  if (!eager_revoked)
-    commit_revoked(*change);
+  commit_revoked(*change);
   apply_assignment(*change);
   return {};
 }
@@ -163,10 +161,12 @@ void consumer::apply_assignment(const assignment_change& change) {
   std::optional<std::map<topic_partition, std::optional<offset>>> committed;
   if (!change.assigned.empty()) {
     auto c = group_->committed(change.assigned);
-    if (c)
+    if (c) {
       committed = std::move(*c);
-    else
+    } else {
+      std::lock_guard lock{shared_->mtx};
       shared_->failure = c.err(); // positions fall back to auto.offset.reset
+    }
   }
   assign(change.now);
   if (committed)

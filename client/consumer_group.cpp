@@ -140,11 +140,11 @@ private:
     };
     request(node_, config_.request_timeout, offset_commit_atom_v, encode(c.request))
       .then(
-        [this, done](schema::envelope& e) {
+        [this, done, gen = c.request.member.generation](schema::envelope& e) {
           auto r = decode_reply<schema::offset_commit_response>(e);
           auto st = commit_status(r);
           if (!st && st.err().code == errc::server)
-            on_group_error(*g_, {st.err().server, st.err().message}, c.request.member.generation);
+            on_group_error(*g_, {st.err().server, st.err().message}, gen);
           done(st);
         },
         [done](caf::error& e) { done(make_error(errc::unreachable, to_string(e))); });
@@ -207,19 +207,20 @@ consumer_group::ensure_active(const std::function<void(const assignment_change&)
       return change;
     lost = std::exchange(shared_->lost, false);
   }
-  if (lost) {
-    change.lost.assign(owned_.begin(), owned_.end());
-    owned_.clear();
-  } else if (eager() && !owned_.empty()) {
-    change.revoked.assign(owned_.begin(), owned_.end());
-    before_join(change); // commit while we still own them
+  // Before the join, while no other member can have them yet: lost partitions are dropped
+  // (Kafka calls onPartitionsLost here too), an eager member commits and revokes everything.
+  if (lost || (eager() && !owned_.empty())) {
+    assignment_change gone;
+    (lost ? gone.lost : gone.revoked).assign(owned_.begin(), owned_.end());
+    before_join(gone);
     owned_.clear();
   }
   auto next = join_and_sync();
   if (!next) {
-    change.now.assign(owned_.begin(), owned_.end());
-    if (!change.lost.empty() || !change.revoked.empty())
-      return change; // report what is gone; the join is retried on the next poll
+    {
+      std::lock_guard lock{shared_->mtx};
+      shared_->rejoin = true; // the next poll() tries again
+    }
     return next.err();
   }
   std::set<topic_partition> target(next->begin(), next->end());
@@ -231,11 +232,9 @@ consumer_group::ensure_active(const std::function<void(const assignment_change&)
       change.assigned.push_back(tp);
   owned_ = std::move(target);
   change.now.assign(owned_.begin(), owned_.end());
-  // KIP-429: having given partitions up, rejoin at once so their new owners get them.
-  if (!eager() && !change.revoked.empty()) {
-    std::lock_guard lock{shared_->mtx};
-    shared_->rejoin = true;
-  }
+  // KIP-429's follow-up rebalance, when this one revoked anything, is started by the
+  // coordinator once every member synced; the heartbeat hears of it. Rejoining here at once
+  // instead would race the other members' syncs and cost them a retry.
   return change;
 }
 
@@ -270,10 +269,15 @@ result<std::vector<topic_partition>> consumer_group::join_and_sync() {
     for (auto& tp : owned_)
       req.owned.push_back({tp.topic, tp.partition});
     auto joined = conn_->call<schema::join_group_response>(join_group_atom_v, req, join_timeout);
+    // A coordinator loading or a lost connection is worth a pause; a rebalance that moved on
+    // (rebalance in progress, a new generation, a forgotten member id) wants a new join now.
     auto retry = [&](const error& e) -> std::optional<error> {
       if (clock::now() >= deadline)
         return e;
-      std::this_thread::sleep_for(config_.retry_backoff);
+      bool protocol = e.code == errc::server
+                      && (membership_gone(e.server) || e.server == schema::errc::rebalance_in_progress);
+      if (!protocol)
+        std::this_thread::sleep_for(config_.retry_backoff);
       return std::nullopt;
     };
     if (!joined) {

@@ -65,9 +65,12 @@ public:
   bool eager() const;
 
   // Called at the start of every poll(): a pending rejoin (first poll, a rebalance the
-  // heartbeat heard of, a lost membership) happens here. `before_join` runs first with the
-  // partitions an eager protocol revokes (all of them) so the consumer can commit them.
-  // Returns the change (empty when nothing happened), or the error that stopped the join.
+  // heartbeat heard of, a lost membership) happens here. `before_join` runs first, before
+  // any other member can be given them, with the partitions that go whatever the join
+  // decides: all of them lost (membership gone) or revoked (eager protocol; commit them).
+  // Returns what the join changed (cooperative revocations, new partitions, the whole new
+  // assignment; empty when no join was due), or the error that stopped the join (retried at
+  // the next poll).
   result<assignment_change> ensure_active(const std::function<void(const assignment_change&)>& before_join);
   bool rejoin_pending();
   void note_poll();

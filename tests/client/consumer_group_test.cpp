@@ -53,8 +53,8 @@ struct fixture {
     CAF_REQUIRE(a.create_topic({name, partitions, 1, {}}));
     client::producer p{conn};
     for (int i = 0; i < records; ++i) {
-      auto key = "k" + std::to_string(i);
-      auto value = "v" + std::to_string(i);
+      auto key = std::string{"k"}.append(std::to_string(i));
+      auto value = std::string{"v"}.append(std::to_string(i));
       CAF_REQUIRE(p.send({name, std::string_view{key}, std::string_view{value}}, {}));
     }
     CAF_REQUIRE(p.flush(10s));

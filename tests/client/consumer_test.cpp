@@ -28,7 +28,7 @@ struct fixture : test::fake_node_fixture {
     pc.linger = 1h;
     producer p{conn, pc};
     for (int i = first; i < first + n; ++i) {
-      auto v = "v" + std::to_string(i);
+      auto v = std::string{"v"}.append(std::to_string(i));
       CAF_REQUIRE(p.send(producer_record{tp.topic, std::nullopt, v, tp.partition}, nullptr).ok());
       if ((i - first + 1) % per_batch == 0)
         p.flush();

@@ -185,8 +185,15 @@ private:
       if (t == st_->topics.end()) {
         tm.error = {schema::errc::unknown_topic_or_partition, ""};
       } else {
-        for (int32_t i = 0; i < static_cast<int32_t>(t->second.size()); ++i)
-          tm.partitions.push_back({{}, partition_id{i}, node_id{1}, leader_epoch{0}, {node_id{1}}, {node_id{1}}});
+        for (int32_t i = 0; i < static_cast<int32_t>(t->second.size()); ++i) {
+          // Field by field: GCC 12 -O2 warns (falsely) about the error inside a braced init.
+          auto& pm = tm.partitions.emplace_back();
+          pm.partition = partition_id{i};
+          pm.leader = node_id{1};
+          pm.epoch = leader_epoch{0};
+          pm.replicas = {node_id{1}};
+          pm.isr = {node_id{1}};
+        }
       }
       out.topics.push_back(std::move(tm));
     };
