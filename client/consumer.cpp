@@ -156,7 +156,7 @@ status consumer::rebalance() {
 
 void consumer::apply_assignment(const assignment_change& change) {
   if (change.revoked.empty() && change.lost.empty() && change.assigned.empty()
-      && change.now.size() == shared_->assignment.size())
+      && change.now == assignment())
     return;
   std::optional<std::map<topic_partition, std::optional<offset>>> committed;
   if (!change.assigned.empty()) {
