@@ -81,6 +81,9 @@ void node_impl::on_exit() {
   send_exit(groups_, caf::exit_reason::user_shutdown);
   topics_.clear();
   deleting_.clear();
+  // Parked multi-partition fetches hold their topic actors, whose parked partitions hold this
+  // node as their progress listener: a cycle that would outlive the actor system.
+  fetches_.clear();
   for (auto& w : ready_waiters_)
     w.deliver(caf::make_error(caf::sec::runtime_error, "node shut down"));
 }

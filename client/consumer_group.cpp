@@ -98,9 +98,10 @@ private:
     schema::heartbeat_request req;
     {
       std::lock_guard lock{g_->mtx};
-      // A parked join keeps the session alive; a heartbeat meanwhile could only report the
-      // rebalance the member is already in.
-      if (g_->member_id.empty() || g_->rejoin || g_->joining || g_->fatal)
+      // During a join the application is inside poll(), and the parked join keeps the session
+      // alive. Otherwise beat, a rejoin owed included (the coordinator counts those beats
+      // until the rebalance timeout), and run the poll timer (Kafka's max.poll.interval.ms).
+      if (g_->member_id.empty() || g_->joining || g_->fatal)
         return;
       if (clock::now() - g_->last_poll > config_.max_poll_interval) {
         leave_for_slowness();
