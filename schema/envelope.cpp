@@ -40,6 +40,7 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::list_groups_response: return "list_groups_response";
     case message_kind::describe_groups_request: return "describe_groups_request";
     case message_kind::describe_groups_response: return "describe_groups_response";
+    case message_kind::raft_message: return "raft_message";
   }
   return "unknown";
 }

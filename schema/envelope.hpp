@@ -46,10 +46,11 @@ enum class message_kind : uint16_t {
   list_groups_response = 33,
   describe_groups_request = 34,
   describe_groups_response = 35,
+  raft_message = 36, // cluster/raft_wire.hpp: between controllers, not clients
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::describe_groups_response;
+inline constexpr message_kind last_message_kind = message_kind::raft_message;
 
 const char* to_string(message_kind k) noexcept;
 

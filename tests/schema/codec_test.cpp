@@ -175,3 +175,21 @@ CAF_TEST(every message kind has a name and a message type) {
     CAF_CHECK_EQUAL(types, 1);
   }
 }
+
+CAF_TEST(every raft payload round trips) {
+  std::vector<raft_payload> payloads{
+    pre_vote_request{raft_term{3}, log_index{10}, raft_term{2}},
+    pre_vote_response{raft_term{3}, true},
+    vote_request{raft_term{4}, log_index{11}, raft_term{3}},
+    vote_response{raft_term{4}, false},
+    append_request{raft_term{4}, node_id{2}, log_index{0}, raft_term{0}, {}, log_index{0}},
+    append_response{raft_term{5}, false, log_index{0}, log_index{12}, log_index{9}, raft_term{2}},
+  };
+  for (auto& p : payloads) {
+    raft_message m{node_id{2}, node_id{5}, p};
+    auto back = decode<raft_message>(encode(m));
+    CAF_REQUIRE(back);
+    CAF_CHECK(*back == m);
+    CAF_CHECK_EQUAL(back->payload.index(), p.index());
+  }
+}

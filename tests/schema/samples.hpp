@@ -10,6 +10,7 @@
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
+#include "schema/raft.hpp"
 #include "schema/topics.hpp"
 #include "store/batch.hpp"
 
@@ -31,7 +32,7 @@ using message_types =
              leave_group_request, leave_group_response, offset_commit_request,
              offset_commit_response, offset_fetch_request, offset_fetch_response,
              list_groups_request, list_groups_response, describe_groups_request,
-             describe_groups_response>;
+             describe_groups_response, raft_message>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -188,10 +189,18 @@ inline message_types samples() {
   group_described.groups.push_back({sample_error(errc::group_id_not_found), "nobody", "dead", "",
                                     "", no_generation, "", {}});
 
+  // The append carries the richest payload; the other five are in tests/schema/codec_test.cpp.
+  raft_message raft{node_id{1}, node_id{3},
+                    append_request{raft_term{7}, node_id{1}, log_index{41}, raft_term{6},
+                                   {{raft_term{6}, log_index{42}, ""},
+                                    {raft_term{7}, log_index{43}, std::string{"create\0t", 8}}},
+                                   log_index{40}}};
+
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
           join, joined, sync, synced, beat, beaten, leave, left, commit, committed,
-          fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described};
+          fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described,
+          raft};
 }
 
 // Calls f(x) for each sample message x.
