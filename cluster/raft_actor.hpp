@@ -1,0 +1,80 @@
+#pragma once
+
+// The Raft actor: the shell around one raft_node (cluster/raft.hpp) on a controller. It owns
+// the node's raft_storage (DATA/raft), drives the core's clock with a periodic tick, and after
+// every input drains the ready in the order of the durability rule: persist (fsynced), then
+// send to the peers' Raft actors, then apply committed commands, in order, to the state
+// machine callback, and answer the proposals they came from.
+//
+// A proposal is answered once its entry is applied, with the state machine's answer, or with
+// not_leader (and the leader it knows of, for forwarding) when this replica does not lead or
+// lost leadership before the entry committed (a newer leader overwrote it or it was never
+// replicated: the client retries on the new leader).
+
+#include "cluster/raft.hpp"
+#include "cluster/raft_storage.hpp"
+#include "schema/envelope.hpp"
+#include "schema/type_ids.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace sluice::cluster {
+
+using raft_atom = caf::atom_constant<caf::atom("raft_msg")>;       // a peer's raft_message
+using raft_peers_atom = caf::atom_constant<caf::atom("raft_peer")>; // where the peers are
+using propose_atom = caf::atom_constant<caf::atom("raft_prop")>;
+using raft_tick_atom = caf::atom_constant<caf::atom("raft_tick")>;
+using raft_state_atom = caf::atom_constant<caf::atom("raft_st")>;
+
+struct propose_reply {
+  propose_errc error = propose_errc::none;
+  std::optional<node_id> leader_hint; // not_leader: whom to ask instead
+  log_index index;                    // where the command was applied
+  std::string result;                 // what the state machine answered
+};
+
+// Applies one committed command (never a no-op) and returns its answer for the proposer.
+using apply_fn = std::function<std::string(log_index, const std::string&)>;
+
+// Where the other voters' Raft actors are (they may come and go: send again on a change).
+struct raft_peers {
+  std::map<node_id, caf::actor> actors;
+};
+
+using raft_actor = caf::typed_actor<
+  caf::reacts_to<raft_atom, schema::envelope>,
+  caf::reacts_to<raft_peers_atom, raft_peers>,
+  caf::replies_to<propose_atom, std::string>::with<propose_reply>,
+  caf::reacts_to<raft_tick_atom>,
+  // One line: role, term, leader, last and commit index, applied, pending proposals.
+  caf::replies_to<raft_state_atom>::with<std::string>>;
+
+struct raft_actor_args {
+  node_id self{0};
+  std::vector<node_id> voters;
+  raft_config config;
+  uint64_t seed = 1;
+  std::filesystem::path dir; // the LMDB environment of raft_storage
+  apply_fn apply;
+  std::chrono::milliseconds tick_interval{10};
+};
+
+// Fails (an actor that quits at once with an error) when the storage does not open or load.
+raft_actor spawn_raft(caf::actor_system& sys, raft_actor_args args);
+
+} // namespace sluice::cluster
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::cluster::propose_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::cluster::raft_peers)
