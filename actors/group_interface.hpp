@@ -15,6 +15,7 @@
 #include "actors/atoms.hpp"
 #include "actors/group_assignor.hpp"
 #include "actors/offsets_record.hpp"
+#include "actors/node_interface.hpp"
 #include "actors/topic_interface.hpp"
 #include "schema/envelope.hpp"
 #include "schema/group.hpp"
@@ -61,15 +62,7 @@ using group_coordinator_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   caf::replies_to<state_atom>::with<std::string>>;
 
-using group_manager_actor = caf::typed_actor<
-  caf::replies_to<join_group_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<sync_group_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<heartbeat_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<leave_group_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<offset_commit_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<offset_fetch_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<list_groups_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<describe_groups_atom, schema::envelope>::with<schema::envelope>,
+using group_manager_actor = group_request_actor::extend<
   caf::replies_to<persist_atom, persist_request>::with<persist_reply>,
   // The node hosts __consumer_offsets (again, after a restart of its topic actor).
   caf::reacts_to<offsets_log_atom, topic_actor>,

@@ -23,6 +23,18 @@
 
 namespace sluice::actors {
 
+// Consumer groups (schema/group.capnp): answered by the group's coordinator, through the
+// node's group manager, which offers the same interface (actors/group_interface.hpp).
+using group_request_actor = caf::typed_actor<
+  caf::replies_to<join_group_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<sync_group_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<heartbeat_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<leave_group_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<offset_commit_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<offset_fetch_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<list_groups_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<describe_groups_atom, schema::envelope>::with<schema::envelope>>;
+
 using node_actor = caf::typed_actor<
   caf::replies_to<produce_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<fetch_atom, schema::envelope>::with<schema::envelope>,
@@ -33,18 +45,9 @@ using node_actor = caf::typed_actor<
   caf::replies_to<list_offsets_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<create_partitions_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<describe_configs_atom, schema::envelope>::with<schema::envelope>,
-  // Consumer groups (schema/group.capnp), answered by the group's coordinator.
-  caf::replies_to<join_group_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<sync_group_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<heartbeat_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<leave_group_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<offset_commit_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<offset_fetch_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<list_groups_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<describe_groups_atom, schema::envelope>::with<schema::envelope>,
   // `sluice inspect [ACTOR]`: the node's actor tree with mailbox sizes and each
   // actor's state (its inspect()), rendered as text; the argument filters by
   // actor name ("" for all).
-  caf::replies_to<inspect_atom, std::string>::with<std::string>>;
+  caf::replies_to<inspect_atom, std::string>::with<std::string>>::extend_with<group_request_actor>;
 
 } // namespace sluice::actors
