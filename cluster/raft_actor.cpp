@@ -65,6 +65,7 @@ public:
     for (auto& [index, p] : pending_)
       p.rp.deliver(propose_reply{propose_errc::not_leader, std::nullopt, index, {}});
     pending_.clear();
+    peers_.clear(); // the replicas hold each other (and themselves): a cycle otherwise
     node_.reset();
     storage_.reset(); // LMDB: one handle per environment and process
   }
