@@ -3,7 +3,7 @@
 #include "actors/group_store.hpp"
 #include "actors/inspect_field.hpp"
 #include "actors/partition_interface.hpp"
-#include "actors/state_tree.hpp"
+#include "actors/state_gather.hpp"
 #include "schema/error_response.hpp"
 
 #include <caf/deep_to_string.hpp>
@@ -513,31 +513,10 @@ private:
   caf::result<std::string> state() {
     auto line = "group_manager groups (mailbox " + std::to_string(mailbox().size())
                 + "): " + caf::deep_to_string(status_);
-    if (coordinators_.empty())
-      return line;
-    struct gather {
-      std::string line;
-      std::vector<std::string> children;
-      size_t outstanding;
-    };
-    auto g = std::make_shared<gather>(gather{std::move(line), {}, coordinators_.size()});
-    g->children.resize(coordinators_.size());
-    auto rp = make_response_promise<std::string>();
-    size_t i = 0;
-    for (auto& [name, c] : coordinators_) {
-      auto done = [g, rp, i](std::string text) mutable {
-        g->children[i] = std::move(text);
-        if (--g->outstanding == 0)
-          rp.deliver(state_tree(std::move(g->line), g->children));
-      };
-      request(c, std::chrono::seconds(10), state_atom_v)
-        .then([done](std::string& s) mutable { done(std::move(s)); },
-              [done, name](caf::error& e) mutable {
-                done("group_coordinator " + name + " did not answer: " + to_string(e));
-              });
-      ++i;
-    }
-    return rp;
+    std::vector<state_child> children;
+    for (auto& [name, c] : coordinators_)
+      children.push_back(child(c, "group_coordinator " + name));
+    return gather_states(this, std::move(line), std::move(children));
   }
 
   group_manager_args args_;

@@ -3,7 +3,7 @@
 #include "actors/group_manager.hpp"
 #include "actors/metadata_actor.hpp"
 #include "actors/partition_actor.hpp"
-#include "actors/state_tree.hpp"
+#include "actors/state_gather.hpp"
 #include "actors/topic_actor.hpp"
 #include "schema/error_response.hpp"
 #include "schema/topics.hpp"
@@ -315,35 +315,11 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
   status_.fetch_sessions = fetches_.size();
   auto line = "node " + std::to_string(config_.id.value) + " (mailbox "
               + std::to_string(mailbox().size()) + "): " + caf::deep_to_string(status_);
-  struct gather {
-    std::string line;
-    std::string filter;
-    std::vector<std::string> children;
-    size_t outstanding;
-    caf::typed_response_promise<std::string> rp;
-  };
-  auto g = std::make_shared<gather>();
-  g->line = std::move(line);
-  g->filter = filter;
-  g->children.resize(2 + topics_.size());
-  g->outstanding = g->children.size();
-  g->rp = make_response_promise<std::string>();
-  auto done = [g](size_t i, std::string text) {
-    g->children[i] = std::move(text);
-    if (--g->outstanding == 0)
-      g->rp.deliver(filter_state_tree(state_tree(std::move(g->line), g->children), g->filter));
-  };
-  auto ask = [&](const auto& actor, size_t i, std::string who) {
-    request(actor, std::chrono::seconds(10), state_atom_v)
-      .then([done, i](std::string& s) { done(i, std::move(s)); },
-            [done, i, who](caf::error& e) { done(i, who + " did not answer: " + to_string(e)); });
-  };
-  ask(metadata_, 0, "metadata");
-  ask(groups_, 1, "group manager");
-  size_t i = 2;
+  std::vector<state_child> children{child(metadata_, "metadata"), child(groups_, "group manager")};
   for (auto& [name, t] : topics_)
-    ask(t.actor, i++, "topic " + name);
-  return g->rp;
+    children.push_back(child(t.actor, "topic " + name));
+  return gather_states(this, std::move(line), std::move(children),
+                       [filter](std::string tree) { return filter_state_tree(tree, filter); });
 }
 
 node_internal_actor spawn_node(caf::actor_system& sys, node_config config) {

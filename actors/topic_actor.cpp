@@ -2,7 +2,7 @@
 
 #include "actors/inspect_field.hpp"
 #include "actors/partition_actor.hpp"
-#include "actors/state_tree.hpp"
+#include "actors/state_gather.hpp"
 
 #include <caf/deep_to_string.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -174,29 +174,10 @@ private:
   caf::result<std::string> state() {
     auto line = "topic " + args_.spec.name + " (mailbox " + std::to_string(mailbox().size())
                 + "): " + caf::deep_to_string(status_);
-    auto rp = make_response_promise<std::string>();
-    if (partitions_.empty())
-      return line;
-    struct gather {
-      std::string line;
-      std::vector<std::string> children;
-      size_t outstanding;
-    };
-    auto g = std::make_shared<gather>(gather{std::move(line), {}, partitions_.size()});
-    g->children.resize(partitions_.size());
-    for (size_t i = 0; i < partitions_.size(); ++i) {
-      auto done = [g, rp, i](std::string text) mutable {
-        g->children[i] = std::move(text);
-        if (--g->outstanding == 0)
-          rp.deliver(state_tree(std::move(g->line), g->children));
-      };
-      request(partitions_[i], std::chrono::seconds(10), state_atom_v)
-        .then([done](std::string& s) mutable { done(std::move(s)); },
-              [done, i](caf::error& e) mutable {
-                done("partition " + std::to_string(i) + " did not answer: " + to_string(e));
-              });
-    }
-    return rp;
+    std::vector<state_child> children;
+    for (size_t i = 0; i < partitions_.size(); ++i)
+      children.push_back(child(partitions_[i], "partition " + std::to_string(i)));
+    return gather_states(this, std::move(line), std::move(children));
   }
 
   topic_args args_;
