@@ -217,7 +217,6 @@ private:
     a.tick_interval = args_.tick_interval;
     a.limits = args_.limits;
     auto c = spawn_group_coordinator(home_system(), std::move(a));
-    status_.groups = coordinators_.size() + 1;
     return coordinators_.emplace(group, c).first;
   }
 
@@ -511,6 +510,7 @@ private:
   // -- inspect -------------------------------------------------------------------------------
 
   caf::result<std::string> state() {
+    status_.groups = coordinators_.size();
     auto line = "group_manager groups (mailbox " + std::to_string(mailbox().size())
                 + "): " + caf::deep_to_string(status_);
     std::vector<state_child> children;

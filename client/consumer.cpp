@@ -116,7 +116,7 @@ void consumer::commit_async(commit_callback cb) {
 result<std::optional<offset>> consumer::committed(const topic_partition& tp) {
   if (config_.group_id.empty())
     return make_error(errc::invalid_argument, "committed offsets need a group id");
-  auto r = group_ ? group_->committed({tp}) : consumer_group{conn_, config_}.committed({tp});
+  auto r = fetch_committed(*conn_, config_, {tp});
   if (!r)
     return r.err();
   return (*r)[tp];

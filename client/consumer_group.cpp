@@ -369,12 +369,13 @@ void consumer_group::run_completions() {
 }
 
 result<std::map<topic_partition, std::optional<offset>>>
-consumer_group::committed(const std::vector<topic_partition>& tps) {
-  schema::offset_fetch_request req{config_.group_id, {}};
+fetch_committed(const connection& conn, const consumer_config& config,
+                const std::vector<topic_partition>& tps) {
+  schema::offset_fetch_request req{config.group_id, {}};
   for (auto& tp : tps)
     req.partitions.push_back({tp.topic, tp.partition});
-  for (auto deadline = clock::now() + config_.request_timeout;;) {
-    auto r = conn_->call<schema::offset_fetch_response>(offset_fetch_atom_v, req);
+  for (auto deadline = clock::now() + config.request_timeout;;) {
+    auto r = conn.call<schema::offset_fetch_response>(offset_fetch_atom_v, req);
     auto err = !r ? std::optional<error>{r.err()}
                   : !r->error.ok() ? std::optional<error>{from_server(r->error, "fetch committed offsets")}
                                    : std::nullopt;
@@ -390,7 +391,7 @@ consumer_group::committed(const std::vector<topic_partition>& tps) {
     }
     if (!err->retriable() || clock::now() >= deadline)
       return *err;
-    std::this_thread::sleep_for(config_.retry_backoff);
+    std::this_thread::sleep_for(config.retry_backoff);
   }
 }
 

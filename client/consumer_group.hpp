@@ -55,6 +55,12 @@ struct assignment_change {
   std::vector<topic_partition> now;      // the whole assignment after the change
 };
 
+// Group config.group_id's committed offsets of `tps` (nullopt where nothing is committed),
+// retrying while the coordinator loads, up to request.timeout.ms. Needs no membership.
+result<std::map<topic_partition, std::optional<offset>>>
+fetch_committed(const connection& conn, const consumer_config& config,
+                const std::vector<topic_partition>& tps);
+
 class consumer_group {
 public:
   consumer_group(std::shared_ptr<connection> conn, consumer_config config);
@@ -79,9 +85,10 @@ public:
   void commit_async(offset_map offsets, commit_callback cb);
   // Runs finished commit_async callbacks (application thread).
   void run_completions();
-  // -1 (nullopt) where nothing is committed.
   result<std::map<topic_partition, std::optional<offset>>>
-  committed(const std::vector<topic_partition>& tps);
+  committed(const std::vector<topic_partition>& tps) {
+    return fetch_committed(*conn_, config_, tps);
+  }
 
   // LeaveGroup (a dynamic member; a static one keeps its slot for session.timeout.ms).
   void leave();
