@@ -270,6 +270,13 @@ result<std::vector<topic_partition>> consumer_group::join_and_sync() {
     for (auto& tp : owned_)
       req.owned.push_back({tp.topic, tp.partition});
     auto joined = conn_->call<schema::join_group_response>(join_group_atom_v, req, join_timeout);
+    // The coordinator forgot our member id: the next join comes as a new member.
+    auto forget_if_unknown = [&](schema::errc code) {
+      if (code != schema::errc::unknown_member_id)
+        return;
+      std::lock_guard lock{shared_->mtx};
+      shared_->member_id.clear();
+    };
     // A coordinator loading or a lost connection is worth a pause; a rebalance that moved on
     // (rebalance in progress, a new generation, a forgotten member id) wants a new join now.
     auto retry = [&](const error& e) -> std::optional<error> {
@@ -290,12 +297,10 @@ result<std::vector<topic_partition>> consumer_group::join_and_sync() {
     }
     if (!joined->error.ok()) {
       auto e = from_server(joined->error, "join group '" + config_.group_id + "'");
-      {
+      forget_if_unknown(joined->error.code);
+      if (joined->error.code == schema::errc::fenced_instance_id) {
         std::lock_guard lock{shared_->mtx};
-        if (joined->error.code == schema::errc::unknown_member_id)
-          shared_->member_id.clear();
-        if (joined->error.code == schema::errc::fenced_instance_id)
-          shared_->fatal = e;
+        shared_->fatal = e;
       }
       if (joined->error.code == schema::errc::fenced_instance_id || !(e.retriable()
           || membership_gone(joined->error.code)
@@ -323,11 +328,8 @@ result<std::vector<topic_partition>> consumer_group::join_and_sync() {
     // A rebalance began between our join and sync (another member came or went): join again.
     auto e = synced ? from_server(synced->error, "sync group '" + config_.group_id + "'")
                     : synced.err();
-    if (synced && membership_gone(synced->error.code)) {
-      std::lock_guard lock{shared_->mtx};
-      if (synced->error.code == schema::errc::unknown_member_id)
-        shared_->member_id.clear();
-    }
+    if (synced)
+      forget_if_unknown(synced->error.code);
     if (auto err = retry(e))
       return *err;
   }
