@@ -1,6 +1,7 @@
 #include "actors/group_coordinator.hpp"
 
 #include "actors/group_membership.hpp"
+#include "actors/group_refusal.hpp"
 
 #include <caf/deep_to_string.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -155,9 +156,7 @@ private:
   // -- membership ----------------------------------------------------------------------------
 
   caf::result<envelope> join(const schema::join_group_request& r) {
-    auto refuse = [&](schema::error e) {
-      return encode(schema::join_group_response{std::move(e), no_generation, {}, {}, r.member_id, {}});
-    };
+    auto refuse = [&](schema::error e) { return refusal(r, std::move(e)); };
     if (r.session_timeout_ms < args_.limits.min_session_timeout_ms
         || r.session_timeout_ms > args_.limits.max_session_timeout_ms)
       return refuse({errc::invalid_session_timeout,
@@ -228,16 +227,16 @@ private:
 
   caf::result<envelope> commit(const schema::offset_commit_request& r) {
     ++status_.commits;
-    schema::offset_commit_response out;
     auto& m = r.member;
-    auto err = fence(membership_.validate_commit(m.member_id, m.generation, m.group_instance_id));
+    if (auto err = fence(membership_.validate_commit(m.member_id, m.generation, m.group_instance_id));
+        !err.ok())
+      return refusal(r, std::move(err));
+    schema::offset_commit_response out;
     std::vector<offsets_record> records;
     auto commit_time = timestamp_ms{now_ms()};
     for (auto& p : r.partitions) {
       auto& res = out.partitions.emplace_back(
-        schema::offset_commit_response::partition{p.topic, p.partition, err});
-      if (!err.ok())
-        continue;
+        schema::offset_commit_response::partition{p.topic, p.partition, {}});
       auto count = membership_.counts().find(p.topic);
       if (count == membership_.counts().end() || p.partition.value < 0
           || p.partition.value >= count->second)

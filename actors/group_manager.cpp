@@ -1,5 +1,6 @@
 #include "actors/group_manager.hpp"
 
+#include "actors/group_refusal.hpp"
 #include "actors/group_store.hpp"
 #include "actors/inspect_field.hpp"
 #include "actors/partition_interface.hpp"
@@ -25,29 +26,6 @@ using schema::errc;
 constexpr size_t max_group_id_bytes = 255; // keeps every LMDB key of a group below 511 bytes
 constexpr auto log_timeout = std::chrono::seconds(30);
 constexpr int32_t load_fetch_bytes = 4 << 20;
-
-// The answer to a request that never reached a coordinator, in the request's own response.
-envelope refusal(const schema::join_group_request& r, schema::error e) {
-  return encode(schema::join_group_response{std::move(e), no_generation, {}, {}, r.member_id, {}});
-}
-envelope refusal(const schema::sync_group_request&, schema::error e) {
-  return encode(schema::sync_group_response{std::move(e), {}});
-}
-envelope refusal(const schema::heartbeat_request&, schema::error e) {
-  return encode(schema::heartbeat_response{std::move(e)});
-}
-envelope refusal(const schema::leave_group_request&, schema::error e) {
-  return encode(schema::leave_group_response{std::move(e)});
-}
-envelope refusal(const schema::offset_commit_request& r, schema::error e) {
-  schema::offset_commit_response out;
-  for (auto& p : r.partitions)
-    out.partitions.push_back({p.topic, p.partition, e});
-  return encode(out);
-}
-envelope refusal(const schema::offset_fetch_request&, schema::error e) {
-  return encode(schema::offset_fetch_response{std::move(e), {}});
-}
 
 const std::string& group_of(const schema::join_group_request& r) { return r.group_id; }
 const std::string& group_of(const schema::sync_group_request& r) { return r.member.group_id; }
