@@ -144,17 +144,24 @@ fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_
 
 } // namespace
 
+template <class Response>
+std::optional<Response> consumer_fetcher::decode_or_retry(const schema::envelope& reply) {
+  auto r = decode_reply<Response>(reply);
+  if (r)
+    return std::move(*r);
+  if (!r.err().retriable())
+    fail(r.err());
+  pause(config_.retry_backoff);
+  step();
+  return std::nullopt;
+}
+
 void consumer_fetcher::on_fetch(const schema::envelope& reply, const std::vector<part>& parts,
                                 clock::time_point sent) {
   auto now = clock::now();
-  auto resp = decode_reply<schema::fetch_response>(reply);
-  if (!resp) {
-    if (!resp.err().retriable())
-      fail(resp.err());
-    pause(config_.retry_backoff);
-    step();
+  auto resp = decode_or_retry<schema::fetch_response>(reply);
+  if (!resp)
     return;
-  }
   auto out = sort_out(*resp, parts);
   bool got_data = !out.chunks.empty();
   {
@@ -229,14 +236,9 @@ void consumer_fetcher::resolve(std::vector<part> parts) {
 }
 
 void consumer_fetcher::on_offsets(const schema::envelope& reply, const std::vector<part>& parts) {
-  auto resp = decode_reply<schema::list_offsets_response>(reply);
-  if (!resp) {
-    if (!resp.err().retriable())
-      fail(resp.err());
-    pause(config_.retry_backoff);
-    step();
+  auto resp = decode_or_retry<schema::list_offsets_response>(reply);
+  if (!resp)
     return;
-  }
   bool retry_later = false;
   {
     std::lock_guard lock{shared_->mtx};

@@ -51,6 +51,10 @@ private:
   void on_network_error(const client::error& e);
   void fail(client::error e);
   void pause(clock::duration d);
+  // The reply as a Response; else reports a non-retriable error, pauses for retry.backoff.ms
+  // and steps again (the request is simply sent anew), and returns nullopt.
+  template <class Response>
+  std::optional<Response> decode_or_retry(const schema::envelope& reply);
   void arm_timer(clock::time_point at);
 
   std::shared_ptr<consumer_shared> shared_;
