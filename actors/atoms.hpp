@@ -18,6 +18,8 @@ using topic_update_atom = caf::atom_constant<caf::atom("topic_upd")>;
 using topic_deleted_atom = caf::atom_constant<caf::atom("topic_gone")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using state_atom = caf::atom_constant<caf::atom("state")>; // one actor's inspect text
+using peers_atom = caf::atom_constant<caf::atom("peers")>; // the node's links to controllers
+using ensure_offsets_atom = caf::atom_constant<caf::atom("ofs_ensure")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using create_internal_atom = caf::atom_constant<caf::atom("topic_int")>;
 using persist_atom = caf::atom_constant<caf::atom("grp_store")>;    // append to __consumer_offsets
@@ -34,7 +36,9 @@ inline constexpr topic_update_atom topic_update_atom_v{};
 inline constexpr topic_deleted_atom topic_deleted_atom_v{};
 inline constexpr ready_atom ready_atom_v{};
 inline constexpr state_atom state_atom_v{};
+inline constexpr peers_atom peers_atom_v{};
 inline constexpr lookup_atom lookup_atom_v{};
+inline constexpr ensure_offsets_atom ensure_offsets_atom_v{};
 inline constexpr create_internal_atom create_internal_atom_v{};
 inline constexpr persist_atom persist_atom_v{};
 inline constexpr offsets_log_atom offsets_log_atom_v{};

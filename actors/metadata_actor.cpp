@@ -1,7 +1,9 @@
 #include "actors/metadata_actor.hpp"
 
 #include "actors/inspect_field.hpp"
+#include "actors/metadata_answers.hpp"
 #include "actors/metadata_store.hpp"
+#include "schema/cluster.hpp"
 #include "schema/configs.hpp"
 #include "schema/error_response.hpp"
 #include "schema/topics.hpp"
@@ -97,6 +99,24 @@ public:
         return "metadata controller (mailbox " + std::to_string(mailbox().size())
                + "): " + caf::deep_to_string(status_);
       },
+      // Cluster requests reach a single node only by mistake (a client or a controller
+      // configured with the wrong address).
+      [](cluster::raft_atom, const envelope&) {},
+      [](peers_atom, const controller_peers&) {},
+      [](broker_heartbeat_atom, const envelope&) {
+        return encode(schema::broker_heartbeat_response{not_a_cluster(), -1, false, node_id{-1}});
+      },
+      [](cluster_status_atom, const envelope&) {
+        schema::cluster_status_response out;
+        out.error = not_a_cluster();
+        return encode(out);
+      },
+      [](controller_write_atom, const envelope&, bool) {
+        return caf::result<envelope, int64_t>{encode(schema::error_response{not_a_cluster()}), int64_t{0}};
+      },
+      [](read_index_atom) -> caf::result<int64_t> {
+        return caf::make_error(caf::sec::runtime_error, not_a_cluster().message);
+      },
     };
   }
 
@@ -124,6 +144,10 @@ private:
     for (auto& t : *topics)
       table_.apply_put(std::move(t));
     store_ = std::move(*s);
+  }
+
+  static schema::error not_a_cluster() {
+    return {errc::not_controller, "this node runs alone (no --controllers): no cluster requests"};
   }
 
   schema::error not_open() const { return {errc::storage_error, status_.error}; }
@@ -195,61 +219,23 @@ private:
   }
 
   schema::list_topics_response list(const schema::list_topics_request& req) const {
-    schema::list_topics_response out;
+    auto out = answer_list_topics(table_, req);
     if (!store_)
       out.error = not_open();
-    for (auto& [name, spec] : table_.topics())
-      if (req.include_internal || !is_internal_topic(name))
-        out.topics.push_back({name, spec.partitions, spec.replication_factor,
-                              is_internal_topic(name)});
     return out;
   }
 
+  // The one broker leads every partition.
   schema::metadata_response metadata(const schema::metadata_request& req) const {
-    schema::metadata_response out;
-    out.brokers.push_back(args_.self);
-    out.controller_id = args_.self.id;
-    auto describe = [&](const topic_spec& spec) {
-      schema::metadata_response::topic_metadata t{{}, spec.name, {}};
-      for (int32_t p = 0; p < spec.partitions; ++p)
-        t.partitions.push_back({{}, partition_id{p}, args_.self.id, leader_epoch{0},
-                                {args_.self.id}, {args_.self.id}});
-      out.topics.push_back(std::move(t));
-    };
-    if (req.all_topics) {
-      for (auto& [_, spec] : table_.topics())
-        describe(spec);
-      return out;
-    }
-    for (auto& name : req.topics) {
-      if (auto* spec = table_.find(name))
-        describe(*spec);
-      else
-        out.topics.push_back({unknown(name), name, {}});
-    }
-    return out;
+    auto self = args_.self.id;
+    return answer_metadata(table_, req, {args_.self}, self, [self](const topic_spec&, int32_t p) {
+      return schema::metadata_response::partition_metadata{{}, partition_id{p}, self, leader_epoch{0},
+                                                           {self}, {self}};
+    });
   }
 
-  // An empty request describes every topic.
   schema::describe_configs_response configs(const schema::describe_configs_request& req) const {
-    schema::describe_configs_response out;
-    auto describe = [&](const topic_spec& spec) {
-      out.topics.push_back({spec.name, {}, describe_config(table_.defaults(), spec.configs)});
-    };
-    if (req.topics.empty())
-      for (auto& [_, spec] : table_.topics())
-        describe(spec);
-    for (auto& name : req.topics) {
-      if (auto* spec = table_.find(name))
-        describe(*spec);
-      else
-        out.topics.push_back({name, unknown(name), {}});
-    }
-    return out;
-  }
-
-  static schema::error unknown(const std::string& name) {
-    return {errc::unknown_topic_or_partition, "topic '" + name + "' does not exist"};
+    return answer_describe_configs(table_, req);
   }
 
   metadata_args args_;

@@ -1,20 +1,25 @@
 #pragma once
 
-// The metadata actor: the topic table of the cluster (names, partition counts, configs),
-// persisted in LMDB. On one node it is local; with issue 6 it becomes a Raft group over the
-// controller nodes behind this same interface. Requests are the client's envelopes (so a node
-// can forward them unchanged, also to a remote controller); every committed change goes to
-// the subscribers (the nodes hosting partitions) before the request is answered, so a client
-// that saw "created" finds the topic on the node that answered.
+// The metadata actor: the topic table of the cluster (names, partition counts, configs, replica
+// placement) and, in cluster mode, the registered brokers. Two implementations behind this one
+// interface: on a single node it is local and persisted in LMDB (actors/metadata_actor.hpp);
+// with --controllers it is the Raft-replicated controller (actors/controller_actor.hpp).
+// Requests are the client's envelopes (so a node can forward them unchanged, also to a remote
+// controller); every committed change goes to the subscribers (the nodes hosting partitions)
+// before the request is answered, so a client that saw "created" finds the topic on the node
+// that answered.
 
 #include "actors/atoms.hpp"
+#include "actors/node_interface.hpp"
 #include "actors/topic_spec.hpp"
+#include "cluster/raft_actor.hpp"
 #include "schema/envelope.hpp"
 #include "schema/type_ids.hpp"
 
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +29,12 @@ namespace sluice::actors {
 // topic deleted.
 using topic_listener = caf::typed_actor<caf::reacts_to<topic_update_atom, topic_spec>,
                                         caf::reacts_to<topic_deleted_atom, std::string>>;
+
+// The node's links to the other controllers' nodes (cluster mode), the whole set after every
+// change: a controller reaches its peers through their published node actor.
+struct controller_peers {
+  std::map<node_id, node_actor> nodes;
+};
 
 using metadata_actor = caf::typed_actor<
   caf::replies_to<metadata_atom, schema::envelope>::with<schema::envelope>,
@@ -38,6 +49,21 @@ using metadata_actor = caf::typed_actor<
   // The whole table now; changes follow as topic_listener messages. Fails (a CAF error) when
   // the metadata store did not open.
   caf::replies_to<subscribe_atom, topic_listener>::with<std::vector<topic_spec>>,
-  caf::replies_to<state_atom>::with<std::string>>;
+  caf::replies_to<state_atom>::with<std::string>,
+  // Cluster mode (a single node answers these with not_controller, or ignores them):
+  // a peer controller's Raft message, and where the peers are.
+  caf::reacts_to<cluster::raft_atom, schema::envelope>,
+  caf::reacts_to<peers_atom, controller_peers>,
+  // A broker's registration or heartbeat, and `sluice cluster status`.
+  caf::replies_to<broker_heartbeat_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<cluster_status_atom, schema::envelope>::with<schema::envelope>,
+  // Between controllers: a write forwarded to the leader (a create/delete topics or create
+  // partitions request; the flag: an internal topic's create, the node's own), answered with
+  // the response and the log index to wait for; and the
+  // leader's read index for a linearizable read (thesis 6.4).
+  caf::replies_to<controller_write_atom, schema::envelope, bool>::with<schema::envelope, int64_t>,
+  caf::replies_to<read_index_atom>::with<int64_t>>;
 
 } // namespace sluice::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::controller_peers)

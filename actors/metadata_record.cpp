@@ -10,54 +10,142 @@ namespace kvf = store::kv_format;
 namespace {
 
 constexpr uint8_t format_version = 1;
-constexpr uint8_t put_type = 0;
-constexpr uint8_t delete_type = 1;
+enum class record_type : uint8_t { put = 0, del = 1, reg = 2, fence = 3, barrier = 4 };
 
 schema::error corrupt(const std::string& what) {
   return {schema::errc::corrupt_message, "metadata record: " + what};
+}
+
+void append_type(std::string& out, record_type t) {
+  kvf::append_int(out, format_version);
+  kvf::append_int(out, static_cast<uint8_t>(t));
+}
+
+// A length-prefixed value: metadata_store's topic record ends only where its value ends.
+void append_bytes(std::string& out, std::string_view b) {
+  kvf::append_int(out, static_cast<uint32_t>(b.size()));
+  out += b;
+}
+
+std::optional<std::string_view> read_bytes(std::string_view& in) {
+  auto n = kvf::read_int<uint32_t>(in);
+  if (!n || *n > in.size())
+    return std::nullopt;
+  auto out = in.substr(0, *n);
+  in.remove_prefix(*n);
+  return out;
+}
+
+schema::result<metadata_record> decode_put(std::string_view in) {
+  auto mode = kvf::read_int<uint8_t>(in);
+  auto expected = kvf::read_int<int32_t>(in);
+  auto name = kvf::read_str(in);
+  auto value = name ? read_bytes(in) : std::nullopt;
+  if (!mode || *mode > uint8_t(put_mode::restore) || !expected || !value)
+    return corrupt("a topic put does not decode");
+  auto spec = decode_topic_spec(*name, *value);
+  auto count = kvf::read_int<uint32_t>(in);
+  if (!spec || !count || *count > in.size() / 4)
+    return corrupt("the topic of a put does not decode");
+  for (uint32_t p = 0; p < *count; ++p) {
+    auto r = kvf::read_int<uint32_t>(in);
+    if (!r || *r > in.size() / 4)
+      return corrupt("the replicas of a put do not decode");
+    auto& list = spec->replicas.emplace_back();
+    for (uint32_t i = 0; i < *r; ++i)
+      list.push_back(node_id{*kvf::read_int<int32_t>(in)});
+  }
+  if (!in.empty())
+    return corrupt("trailing bytes after a topic put");
+  return metadata_record{topic_put_record{std::move(*spec), put_mode{*mode}, *expected}};
+}
+
+schema::result<metadata_record> decode_register(std::string_view in) {
+  auto id = kvf::read_int<int32_t>(in);
+  auto host = kvf::read_str(in);
+  auto port = kvf::read_int<uint16_t>(in);
+  auto has_rack = kvf::read_int<uint8_t>(in);
+  auto rack = kvf::read_str(in);
+  auto epoch = kvf::read_int<int64_t>(in);
+  if (!id || !host || !port || !has_rack || *has_rack > 1 || !rack || !epoch || !in.empty())
+    return corrupt("a broker registration does not decode");
+  broker_register_record r{node_id{*id}, std::string{*host}, *port, std::nullopt, *epoch};
+  if (*has_rack)
+    r.rack = std::string{*rack};
+  return metadata_record{std::move(r)};
 }
 
 } // namespace
 
 std::string encode_metadata_record(const metadata_record& r) {
   std::string out;
-  kvf::append_int(out, format_version);
-  if (auto* put = std::get_if<topic_put_record>(&r)) {
-    kvf::append_int(out, put_type);
-    kvf::append_str(out, put->spec.name);
-    out += encode_topic_spec(put->spec);
-  } else {
-    kvf::append_int(out, delete_type);
-    kvf::append_str(out, std::get<topic_delete_record>(r).name);
-  }
+  std::visit(
+    [&](const auto& x) {
+      using T = std::decay_t<decltype(x)>;
+      if constexpr (std::is_same_v<T, topic_put_record>) {
+        append_type(out, record_type::put);
+        kvf::append_int(out, static_cast<uint8_t>(x.mode));
+        kvf::append_int(out, x.expected_partitions);
+        kvf::append_str(out, x.spec.name);
+        append_bytes(out, encode_topic_spec(x.spec));
+        kvf::append_int(out, static_cast<uint32_t>(x.spec.replicas.size()));
+        for (auto& list : x.spec.replicas) {
+          kvf::append_int(out, static_cast<uint32_t>(list.size()));
+          for (auto b : list)
+            kvf::append_int(out, b.value);
+        }
+      } else if constexpr (std::is_same_v<T, topic_delete_record>) {
+        append_type(out, record_type::del);
+        kvf::append_str(out, x.name);
+      } else if constexpr (std::is_same_v<T, broker_register_record>) {
+        append_type(out, record_type::reg);
+        kvf::append_int(out, x.id.value);
+        kvf::append_str(out, x.host);
+        kvf::append_int(out, x.port);
+        kvf::append_int(out, static_cast<uint8_t>(x.rack.has_value()));
+        kvf::append_str(out, x.rack.value_or(""));
+        kvf::append_int(out, x.epoch);
+      } else if constexpr (std::is_same_v<T, broker_fence_record>) {
+        append_type(out, record_type::fence);
+        kvf::append_int(out, x.id.value);
+        kvf::append_int(out, x.epoch);
+        kvf::append_int(out, static_cast<uint8_t>(x.fenced));
+      } else {
+        append_type(out, record_type::barrier);
+      }
+    },
+    r);
   return out;
 }
 
 schema::result<metadata_record> decode_metadata_record(std::string_view bytes) {
   auto version = kvf::read_int<uint8_t>(bytes);
   auto type = kvf::read_int<uint8_t>(bytes);
-  auto name = kvf::read_str(bytes);
-  if (version != format_version || !type || !name)
+  if (version != format_version || !type)
     return corrupt("not a version-1 record");
-  if (*type == put_type) {
-    auto spec = decode_topic_spec(*name, bytes);
-    if (!spec)
-      return corrupt("the topic of a put does not decode");
-    return metadata_record{topic_put_record{std::move(*spec)}};
-  }
-  if (*type == delete_type) {
-    if (!bytes.empty())
-      return corrupt("trailing bytes after a delete");
-    return metadata_record{topic_delete_record{std::string{*name}}};
+  switch (record_type{*type}) {
+    case record_type::put: return decode_put(bytes);
+    case record_type::del: {
+      auto name = kvf::read_str(bytes);
+      if (!name || !bytes.empty())
+        return corrupt("a topic delete does not decode");
+      return metadata_record{topic_delete_record{std::string{*name}}};
+    }
+    case record_type::reg: return decode_register(bytes);
+    case record_type::fence: {
+      auto id = kvf::read_int<int32_t>(bytes);
+      auto epoch = kvf::read_int<int64_t>(bytes);
+      auto fenced = kvf::read_int<uint8_t>(bytes);
+      if (!id || !epoch || !fenced || *fenced > 1 || !bytes.empty())
+        return corrupt("a broker fence does not decode");
+      return metadata_record{broker_fence_record{node_id{*id}, *epoch, *fenced == 1}};
+    }
+    case record_type::barrier:
+      if (!bytes.empty())
+        return corrupt("trailing bytes after a barrier");
+      return metadata_record{barrier_record{}};
   }
   return corrupt("unknown record type " + std::to_string(*type));
-}
-
-void apply_metadata_record(topic_table& table, const metadata_record& r) {
-  if (auto* put = std::get_if<topic_put_record>(&r))
-    table.apply_put(put->spec);
-  else
-    table.apply_delete(std::get<topic_delete_record>(r).name);
 }
 
 } // namespace sluice::actors

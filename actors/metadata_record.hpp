@@ -1,30 +1,45 @@
 #pragma once
 
 // The commands of the replicated metadata log (issue 6): what the controller leader proposes to
-// Raft (cluster/raft_actor.hpp) after validating a request against its topic_table, and what
-// every controller applies, in log order, to its own table. Like KRaft's records they state
-// results, not requests (a put carries the validated spec, not the create request), so applying
-// is deterministic and cannot fail on a valid record: every replica ends with the same table.
+// Raft (cluster/raft_actor.hpp) after validating a request against its metadata_image, and what
+// every controller applies, in log order, to its own image (actors/metadata_image.hpp). Like
+// KRaft's records they state results, not requests (a put carries the validated spec with its
+// replica placement, not the create request), so applying is deterministic: every replica ends
+// with the same image. A record may still be refused at apply time (a create of a topic that a
+// concurrent create made first); the refusal is the same on every replica.
 //
 //   record = u8 version (1) | u8 type | payload        (encodings of store/kv_store_format.hpp)
-//     type 0  topic put     str(name) | the value of actors/metadata_store.hpp's topic record
-//     type 1  topic delete  str(name)
+//     type 0  topic put       u8 mode | i32 expected partitions | str(name) |
+//                             u32 len | len bytes: metadata_store.hpp's topic record value |
+//                             u32 n | n x (u32 r | r x i32 broker)      (replicas per partition)
+//     type 1  topic delete    str(name)
+//     type 2  broker register i32 id | str host | u16 port | u8 has rack | str rack | i64 epoch
+//     type 3  broker fence    i32 id | i64 epoch | u8 fenced (1) or unfenced (0)
+//     type 4  barrier         (nothing: a linearizable read's place in the log)
 //
-// Broker registrations and fencing (cluster/broker_registry.hpp) join this list when the
-// metadata actor moves onto Raft.
+// A register's epoch is -1 when proposed: the broker epoch becomes the Raft index of the
+// record (as KRaft's is its offset), unique and increasing; snapshots carry it explicitly.
 
 #include "actors/topic_spec.hpp"
-#include "actors/topic_table.hpp"
 #include "schema/result.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 namespace sluice::actors {
 
+enum class put_mode : uint8_t {
+  create = 0,  // refused when the topic exists
+  grow = 1,    // refused unless the topic has `expected_partitions` partitions
+  restore = 2, // unconditional (snapshots)
+};
+
 struct topic_put_record {
   topic_spec spec;
+  put_mode mode = put_mode::restore;
+  int32_t expected_partitions = 0; // grow only
   bool operator==(const topic_put_record&) const = default;
 };
 
@@ -33,13 +48,31 @@ struct topic_delete_record {
   bool operator==(const topic_delete_record&) const = default;
 };
 
-using metadata_record = std::variant<topic_put_record, topic_delete_record>;
+struct broker_register_record {
+  node_id id{0};
+  std::string host;
+  uint16_t port = 0;
+  std::optional<std::string> rack;
+  int64_t epoch = -1; // -1: the record's log index
+  bool operator==(const broker_register_record&) const = default;
+};
+
+struct broker_fence_record {
+  node_id id{0};
+  int64_t epoch = 0; // applies only to this registration
+  bool fenced = true;
+  bool operator==(const broker_fence_record&) const = default;
+};
+
+struct barrier_record {
+  bool operator==(const barrier_record&) const = default;
+};
+
+using metadata_record = std::variant<topic_put_record, topic_delete_record,
+                                     broker_register_record, broker_fence_record, barrier_record>;
 
 std::string encode_metadata_record(const metadata_record& r);
 // corrupt_message for bytes that are not a version-1 record.
 schema::result<metadata_record> decode_metadata_record(std::string_view bytes);
-
-// Applies `r` to `table` (the Raft apply step).
-void apply_metadata_record(topic_table& table, const metadata_record& r);
 
 } // namespace sluice::actors

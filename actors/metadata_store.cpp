@@ -38,7 +38,7 @@ std::optional<topic_spec> decode_topic_spec(std::string_view name, std::string_v
   auto count = kvf::read_int<uint32_t>(in);
   if (!partitions || !rf || !count)
     return std::nullopt;
-  topic_spec out{std::string{name}, *partitions, *rf, {}};
+  topic_spec out{std::string{name}, *partitions, *rf, {}, {}};
   for (uint32_t i = 0; i < *count; ++i) {
     auto k = kvf::read_str(in);
     auto v = k ? kvf::read_str(in) : std::nullopt;

@@ -40,6 +40,10 @@ node_impl::behavior_type node_impl::make_behavior() {
     ++status_.requests;
     return delegate(metadata_, atom, e);
   };
+  auto to_controller = [this](auto atom, const envelope& e) {
+    ++status_.requests;
+    return delegate(metadata_, atom, e);
+  };
   auto to_groups = [this](auto atom, const envelope& e) {
     ++status_.requests;
     return delegate(groups_, atom, e);
@@ -63,6 +67,15 @@ node_impl::behavior_type node_impl::make_behavior() {
     [to_groups](list_groups_atom a, const envelope& e) { return to_groups(a, e); },
     [to_groups](describe_groups_atom a, const envelope& e) { return to_groups(a, e); },
     [this](inspect_atom, const std::string& filter) { return inspect_tree(filter); },
+    [to_controller](broker_heartbeat_atom a, const envelope& e) { return to_controller(a, e); },
+    [to_controller](cluster_status_atom a, const envelope& e) { return to_controller(a, e); },
+    [this](cluster::raft_atom a, const envelope& e) { send(metadata_, a, e); },
+    [this](controller_write_atom a, const envelope& e, bool internal) {
+      return delegate(metadata_, a, e, internal);
+    },
+    [this](read_index_atom a) { return delegate(metadata_, a); },
+    [this](peers_atom, node_id id) { connect_peer(id); },
+    [this](ensure_offsets_atom) { ensure_offsets_topic(); },
     [this](topic_update_atom, topic_spec& spec) { on_topic_update(std::move(spec)); },
     [this](topic_deleted_atom, const std::string& name) { on_topic_deleted(name); },
     [this](fetch_progress_atom, uint64_t id, int64_t bytes) { on_fetch_progress(id, bytes); },
@@ -91,12 +104,22 @@ void node_impl::on_exit() {
 // -- metadata -----------------------------------------------------------------
 
 void node_impl::start_metadata() {
+  if (!config_.controllers.empty()) {
+    start_controller();
+    return;
+  }
   schema::metadata_response::broker self{config_.id, config_.host, config_.port, ""};
   metadata_ = spawn_metadata(home_system(), metadata_args{config_.data_dir / "meta",
                                                           config_.topic_defaults, config_.limits,
                                                           self});
   monitor(metadata_);
-  request(metadata_, admin_timeout, subscribe_atom_v, caf::actor_cast<topic_listener>(this))
+  subscribe_metadata();
+}
+
+void node_impl::subscribe_metadata() {
+  // A controller answers once it caught up with its leader, which may take a while after a
+  // whole-cluster restart: no timeout.
+  request(metadata_, caf::infinite, subscribe_atom_v, caf::actor_cast<topic_listener>(this))
     .then([this](std::vector<topic_spec>& specs) { on_snapshot(specs); },
           [this](caf::error& err) {
             failure_ = to_string(err);
@@ -131,19 +154,29 @@ void node_impl::ensure_offsets_topic() {
   req.timeout_ms = 30'000;
   req.topics.push_back({std::string{offsets_topic}, config_.offsets_partitions, 1,
                         {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}});
+  // In a cluster the first attempts may find no controller leader or no registered broker
+  // yet: try again until it exists.
+  auto again = [this] {
+    if (!config_.controllers.empty())
+      delayed_send(this, std::chrono::seconds(1), ensure_offsets_atom_v);
+  };
   request(metadata_, admin_timeout, create_internal_atom_v, encode(req))
     .then(
-      [this](const envelope& e) {
+      [this, again](const envelope& e) {
         auto r = schema::decode<schema::create_topics_response>(e);
-        if (!r || r->topics.empty() || (!r->topics[0].error.ok()
-                                        && r->topics[0].error.code != schema::errc::topic_already_exists))
-          spdlog::error("node {}: cannot create {}: {}", config_.id.value, offsets_topic,
-                        !r ? r.err().to_string()
-                           : r->topics.empty() ? "no answer" : r->topics[0].error.to_string());
+        if (r && !r->topics.empty()
+            && (r->topics[0].error.ok() || r->topics[0].error.code == schema::errc::topic_already_exists))
+          return;
+        spdlog::log(config_.controllers.empty() ? spdlog::level::err : spdlog::level::info,
+                    "node {}: cannot create {} (yet): {}", config_.id.value, offsets_topic,
+                    !r ? r.err().to_string()
+                       : r->topics.empty() ? "no answer" : r->topics[0].error.to_string());
+        again();
       },
-      [this](caf::error& err) {
+      [this, again](caf::error& err) {
         spdlog::error("node {}: cannot create {}: {}", config_.id.value, offsets_topic,
                       to_string(err));
+        again();
       });
 }
 
@@ -260,6 +293,8 @@ void node_impl::on_down(const caf::down_msg& dm) {
     start_groups();
     return;
   }
+  if (on_peer_down(dm))
+    return;
   if (dm.source == metadata_.address()) {
     if (++metadata_restarts_ > max_restarts) {
       failure_ = "the metadata actor died " + std::to_string(metadata_restarts_) + " times";

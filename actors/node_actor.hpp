@@ -26,7 +26,11 @@ using node_internal_actor = node_actor::extend<
   caf::reacts_to<fetch_progress_atom, uint64_t, int64_t>,
   // True once the topics of the metadata store are restored; an error if the store did not
   // open (the node cannot serve).
-  caf::replies_to<ready_atom>::with<bool>>;
+  caf::replies_to<ready_atom>::with<bool>,
+  // Cluster mode: connect (again) to the node of this controller.
+  caf::reacts_to<peers_atom, node_id>,
+  // Create __consumer_offsets if it does not exist yet.
+  caf::reacts_to<ensure_offsets_atom>>;
 
 node_internal_actor spawn_node(caf::actor_system& sys, node_config config);
 

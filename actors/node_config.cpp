@@ -68,6 +68,24 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, cfg.group_min_session_timeout_ms, 86'400'000, v); !st)
       return st;
     cfg.group_max_session_timeout_ms = static_cast<int32_t>(v);
+  } else if (key == "broker.rack") {
+    cfg.rack = std::string{value};
+  } else if (key == "broker.session.timeout.ms") {
+    if (auto st = parse_int(key, value, 100, 3'600'000, v); !st)
+      return st;
+    cfg.broker_session_timeout_ms = v;
+  } else if (key == "broker.heartbeat.interval.ms") {
+    if (auto st = parse_int(key, value, 10, 3'600'000, v); !st)
+      return st;
+    cfg.broker_heartbeat_interval_ms = v;
+  } else if (key == "controller.election.timeout.ms") {
+    if (auto st = parse_int(key, value, 20, 600'000, v); !st)
+      return st;
+    cfg.controller_election_timeout_ms = v;
+  } else if (key == "metadata.snapshot.records") {
+    if (auto st = parse_int(key, value, 0, 1 << 30, v); !st)
+      return st;
+    cfg.metadata_snapshot_records = static_cast<size_t>(v);
   } else {
     return set_config(cfg.topic_defaults, key, value);
   }
@@ -112,6 +130,14 @@ std::string node_config_help() {
     + " shortest session.timeout.ms a consumer may ask for\n"
     "  group.max.session.timeout.ms=" + std::to_string(d.group_max_session_timeout_ms)
     + " longest\n"
+    "  broker.rack=                 this broker's rack, for rack-aware replica placement\n"
+    "  broker.session.timeout.ms=" + std::to_string(d.broker_session_timeout_ms)
+    + " a broker without heartbeats this long is fenced\n"
+    "  broker.heartbeat.interval.ms=" + std::to_string(d.broker_heartbeat_interval_ms) + "\n"
+    "  controller.election.timeout.ms=" + std::to_string(d.controller_election_timeout_ms)
+    + " Raft election timeout among controllers (randomised up to 2x)\n"
+    "  metadata.snapshot.records=" + std::to_string(d.metadata_snapshot_records)
+    + " metadata log records between snapshots (0: never)\n"
     "  and every topic config key, setting the node's default:\n";
   for (auto& e : describe_config(d.topic_defaults, {}))
     out += "  " + e.key + "=" + e.value + "\n";

@@ -5,6 +5,7 @@
 // `key=value` lines (blank lines and lines starting with '#' are skipped), where a key is a
 // node setting below or a topic config key (retention.ms, ...) setting its node-wide default.
 
+#include "actors/controller_actor.hpp"
 #include "actors/topic_config.hpp"
 #include "actors/topic_table.hpp"
 #include "schema/result.hpp"
@@ -24,7 +25,14 @@ struct node_config {
   std::filesystem::path data_dir; // DATA: meta/ (LMDB) and topics/<topic>-<p>/ (logs)
   std::string host = "127.0.0.1";
   uint16_t port = 9292;
-  std::vector<std::string> controllers; // id@host:port; used by the Raft controller (issue 6)
+  // Cluster mode (actors/controller_actor.hpp) when not empty: the metadata controllers, this
+  // node among them.
+  std::vector<controller_address> controllers;
+  std::string rack;                              // broker.rack; empty: none
+  int64_t broker_session_timeout_ms = 9000;      // a silent broker is fenced after this
+  int64_t broker_heartbeat_interval_ms = 2000;
+  int64_t controller_election_timeout_ms = 1000; // Raft: randomised in [this, 2 x this)
+  size_t metadata_snapshot_records = 1000;       // applied records between snapshots
   topic_config topic_defaults;
   topic_limits limits;
   std::chrono::milliseconds tick_interval{1000}; // log upkeep; 0 disables it (tests)

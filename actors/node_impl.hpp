@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -67,6 +68,7 @@ private:
 
   // -- lifecycle and topics (node_actor.cpp) --
   void start_metadata();
+  void subscribe_metadata();
   void start_groups();
   void ensure_offsets_topic();
   void on_snapshot(std::vector<topic_spec>& specs);
@@ -77,6 +79,12 @@ private:
   void on_down(const caf::down_msg& dm);
   caf::result<bool> ready();
   caf::result<std::string> inspect_tree(const std::string& filter);
+
+  // -- cluster mode (node_cluster.cpp) --
+  void start_controller();
+  void connect_peer(node_id id);
+  bool on_peer_down(const caf::down_msg& dm);
+  void announce_peers();
 
   // -- data requests (node_data.cpp) --
   caf::result<envelope> produce(const envelope& e);
@@ -92,6 +100,9 @@ private:
   metadata_actor metadata_;
   group_manager_actor groups_;
   int groups_restarts_ = 0;
+  // Cluster mode: the other controllers' nodes we are connected to, and those being dialled.
+  std::map<node_id, node_actor> peer_nodes_;
+  std::set<node_id> peer_connecting_;
   std::map<std::string, hosted_topic, std::less<>> topics_;
   std::map<std::string, topic_actor, std::less<>> deleting_;   // until their actor is down
   std::map<std::string, topic_spec, std::less<>> recreate_;    // created while still deleting

@@ -13,6 +13,7 @@
 // one-line message) instead. acks=0 produce requests are still answered (with
 // base offsets of -1), so a client can bound its requests in flight.
 
+#include "cluster/raft_actor.hpp"
 #include "schema/envelope.hpp"
 #include "schema/type_ids.hpp"
 
@@ -48,6 +49,13 @@ using node_actor = caf::typed_actor<
   // `sluice inspect [ACTOR]`: the node's actor tree with mailbox sizes and each
   // actor's state (its inspect()), rendered as text; the argument filters by
   // actor name ("" for all).
-  caf::replies_to<inspect_atom, std::string>::with<std::string>>::extend_with<group_request_actor>;
+  caf::replies_to<inspect_atom, std::string>::with<std::string>,
+  // Cluster mode: answered by (or through) the node's metadata controller, see
+  // actors/metadata_interface.hpp. Clients send the first two; controllers all four.
+  caf::replies_to<broker_heartbeat_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<cluster_status_atom, schema::envelope>::with<schema::envelope>,
+  caf::reacts_to<cluster::raft_atom, schema::envelope>,
+  caf::replies_to<controller_write_atom, schema::envelope, bool>::with<schema::envelope, int64_t>,
+  caf::replies_to<read_index_atom>::with<int64_t>>::extend_with<group_request_actor>;
 
 } // namespace sluice::actors

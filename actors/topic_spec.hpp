@@ -3,9 +3,12 @@
 #include "actors/inspect_field.hpp"
 #include "actors/topic_config.hpp"
 
+#include "store/types.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::actors {
 
@@ -22,6 +25,9 @@ struct topic_spec {
   int32_t partitions = 1;
   int16_t replication_factor = 1;
   config_overrides configs;
+  // Cluster mode: the brokers holding each partition, preferred leader first (one list per
+  // partition, cluster/placement.hpp). Empty on a single node, where every partition is local.
+  std::vector<std::vector<node_id>> replicas;
 
   bool operator==(const topic_spec&) const = default;
 };
@@ -32,7 +38,8 @@ typename Inspector::result_type inspect(Inspector& f, topic_spec& x) {
   field partitions{"partitions", x.partitions};
   field rf{"replication_factor", x.replication_factor};
   field configs{"configs", x.configs};
-  return f(caf::meta::type_name("topic_spec"), name, partitions, rf, configs);
+  field replicas{"replicas", x.replicas};
+  return f(caf::meta::type_name("topic_spec"), name, partitions, rf, configs, replicas);
 }
 
 } // namespace sluice::actors

@@ -55,7 +55,7 @@ topic_table::check_create(const schema::create_topics_request::topic& t, bool in
     return err(errc::invalid_replication_factor,
                "replication factor must be in [1, " + std::to_string(limits_.live_brokers)
                  + "] (live brokers), not " + std::to_string(t.replication_factor));
-  topic_spec spec{t.name, partitions, rf, {}};
+  topic_spec spec{t.name, partitions, rf, {}, {}};
   for (auto& c : t.configs) {
     if (spec.configs.contains(c.key))
       return err(errc::invalid_config, "config key '" + c.key + "' is given twice");

@@ -162,6 +162,16 @@ result<std::string> admin::inspect(const std::string& actor) {
 
 // -- consumer groups ----------------------------------------------------------------------------
 
+result<schema::cluster_status_response> admin::cluster_status() {
+  auto resp = conn_->call<schema::cluster_status_response>(cluster_status_atom_v,
+                                                           schema::cluster_status_request{});
+  if (!resp)
+    return resp.err();
+  if (!resp->error.ok())
+    return from_server(resp->error, "cluster status");
+  return resp;
+}
+
 result<std::vector<schema::list_groups_response::group>> admin::list_groups() {
   auto resp = conn_->call<schema::list_groups_response>(list_groups_atom_v, schema::list_groups_request{});
   if (!resp)

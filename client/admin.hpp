@@ -6,6 +6,7 @@
 #include "client/connection.hpp"
 #include "client/result.hpp"
 #include "client/topic_partition.hpp"
+#include "schema/cluster.hpp"
 #include "schema/configs.hpp"
 #include "schema/group.hpp"
 #include "schema/metadata.hpp"
@@ -70,6 +71,10 @@ public:
   group_offsets(const std::string& group, const std::vector<topic_partition>& tps = {});
   status commit_group_offsets(const std::string& group,
                               const std::vector<std::pair<topic_partition, offset>>& offsets);
+
+  // The controllers, the leader and its term, and every registered broker (cluster mode; a
+  // single node answers not_controller).
+  result<schema::cluster_status_response> cluster_status();
 
   // The node's actor tree and states as text; `actor` filters by name ("" for all).
   result<std::string> inspect(const std::string& actor = "");

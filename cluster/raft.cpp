@@ -472,4 +472,12 @@ void raft_node::fail(const std::string& what) const {
                          + std::to_string(term_()) + ": " + what);
 }
 
+std::map<node_id, log_index> raft_node::matches() const {
+  std::map<node_id, log_index> out;
+  if (role_ == raft_role::leader)
+    for (auto& [id, pr] : progress_)
+      out.emplace(id, pr.match);
+  return out;
+}
+
 } // namespace sluice::cluster

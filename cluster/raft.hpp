@@ -122,6 +122,8 @@ public:
   log_index commit_index() const { return commit_; }
   log_index last_index() const { return log_index{int64_t(log_.size())}; }
   const std::vector<log_entry>& log() const { return log_; }
+  // Leader: how far each other voter's log is known to match this one (empty otherwise).
+  std::map<node_id, log_index> matches() const;
 
 private:
   // The leader's view of one follower (etcd's Progress). In probe, one append at a time at

@@ -23,6 +23,7 @@ public:
         [](propose_atom, const std::string&) { return propose_reply{propose_errc::not_leader, {}, {}, {}}; },
         [](raft_tick_atom) {},
         [err](raft_state_atom) { return "raft: " + err; },
+        [](raft_status_atom) { return raft_status{}; },
       };
     }
     delayed_send(this, args_.tick_interval, raft_tick_atom::value);
@@ -49,6 +50,7 @@ public:
         drain();
         delayed_send(this, args_.tick_interval, raft_tick_atom::value);
       },
+      [this](raft_status_atom) { return status(); },
       [this](raft_state_atom) {
         return std::string{"raft "} + std::to_string(args_.self.value) + " (mailbox "
                + std::to_string(mailbox().size()) + "): role " + to_string(node_->role())
@@ -110,6 +112,19 @@ private:
         apply(e);
     }
     fail_overtaken();
+    auto now = status();
+    now.match.clear();
+    now.last = {};
+    now.commit = {};
+    if (args_.on_change && !(now == reported_)) {
+      reported_ = now;
+      args_.on_change(status());
+    }
+  }
+
+  raft_status status() const {
+    return raft_status{node_->role(), node_->term(), node_->leader(), node_->last_index(),
+                       node_->commit_index(), node_->matches()};
   }
 
   void apply(const log_entry& e) {
@@ -151,6 +166,7 @@ private:
   std::map<node_id, caf::actor> peers_;
   std::map<log_index, pending> pending_;
   log_index applied_{0};
+  raft_status reported_; // what on_change last heard (role, term, leader only)
 };
 
 } // namespace

@@ -37,12 +37,26 @@ using raft_peers_atom = caf::atom_constant<caf::atom("raft_peer")>; // where the
 using propose_atom = caf::atom_constant<caf::atom("raft_prop")>;
 using raft_tick_atom = caf::atom_constant<caf::atom("raft_tick")>;
 using raft_state_atom = caf::atom_constant<caf::atom("raft_st")>;
+using raft_status_atom = caf::atom_constant<caf::atom("raft_stat")>;
 
 struct propose_reply {
   propose_errc error = propose_errc::none;
   std::optional<node_id> leader_hint; // not_leader: whom to ask instead
   log_index index;                    // where the command was applied
   std::string result;                 // what the state machine answered
+};
+
+// The replica as its owner sees it: sent to on_change whenever role, term or leader changed,
+// and the answer to raft_status_atom.
+struct raft_status {
+  raft_role role = raft_role::follower;
+  raft_term term{0};
+  std::optional<node_id> leader;
+  log_index last{0};
+  log_index commit{0};
+  std::map<node_id, log_index> match; // leader only: how far each follower's log matches
+
+  bool operator==(const raft_status&) const = default;
 };
 
 // Applies one committed command (never a no-op) and returns its answer for the proposer.
@@ -59,7 +73,8 @@ using raft_actor = caf::typed_actor<
   caf::replies_to<propose_atom, std::string>::with<propose_reply>,
   caf::reacts_to<raft_tick_atom>,
   // One line: role, term, leader, last and commit index, applied, pending proposals.
-  caf::replies_to<raft_state_atom>::with<std::string>>;
+  caf::replies_to<raft_state_atom>::with<std::string>,
+  caf::replies_to<raft_status_atom>::with<raft_status>>;
 
 struct raft_actor_args {
   node_id self{0};
@@ -68,6 +83,14 @@ struct raft_actor_args {
   uint64_t seed = 1;
   std::filesystem::path dir; // the LMDB environment of raft_storage
   apply_fn apply;
+  // Snapshots (helper-10 implements their use): the state machine's snapshot as of the last
+  // applied entry, replacing the state machine with one, and how many applied entries
+  // between two snapshots (0: never).
+  std::function<std::string()> snapshot;
+  std::function<void(log_index, const std::string&)> restore;
+  size_t snapshot_every = 1000;
+  // Called (in the Raft actor) after each input that changed role, term or leader.
+  std::function<void(const raft_status&)> on_change;
   std::chrono::milliseconds tick_interval{10};
 };
 
@@ -78,3 +101,4 @@ raft_actor spawn_raft(caf::actor_system& sys, raft_actor_args args);
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::cluster::propose_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::cluster::raft_peers)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::cluster::raft_status)

@@ -57,6 +57,8 @@ enum ErrorCode {
   groupIdNotFound @28;             # no such group
   invalidGroupId @29;              # empty or too long
   invalidSessionTimeout @30;       # outside the node's group.min/max.session.timeout.ms
+  # Cluster membership (schema/cluster.capnp).
+  staleBrokerEpoch @31;            # the heartbeat's broker epoch is not the broker's registration
 }
 
 # How far a consumer may read: read_uncommitted up to the high watermark, read_committed up to

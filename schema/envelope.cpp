@@ -41,6 +41,10 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::describe_groups_request: return "describe_groups_request";
     case message_kind::describe_groups_response: return "describe_groups_response";
     case message_kind::raft_message: return "raft_message";
+    case message_kind::broker_heartbeat_request: return "broker_heartbeat_request";
+    case message_kind::broker_heartbeat_response: return "broker_heartbeat_response";
+    case message_kind::cluster_status_request: return "cluster_status_request";
+    case message_kind::cluster_status_response: return "cluster_status_response";
   }
   return "unknown";
 }

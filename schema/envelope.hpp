@@ -46,11 +46,15 @@ enum class message_kind : uint16_t {
   list_groups_response = 33,
   describe_groups_request = 34,
   describe_groups_response = 35,
-  raft_message = 36, // cluster/raft_wire.hpp: between controllers, not clients
+  raft_message = 36, // schema/raft.hpp: between controllers, not clients
+  broker_heartbeat_request = 37, // schema/cluster.hpp: broker -> controller
+  broker_heartbeat_response = 38,
+  cluster_status_request = 39,
+  cluster_status_response = 40,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::raft_message;
+inline constexpr message_kind last_message_kind = message_kind::cluster_status_response;
 
 const char* to_string(message_kind k) noexcept;
 

@@ -40,6 +40,7 @@ static_assert(same(errc::non_empty_group, wire::ErrorCode::NON_EMPTY_GROUP));
 static_assert(same(errc::group_id_not_found, wire::ErrorCode::GROUP_ID_NOT_FOUND));
 static_assert(same(errc::invalid_group_id, wire::ErrorCode::INVALID_GROUP_ID));
 static_assert(same(errc::invalid_session_timeout, wire::ErrorCode::INVALID_SESSION_TIMEOUT));
+static_assert(same(errc::stale_broker_epoch, wire::ErrorCode::STALE_BROKER_EPOCH));
 // The enumerant count (a new wire code needs a new errc) is checked by tests/schema/errc_test.cpp.
 
 } // namespace
@@ -77,6 +78,7 @@ const char* to_string(errc e) noexcept {
     case errc::group_id_not_found: return "group_id_not_found";
     case errc::invalid_group_id: return "invalid_group_id";
     case errc::invalid_session_timeout: return "invalid_session_timeout";
+    case errc::stale_broker_epoch: return "stale_broker_epoch";
   }
   return "unknown";
 }

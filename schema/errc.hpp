@@ -40,9 +40,10 @@ enum class errc : uint16_t {
   group_id_not_found,
   invalid_group_id,
   invalid_session_timeout,
+  stale_broker_epoch,
 };
 
-inline constexpr errc last_errc = errc::invalid_session_timeout;
+inline constexpr errc last_errc = errc::stale_broker_epoch;
 
 const char* to_string(errc e) noexcept;
 

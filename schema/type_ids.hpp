@@ -36,6 +36,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   CAF_ADD_ATOM(sluice, sluice, offset_fetch_atom, "ofs_fetch")
   CAF_ADD_ATOM(sluice, sluice, list_groups_atom, "grp_list")
   CAF_ADD_ATOM(sluice, sluice, describe_groups_atom, "grp_desc")
+  // Cluster (issue 6): broker membership, status, and what controllers ask each other.
+  CAF_ADD_ATOM(sluice, sluice, broker_heartbeat_atom, "brk_beat")
+  CAF_ADD_ATOM(sluice, sluice, cluster_status_atom, "cl_status")
+  CAF_ADD_ATOM(sluice, sluice, controller_write_atom, "ctl_write")
+  CAF_ADD_ATOM(sluice, sluice, read_index_atom, "read_index")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

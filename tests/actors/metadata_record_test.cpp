@@ -1,6 +1,7 @@
 #define CAF_SUITE actors.metadata_record
 #include <caf/test/unit_test.hpp>
 
+#include "actors/metadata_image.hpp"
 #include "actors/metadata_record.hpp"
 
 #include <random>
@@ -11,15 +12,30 @@ using namespace sluice::actors;
 namespace {
 
 topic_spec spec(std::string name, int32_t partitions) {
-  return {std::move(name), partitions, 3, {{"retention.ms", "1000"}, {"cleanup.policy", "delete"}}};
+  topic_spec s{std::move(name), partitions, 3, {{"retention.ms", "1000"}, {"cleanup.policy", "delete"}}, {}};
+  for (int32_t p = 0; p < partitions; ++p)
+    s.replicas.push_back({node_id{p % 3 + 1}, node_id{(p + 1) % 3 + 1}, node_id{(p + 2) % 3 + 1}});
+  return s;
 }
+
+std::vector<metadata_record> every_kind() {
+  return {topic_put_record{spec("orders", 12), put_mode::create, 0},
+          topic_put_record{{"bare", 1, 1, {}, {}}, put_mode::restore, 0},
+          topic_put_record{spec("grown", 4), put_mode::grow, 2},
+          topic_delete_record{"orders"},
+          broker_register_record{node_id{2}, "10.0.0.2", 9293, std::string{"rack-b"}, -1},
+          broker_register_record{node_id{3}, "h", 1, std::nullopt, 17},
+          broker_fence_record{node_id{2}, 5, true},
+          broker_fence_record{node_id{2}, 5, false},
+          barrier_record{}};
+}
+
+metadata_image fresh() { return metadata_image{{}, {}}; }
 
 } // namespace
 
 CAF_TEST(records round trip) {
-  for (auto& r : std::vector<metadata_record>{topic_put_record{spec("orders", 12)},
-                                              topic_put_record{{"bare", 1, 1, {}}},
-                                              topic_delete_record{"orders"}}) {
+  for (auto& r : every_kind()) {
     auto back = decode_metadata_record(encode_metadata_record(r));
     CAF_REQUIRE(back);
     CAF_CHECK(*back == r);
@@ -27,9 +43,13 @@ CAF_TEST(records round trip) {
 }
 
 CAF_TEST(every truncation and a foreign version or type is refused) {
-  auto bytes = encode_metadata_record(topic_put_record{spec("orders", 12)});
-  for (size_t n = 0; n < bytes.size(); ++n)
-    CAF_CHECK(!decode_metadata_record(std::string_view{bytes}.substr(0, n)));
+  for (auto& r : every_kind()) {
+    auto bytes = encode_metadata_record(r);
+    for (size_t n = 0; n < bytes.size(); ++n)
+      CAF_CHECK(!decode_metadata_record(std::string_view{bytes}.substr(0, n)));
+    CAF_CHECK(!decode_metadata_record(bytes + "y"));
+  }
+  auto bytes = encode_metadata_record(topic_put_record{spec("orders", 12), put_mode::create, 0});
   auto version = bytes;
   version[0] = 9;
   CAF_CHECK(!decode_metadata_record(version));
@@ -38,26 +58,107 @@ CAF_TEST(every truncation and a foreign version or type is refused) {
   auto r = decode_metadata_record(type);
   CAF_REQUIRE(!r);
   CAF_CHECK_EQUAL(r.err().code, schema::errc::corrupt_message);
-  CAF_CHECK(!decode_metadata_record(encode_metadata_record(topic_delete_record{"x"}) + "y"));
+  auto mode = bytes;
+  mode[2] = 9;
+  CAF_CHECK(!decode_metadata_record(mode));
 }
 
-CAF_TEST(replicas applying the same log end with the same table) {
+CAF_TEST(a create of an existing topic and a grow of a changed one are refused alike) {
+  auto img = fresh();
+  CAF_CHECK(img.apply(1, topic_put_record{spec("t", 2), put_mode::create, 0}).status);
+  auto again = img.apply(2, topic_put_record{spec("t", 5), put_mode::create, 0});
+  CAF_REQUIRE(!again.status);
+  CAF_CHECK_EQUAL(again.status.err().code, schema::errc::topic_already_exists);
+  CAF_CHECK_EQUAL(img.table().find("t")->partitions, 2);
+  auto stale = img.apply(3, topic_put_record{spec("t", 6), put_mode::grow, 3});
+  CAF_CHECK(!stale.status);
+  CAF_CHECK(img.apply(4, topic_put_record{spec("t", 6), put_mode::grow, 2}).status);
+  CAF_CHECK_EQUAL(img.table().find("t")->partitions, 6);
+  CAF_CHECK(!img.apply(5, topic_delete_record{"nope"}).status);
+}
+
+CAF_TEST(a registration gets its log index as epoch and fencing needs that epoch) {
+  auto img = fresh();
+  auto reg = img.apply(41, broker_register_record{node_id{2}, "h", 9, std::nullopt, -1});
+  CAF_CHECK_EQUAL(reg.epoch, 41);
+  CAF_CHECK(img.usable(node_id{2}));
+  CAF_CHECK(!img.apply(42, broker_fence_record{node_id{2}, 40, true}).status);
+  CAF_CHECK(img.usable(node_id{2}));
+  CAF_CHECK(img.apply(43, broker_fence_record{node_id{2}, 41, true}).status);
+  CAF_CHECK(!img.usable(node_id{2}));
+  CAF_CHECK(img.live_brokers().empty());
+  // A new process registers again: new epoch, alive, the old epoch is stale.
+  auto again = img.apply(50, broker_register_record{node_id{2}, "h", 9, std::nullopt, -1});
+  CAF_CHECK_EQUAL(again.epoch, 50);
+  CAF_CHECK(img.usable(node_id{2}));
+  CAF_CHECK(!img.apply(51, broker_fence_record{node_id{2}, 41, true}).status);
+}
+
+CAF_TEST(a fenced replica leads nothing and the next live one leads) {
+  auto img = fresh();
+  for (int i = 1; i <= 3; ++i)
+    img.apply(i, broker_register_record{node_id{i}, "h", uint16_t(i), std::nullopt, -1});
+  auto s = spec("t", 3);
+  auto leader = img.leader_of(s, 0);
+  CAF_CHECK(leader == node_id{1});
+  img.apply(9, broker_fence_record{node_id{1}, 1, true});
+  leader = img.leader_of(s, 0);
+  CAF_CHECK(leader == node_id{2});
+  topic_spec single{"one", 1, 1, {}, {{node_id{1}}}};
+  CAF_CHECK(!img.leader_of(single, 0));
+  CAF_CHECK(!img.leader_of(single, 1));
+}
+
+CAF_TEST(replicas applying the same log end with the same image and its snapshot rebuilds it) {
   std::mt19937_64 rng{5};
   std::vector<std::string> log;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 400; ++i) {
     auto name = "t" + std::to_string(rng() % 20);
-    if (rng() % 3 == 0)
-      log.push_back(encode_metadata_record(topic_delete_record{name}));
-    else
-      log.push_back(encode_metadata_record(topic_put_record{spec(name, 1 + static_cast<int32_t>(rng() % 50))}));
+    auto broker = node_id{static_cast<int32_t>(rng() % 5)};
+    switch (rng() % 5) {
+      case 0: log.push_back(encode_metadata_record(topic_delete_record{name})); break;
+      case 1:
+        log.push_back(encode_metadata_record(broker_register_record{broker, "h", 1, std::nullopt, -1}));
+        break;
+      case 2:
+        log.push_back(encode_metadata_record(broker_fence_record{broker, int64_t(rng() % 400), rng() % 2 == 0}));
+        break;
+      default:
+        log.push_back(encode_metadata_record(
+          topic_put_record{spec(name, 1 + static_cast<int32_t>(rng() % 50)),
+                           rng() % 2 ? put_mode::create : put_mode::restore, 0}));
+    }
   }
-  topic_table a{{}, {}}, b{{}, {}};
-  for (auto& bytes : log) {
-    auto r = decode_metadata_record(bytes);
+  auto a = fresh(), b = fresh();
+  for (size_t i = 0; i < log.size(); ++i) {
+    auto r = decode_metadata_record(log[i]);
     CAF_REQUIRE(r);
-    apply_metadata_record(a, *r);
-    apply_metadata_record(b, *r);
+    auto ra = a.apply(int64_t(i + 1), *r);
+    auto rb = b.apply(int64_t(i + 1), *r);
+    CAF_CHECK_EQUAL(bool(ra.status), bool(rb.status));
+    CAF_CHECK_EQUAL(ra.epoch, rb.epoch);
   }
-  CAF_CHECK(a.topics() == b.topics());
-  CAF_CHECK(!a.topics().empty());
+  CAF_CHECK(a.table().topics() == b.table().topics());
+  CAF_CHECK(!a.table().topics().empty());
+  auto restored = fresh();
+  CAF_REQUIRE(restored.restore(a.snapshot()));
+  CAF_CHECK(restored.table().topics() == a.table().topics());
+  CAF_CHECK_EQUAL(restored.snapshot(), a.snapshot());
+  CAF_CHECK_EQUAL(restored.brokers().size(), a.brokers().size());
+}
+
+CAF_TEST(a damaged snapshot is refused and leaves the image as it was) {
+  auto img = fresh();
+  img.apply(1, topic_put_record{spec("kept", 2), put_mode::create, 0});
+  auto other = fresh();
+  other.apply(1, topic_put_record{spec("other", 3), put_mode::create, 0});
+  auto snap = other.snapshot();
+  for (size_t n = 0; n < snap.size(); ++n)
+    CAF_CHECK(!img.restore(std::string_view{snap}.substr(0, n)));
+  CAF_CHECK(!img.restore(snap + "x"));
+  auto bad = snap;
+  bad[0] = 7;
+  CAF_CHECK(!img.restore(bad));
+  CAF_CHECK(img.table().find("kept") != nullptr);
+  CAF_CHECK(img.table().find("other") == nullptr);
 }

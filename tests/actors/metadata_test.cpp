@@ -119,7 +119,7 @@ CAF_TEST(topic configs parse with bounds and name the bad key) {
 }
 
 CAF_TEST(topic specs round trip through their LMDB encoding) {
-  topic_spec s{"orders", 12, 1, {{"retention.ms", "1000"}, {"segment.bytes", "4096"}}};
+  topic_spec s{"orders", 12, 1, {{"retention.ms", "1000"}, {"segment.bytes", "4096"}}, {}};
   auto back = decode_topic_spec("orders", encode_topic_spec(s));
   CAF_REQUIRE(back.has_value());
   CAF_CHECK(*back == s);

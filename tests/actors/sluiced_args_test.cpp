@@ -22,14 +22,16 @@ std::string bad(const sluiced_args& a) {
 
 CAF_TEST(the required flags make a config) {
   auto a = parse_sluiced_args({"--node-id", "3", "--data-dir", "/d", "--listen", "0.0.0.0:9400",
-                               "--controllers", "1@h1:1,2@h2:2"});
+                               "--controllers", "1@h1:1,2@h2:2,3@h3:3"});
   auto* cfg = std::get_if<actors::node_config>(&a);
   CAF_REQUIRE(cfg != nullptr);
   CAF_CHECK_EQUAL(cfg->id, node_id{3});
   CAF_CHECK_EQUAL(cfg->data_dir, "/d");
   CAF_CHECK_EQUAL(cfg->host, "0.0.0.0");
   CAF_CHECK_EQUAL(cfg->port, 9400);
-  CAF_CHECK_EQUAL(cfg->controllers.size(), 2u);
+  CAF_REQUIRE_EQUAL(cfg->controllers.size(), 3u);
+  auto third = cfg->controllers[2];
+  CAF_CHECK(third == (actors::controller_address{node_id{3}, "h3", 3}));
   auto v6 = parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "[::1]:9292"});
   CAF_CHECK_EQUAL(std::get<actors::node_config>(v6).host, "::1");
 }
@@ -41,7 +43,20 @@ CAF_TEST(bad flags are one line errors) {
                     strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:99999"},
                     strings{"--node-id", "1", "--data-dir", "/d"},
                     strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--bogus", "1"},
-                    strings{"--node-id"}, strings{"stray"}}) {
+                    strings{"--node-id"}, strings{"stray"},
+                    // controllers: even count, duplicate id, bad entries, this node missing
+                    strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                            "--controllers", "1@h:1,2@h:2"},
+                    strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                            "--controllers", "1@h:1,1@h:2,3@h:3"},
+                    strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                            "--controllers", "1@h:1,x@h:2,3@h:3"},
+                    strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                            "--controllers", "1@h:0"},
+                    strings{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                            "--controllers", "1@:5"},
+                    strings{"--node-id", "4", "--data-dir", "/d", "--listen", "h:1",
+                            "--controllers", "1@h:1,2@h:2,3@h:3"}}) {
     auto msg = bad(parse_sluiced_args(args));
     CAF_CHECK(!msg.empty());
     CAF_CHECK_EQUAL(msg.find('\n'), std::string::npos);

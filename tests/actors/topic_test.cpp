@@ -14,7 +14,7 @@ struct fixture : test::actor_fixture {
   topic_actor topic;
 
   fixture() {
-    topic_args args{topic_spec{"orders", 2, 1, {}}, topic_config{}, dir.path(),
+    topic_args args{topic_spec{"orders", 2, 1, {}, {}}, topic_config{}, dir.path(),
                     std::chrono::milliseconds{0}, 16, 2, store::system_clock_ms};
     topic = spawn_topic(sys, std::move(args));
     consume();
@@ -79,7 +79,7 @@ CAF_TEST(a partition that keeps crashing is given up) {
 }
 
 CAF_TEST(more partitions come with an update) {
-  self->send(topic, topic_update_atom_v, topic_spec{"orders", 4, 1, {}});
+  self->send(topic, topic_update_atom_v, topic_spec{"orders", 4, 1, {}, {}});
   consume();
   CAF_CHECK(append(3, "new").error.ok());
 }

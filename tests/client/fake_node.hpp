@@ -87,11 +87,22 @@ public:
       [](offset_fetch_atom, const envelope&) -> envelope { return no_groups(); },
       [](list_groups_atom, const envelope&) -> envelope { return no_groups(); },
       [](describe_groups_atom, const envelope&) -> envelope { return no_groups(); },
+      // Cluster requests: a fake single node, like the real one without --controllers.
+      [](broker_heartbeat_atom, const envelope&) -> envelope { return not_a_cluster(); },
+      [](cluster_status_atom, const envelope&) -> envelope { return not_a_cluster(); },
+      [](cluster::raft_atom, const envelope&) {},
+      [](controller_write_atom, const envelope&, bool) {
+        return caf::result<envelope, int64_t>{not_a_cluster(), int64_t{0}};
+      },
+      [](read_index_atom) -> caf::result<int64_t> { return caf::sec::runtime_error; },
     };
   }
 
 private:
   static schema::envelope refuse(const schema::error& e) { return encode(schema::error_response{e}); }
+  static schema::envelope not_a_cluster() {
+    return refuse({schema::errc::not_controller, "fake node: no cluster"});
+  }
   static schema::envelope no_groups() {
     return refuse({schema::errc::coordinator_not_available, "the fake node has no groups"});
   }

@@ -3,6 +3,7 @@
 // One value of every wire message type with every field away from its default, so a round
 // trip that drops or swaps a field shows. Shared by the schema suites.
 
+#include "schema/cluster.hpp"
 #include "schema/configs.hpp"
 #include "schema/error_response.hpp"
 #include "schema/fetch.hpp"
@@ -32,7 +33,8 @@ using message_types =
              leave_group_request, leave_group_response, offset_commit_request,
              offset_commit_response, offset_fetch_request, offset_fetch_response,
              list_groups_request, list_groups_response, describe_groups_request,
-             describe_groups_response, raft_message>;
+             describe_groups_response, raft_message, broker_heartbeat_request,
+             broker_heartbeat_response, cluster_status_request, cluster_status_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -196,11 +198,20 @@ inline message_types samples() {
                                     {raft_term{7}, log_index{43}, std::string{"create\0t", 8}}},
                                    log_index{40}}};
 
+  broker_heartbeat_request heartbeat{node_id{2}, "10.0.0.2", 9293, "rack-b", 17};
+  broker_heartbeat_response heartbeat_answer{sample_error(errc::stale_broker_epoch), 21, true,
+                                             node_id{1}};
+  cluster_status_response status{{}, node_id{1}, 4, 118, {}, {}};
+  status.controllers.push_back({node_id{1}, "127.0.0.1", 9292, 118});
+  status.controllers.push_back({node_id{2}, "127.0.0.1", 9293, -1});
+  status.brokers.push_back({node_id{1}, "127.0.0.1", 9292, "", 5, false, 120, 12, 4});
+  status.brokers.push_back({node_id{2}, "127.0.0.1", 9293, "rack-b", 9, true, -1, 3, 0});
+
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
           join, joined, sync, synced, beat, beaten, leave, left, commit, committed,
           fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described,
-          raft};
+          raft, heartbeat, heartbeat_answer, cluster_status_request{}, status};
 }
 
 // Calls f(x) for each sample message x.

@@ -10,8 +10,9 @@
 
 namespace sluice::cli {
 
-int run_cluster_status(const cli_options&, const conn_ptr& conn) {
-  client::admin adm{conn};
+namespace {
+
+int single_node_status(client::admin& adm) {
   auto md = adm.metadata();
   if (!md)
     return fail(md.err());
@@ -22,11 +23,39 @@ int run_cluster_status(const cli_options&, const conn_ptr& conn) {
     for (auto& p : t.partitions)
       ++leaders[p.leader.value];
   }
-  std::printf("nodes %zu  controller %d  topics %zu  partitions %zu\n", md->brokers.size(),
-              md->controller_id.value, md->topics.size(), partitions);
+  std::printf("single node (no controller quorum)  topics %zu  partitions %zu\n",
+              md->topics.size(), partitions);
   for (auto& b : md->brokers)
-    std::printf("  node %d  %s:%u%s  leader_of %zu\n", b.id.value, b.host.c_str(), b.port,
-                b.id == md->controller_id ? "  (controller)" : "", leaders[b.id.value]);
+    std::printf("  node %d  %s:%u  leader_of %zu\n", b.id.value, b.host.c_str(), b.port,
+                leaders[b.id.value]);
+  return 0;
+}
+
+} // namespace
+
+// One line for the quorum, one per controller, one per broker. A single node (no
+// --controllers) has no quorum: it shows the node and what it leads.
+int run_cluster_status(const cli_options&, const conn_ptr& conn) {
+  client::admin adm{conn};
+  auto st = adm.cluster_status();
+  if (!st && st.err().server != schema::errc::not_controller)
+    return fail(st.err());
+  if (!st || st->controllers.empty())
+    return single_node_status(adm);
+  std::printf("controller leader %d  term %lld  commit %lld\n", st->leader.value,
+              static_cast<long long>(st->term), static_cast<long long>(st->commit_index));
+  for (auto& c : st->controllers)
+    std::printf("  controller %d  %s:%u  %s  match %lld\n", c.id.value, c.host.c_str(), c.port,
+                c.id == st->leader ? "leader  " : "follower", static_cast<long long>(c.match_index));
+  for (auto& b : st->brokers) {
+    std::string hb = b.last_heartbeat_ms_ago < 0 ? std::string{"-"}
+                                                 : std::to_string(b.last_heartbeat_ms_ago) + "ms";
+    std::string rack = b.rack.empty() ? "" : "  rack " + b.rack;
+    std::printf("  broker %d  %s:%u%s  %s  epoch %lld  last_heartbeat %s ago  replicas %d  leader_of %d\n",
+                b.id.value, b.host.c_str(), b.port, rack.c_str(),
+                b.fenced ? "fenced" : "alive ", static_cast<long long>(b.broker_epoch), hb.c_str(),
+                b.replicas, b.leader_of);
+  }
   return 0;
 }
 

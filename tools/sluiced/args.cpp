@@ -1,5 +1,7 @@
 #include "tools/sluiced/args.hpp"
 
+#include <algorithm>
+
 #include <charconv>
 #include <optional>
 
@@ -78,10 +80,10 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
         return bad_args{"--listen expects HOST:PORT, not '" + value + "'"};
       have_listen = true;
     } else if (flag == "--controllers") {
-      cfg.controllers = split(value, ',');
-      for (auto& c : cfg.controllers)
-        if (c.find('@') == std::string::npos)
-          return bad_args{"--controllers expects id@host:port,..., not '" + c + "'"};
+      auto list = actors::parse_controllers(split(value, ','));
+      if (!list)
+        return bad_args{"--controllers: " + list.err().message};
+      cfg.controllers = std::move(*list);
     } else if (flag == "--config") {
       config_file = value;
     } else if (flag == "--fsync") {
@@ -99,6 +101,11 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
       return bad_args{st.err().message};
   if (fsync)
     cfg.topic_defaults.flush_messages = *fsync == "always" ? 1 : actors::never;
+  if (!cfg.controllers.empty()
+      && std::none_of(cfg.controllers.begin(), cfg.controllers.end(),
+                      [&](auto& c) { return c.id == cfg.id; }))
+    return bad_args{"--controllers must list this node (id " + std::to_string(cfg.id.value)
+                    + "): brokers that are not controllers are not supported yet"};
   return cfg;
 }
 
@@ -113,7 +120,8 @@ std::string sluiced_usage() {
          "  --node-id N        this node's id (>= 0)\n"
          "  --data-dir DIR     created if missing\n"
          "  --listen HOST:PORT address to accept clients on ([::1]:9292 for IPv6)\n"
-         "  --controllers L    metadata controllers, id@host:port,... (multi-node, later)\n"
+         "  --controllers L    the cluster's metadata controllers, id@host:port,... (1, 3 or 5,\n"
+         "                     this node among them); without it the node runs alone\n"
          "  --config FILE      key=value lines ('#' comments), applied over the defaults:\n"
          + actors::node_config_help()
          + "  --fsync always     fsync every append (flush.messages=1) for power-loss durability\n"

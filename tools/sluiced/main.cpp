@@ -29,6 +29,9 @@ struct config : caf::actor_system_config {
   config() {
     load<caf::io::middleman>();
     schema::register_message_types(*this);
+    // Links between nodes carry heartbeats, so a peer that hangs (not only one whose socket
+    // closes) is noticed: CAF's default of 0 disables them.
+    set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
   }
 };
 
@@ -68,14 +71,9 @@ int run(const actors::node_config& cfg) {
   config sys_cfg;
   caf::actor_system sys{sys_cfg};
   auto node = actors::spawn_node(sys, cfg);
-  std::string failure;
-  {
-    caf::scoped_actor self{sys};
-    self->request(node, std::chrono::seconds(120), actors::ready_atom_v)
-      .receive([](bool) {}, [&](caf::error& err) { failure = sys.render(err); });
-  }
   auto listen = cfg.host + ":" + std::to_string(cfg.port);
-  if (failure.empty()) {
+  std::string failure;
+  auto publish = [&] {
     // reuse = true: a restarted node can take its port while old connections linger in
     // TIME_WAIT; a live listener on the port still makes this fail.
     auto port = sys.middleman().publish(caf::actor_cast<actors::node_actor>(node), cfg.port,
@@ -83,7 +81,20 @@ int run(const actors::node_config& cfg) {
     if (!port)
       failure = "cannot listen on " + listen + " (address in use or unavailable): "
                 + sys.render(port.error());
+  };
+  // Alone, the node opens its port once it serves. In a cluster it must open it first: its
+  // metadata is ready only after the controllers elected a leader, which needs the port.
+  bool clustered = !cfg.controllers.empty();
+  if (clustered)
+    publish();
+  if (failure.empty()) {
+    caf::scoped_actor self{sys};
+    auto limit = clustered ? std::chrono::seconds(3600) : std::chrono::seconds(120);
+    self->request(node, limit, actors::ready_atom_v)
+      .receive([](bool) {}, [&](caf::error& err) { failure = sys.render(err); });
   }
+  if (failure.empty() && !clustered)
+    publish();
   if (!failure.empty()) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return fail(exit_cannot_start, failure);

@@ -1,0 +1,60 @@
+@0xe948d0c9c7756c06;
+# Cluster membership and status (issue 6). A broker registers with the controller quorum and
+# then heartbeats (both BrokerHeartbeat, as KRaft's BrokerRegistration + BrokerHeartbeat); any
+# node answers ClusterStatus by asking the controller leader. Brokers send these to any
+# controller's node; a follower controller forwards them to its leader.
+# Framing and conventions: see common.capnp.
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("sluice::schema::wire");
+
+using Common = import "common.capnp";
+
+struct BrokerHeartbeatRequest {
+  nodeId @0 :Int32;
+  host @1 :Text;            # advertised address of the broker
+  port @2 :UInt16;
+  rack @3 :Text;            # empty: no rack
+  brokerEpoch @4 :Int64 = -1;  # -1: register (a new process); else the epoch it registered with
+}
+
+struct BrokerHeartbeatResponse {
+  errorCode @0 :Common.ErrorCode;  # staleBrokerEpoch: register again; notController: retry
+  errorMessage @1 :Text;
+  brokerEpoch @2 :Int64 = -1;      # the registration's epoch (the Raft index of its record)
+  fenced @3 :Bool;                 # the broker missed its session and leads no partition
+  leaderId @4 :Int32 = -1;         # the controller leader that answered
+}
+
+struct ClusterStatusRequest {
+  unused @0 :Bool;  # no fields yet
+}
+
+struct ClusterStatusResponse {
+  errorCode @0 :Common.ErrorCode;
+  errorMessage @1 :Text;
+  leaderId @2 :Int32 = -1;      # the controller leader, -1 while none is elected
+  term @3 :Int64;               # the leader's Raft term
+  commitIndex @4 :Int64;        # of the metadata log
+  controllers @5 :List(Controller);
+  brokers @6 :List(Broker);
+
+  struct Controller {
+    nodeId @0 :Int32;
+    host @1 :Text;
+    port @2 :UInt16;
+    matchIndex @3 :Int64 = -1;  # how far its log matches the leader's; -1: unknown
+  }
+
+  struct Broker {
+    nodeId @0 :Int32;
+    host @1 :Text;
+    port @2 :UInt16;
+    rack @3 :Text;
+    brokerEpoch @4 :Int64;
+    fenced @5 :Bool;
+    lastHeartbeatMsAgo @6 :Int64 = -1;  # -1: none since this leader took over
+    replicas @7 :Int32;                 # partition replicas assigned to it
+    leaderOf @8 :Int32;                 # partitions it leads
+  }
+}

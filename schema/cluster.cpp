@@ -1,0 +1,127 @@
+#include "schema/cluster.hpp"
+
+#include "schema/cluster.capnp.h"
+#include "schema/framing.hpp"
+
+namespace sluice::schema {
+
+using namespace framing;
+
+namespace {
+
+constexpr size_t entry_overhead_bytes = 96;
+
+} // namespace
+
+envelope encode(const broker_heartbeat_request& x) {
+  return write<wire::BrokerHeartbeatRequest>(
+    x.kind, 64 + x.host.size() + x.rack.size(), [&](wire::BrokerHeartbeatRequest::Builder b) {
+      b.setNodeId(x.id.value);
+      b.setHost(text(x.host));
+      b.setPort(x.port);
+      if (!x.rack.empty())
+        b.setRack(text(x.rack));
+      b.setBrokerEpoch(x.broker_epoch);
+    });
+}
+
+template <>
+result<broker_heartbeat_request> decode_bytes<broker_heartbeat_request>(std::span<const char> bytes) {
+  return read<wire::BrokerHeartbeatRequest, broker_heartbeat_request>(
+    bytes, [](wire::BrokerHeartbeatRequest::Reader r) -> result<broker_heartbeat_request> {
+      return broker_heartbeat_request{node_id{r.getNodeId()}, str(r.getHost()), r.getPort(),
+                                      str(r.getRack()), r.getBrokerEpoch()};
+    });
+}
+
+envelope encode(const broker_heartbeat_response& x) {
+  return write<wire::BrokerHeartbeatResponse>(
+    x.kind, 64 + x.error.message.size(), [&](wire::BrokerHeartbeatResponse::Builder b) {
+      set_error(b, x.error);
+      b.setBrokerEpoch(x.broker_epoch);
+      b.setFenced(x.fenced);
+      b.setLeaderId(x.leader.value);
+    });
+}
+
+template <>
+result<broker_heartbeat_response>
+decode_bytes<broker_heartbeat_response>(std::span<const char> bytes) {
+  return read<wire::BrokerHeartbeatResponse, broker_heartbeat_response>(
+    bytes, [](wire::BrokerHeartbeatResponse::Reader r) -> result<broker_heartbeat_response> {
+      return broker_heartbeat_response{get_error(r), r.getBrokerEpoch(), r.getFenced(),
+                                       node_id{r.getLeaderId()}};
+    });
+}
+
+envelope encode(const cluster_status_request& x) {
+  return write<wire::ClusterStatusRequest>(x.kind, 16, [](wire::ClusterStatusRequest::Builder) {});
+}
+
+template <>
+result<cluster_status_request> decode_bytes<cluster_status_request>(std::span<const char> bytes) {
+  return read<wire::ClusterStatusRequest, cluster_status_request>(
+    bytes, [](wire::ClusterStatusRequest::Reader) -> result<cluster_status_request> {
+      return cluster_status_request{};
+    });
+}
+
+envelope encode(const cluster_status_response& x) {
+  size_t expected = 96 + x.error.message.size();
+  for (auto& c : x.controllers)
+    expected += entry_overhead_bytes + c.host.size();
+  for (auto& b : x.brokers)
+    expected += entry_overhead_bytes + b.host.size() + b.rack.size();
+  return write<wire::ClusterStatusResponse>(
+    x.kind, expected, [&](wire::ClusterStatusResponse::Builder b) {
+      set_error(b, x.error);
+      b.setLeaderId(x.leader.value);
+      b.setTerm(x.term);
+      b.setCommitIndex(x.commit_index);
+      auto cs = b.initControllers(list_size(x.controllers.size()));
+      for (unsigned i = 0; i < cs.size(); ++i) {
+        auto& in = x.controllers[i];
+        cs[i].setNodeId(in.id.value);
+        cs[i].setHost(text(in.host));
+        cs[i].setPort(in.port);
+        cs[i].setMatchIndex(in.match_index);
+      }
+      auto bs = b.initBrokers(list_size(x.brokers.size()));
+      for (unsigned i = 0; i < bs.size(); ++i) {
+        auto& in = x.brokers[i];
+        auto out = bs[i];
+        out.setNodeId(in.id.value);
+        out.setHost(text(in.host));
+        out.setPort(in.port);
+        if (!in.rack.empty())
+          out.setRack(text(in.rack));
+        out.setBrokerEpoch(in.broker_epoch);
+        out.setFenced(in.fenced);
+        out.setLastHeartbeatMsAgo(in.last_heartbeat_ms_ago);
+        out.setReplicas(in.replicas);
+        out.setLeaderOf(in.leader_of);
+      }
+    });
+}
+
+template <>
+result<cluster_status_response> decode_bytes<cluster_status_response>(std::span<const char> bytes) {
+  return read<wire::ClusterStatusResponse, cluster_status_response>(
+    bytes, [](wire::ClusterStatusResponse::Reader r) -> result<cluster_status_response> {
+      cluster_status_response out;
+      out.error = get_error(r);
+      out.leader = node_id{r.getLeaderId()};
+      out.term = r.getTerm();
+      out.commit_index = r.getCommitIndex();
+      for (auto c : r.getControllers())
+        out.controllers.push_back({node_id{c.getNodeId()}, str(c.getHost()), c.getPort(),
+                                   c.getMatchIndex()});
+      for (auto b : r.getBrokers())
+        out.brokers.push_back({node_id{b.getNodeId()}, str(b.getHost()), b.getPort(),
+                               str(b.getRack()), b.getBrokerEpoch(), b.getFenced(),
+                               b.getLastHeartbeatMsAgo(), b.getReplicas(), b.getLeaderOf()});
+      return out;
+    });
+}
+
+} // namespace sluice::schema

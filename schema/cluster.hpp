@@ -1,0 +1,93 @@
+#pragma once
+
+// Cluster membership and status messages (schema/cluster.capnp) and their codec
+// (schema/codec.hpp).
+
+#include "schema/codec.hpp"
+#include "store/types.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice::schema {
+
+struct broker_heartbeat_request {
+  static constexpr message_kind kind = message_kind::broker_heartbeat_request;
+  static constexpr int64_t register_epoch = -1;
+
+  node_id id{0};
+  std::string host;
+  uint16_t port = 0;
+  std::string rack; // empty: none
+  int64_t broker_epoch = register_epoch;
+
+  bool operator==(const broker_heartbeat_request&) const = default;
+};
+
+struct broker_heartbeat_response {
+  static constexpr message_kind kind = message_kind::broker_heartbeat_response;
+
+  schema::error error;
+  int64_t broker_epoch = -1;
+  bool fenced = false;
+  node_id leader{-1};
+
+  bool operator==(const broker_heartbeat_response&) const = default;
+};
+
+struct cluster_status_request {
+  static constexpr message_kind kind = message_kind::cluster_status_request;
+
+  bool operator==(const cluster_status_request&) const = default;
+};
+
+struct cluster_status_response {
+  static constexpr message_kind kind = message_kind::cluster_status_response;
+
+  struct controller {
+    node_id id{0};
+    std::string host;
+    uint16_t port = 0;
+    int64_t match_index = -1;
+
+    bool operator==(const controller&) const = default;
+  };
+
+  struct broker {
+    node_id id{0};
+    std::string host;
+    uint16_t port = 0;
+    std::string rack;
+    int64_t broker_epoch = 0;
+    bool fenced = false;
+    int64_t last_heartbeat_ms_ago = -1;
+    int32_t replicas = 0;
+    int32_t leader_of = 0;
+
+    bool operator==(const broker&) const = default;
+  };
+
+  schema::error error;
+  node_id leader{-1};
+  int64_t term = 0;
+  int64_t commit_index = 0;
+  std::vector<controller> controllers;
+  std::vector<broker> brokers;
+
+  bool operator==(const cluster_status_response&) const = default;
+};
+
+#define SLUICE_CLUSTER_CODEC(T)                                                                    \
+  envelope encode(const T& x);                                                                     \
+  template <>                                                                                      \
+  result<T> decode_bytes<T>(std::span<const char> bytes);
+
+SLUICE_CLUSTER_CODEC(broker_heartbeat_request)
+SLUICE_CLUSTER_CODEC(broker_heartbeat_response)
+SLUICE_CLUSTER_CODEC(cluster_status_request)
+SLUICE_CLUSTER_CODEC(cluster_status_response)
+
+#undef SLUICE_CLUSTER_CODEC
+
+} // namespace sluice::schema

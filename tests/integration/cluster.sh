@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# A 3-node cluster of real sluiced processes (deploy/cluster up 3), every node a controller:
+# placement over the brokers, R above the live brokers refused, kill -9 of the controller
+# leader, a new leader within 2x the election timeout, topic creation and cluster status
+# through the survivors, the dead broker fenced, and the old leader restarting and catching up.
+source "$(dirname "$0")/lib.sh"
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export SLUICE_NO_BUILD=1 SLUICED SLUICE
+export SLUICE_CLUSTER_DATA="$WORK/cluster"
+ELECTION_MS=500 # randomised in [500, 1000)
+cat >"$WORK/cluster.conf" <<EOF
+controller.election.timeout.ms=$ELECTION_MS
+broker.heartbeat.interval.ms=300
+broker.session.timeout.ms=2000
+EOF
+
+cluster() { "$ROOT/deploy/cluster" "$@"; }
+stop_cluster() { cluster down >/dev/null 2>&1 || true; }
+on_exit() {
+  local rc=$?
+  [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
+    echo "--- $f (last 15 lines) ---" >&2; tail -n 15 "$f" >&2
+  done
+  for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
+    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+  done
+  cleanup_rc=$rc
+  return $rc
+}
+trap 'on_exit; cleanup' EXIT
+
+BASE=$((20000 + RANDOM % 30000))
+port() { echo $((BASE + $1)); }
+on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$(port "$n") "$SLUICE" "$@"; }
+leader_seen_by() { on "$1" cluster status 2>/dev/null | awk '/^controller leader/ {print $3}'; }
+now_ms() { date +%s%3N; }
+
+step "deploy/cluster up 3"
+cluster up 3 --base-port "$BASE" --config "$WORK/cluster.conf" >"$WORK/up.out" \
+  || fail "cluster up: $(cat "$WORK/up.out")"
+grep -q "bootstrap: 127.0.0.1:$(port 1)" "$WORK/up.out" || fail "no bootstrap line: $(cat "$WORK/up.out")"
+
+step "every broker registers; one leader, seen alike by every node"
+for _ in $(seq 100); do
+  [ "$(on 1 cluster status 2>/dev/null | grep -c ' alive ')" = 3 ] && break
+  sleep 0.1
+done
+on 1 cluster status >"$WORK/status" || fail "cluster status: $(cat "$WORK/status")"
+cat "$WORK/status"
+[ "$(grep -c '^  controller ' "$WORK/status")" = 3 ] || fail "expected 3 controllers"
+[ "$(grep -c '^  broker .* alive ' "$WORK/status")" = 3 ] || fail "expected 3 alive brokers"
+LEADER=$(leader_seen_by 1)
+[[ "$LEADER" =~ ^[1-3]$ ]] || fail "no leader in: $(cat "$WORK/status")"
+for n in 2 3; do [ "$(leader_seen_by $n)" = "$LEADER" ] || fail "node $n sees another leader"; done
+
+step "placement spreads replicas over the brokers; R above the live brokers is refused"
+on 2 topic create placed --partitions 6 --replication-factor 3 >/dev/null
+on 3 topic describe placed >"$WORK/describe"
+for n in 1 2 3; do
+  # every partition lists all three brokers; each broker is the preferred leader of two
+  [ "$(grep -cE "leader $n " "$WORK/describe")" = 2 ] || fail "broker $n does not lead 2 of 6: $(cat "$WORK/describe")"
+done
+expect_fail "replication factor.*3.*live broker|live broker.*3" on 1 topic create toomany --replication-factor 4
+on 1 topic list | grep -qx placed || fail "topic list on node 1 misses 'placed'"
+
+step "kill -9 the controller leader (node $LEADER); a new leader within 2x the election timeout"
+SURVIVOR=$((LEADER % 3 + 1))
+killed_at=$(now_ms)
+cluster kill "$LEADER" >/dev/null
+NEW=""
+for _ in $(seq 200); do
+  NEW=$(leader_seen_by "$SURVIVOR" || true)
+  [ -n "$NEW" ] && [ "$NEW" != "$LEADER" ] && [ "$NEW" != -1 ] && break
+  NEW=""
+  sleep 0.02
+done
+elected_at=$(now_ms)
+[ -n "$NEW" ] || fail "no new leader within 4 s"
+# The leader's own log says when it won; the poll above only bounds it from above.
+log_ms=$(grep -h "leader of term" "$SLUICE_CLUSTER_DATA/node-$NEW/sluiced.log" | tail -1 \
+         | sed -E 's/^\[([0-9-]+ [0-9:.]+)\].*/\1/' | xargs -I{} date -d "{}" +%s%3N 2>/dev/null || echo "$elected_at")
+took=$((log_ms - killed_at))
+[ $took -lt 0 ] && took=$((elected_at - killed_at))
+echo "new leader $NEW after ${took} ms (poll saw it after $((elected_at - killed_at)) ms; limit $((4 * ELECTION_MS)) ms)"
+[ $took -le $((4 * ELECTION_MS)) ] || fail "failover took ${took} ms > 2x the election timeout"
+
+step "topic creation and cluster status keep working through the survivors"
+on "$SURVIVOR" topic create after-failover --partitions 4 >/dev/null
+OTHER=$((SURVIVOR % 3 + 1)); [ "$OTHER" = "$LEADER" ] && OTHER=$((OTHER % 3 + 1))
+on "$OTHER" topic list | grep -qx after-failover || fail "node $OTHER does not list the new topic"
+for _ in $(seq 100); do
+  on "$SURVIVOR" cluster status | grep -qE "^  broker $LEADER .* fenced " && break
+  sleep 0.1
+done
+on "$SURVIVOR" cluster status >"$WORK/status2"
+cat "$WORK/status2"
+grep -qE "^  broker $LEADER .* fenced " "$WORK/status2" || fail "dead broker $LEADER not fenced"
+grep -q "^controller leader $NEW " "$WORK/status2" || fail "status does not name leader $NEW"
+on "$SURVIVOR" topic describe placed | grep -qE "leader $LEADER " && fail "fenced broker $LEADER still leads"
+
+step "the old leader restarts and catches up"
+cluster start "$LEADER" >/dev/null
+on "$LEADER" topic list >"$WORK/list"
+grep -qx after-failover "$WORK/list" && grep -qx placed "$WORK/list" \
+  || fail "restarted node $LEADER misses topics: $(cat "$WORK/list")"
+for _ in $(seq 100); do
+  on "$LEADER" cluster status | grep -qE "^  broker $LEADER .* alive " && break
+  sleep 0.1
+done
+on "$LEADER" cluster status >"$WORK/status3"
+cat "$WORK/status3"
+grep -qE "^  broker $LEADER .* alive " "$WORK/status3" || fail "broker $LEADER not alive again"
+commit=$(awk '/^controller leader/ {print $7}' "$WORK/status3")
+match=$(awk -v n="$LEADER" '$1 == "controller" && $2 == n {print $6}' "$WORK/status3")
+[ "$match" -ge $((commit - 2)) ] || fail "controller $LEADER matches $match of $commit"
+
+step "records go through a cluster node"
+seq 1 100 | on "$LEADER" produce --topic after-failover >/dev/null
+[ "$(on "$LEADER" consume --topic after-failover --from-beginning --max-messages 100 --timeout-ms 5000 | wc -l)" = 100 ] \
+  || fail "consume after failover"
+
+step "deploy/cluster status and down"
+cluster status >"$WORK/cstatus" || fail "deploy/cluster status: $(cat "$WORK/cstatus")"
+[ "$(grep -c ' running ' "$WORK/cstatus")" = 3 ] || fail "deploy/cluster status: $(cat "$WORK/cstatus")"
+cluster down >/dev/null
+for n in 1 2 3; do [ -f "$SLUICE_CLUSTER_DATA/node-$n/sluiced.pid" ] && fail "node $n still has a pid file"; done
+
+echo "1 passed, 0 failed"
