@@ -4,6 +4,7 @@
 #include "actors/metadata_answers.hpp"
 #include "actors/metadata_image.hpp"
 #include "actors/metadata_record.hpp"
+#include "cluster/broker_sessions.hpp"
 #include "cluster/placement.hpp"
 #include "cluster/raft_actor.hpp"
 #include "schema/cluster.hpp"
@@ -139,6 +140,7 @@ public:
     : controller_internal::base(cfg),
       args_(std::move(args)),
       image_(args_.defaults, no_broker_limit(args_.limits)),
+      sessions_(args_.broker_session_timeout_ms),
       rng_(args_.seed ^ static_cast<uint64_t>(args_.self.value)) {}
 
   const char* name() const override { return "controller"; }
@@ -283,8 +285,7 @@ private:
     raft_status_ = std::move(s);
     if (leading() && !was_leading) {
       spdlog::info("controller {}: leader of term {}", args_.self.value, raft_status_.term.value);
-      leader_since_ms_ = steady_ms();
-      last_heartbeat_.clear();
+      sessions_.restart(steady_ms());
       fencing_.clear();
       send(this, broker_beat_atom::value);
     } else if (!leading() && was_leading) {
@@ -759,7 +760,7 @@ private:
           rp.deliver(refuse(r.status.err()));
           return;
         }
-        last_heartbeat_[id] = steady_ms();
+        sessions_.heartbeat(id, steady_ms());
         spdlog::info("controller {}: broker {} registered with epoch {}", args_.self.value,
                      id.value, r.epoch);
         rp.deliver(encode(schema::broker_heartbeat_response{{}, r.epoch, false, args_.self}));
@@ -771,7 +772,7 @@ private:
       return refuse({errc::stale_broker_epoch,
                      "broker " + std::to_string(req->id.value) + " has no registration with epoch "
                        + std::to_string(req->broker_epoch) + "; register again"});
-    last_heartbeat_[req->id] = now;
+    sessions_.heartbeat(req->id, now);
     if (b->fenced && !fencing_.contains(req->id)) {
       fencing_.insert(req->id);
       propose(broker_fence_record{req->id, req->broker_epoch, false},
@@ -826,18 +827,17 @@ private:
   // Leader: fence the brokers whose session ran out.
   void check_sessions() {
     auto now = steady_ms();
-    for (auto& [id, b] : image_.brokers()) {
-      if (b.fenced || fencing_.contains(id))
-        continue;
-      auto it = last_heartbeat_.find(id);
-      auto last = it == last_heartbeat_.end() ? leader_since_ms_ : it->second;
-      if (now - last <= args_.broker_session_timeout_ms)
-        continue;
+    std::vector<node_id> candidates;
+    for (auto& [id, b] : image_.brokers())
+      if (!b.fenced && !fencing_.contains(id))
+        candidates.push_back(id);
+    for (auto id : sessions_.expired(candidates, now)) {
+      auto epoch = image_.broker(id)->registration.epoch;
       fencing_.insert(id);
-      spdlog::warn("controller {}: broker {} missed heartbeats for {} ms; fencing it",
-                   args_.self.value, id.value, now - last);
-      propose(broker_fence_record{id, b.registration.epoch, true},
-              [this, id = id](apply_result, int64_t) { fencing_.erase(id); });
+      spdlog::warn("controller {}: broker {} missed its heartbeats for {} ms; fencing it",
+                   args_.self.value, id.value, args_.broker_session_timeout_ms);
+      propose(broker_fence_record{id, epoch, true},
+              [this, id](apply_result, int64_t) { fencing_.erase(id); });
     }
   }
 
@@ -900,11 +900,11 @@ private:
             }
           auto now = steady_ms();
           for (auto& [id, b] : image_.brokers()) {
-            auto hb = last_heartbeat_.find(id);
+            auto hb = sessions_.last_heartbeat(id);
             out.brokers.push_back({id, b.registration.host, b.registration.port,
                                    b.registration.rack.value_or(""), b.registration.epoch,
-                                   b.fenced, hb == last_heartbeat_.end() ? -1 : now - hb->second,
-                                   counts[id].first, counts[id].second});
+                                   b.fenced, hb ? now - *hb : -1, counts[id].first,
+                                   counts[id].second});
           }
           rp.deliver(encode(out));
         },
@@ -943,8 +943,7 @@ private:
   bool synced_ = false;
   bool syncing_ = false;
   // Leader only: heartbeat times (memory, not replicated) and fence changes in flight.
-  int64_t leader_since_ms_ = 0;
-  std::map<node_id, int64_t> last_heartbeat_;
+  cluster::broker_sessions sessions_;
   std::set<node_id> fencing_;
   // This node as a broker.
   int64_t broker_epoch_ = schema::broker_heartbeat_request::register_epoch;
