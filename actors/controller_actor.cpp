@@ -120,12 +120,6 @@ typename Inspector::result_type inspect(Inspector& f, controller_status& x) {
            peers, epoch, synced, waiting, proposals);
 }
 
-int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
-}
-
 // One client write split into records, answered when all of them applied.
 struct pending_write {
   std::vector<schema::topic_result> results;
@@ -298,6 +292,12 @@ private:
   }
 
   bool leading() const { return raft_status_.role == cluster::raft_role::leader; }
+
+  // The actor's clock: the test coordinator's in tests, steady time otherwise.
+  int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock().now().time_since_epoch())
+      .count();
+  }
 
   std::optional<node_id> leader() const {
     if (raft_status_.role == cluster::raft_role::leader)

@@ -1,0 +1,360 @@
+#define CAF_SUITE actors.controller
+#include "tests/actors/actor_fixture.hpp"
+
+// The cluster's metadata controller (actors/controller_actor.hpp) on CAF's test coordinator:
+// three controllers with real Raft storage (LMDB), wired to each other through node shims that
+// pass on what a node passes on, time moved by the test.
+
+#include "actors/controller_actor.hpp"
+#include "schema/cluster.hpp"
+#include "schema/error_response.hpp"
+#include "schema/metadata.hpp"
+#include "schema/topics.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+
+using namespace sluice;
+using namespace sluice::actors;
+using namespace std::chrono_literals;
+using schema::envelope;
+using schema::errc;
+
+namespace {
+
+template <class Atom>
+auto no_handler() {
+  return [](Atom, const envelope&) { return encode(schema::error_response{{errc::invalid_request, "shim"}}); };
+}
+
+// What a node does with cluster requests: hands them to its controller. The rest of the node
+// interface is not used between controllers.
+class node_shim : public node_actor::base {
+public:
+  node_shim(caf::actor_config& cfg, metadata_actor ctrl) : node_actor::base(cfg), ctrl_(std::move(ctrl)) {}
+
+  behavior_type make_behavior() override {
+    return {
+      no_handler<produce_atom>(), no_handler<fetch_atom>(), no_handler<metadata_atom>(),
+      no_handler<create_topics_atom>(), no_handler<delete_topics_atom>(),
+      no_handler<list_topics_atom>(), no_handler<list_offsets_atom>(),
+      no_handler<create_partitions_atom>(), no_handler<describe_configs_atom>(),
+      [](inspect_atom, const std::string&) { return std::string{}; },
+      [this](broker_heartbeat_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
+      [this](cluster_status_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
+      [this](cluster::raft_atom a, const envelope& e) { send(ctrl_, a, e); },
+      [this](controller_write_atom a, const envelope& e, bool internal) {
+        return delegate(ctrl_, a, e, internal);
+      },
+      [this](read_index_atom a) { return delegate(ctrl_, a); },
+      no_handler<join_group_atom>(), no_handler<sync_group_atom>(), no_handler<heartbeat_atom>(),
+      no_handler<leave_group_atom>(), no_handler<offset_commit_atom>(),
+      no_handler<offset_fetch_atom>(), no_handler<list_groups_atom>(),
+      no_handler<describe_groups_atom>(),
+    };
+  }
+
+  void on_exit() override { ctrl_ = nullptr; }
+
+private:
+  metadata_actor ctrl_;
+};
+
+// A node's topic hosting as the controller sees it: every update it was told of.
+struct heard {
+  std::map<std::string, topic_spec> topics;
+  std::set<std::string> deleted;
+};
+
+class listener : public topic_listener::base {
+public:
+  listener(caf::actor_config& cfg, std::shared_ptr<heard> h) : topic_listener::base(cfg), h_(std::move(h)) {}
+
+  behavior_type make_behavior() override {
+    return {
+      [this](topic_update_atom, topic_spec& s) {
+        h_->deleted.erase(s.name);
+        auto name = s.name;
+        h_->topics.insert_or_assign(std::move(name), std::move(s));
+      },
+      [this](topic_deleted_atom, const std::string& name) {
+        h_->topics.erase(name);
+        h_->deleted.insert(name);
+      },
+    };
+  }
+
+private:
+  std::shared_ptr<heard> h_;
+};
+
+struct fixture : test::actor_fixture {
+  std::vector<controller_address> addrs{{node_id{1}, "h", 1}, {node_id{2}, "h", 2}, {node_id{3}, "h", 3}};
+  std::map<node_id, metadata_actor> ctrls;
+  std::map<node_id, node_actor> shims;
+  std::map<node_id, std::shared_ptr<heard>> heards;
+  std::map<node_id, topic_listener> listeners;
+
+  fixture() {
+    for (auto& a : addrs)
+      start(a.id);
+    wire();
+  }
+
+  ~fixture() override {
+    for (auto id : std::vector<node_id>{node_id{1}, node_id{2}, node_id{3}})
+      stop(id);
+    consume();
+  }
+
+  void start(node_id id) {
+    controller_args a;
+    a.self = id;
+    a.host = "h";
+    a.port = static_cast<uint16_t>(id.value);
+    a.controllers = addrs;
+    a.raft_dir = dir / ("raft-" + std::to_string(id.value));
+    a.raft.election_timeout_min_ms = 150;
+    a.raft.election_timeout_max_ms = 300;
+    a.raft.heartbeat_interval_ms = 50;
+    a.seed = static_cast<uint64_t>(id.value) * 7919;
+    a.broker_session_timeout_ms = 1000;
+    a.broker_heartbeat_interval_ms = 200;
+    a.request_timeout = 2s;
+    a.tick_interval = 50ms;
+    ctrls[id] = spawn_controller(sys, a);
+    shims[id] = sys.spawn<node_shim>(ctrls[id]);
+    heards[id] = std::make_shared<heard>();
+    listeners[id] = sys.spawn<listener>(heards[id]);
+    caf::anon_send(ctrls[id], subscribe_atom_v, listeners[id]); // the table arrives as updates
+    consume();
+  }
+
+  void stop(node_id id) {
+    if (!ctrls.contains(id))
+      return;
+    self->send_exit(ctrls[id], caf::exit_reason::user_shutdown);
+    self->send_exit(shims[id], caf::exit_reason::user_shutdown);
+    self->send_exit(listeners[id], caf::exit_reason::user_shutdown);
+    ctrls.erase(id);
+    shims.erase(id);
+    listeners.erase(id);
+    consume();
+    wire();
+  }
+
+  void wire() {
+    controller_peers p;
+    for (auto& [id, s] : shims)
+      p.nodes.emplace(id, s);
+    for (auto& [_, c] : ctrls)
+      self->send(c, peers_atom_v, p);
+    consume();
+  }
+
+  void run_for(std::chrono::milliseconds d) {
+    for (auto t = 0ms; t < d; t += 10ms) {
+      sched.advance_time(10ms);
+      consume();
+    }
+  }
+
+  template <class Response, class Atom, class Request>
+  Response ask(node_id id, Atom atom, const Request& req) {
+    self->send(ctrls.at(id), atom, encode(req));
+    for (int i = 0; i < 400; ++i) {
+      consume();
+      std::optional<envelope> got;
+      self->receive([&](envelope& e) { got = std::move(e); },
+                    [&](caf::error& err) { CAF_FAIL("error reply: " << sys.render(err)); },
+                    caf::after(0s) >> [] {});
+      if (got) {
+        auto r = schema::decode<Response>(*got);
+        if (!r)
+          CAF_FAIL("reply does not decode as expected: " << r.err().to_string());
+        return std::move(*r);
+      }
+      sched.advance_time(10ms);
+    }
+    CAF_FAIL("no answer within 4 s");
+  }
+
+  schema::cluster_status_response status(node_id id) {
+    return ask<schema::cluster_status_response>(id, cluster_status_atom_v, schema::cluster_status_request{});
+  }
+
+  // Runs time until a leader is known and every running controller is a live broker (bounded).
+  node_id settled() {
+    for (int i = 0; i < 100; ++i) {
+      run_for(50ms);
+      auto st = status(ctrls.begin()->first);
+      if (!st.error.ok())
+        continue;
+      auto live = std::count_if(st.brokers.begin(), st.brokers.end(), [&](auto& b) {
+        return !b.fenced && ctrls.contains(b.id);
+      });
+      if (static_cast<size_t>(live) == ctrls.size())
+        return st.leader;
+    }
+    CAF_FAIL("the controllers did not settle within 5 s");
+  }
+
+  schema::create_topics_response create(node_id on, std::string name, int32_t partitions, int16_t rf) {
+    schema::create_topics_request req;
+    req.topics.push_back({std::move(name), partitions, rf, {}});
+    return ask<schema::create_topics_response>(on, create_topics_atom_v, req);
+  }
+};
+
+node_id other_than(node_id a, node_id b = node_id{-1}) {
+  for (int i = 1; i <= 3; ++i)
+    if (node_id{i} != a && node_id{i} != b)
+      return node_id{i};
+  return node_id{-1};
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(controller_tests, fixture)
+
+CAF_TEST(a topic created through a follower is placed over the brokers and known to its node first) {
+  auto leader = settled();
+  auto follower = other_than(leader);
+  auto r = create(follower, "orders", 6, 3);
+  CAF_REQUIRE_EQUAL(r.topics.size(), 1u);
+  CAF_CHECK(r.topics[0].error.ok());
+  // Read-your-writes: the follower's node heard of it before the client got its answer.
+  auto& spec = heards[follower]->topics.at("orders");
+  CAF_REQUIRE_EQUAL(spec.replicas.size(), 6u);
+  std::map<node_id, int> preferred;
+  for (auto& rs : spec.replicas) {
+    CAF_CHECK_EQUAL(std::set<node_id>(rs.begin(), rs.end()).size(), 3u);
+    ++preferred[rs.front()];
+  }
+  for (auto& [_, n] : preferred)
+    CAF_CHECK_EQUAL(n, 2);
+  run_for(100ms);
+  for (auto& [id, h] : heards)
+    CAF_CHECK(h->topics.contains("orders"));
+  auto again = create(other_than(leader, follower), "orders", 1, 1);
+  CAF_CHECK_EQUAL(again.topics[0].error.code, errc::topic_already_exists);
+}
+
+CAF_TEST(a replication factor above the live brokers is refused with both numbers) {
+  auto leader = settled();
+  auto r = create(leader, "wide", 1, 4);
+  CAF_CHECK_EQUAL(r.topics[0].error.code, errc::invalid_replication_factor);
+  auto& msg = r.topics[0].error.message;
+  CAF_CHECK(msg.find('4') != std::string::npos && msg.find('3') != std::string::npos);
+  CAF_MESSAGE(msg);
+  CAF_CHECK(!heards[leader]->topics.contains("wide"));
+}
+
+CAF_TEST(reads on every controller see a write made on another) {
+  auto leader = settled();
+  create(leader, "seen", 2, 1);
+  for (auto& [id, _] : ctrls) {
+    auto listed = ask<schema::list_topics_response>(id, list_topics_atom_v, schema::list_topics_request{});
+    CAF_CHECK_EQUAL(listed.topics.size(), 1u);
+    auto md = ask<schema::metadata_response>(id, metadata_atom_v, schema::metadata_request{});
+    CAF_REQUIRE_EQUAL(md.topics.size(), 1u);
+    CAF_CHECK_EQUAL(md.controller_id, leader);
+    CAF_CHECK_EQUAL(md.brokers.size(), 3u);
+    CAF_CHECK_EQUAL(md.topics[0].partitions.size(), 2u);
+  }
+}
+
+CAF_TEST(a silent broker is fenced and leads nothing and a new leader keeps the metadata) {
+  auto leader = settled();
+  create(leader, "t", 3, 1);
+  auto victim = other_than(leader);
+  stop(victim);
+  run_for(1500ms); // the session timeout is 1 s
+  auto st = status(leader);
+  for (auto& b : st.brokers)
+    CAF_CHECK_EQUAL(b.fenced, b.id == victim);
+  auto md = ask<schema::metadata_response>(leader, metadata_atom_v, schema::metadata_request{});
+  for (auto& p : md.topics.at(0).partitions)
+    CAF_CHECK_NOT_EQUAL(p.leader, victim);
+  // The victim's heartbeat under its old epoch is stale once it registers again.
+  auto victim_epoch = std::find_if(st.brokers.begin(), st.brokers.end(),
+                                   [&](auto& b) { return b.id == victim; })->broker_epoch;
+  schema::broker_heartbeat_request hb{victim, "h", 9, "", victim_epoch};
+  auto answer = ask<schema::broker_heartbeat_response>(leader, broker_heartbeat_atom_v, hb);
+  CAF_CHECK(answer.error.ok());
+  CAF_CHECK(answer.fenced);
+  run_for(100ms);
+  auto unfenced = status(leader);
+  for (auto& b : unfenced.brokers)
+    CAF_CHECK(!b.fenced);
+  hb.broker_epoch = victim_epoch - 1;
+  auto stale = ask<schema::broker_heartbeat_response>(leader, broker_heartbeat_atom_v, hb);
+  CAF_CHECK_EQUAL(stale.error.code, errc::stale_broker_epoch);
+  // The victim comes back, then the leader goes: the other two elect a new leader, which
+  // holds the topic.
+  start(victim);
+  wire();
+  stop(leader);
+  auto next = settled();
+  CAF_CHECK_NOT_EQUAL(next, leader);
+  auto listed = ask<schema::list_topics_response>(next, list_topics_atom_v, schema::list_topics_request{});
+  CAF_CHECK_EQUAL(listed.topics.size(), 1u);
+  CAF_CHECK(heards[victim]->topics.contains("t"));
+}
+
+CAF_TEST(without a majority a write waits for a leader and then fails with not_controller) {
+  auto leader = settled();
+  auto survivor = other_than(leader);
+  stop(leader);
+  stop(other_than(leader, survivor));
+  auto r = create(survivor, "lonely", 1, 1);
+  CAF_CHECK_EQUAL(r.topics[0].error.code, errc::not_controller);
+  auto st = status(survivor);
+  CAF_CHECK_EQUAL(st.error.code, errc::not_controller);
+}
+
+CAF_TEST(bad cluster requests get a one line error and change nothing) {
+  auto leader = settled();
+  auto follower = other_than(leader);
+  envelope garbage{schema::message_kind::broker_heartbeat_request, {'x', 'y', 'z'}};
+  self->send(ctrls[leader], broker_heartbeat_atom_v, garbage);
+  consume();
+  auto e = require_reply<envelope>();
+  CAF_CHECK(e.kind == schema::message_kind::error_response);
+  // A write that is not a write, and a forwarded write reaching a follower.
+  self->send(ctrls[leader], controller_write_atom_v, encode(schema::list_topics_request{}), false);
+  consume();
+  auto [not_write, index] = [&] {
+    std::pair<envelope, int64_t> out;
+    self->receive([&](envelope& x, int64_t i) { out = {std::move(x), i}; },
+                  [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return out;
+  }();
+  auto refused = schema::decode<schema::error_response>(not_write);
+  CAF_REQUIRE(refused);
+  CAF_CHECK_EQUAL(refused->error.code, errc::invalid_request);
+  CAF_CHECK_EQUAL(index, 0);
+  schema::create_topics_request req;
+  req.topics.push_back({"direct", 1, 1, {}});
+  self->send(ctrls[follower], controller_write_atom_v, encode(req), false);
+  consume();
+  self->receive(
+    [&](envelope& x, int64_t) {
+      auto r = schema::decode<schema::create_topics_response>(x);
+      CAF_REQUIRE(r);
+      CAF_CHECK_EQUAL(r->topics.at(0).error.code, errc::not_controller);
+    },
+    [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  // A client may not create an internal topic, whichever controller it asks.
+  auto internal = create(follower, std::string{offsets_topic}, 1, 1);
+  CAF_CHECK_EQUAL(internal.topics[0].error.code, errc::invalid_topic);
+  auto listed = ask<schema::list_topics_response>(leader, list_topics_atom_v,
+                                                  schema::list_topics_request{true});
+  CAF_CHECK(listed.topics.empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
