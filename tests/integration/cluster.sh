@@ -77,10 +77,11 @@ for _ in $(seq 200); do
 done
 elected_at=$(now_ms)
 [ -n "$NEW" ] || fail "no new leader within 4 s"
-# The leader's own log says when it won; the poll above only bounds it from above.
+# The leader's own log says when it won (sluiced logs "2026-11-25T03:04:22.962 info ...");
+# the poll above only bounds it from above.
 log_ms=$(grep -h "leader of term" "$SLUICE_CLUSTER_DATA/node-$NEW/sluiced.log" | tail -1 \
-         | sed -E 's/^\[([0-9-]+ [0-9:.]+)\].*/\1/' | xargs -I{} date -d "{}" +%s%3N 2>/dev/null || echo "$elected_at")
-took=$((log_ms - killed_at))
+         | awk '{print $1}' | sed 's/T/ /' | xargs -I{} date -d "{}" +%s%3N 2>/dev/null || true)
+took=$(( ${log_ms:-$elected_at} - killed_at ))
 [ $took -lt 0 ] && took=$((elected_at - killed_at))
 echo "new leader $NEW after ${took} ms (poll saw it after $((elected_at - killed_at)) ms; limit $((4 * ELECTION_MS)) ms)"
 [ $took -le $((4 * ELECTION_MS)) ] || fail "failover took ${took} ms > 2x the election timeout"
