@@ -121,6 +121,19 @@ seq 1 100 | on "$LEADER" produce --topic after-failover >/dev/null
 [ "$(on "$LEADER" consume --topic after-failover --from-beginning --max-messages 100 --timeout-ms 5000 | wc -l)" = 100 ] \
   || fail "consume after failover"
 
+step "a data dir of the other mode is refused, nothing removed"
+expect_fail "cluster node.*--controllers" "$SLUICED" --node-id 1 --data-dir "$SLUICE_CLUSTER_DATA/node-1" \
+  --listen 127.0.0.1:$((BASE + 9))
+mkdir -p "$WORK/single/meta"
+expect_fail "single node.*data dir of its own" "$SLUICED" --node-id 1 --data-dir "$WORK/single" \
+  --listen 127.0.0.1:$((BASE + 9)) --controllers "1@127.0.0.1:$((BASE + 9))"
+[ -d "$SLUICE_CLUSTER_DATA/node-1/raft" ] || fail "node 1 lost its raft dir"
+expect_fail "must list this node" "$SLUICED" --node-id 7 --data-dir "$WORK/x" \
+  --listen 127.0.0.1:$((BASE + 9)) --controllers "1@127.0.0.1:$((BASE + 1))"
+expect_fail "1, 3 or 5" "$ROOT/deploy/cluster" up 2 --base-port "$BASE"
+expect_fail "N must be 1..5" "$ROOT/deploy/cluster" up 6
+expect_fail "no node '9'" "$ROOT/deploy/cluster" kill 9
+
 step "deploy/cluster status and down"
 cluster status >"$WORK/cstatus" || fail "deploy/cluster status: $(cat "$WORK/cstatus")"
 [ "$(grep -c ' running ' "$WORK/cstatus")" = 3 ] || fail "deploy/cluster status: $(cat "$WORK/cstatus")"

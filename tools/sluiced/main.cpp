@@ -68,6 +68,19 @@ int run(const actors::node_config& cfg) {
   if (ec)
     return fail(exit_cannot_start, "cannot create data dir " + cfg.data_dir.string() + ": "
                                      + ec.message());
+  // The two modes keep topics in different places (DATA/meta alone, DATA/raft in a cluster):
+  // started in the other mode, a node would not see its topics and would remove their logs
+  // as orphans.
+  bool clustered = !cfg.controllers.empty();
+  if (clustered && std::filesystem::exists(cfg.data_dir / "meta")
+      && !std::filesystem::exists(cfg.data_dir / "raft"))
+    return fail(exit_cannot_start, cfg.data_dir.string()
+                                     + " holds a single node's topics (meta/); a cluster node "
+                                       "needs a data dir of its own");
+  if (!clustered && std::filesystem::exists(cfg.data_dir / "raft"))
+    return fail(exit_cannot_start, cfg.data_dir.string()
+                                     + " belongs to a cluster node (raft/); start it with its "
+                                       "--controllers");
   config sys_cfg;
   caf::actor_system sys{sys_cfg};
   auto node = actors::spawn_node(sys, cfg);
@@ -84,7 +97,6 @@ int run(const actors::node_config& cfg) {
   };
   // Alone, the node opens its port once it serves. In a cluster it must open it first: its
   // metadata is ready only after the controllers elected a leader, which needs the port.
-  bool clustered = !cfg.controllers.empty();
   if (clustered)
     publish();
   if (failure.empty()) {
