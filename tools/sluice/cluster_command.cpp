@@ -23,8 +23,8 @@ int single_node_status(client::admin& adm) {
     for (auto& p : t.partitions)
       ++leaders[p.leader.value];
   }
-  std::printf("single node (no controller quorum)  topics %zu  partitions %zu\n",
-              md->topics.size(), partitions);
+  std::printf("single node (no controller quorum)  nodes %zu  topics %zu  partitions %zu\n",
+              md->brokers.size(), md->topics.size(), partitions);
   for (auto& b : md->brokers)
     std::printf("  node %d  %s:%u  leader_of %zu\n", b.id.value, b.host.c_str(), b.port,
                 leaders[b.id.value]);
