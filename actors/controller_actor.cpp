@@ -4,6 +4,7 @@
 #include "actors/metadata_answers.hpp"
 #include "actors/metadata_image.hpp"
 #include "actors/metadata_record.hpp"
+#include "actors/state_gather.hpp"
 #include "cluster/broker_sessions.hpp"
 #include "cluster/placement.hpp"
 #include "cluster/raft_actor.hpp"
@@ -180,8 +181,11 @@ public:
         return subscribe_waiters_.back();
       },
       [this](state_atom) {
-        return "metadata controller " + std::to_string(args_.self.value) + " (mailbox "
-               + std::to_string(mailbox().size()) + "): " + caf::deep_to_string(status());
+        return gather_states(this,
+                             "metadata controller " + std::to_string(args_.self.value) + " (mailbox "
+                               + std::to_string(mailbox().size())
+                               + "): " + caf::deep_to_string(status()),
+                             {child(raft_, "raft")});
       },
       [this](cluster::raft_atom a, const envelope& e) { send(raft_, a, e); },
       [this](peers_atom, controller_peers& p) { set_peers(std::move(p)); },

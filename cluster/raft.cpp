@@ -1,15 +1,19 @@
 #include "cluster/raft.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 #include <utility>
+#include <variant>
 
 namespace sluice::cluster {
 
 const char* message_name(const raft_payload& p) noexcept {
-  static constexpr const char* names[] = {"pre_vote_request", "pre_vote_response",
-                                          "vote_request",     "vote_response",
-                                          "append_request",   "append_response"};
+  static constexpr const char* names[] = {"pre_vote_request",         "pre_vote_response",
+                                          "vote_request",             "vote_response",
+                                          "append_request",           "append_response",
+                                          "install_snapshot_request", "install_snapshot_response"};
+  static_assert(std::size(names) == std::variant_size_v<raft_payload>);
   return names[p.index()];
 }
 
@@ -36,8 +40,9 @@ const char* to_string(propose_errc e) noexcept {
 raft_node::raft_node(node_id self, std::vector<node_id> voters, raft_config cfg, uint64_t seed,
                      raft_persisted restart)
     : self_(self), voters_(std::move(voters)), cfg_(cfg), rng_(seed),
-      term_(restart.hard.term), voted_for_(restart.hard.voted_for), log_(std::move(restart.log)),
-      persisted_hard_(restart.hard) {
+      term_(restart.hard.term), voted_for_(restart.hard.voted_for),
+      snapshot_(restart.snapshot.value_or(raft_snapshot{})), log_(std::move(restart.log)),
+      commit_(snapshot_.index), applied_(snapshot_.index), persisted_hard_(restart.hard) {
   std::ranges::sort(voters_);
   if (voters_.empty() || std::ranges::find(voters_, self_) == voters_.end()
       || std::ranges::adjacent_find(voters_) != voters_.end())
@@ -46,10 +51,15 @@ raft_node::raft_node(node_id self, std::vector<node_id> voters, raft_config cfg,
       || cfg_.election_timeout_max_ms < cfg_.election_timeout_min_ms
       || cfg_.max_entries_per_append == 0 || cfg_.max_inflight_appends == 0)
     fail("bad raft_config");
+  if (restart.snapshot
+      && (snapshot_.index < log_index{1} || snapshot_.term < raft_term{1} || snapshot_.term > term_))
+    fail("restart snapshot has no entry's index and term <= hard term");
   for (size_t i = 0; i < log_.size(); ++i) {
-    if (log_[i].index != log_index{int64_t(i + 1)}
-        || (i > 0 && log_[i].term < log_[i - 1].term) || log_[i].term > term_)
-      fail("restart log is not contiguous from 1 with non-decreasing terms <= hard term");
+    auto previous_term = i > 0 ? log_[i - 1].term : snapshot_.term;
+    if (log_[i].index != first_index() + int64_t(i) || log_[i].term < previous_term
+        || log_[i].term > term_)
+      fail("restart log does not follow the snapshot contiguously with non-decreasing terms "
+           "<= hard term");
   }
 }
 
@@ -66,6 +76,8 @@ void raft_node::start(int64_t now_ms) {
 void raft_node::tick(int64_t now_ms) {
   start(now_ms);
   if (role_ == raft_role::leader) {
+    if (!quorum_active(now_ms))
+      return become_follower(term_, std::nullopt, now_ms); // check-quorum (thesis §6.2)
     if (now_ms >= heartbeat_deadline_ms_) {
       broadcast_heartbeat();
       heartbeat_deadline_ms_ = now_ms + cfg_.heartbeat_interval_ms;
@@ -89,7 +101,8 @@ void raft_node::step(const raft_message& msg, int64_t now_ms) {
                              && std::get<pre_vote_response>(p).granted);
     if (!proposed_only) {
       std::optional<node_id> lead;
-      if (std::holds_alternative<append_request>(p))
+      if (std::holds_alternative<append_request>(p)
+          || std::holds_alternative<install_snapshot_request>(p))
         lead = msg.from;
       become_follower(t, lead, now_ms); // §5.1: any higher term demotes
     }
@@ -97,6 +110,8 @@ void raft_node::step(const raft_message& msg, int64_t now_ms) {
     // Stale sender: tell it our term so a deposed leader or lagging candidate catches up.
     if (std::holds_alternative<append_request>(p))
       send(msg.from, append_response{term_, false, {}, {}, {}, {}});
+    else if (std::holds_alternative<install_snapshot_request>(p))
+      send(msg.from, install_snapshot_response{term_, {}});
     else if (std::holds_alternative<pre_vote_request>(p))
       send(msg.from, pre_vote_response{term_, false});
     else if (std::holds_alternative<vote_request>(p))
@@ -116,8 +131,12 @@ void raft_node::step(const raft_message& msg, int64_t now_ms) {
         on_vote_response(msg.from, m, now_ms);
       else if constexpr (std::is_same_v<T, append_request>)
         on_append_request(msg.from, m, now_ms);
-      else
+      else if constexpr (std::is_same_v<T, append_response>)
         on_append_response(msg.from, m);
+      else if constexpr (std::is_same_v<T, install_snapshot_request>)
+        on_install_snapshot_request(msg.from, m, now_ms);
+      else
+        on_install_snapshot_response(msg.from, m);
     },
     p);
 }
@@ -139,6 +158,18 @@ propose_result raft_node::propose(std::string command, int64_t now_ms) {
   return {propose_errc::none, index, term_, self_};
 }
 
+void raft_node::compact(log_index index, std::string data) {
+  if (index <= snapshot_.index || index > applied_)
+    fail("compact at " + std::to_string(index()) + " outside (snapshot "
+         + std::to_string(snapshot_.index()) + ", applied " + std::to_string(applied_()) + "]");
+  // Entries still pending in ready_ are all beyond applied_ (entries are handed out with the
+  // ready that commits them or an earlier one), so none of them is dropped here.
+  auto t = term_at(index);
+  log_.erase(log_.begin(), log_.begin() + (index - snapshot_.index));
+  snapshot_ = raft_snapshot{index, t, std::move(data)};
+  ready_.snapshot = snapshot_;
+}
+
 // ---- output -----------------------------------------------------------------------------------
 
 bool raft_node::has_ready() const {
@@ -156,7 +187,7 @@ raft_ready raft_node::take_ready() {
   // Safe to hand out entries that are in this same ready's `entries`: the caller persists
   // before applying.
   for (log_index i = applied_ + 1; i <= commit_; ++i)
-    r.committed.push_back(log_[size_t(i() - 1)]);
+    r.committed.push_back(entry_at(i));
   applied_ = commit_;
   return r;
 }
@@ -221,6 +252,7 @@ void raft_node::become_leader(int64_t now_ms) {
       continue;
     progress pr; // match unknown (0); next optimistic, just past our log (§5.3)
     pr.next = last_index() + 1;
+    pr.heard_ms = now_ms; // check-quorum counts from the election
     progress_[v] = pr;
   }
   // §5.4.2: entries of earlier terms commit only under an entry of this term; the no-op makes
@@ -281,20 +313,31 @@ void raft_node::on_vote_response(node_id from, const vote_response& m, int64_t n
 
 // ---- replication: follower side ---------------------------------------------------------------
 
-void raft_node::on_append_request(node_id from, const append_request& m, int64_t now_ms) {
-  // m.term == term_ here.
+void raft_node::accept_leader(node_id from, int64_t now_ms) {
+  // The message's term is term_ here.
   if (role_ == raft_role::leader || (leader_ && *leader_ != from))
     fail("two leaders in term " + std::to_string(term_()));
   become_follower(term_, from, now_ms);
+}
+
+void raft_node::on_append_request(node_id from, const append_request& m, int64_t now_ms) {
+  accept_leader(from, now_ms);
   if (m.prev_index < log_index{0})
     return;
-  if (m.prev_index > last_index() || term_at(m.prev_index) != m.prev_term)
-    return send(from, reject_with_hint(m.prev_index, m.prev_term));
   log_index expected = m.prev_index + 1;
   for (const auto& e : m.entries) {
     if (e.index != expected || e.term > m.term)
       return; // malformed batch: drop it whole
     ++expected;
+  }
+  // Entries up to our snapshot were committed, so the leader holds them too (leader
+  // completeness, §5.4): only a prev_index beyond the snapshot needs checking.
+  if (m.prev_index >= snapshot_.index
+      && (m.prev_index > last_index() || term_at(m.prev_index) != m.prev_term))
+    return send(from, reject_with_hint(m.prev_index, m.prev_term));
+  for (const auto& e : m.entries) {
+    if (e.index <= snapshot_.index)
+      continue;
     if (e.index <= last_index()) {
       if (term_at(e.index) == e.term)
         continue; // log matching (§5.3): same index and term, same prefix
@@ -313,11 +356,42 @@ void raft_node::on_append_request(node_id from, const append_request& m, int64_t
   send(from, append_response{term_, true, last_new, {}, {}, {}});
 }
 
+void raft_node::on_install_snapshot_request(node_id from, const install_snapshot_request& m,
+                                            int64_t now_ms) {
+  accept_leader(from, now_ms);
+  const auto& snap = m.snapshot;
+  if (snap.index < log_index{1} || snap.term < raft_term{1} || snap.term > m.term)
+    return; // malformed: a snapshot covers at least one entry of a term up to the leader's
+  if (snap.index <= commit_) // stale or duplicate: what we committed already matches
+    return send(from, install_snapshot_response{term_, commit_});
+  // snap.index > commit_ >= snapshot_.index: nothing here is committed beyond commit_.
+  if (snap.index <= last_index() && term_at(snap.index) == snap.term) {
+    // Log matching: our log equals the leader's through snap.index, and what follows may be
+    // the leader's too (later appends settle that); keep it.
+    log_.erase(log_.begin(), log_.begin() + (snap.index - snapshot_.index));
+    std::erase_if(ready_.entries, [&](const log_entry& e) { return e.index <= snap.index; });
+    if (ready_.truncate_from && *ready_.truncate_from <= snap.index)
+      ready_.truncate_from = snap.index + 1; // the snapshot already drops the entries below
+  } else {
+    log_.clear(); // conflicts or ends before the snapshot: the leader's log replaces it
+    ready_.entries.clear();
+    ready_.truncate_from = snap.index + 1;
+  }
+  snapshot_ = snap;
+  commit_ = snap.index;
+  applied_ = snap.index; // the caller restores before applying what follows
+  ready_.snapshot = snap;
+  ready_.restore = snap;
+  send(from, install_snapshot_response{term_, snap.index});
+}
+
 append_response raft_node::reject_with_hint(log_index prev_index, raft_term prev_term) const {
   // Every entry of ours in (hint, prev_index] has a term > prev_term, so none can match the
   // leader's entry there (the leader's terms up to prev_index are <= prev_term).
+  // Stops at our snapshot at the latest: prev_index >= snapshot_.index here, and the leader's
+  // terms up to prev_index are >= its term at our snapshot's (committed) index.
   log_index hint = std::min(prev_index, last_index());
-  while (hint > log_index{0} && term_at(hint) > prev_term)
+  while (hint > snapshot_.index && term_at(hint) > prev_term)
     hint = hint - 1;
   return {term_, false, {}, prev_index, hint, term_at(hint)};
 }
@@ -330,18 +404,27 @@ bool raft_node::send_append(node_id to, progress& pr, bool heartbeat) {
   if (pr.replicating) {
     if (pr.inflight.size() >= cfg_.max_inflight_appends || pr.next > last_index()) {
       // Nothing new may go out: an empty append at the known match carries the commit index
-      // without disturbing the pipeline.
-      if (heartbeat)
-        send(to, append_request{term_, self_, pr.match, term_at(pr.match), {}, commit_});
+      // without disturbing the pipeline. A match compacted away has no term here; (0, 0)
+      // matches every log, so it still keeps the follower's election timer quiet.
+      if (heartbeat) {
+        if (pr.match >= snapshot_.index)
+          send(to, append_request{term_, self_, pr.match, term_at(pr.match), {}, commit_});
+        else
+          send(to, append_request{term_, self_, log_index{0}, raft_term{0}, {}, commit_});
+      }
       return false;
     }
   } else if (pr.probe_sent && !heartbeat) {
     return false;
   }
+  if (pr.next <= snapshot_.index) {
+    send_snapshot(to, pr);
+    return false;
+  }
   append_request req{term_, self_, pr.next - 1, term_at(pr.next - 1), {}, commit_};
   auto end = std::min(last_index(), pr.next + int64_t(cfg_.max_entries_per_append - 1));
   for (log_index i = pr.next; i <= end; ++i)
-    req.entries.push_back(log_[size_t(i() - 1)]);
+    req.entries.push_back(entry_at(i));
   bool more = false;
   if (pr.replicating) {
     if (pr.inflight.empty())
@@ -354,6 +437,15 @@ bool raft_node::send_append(node_id to, progress& pr, bool heartbeat) {
   }
   send(to, std::move(req));
   return more;
+}
+
+// The entries the follower needs next are gone: it gets the snapshot, as a probe (one at a time,
+// re-sent at each heartbeat until answered; the answer resumes replication after its match).
+void raft_node::send_snapshot(node_id to, progress& pr) {
+  pr.replicating = false;
+  pr.inflight.clear();
+  pr.probe_sent = true;
+  send(to, install_snapshot_request{term_, self_, snapshot_});
 }
 
 void raft_node::broadcast_heartbeat() {
@@ -377,39 +469,64 @@ void raft_node::on_append_response(node_id from, const append_response& m) {
   if (it == progress_.end())
     return;
   auto& pr = it->second;
-  if (m.success) {
-    if (m.match_index > last_index())
-      fail("follower acknowledged entries the leader does not have");
-    pr.match = std::max(pr.match, m.match_index);
-    while (!pr.inflight.empty() && pr.inflight.front() <= pr.match) {
-      pr.inflight.pop_front();
-      pr.stalled_since_ms = now_ms_;
-    }
-    if (!pr.replicating) {
-      pr.replicating = true;
-      pr.inflight.clear();
-      pr.next = pr.match + 1;
-    }
-    pr.next = std::max(pr.next, pr.match + 1);
-    maybe_commit();
-    while (send_append(from, pr, false)) {
-    }
-    return;
-  }
+  pr.heard_ms = now_ms_;
+  if (m.success)
+    return on_follower_match(from, pr, m.match_index);
   if (m.rejected_index <= pr.match)
     return; // stale: that prefix is known to match by now
   if (!pr.replicating && m.rejected_index != pr.next - 1)
     return; // answers an older probe
   // The follower's entries in (hint_index, rejected_index] conflict. Ours in (k, hint_index]
   // have terms > hint_term >= the follower's there, so they conflict too: probe at k.
+  // Below our snapshot the terms are unknown: k then ends below it, and the follower gets the
+  // snapshot.
   log_index k = std::min(m.hint_index, last_index());
-  while (k > log_index{0} && term_at(k) > m.hint_term)
+  while (k > log_index{0} && k >= snapshot_.index && term_at(k) > m.hint_term)
     k = k - 1;
   pr.next = std::max(pr.match + 1, std::min(k + 1, m.rejected_index));
   pr.replicating = false;
   pr.inflight.clear();
   pr.probe_sent = false;
   send_append(from, pr, false);
+}
+
+void raft_node::on_install_snapshot_response(node_id from, const install_snapshot_response& m) {
+  if (role_ != raft_role::leader || m.term != term_)
+    return;
+  auto it = progress_.find(from);
+  if (it == progress_.end())
+    return;
+  it->second.heard_ms = now_ms_;
+  on_follower_match(from, it->second, m.match_index);
+}
+
+// The follower's log matches ours through `match` (an append's or a snapshot's success).
+void raft_node::on_follower_match(node_id from, progress& pr, log_index match) {
+  if (match > last_index())
+    fail("follower acknowledged entries the leader does not have");
+  pr.match = std::max(pr.match, match);
+  while (!pr.inflight.empty() && pr.inflight.front() <= pr.match) {
+    pr.inflight.pop_front();
+    pr.stalled_since_ms = now_ms_;
+  }
+  if (!pr.replicating) {
+    pr.replicating = true;
+    pr.inflight.clear();
+    pr.next = pr.match + 1;
+  }
+  pr.next = std::max(pr.next, pr.match + 1);
+  maybe_commit();
+  while (send_append(from, pr, false)) {
+  }
+}
+
+// Whether a majority of voters (self included) answered within the longest election timeout:
+// one cut off from it cannot commit, and a new leader may already have been elected beyond it.
+bool raft_node::quorum_active(int64_t now_ms) const {
+  size_t active = 1;
+  for (auto& [id, pr] : progress_)
+    active += now_ms - pr.heard_ms < cfg_.election_timeout_max_ms ? 1 : 0;
+  return quorum(active);
 }
 
 // §5.3/§5.4.2: the highest index stored on a majority commits if its entry is of this term
@@ -429,11 +546,20 @@ void raft_node::maybe_commit() {
 // ---- log --------------------------------------------------------------------------------------
 
 raft_term raft_node::term_at(log_index i) const {
+  if (i == snapshot_.index)
+    return snapshot_.term;
   if (i == log_index{0})
     return raft_term{0};
-  if (i < log_index{0} || i > last_index())
-    fail("term_at out of range: " + std::to_string(i()));
-  return log_[size_t(i() - 1)].term;
+  if (i < snapshot_.index || i > last_index())
+    fail("term_at out of range: " + std::to_string(i()) + " (snapshot "
+         + std::to_string(snapshot_.index()) + ", last " + std::to_string(last_index()()) + ")");
+  return entry_at(i).term;
+}
+
+const log_entry& raft_node::entry_at(log_index i) const {
+  if (i < first_index() || i > last_index())
+    fail("entry_at out of range: " + std::to_string(i()));
+  return log_[size_t(i - first_index())];
 }
 
 void raft_node::append(log_entry e) {
@@ -446,7 +572,7 @@ void raft_node::append(log_entry e) {
 void raft_node::truncate_from(log_index i) {
   if (i <= commit_)
     fail("truncating committed entries");
-  log_.resize(size_t(i() - 1));
+  log_.resize(size_t(i - first_index()));
   auto& pending = ready_.entries;
   if (!pending.empty() && pending.front().index <= i) {
     // The cut falls inside what the caller has not persisted yet: nothing durable to drop.

@@ -13,7 +13,7 @@
 //      |  |                                                         v                      |
 //      |  +------------------- higher term ---------------------- +--------+               |
 //      |                                                          | leader |               |
-//      +---------- append of the current term / higher term ------+--------+ <-------------+
+//      +---------- higher term / check-quorum --------------------+--------+ <-------------+
 //                                                                  (back to pre-vote first)
 //
 // Implemented: randomised election timeouts (§5.2); pre-vote (thesis §9.6): a node adopts a new
@@ -24,18 +24,38 @@
 // max_inflight_appends pipelined appends with an optimistic next index; fast back-off from the
 // follower's conflict hint; commit only of current-term entries counted on a majority (§5.4.2),
 // with a no-op appended on election so earlier entries commit promptly; step-down on any higher
-// term (§5.1); leader forwarding (propose on a follower answers not_leader with a leader hint).
+// term (§5.1); leader forwarding (propose on a follower answers not_leader with a leader hint);
+// check-quorum (thesis §6.2): a leader that heard no response from a majority of voters (itself
+// counted) for election_timeout_max_ms steps down, keeping its term, so a leader cut off from
+// the majority stops claiming leadership (and stops refusing pre-votes) within about one
+// election timeout; snapshots and log truncation (§7, etcd-raft's shape):
 //
-// Not yet: snapshots and log truncation (the log starts at index 1 and grows without bound),
-// read-index / lease reads for linearizable reads (thesis §6.4), check-quorum (a leader cut off
-// from a majority keeps believing it leads until it hears a higher term), leadership transfer,
-// membership changes (the voter set is fixed by configuration).
+//   - compact(): the caller hands the state machine's snapshot as of an applied index; the log
+//     drops every entry up to it and keeps only that index and term, for the consistency check.
+//     Invariant: snapshot index <= applied <= commit <= last index, and log() holds exactly
+//     first_index() .. last_index().
+//   - InstallSnapshot: a follower whose next entry was compacted away is sent the snapshot
+//     instead (as a probe: one at a time, retried every heartbeat until answered). A follower
+//     that has already committed the snapshot's index ignores it and answers its commit index;
+//     otherwise it keeps the part of its log after the snapshot if it holds the snapshot's last
+//     entry (same index and term: log matching says the rest is the leader's too), else drops
+//     its whole log, commits the snapshot's index and hands the snapshot out to be restored.
+//   - Restart: from raft_persisted's snapshot; commit and applied start at its index, and the
+//     caller restores its state machine from it before applying anything the node hands out.
+//
+// Not yet: read-index / lease reads for linearizable reads (thesis §6.4), leadership transfer,
+// membership changes (the voter set is fixed by configuration), snapshots in chunks.
 //
 // THE DURABILITY RULE. For every raft_ready the caller must, in this order:
-//   1. persist `hard` (if set) and the log changes (drop entries from `truncate_from` on, then
-//      append `entries`), and make them durable (fsync);
+//   1. persist `hard` (if set), `snapshot` (if set: store it and delete the persisted entries
+//      with index <= snapshot->index) and then the log changes (drop entries from
+//      `truncate_from` on, then append `entries`), durably (fsync) and atomically: a crash must
+//      leave all of step 1 or none of it (a log cut by a snapshot that was then lost would lose
+//      acknowledged entries);
 //   2. only then send `messages`;
-//   3. apply `committed` to the state machine, in order.
+//   3. if `restore` is set, replace the state machine with it (it equals `snapshot`: the
+//      leader's state, which covers everything this node applied and more), and only then
+//      apply `committed` to the state machine, in order (their indexes follow the restore's).
 // A vote or an append acknowledgement that left before its state was durable could be
 // forgotten by a crash, letting two leaders win a term or a committed entry be lost. A crash
 // before step 1 completes loses the whole ready, which is safe: nothing of it was visible yet.
@@ -47,7 +67,8 @@
 // Throws std::logic_error on an invalid configuration or restart state, and when it detects a
 // broken Raft invariant (two leaders in one term, a committed entry about to be overwritten, an
 // acknowledgement beyond the leader's log): only a bug or a peer not running Raft causes those,
-// and continuing would corrupt the replicated state. Malformed appends are dropped.
+// and continuing would corrupt the replicated state), and on a compact() that breaks its
+// precondition. Malformed appends and snapshots are dropped.
 
 #include "cluster/raft_types.hpp"
 
@@ -79,13 +100,20 @@ const char* to_string(raft_role r) noexcept;
 // Everything the caller must carry out; see the durability rule above.
 struct raft_ready {
   std::optional<hard_state> hard;
-  std::optional<log_index> truncate_from; // delete persisted entries with index >= this, first
+  // Persist first: it replaces the persisted snapshot, and the persisted entries it covers
+  // (index <= snapshot->index) are deleted.
+  std::optional<raft_snapshot> snapshot;
+  std::optional<log_index> truncate_from; // then delete persisted entries with index >= this
   std::vector<log_entry> entries;         // then append these (contiguous indexes)
   std::vector<raft_message> messages;
+  // From the leader (InstallSnapshot), equal to `snapshot`: replace the state machine with it
+  // before applying `committed`.
+  std::optional<raft_snapshot> restore;
   std::vector<log_entry> committed; // newly committed, in index order; no-ops included
 
   bool empty() const {
-    return !hard && !truncate_from && entries.empty() && messages.empty() && committed.empty();
+    return !hard && !snapshot && !truncate_from && entries.empty() && messages.empty()
+           && !restore && committed.empty();
   }
 };
 
@@ -104,13 +132,20 @@ struct propose_result {
 class raft_node {
 public:
   // `voters`: the fixed voter set (1, 3 or 5 ids) including `self`. `seed` drives this node's
-  // randomised election timeouts. `restart`: what the node last persisted (empty on first boot).
+  // randomised election timeouts. `restart`: what the node last persisted (empty on first boot);
+  // the caller restores its state machine from restart.snapshot, if any.
   raft_node(node_id self, std::vector<node_id> voters, raft_config cfg, uint64_t seed,
             raft_persisted restart = {});
 
   void tick(int64_t now_ms);
   void step(const raft_message& msg, int64_t now_ms);
   propose_result propose(std::string command, int64_t now_ms);
+
+  // Log compaction: `data` is the state machine's state after applying every entry up to
+  // `index`. Entries up to `index` leave the log; the snapshot goes out in the next ready (to
+  // persist) and to followers that need those entries. Throws std::logic_error unless
+  // snapshot_index() < index <= the last index handed out in a ready's `committed` (or restored).
+  void compact(log_index index, std::string data);
 
   bool has_ready() const;
   raft_ready take_ready();
@@ -120,8 +155,14 @@ public:
   raft_term term() const { return term_; }
   std::optional<node_id> leader() const { return leader_; }
   log_index commit_index() const { return commit_; }
-  log_index last_index() const { return log_index{int64_t(log_.size())}; }
+  log_index last_index() const { return snapshot_.index + int64_t(log_.size()); }
+  // The entries not compacted away: first_index() .. last_index() (empty when they are equal
+  // minus one). log()[k] has index first_index() + k.
   const std::vector<log_entry>& log() const { return log_; }
+  log_index first_index() const { return snapshot_.index + 1; }
+  log_index snapshot_index() const { return snapshot_.index; }
+  // The latest snapshot (index 0, term 0, no data before the first).
+  const raft_snapshot& snapshot() const { return snapshot_; }
   // Leader: how far each other voter's log is known to match this one (empty otherwise).
   std::map<node_id, log_index> matches() const;
 
@@ -140,6 +181,7 @@ private:
     // from `match`; a shorter limit (one heartbeat) would thrash whenever the round trip
     // exceeds the heartbeat interval.
     int64_t stalled_since_ms = 0;
+    int64_t heard_ms = 0; // the last response of this term from it (check-quorum)
   };
 
   void start(int64_t now_ms); // at every input: records the time, arms the first timeout
@@ -157,14 +199,22 @@ private:
   void on_vote_response(node_id from, const vote_response& m, int64_t now_ms);
   void on_append_request(node_id from, const append_request& m, int64_t now_ms);
   void on_append_response(node_id from, const append_response& m);
+  void on_install_snapshot_request(node_id from, const install_snapshot_request& m,
+                                   int64_t now_ms);
+  void on_install_snapshot_response(node_id from, const install_snapshot_response& m);
+  void on_follower_match(node_id from, progress& pr, log_index match);
+  void accept_leader(node_id from, int64_t now_ms);
 
   bool send_append(node_id to, progress& pr, bool heartbeat);
+  void send_snapshot(node_id to, progress& pr);
   void broadcast_heartbeat();
+  bool quorum_active(int64_t now_ms) const;
   void maybe_commit();
   bool leader_is_live(int64_t now_ms) const;
   bool log_up_to_date(log_index last_index, raft_term last_term) const;
 
-  raft_term term_at(log_index i) const;
+  raft_term term_at(log_index i) const; // first_index() - 1 <= i <= last_index()
+  const log_entry& entry_at(log_index i) const; // first_index() <= i <= last_index()
   raft_term last_term() const { return term_at(last_index()); }
   void append(log_entry e);
   void truncate_from(log_index i);
@@ -182,13 +232,14 @@ private:
   // Persistent state (mirrored to the caller through ready_).
   raft_term term_{0};
   std::optional<node_id> voted_for_;
-  std::vector<log_entry> log_; // log_[i - 1] has index i
+  raft_snapshot snapshot_;      // the compacted prefix: entries up to snapshot_.index
+  std::vector<log_entry> log_; // log_[k] has index snapshot_.index + 1 + k
 
   // Volatile state.
   raft_role role_ = raft_role::follower;
   std::optional<node_id> leader_;
   log_index commit_{0};
-  log_index applied_{0}; // last index handed out in a ready's `committed`
+  log_index applied_{0}; // last index handed out in a ready's `committed` or `restore`
   bool started_ = false;
   int64_t election_deadline_ms_ = 0;
   int64_t heartbeat_deadline_ms_ = 0;
@@ -197,9 +248,10 @@ private:
   std::set<node_id> votes_;       // granted (pre-)votes in the current campaign
   std::map<node_id, progress> progress_; // leader only; every voter but self
 
-  // Output not yet taken. Invariant: log_ == (persisted log truncated at
-  // ready_.truncate_from) ++ ready_.entries, where "persisted" is what the caller holds after
-  // carrying out every ready taken so far.
+  // Output not yet taken. Invariant: log_ == (persisted log without the entries up to
+  // ready_.snapshot's index, truncated at ready_.truncate_from) ++ ready_.entries, and
+  // snapshot_ is ready_.snapshot if set, else the persisted snapshot; "persisted" is what the
+  // caller holds after carrying out every ready taken so far.
   raft_ready ready_;
   hard_state persisted_hard_;
 };

@@ -3,6 +3,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <stdexcept>
+
 namespace sluice::cluster {
 
 namespace {
@@ -55,7 +57,8 @@ public:
         return std::string{"raft "} + std::to_string(args_.self.value) + " (mailbox "
                + std::to_string(mailbox().size()) + "): role " + to_string(node_->role())
                + ", term " + std::to_string(node_->term().value) + ", leader "
-               + (node_->leader() ? std::to_string(node_->leader()->value) : "-") + ", last "
+               + (node_->leader() ? std::to_string(node_->leader()->value) : "-")
+               + ", snapshot " + std::to_string(node_->snapshot_index().value) + ", last "
                + std::to_string(node_->last_index().value) + ", commit "
                + std::to_string(node_->commit_index().value) + ", applied "
                + std::to_string(applied_.value) + ", pending " + std::to_string(pending_.size());
@@ -91,11 +94,18 @@ private:
     if (!restart)
       return restart.err().to_string();
     storage_ = std::move(*s);
-    node_.emplace(args_.self, args_.voters, args_.config, args_.seed, std::move(*restart));
+    // The core hands out only entries after the snapshot: the state machine must hold it first.
+    if (restart->snapshot)
+      restore(*restart->snapshot);
+    try {
+      node_.emplace(args_.self, args_.voters, args_.config, args_.seed, std::move(*restart));
+    } catch (const std::logic_error& e) {
+      return e.what();
+    }
     return {};
   }
 
-  // The durability rule of cluster/raft.hpp: persist, then send, then apply.
+  // The durability rule of cluster/raft.hpp: persist, then send, then restore and apply.
   void drain() {
     while (node_->has_ready()) {
       auto ready = node_->take_ready();
@@ -108,8 +118,11 @@ private:
       for (auto& m : ready.messages)
         if (auto it = peers_.find(m.to); it != peers_.end())
           anon_send(it->second, raft_atom::value, schema::encode(m));
+      if (ready.restore)
+        restore(*ready.restore);
       for (auto& e : ready.committed)
         apply(e);
+      maybe_compact();
     }
     fail_overtaken();
     auto now = status();
@@ -125,6 +138,34 @@ private:
   raft_status status() const {
     return raft_status{node_->role(), node_->term(), node_->leader(), node_->last_index(),
                        node_->commit_index(), node_->matches()};
+  }
+
+  void restore(const raft_snapshot& s) {
+    applied_ = s.index;
+    last_snapshot_ = s.index;
+    if (args_.restore)
+      args_.restore(s.index, s.data);
+    // Proposals the snapshot covers were never applied here, so their answers are unknown:
+    // not_leader sends the client to the leader (the entry may have committed, as with any
+    // not_leader answer after a proposal went out).
+    for (auto it = pending_.begin(); it != pending_.end() && it->first <= s.index;) {
+      it->second.rp.deliver(propose_reply{propose_errc::not_leader, node_leader(), it->first, {}});
+      it = pending_.erase(it);
+    }
+  }
+
+  std::optional<node_id> node_leader() const {
+    return node_ ? node_->leader() : std::nullopt;
+  }
+
+  // Compacts once snapshot_every entries were applied since the last snapshot; the core's
+  // ready then carries the snapshot, persisted by the next turn of drain's loop.
+  void maybe_compact() {
+    if (args_.snapshot_every == 0 || !args_.snapshot
+        || applied_ - last_snapshot_ < static_cast<int64_t>(args_.snapshot_every))
+      return;
+    node_->compact(applied_, args_.snapshot());
+    last_snapshot_ = applied_;
   }
 
   void apply(const log_entry& e) {
@@ -150,7 +191,10 @@ private:
       return;
     for (auto it = pending_.begin(); it != pending_.end();) {
       auto i = it->first;
-      bool gone = i > node_->last_index() || node_->log()[static_cast<size_t>(i.value - 1)].term != it->second.term;
+      // Below first_index() only what was applied (and answered) or restored (and answered).
+      bool gone = i > node_->last_index() || i < node_->first_index()
+                  || node_->log()[static_cast<size_t>(i - node_->first_index())].term
+                       != it->second.term;
       if (!gone) {
         ++it;
         continue;
@@ -166,6 +210,7 @@ private:
   std::map<node_id, caf::actor> peers_;
   std::map<log_index, pending> pending_;
   log_index applied_{0};
+  log_index last_snapshot_{0}; // the index of the latest snapshot taken or restored
   raft_status reported_; // what on_change last heard (role, term, leader only)
 };
 

@@ -6,6 +6,12 @@
 // send to the peers' Raft actors, then apply committed commands, in order, to the state
 // machine callback, and answer the proposals they came from.
 //
+// Snapshots: every `snapshot_every` applied entries the actor takes the state machine's
+// snapshot and compacts the log (the core persists it and drops the entries it covers). The
+// state machine is replaced through `restore` on open, from the persisted snapshot, before
+// anything is applied, and when the leader sends a snapshot (InstallSnapshot), before the
+// entries committed after it are applied.
+//
 // A proposal is answered once its entry is applied, with the state machine's answer, or with
 // not_leader (and the leader it knows of, for forwarding) when this replica does not lead or
 // lost leadership before the entry committed (a newer leader overwrote it or it was never
@@ -36,7 +42,9 @@ using raft_atom = caf::atom_constant<caf::atom("raft_msg")>;       // a peer's r
 using raft_peers_atom = caf::atom_constant<caf::atom("raft_peer")>; // where the peers are
 using propose_atom = caf::atom_constant<caf::atom("raft_prop")>;
 using raft_tick_atom = caf::atom_constant<caf::atom("raft_tick")>;
-using raft_state_atom = caf::atom_constant<caf::atom("raft_st")>;
+// The atom of actors' `state` (actors/atoms.hpp): `sluice inspect` asks every actor of the
+// tree the same question, this one included.
+using raft_state_atom = caf::atom_constant<caf::atom("state")>;
 using raft_status_atom = caf::atom_constant<caf::atom("raft_stat")>;
 
 struct propose_reply {
@@ -72,7 +80,7 @@ using raft_actor = caf::typed_actor<
   caf::reacts_to<raft_peers_atom, raft_peers>,
   caf::replies_to<propose_atom, std::string>::with<propose_reply>,
   caf::reacts_to<raft_tick_atom>,
-  // One line: role, term, leader, last and commit index, applied, pending proposals.
+  // One line: role, term, leader, snapshot, last and commit index, applied, pending proposals.
   caf::replies_to<raft_state_atom>::with<std::string>,
   caf::replies_to<raft_status_atom>::with<raft_status>>;
 
@@ -83,11 +91,13 @@ struct raft_actor_args {
   uint64_t seed = 1;
   std::filesystem::path dir; // the LMDB environment of raft_storage
   apply_fn apply;
-  // Snapshots (helper-10 implements their use): the state machine's snapshot as of the last
-  // applied entry, replacing the state machine with one, and how many applied entries
-  // between two snapshots (0: never).
+  // The state machine's snapshot as of the last applied entry.
   std::function<std::string()> snapshot;
+  // Replaces the state machine with a snapshot covering the entries up to the index; the next
+  // entry applied is the one after it.
   std::function<void(log_index, const std::string&)> restore;
+  // Take a snapshot and compact the log once this many entries were applied since the last
+  // snapshot (0, or no `snapshot` function: never).
   size_t snapshot_every = 1000;
   // Called (in the Raft actor) after each input that changed role, term or leader.
   std::function<void(const raft_status&)> on_change;

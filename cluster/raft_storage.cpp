@@ -2,6 +2,8 @@
 
 #include "store/kv_store_format.hpp"
 
+#include <algorithm>
+
 namespace sluice::cluster {
 
 namespace kvf = store::kv_format;
@@ -10,6 +12,7 @@ namespace {
 
 constexpr uint8_t format_version = 1;
 constexpr std::string_view hard_key = "hard";
+constexpr std::string_view snapshot_key = "snap";
 
 schema::error storage(const std::string& what) {
   return {schema::errc::storage_error, "raft storage: " + what};
@@ -45,6 +48,24 @@ std::optional<hard_state> decode_hard(std::string_view v) {
   return h;
 }
 
+std::string encode_snapshot(const raft_snapshot& s) {
+  std::string out;
+  kvf::append_int(out, format_version);
+  kvf::append_int(out, s.index.value);
+  kvf::append_int(out, s.term.value);
+  out += s.data;
+  return out;
+}
+
+std::optional<raft_snapshot> decode_snapshot(std::string_view v) {
+  auto version = kvf::read_int<uint8_t>(v);
+  auto index = kvf::read_int<int64_t>(v);
+  auto term = kvf::read_int<int64_t>(v);
+  if (version != format_version || !index || *index < 1 || !term || *term < 1)
+    return std::nullopt;
+  return raft_snapshot{log_index{*index}, raft_term{*term}, std::string{v}};
+}
+
 std::string encode_entry(const log_entry& e) {
   std::string out;
   kvf::append_int(out, format_version);
@@ -64,10 +85,12 @@ schema::result<std::unique_ptr<raft_storage>> raft_storage::open(const std::file
   if (!kv)
     return storage(kv.err());
   auto state = (*kv)->db("raft_state");
+  auto snapshot = (*kv)->db("raft_snapshot");
   auto log = (*kv)->db("raft_log");
-  if (!state || !log)
-    return storage(!state ? state.err() : log.err());
-  return std::unique_ptr<raft_storage>{new raft_storage(std::move(*kv), *state, *log)};
+  if (!state || !snapshot || !log)
+    return storage(!state ? state.err() : !snapshot ? snapshot.err() : log.err());
+  return std::unique_ptr<raft_storage>{
+    new raft_storage(std::move(*kv), *state, *snapshot, *log)};
 }
 
 schema::result<raft_persisted> raft_storage::load() {
@@ -81,23 +104,37 @@ schema::result<raft_persisted> raft_storage::load() {
   } else if (hard.err().code != store::errc::not_found) {
     return storage(hard.err());
   }
+  auto snap = kv_->get(snapshot_, snapshot_key);
+  if (snap) {
+    out.snapshot = decode_snapshot(*snap);
+    if (!out.snapshot)
+      return storage("the snapshot does not decode");
+    if (out.snapshot->term > out.hard.term)
+      return storage("the snapshot holds term " + std::to_string(out.snapshot->term.value)
+                     + ", beyond the hard state's term " + std::to_string(out.hard.term.value));
+  } else if (snap.err().code != store::errc::not_found) {
+    return storage(snap.err());
+  }
+  auto first = out.snapshot ? out.snapshot->index.value + 1 : 1;
+  auto floor_term = out.snapshot ? out.snapshot->term.value : 0;
   std::optional<schema::error> bad;
   auto st = kv_->scan_prefix(log_, "", [&](std::string_view k, std::string_view v) {
     auto key = k;
     auto index = kvf::read_int<int64_t>(key);
     auto version = kvf::read_int<uint8_t>(v);
     auto term = kvf::read_int<int64_t>(v);
-    auto expected = static_cast<int64_t>(out.log.size()) + 1;
+    auto expected = first + static_cast<int64_t>(out.log.size());
     if (!index || !key.empty() || version != format_version || !term) {
       bad = storage("log record " + std::to_string(expected) + " does not decode");
       return false;
     }
     if (*index != expected) {
       bad = storage("log index " + std::to_string(*index) + " where " + std::to_string(expected)
-                    + " was expected (a gap)");
+                    + " was expected (" + (*index > expected ? "a gap" : "covered by the snapshot")
+                    + ")");
       return false;
     }
-    if (!out.log.empty() && *term < out.log.back().term.value) {
+    if (*term < (out.log.empty() ? floor_term : out.log.back().term.value)) {
       bad = storage("log term decreases at index " + std::to_string(*index));
       return false;
     }
@@ -111,23 +148,36 @@ schema::result<raft_persisted> raft_storage::load() {
   if (!out.log.empty() && out.log.back().term > out.hard.term)
     return storage("the log holds term " + std::to_string(out.log.back().term.value)
                    + ", beyond the hard state's term " + std::to_string(out.hard.term.value));
-  last_ = log_index{static_cast<int64_t>(out.log.size())};
+  snapshot_index_ = log_index{first - 1};
+  last_ = log_index{first - 1 + static_cast<int64_t>(out.log.size())};
   return out;
 }
 
 schema::status raft_storage::persist(const raft_ready& ready) {
-  if (!ready.hard && !ready.truncate_from && ready.entries.empty())
+  if (!ready.hard && !ready.snapshot && !ready.truncate_from && ready.entries.empty())
     return {};
   auto txn = kv_->begin_write();
   if (!txn)
     return storage(txn.err());
+  auto snapshot_index = snapshot_index_;
   auto last = last_;
   // The first failed write fails the transaction (kv_write_txn), so commit() reports it.
-  if (ready.truncate_from) {
-    for (auto i = *ready.truncate_from; i <= last; i = log_index{i.value + 1})
+  if (ready.snapshot) {
+    auto& s = *ready.snapshot;
+    if (s.index <= snapshot_index)
+      return storage("snapshot at " + std::to_string(s.index.value) + " does not go beyond "
+                     + std::to_string(snapshot_index.value));
+    (void)txn->put(snapshot_, snapshot_key, encode_snapshot(s));
+    for (auto i = snapshot_index + 1; i <= std::min(s.index, last); ++i)
       (void)txn->del(log_, index_key(i));
-    if (ready.truncate_from->value <= last.value)
-      last = log_index{ready.truncate_from->value - 1};
+    snapshot_index = s.index;
+    last = std::max(last, s.index);
+  }
+  if (ready.truncate_from) {
+    // Entries the snapshot covers are gone already; the log may not shrink below it.
+    for (auto i = std::max(*ready.truncate_from, snapshot_index + 1); i <= last; ++i)
+      (void)txn->del(log_, index_key(i));
+    last = std::max(snapshot_index, std::min(last, *ready.truncate_from - 1));
   }
   for (auto& e : ready.entries) {
     if (e.index.value != last.value + 1)
@@ -140,6 +190,7 @@ schema::status raft_storage::persist(const raft_ready& ready) {
     (void)txn->put(state_, hard_key, encode_hard(*ready.hard));
   if (auto st = txn->commit(); !st)
     return storage(st.err());
+  snapshot_index_ = snapshot_index;
   last_ = last;
   return {};
 }

@@ -1,6 +1,6 @@
 @0xe6b1c2d3a4f50917;
 # Raft between controller nodes (cluster/raft.hpp): one message per envelope, the payload a
-# union of the six Raft messages. Field meanings are those of cluster/raft_types.hpp.
+# union of the Raft messages. Field meanings are those of cluster/raft_types.hpp.
 # Framing and conventions: see common.capnp.
 
 using Cxx = import "/capnp/c++.capnp";
@@ -16,7 +16,10 @@ struct RaftMessage {
     voteResponse @5 :VoteResponse;
     appendRequest @6 :AppendRequest;
     appendResponse @7 :AppendResponse;
+    installSnapshotRequest @8 :InstallSnapshotRequest;
+    installSnapshotResponse @9 :InstallSnapshotResponse;
   }
+  # New members take new ordinals at the end; existing ones are never renumbered.
   # A discriminant this build does not know makes the message invalidRequest.
 
   struct VoteRequest {
@@ -52,5 +55,22 @@ struct RaftMessage {
     rejectedIndex @3 :Int64;
     hintIndex @4 :Int64;
     hintTerm @5 :Int64;
+  }
+
+  struct Snapshot {
+    index @0 :Int64;    # the last entry it covers
+    term @1 :Int64;     # that entry's term
+    data @2 :Data;      # the state machine's state after applying through `index`
+  }
+
+  struct InstallSnapshotRequest {
+    term @0 :Int64;
+    leader @1 :Int32;
+    snapshot @2 :Snapshot;
+  }
+
+  struct InstallSnapshotResponse {
+    term @0 :Int64;
+    matchIndex @1 :Int64;
   }
 }

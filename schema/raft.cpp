@@ -77,6 +77,35 @@ append_response get_append_response(wire_msg::AppendResponse::Reader r) {
           log_index{r.getRejectedIndex()}, log_index{r.getHintIndex()}, raft_term{r.getHintTerm()}};
 }
 
+void set_install_snapshot(wire_msg::InstallSnapshotRequest::Builder b,
+                          const install_snapshot_request& m) {
+  b.setTerm(m.term.value);
+  b.setLeader(m.leader.value);
+  auto s = b.initSnapshot();
+  s.setIndex(m.snapshot.index.value);
+  s.setTerm(m.snapshot.term.value);
+  s.setData({reinterpret_cast<const kj::byte*>(m.snapshot.data.data()), m.snapshot.data.size()});
+}
+
+install_snapshot_request get_install_snapshot(wire_msg::InstallSnapshotRequest::Reader r) {
+  auto s = r.getSnapshot();
+  auto d = s.getData();
+  return {raft_term{r.getTerm()}, node_id{r.getLeader()},
+          raft_snapshot{log_index{s.getIndex()}, raft_term{s.getTerm()},
+                        std::string{reinterpret_cast<const char*>(d.begin()), d.size()}}};
+}
+
+void set_install_snapshot_response(wire_msg::InstallSnapshotResponse::Builder b,
+                                   const install_snapshot_response& m) {
+  b.setTerm(m.term.value);
+  b.setMatchIndex(m.match_index.value);
+}
+
+install_snapshot_response get_install_snapshot_response(
+  wire_msg::InstallSnapshotResponse::Reader r) {
+  return {raft_term{r.getTerm()}, log_index{r.getMatchIndex()}};
+}
+
 } // namespace
 
 envelope encode(const raft_message& x) {
@@ -84,6 +113,8 @@ envelope encode(const raft_message& x) {
   if (auto* a = std::get_if<append_request>(&x.payload))
     for (auto& e : a->entries)
       expected += 32 + e.command.size();
+  if (auto* m = std::get_if<install_snapshot_request>(&x.payload))
+    expected += 32 + m->snapshot.data.size();
   return write<wire_msg>(x.kind, expected, [&](wire_msg::Builder b) {
     b.setFrom(x.from.value);
     b.setTo(x.to.value);
@@ -101,8 +132,12 @@ envelope encode(const raft_message& x) {
           set_vote_response(p.initVoteResponse(), m);
         else if constexpr (std::is_same_v<T, append_request>)
           set_append(p.initAppendRequest(), m);
-        else
+        else if constexpr (std::is_same_v<T, append_response>)
           set_append_response(p.initAppendResponse(), m);
+        else if constexpr (std::is_same_v<T, install_snapshot_request>)
+          set_install_snapshot(p.initInstallSnapshotRequest(), m);
+        else
+          set_install_snapshot_response(p.initInstallSnapshotResponse(), m);
       },
       x.payload);
   });
@@ -131,6 +166,12 @@ result<raft_message> decode_bytes<raft_message>(std::span<const char> bytes) {
         return x;
       case wire_payload::APPEND_RESPONSE:
         x.payload = get_append_response(p.getAppendResponse());
+        return x;
+      case wire_payload::INSTALL_SNAPSHOT_REQUEST:
+        x.payload = get_install_snapshot(p.getInstallSnapshotRequest());
+        return x;
+      case wire_payload::INSTALL_SNAPSHOT_RESPONSE:
+        x.payload = get_install_snapshot_response(p.getInstallSnapshotResponse());
         return x;
     }
     return invalid("unknown raft message " + std::to_string(static_cast<uint16_t>(p.which())));

@@ -4,7 +4,7 @@
 // wire form in schema/raft.capnp): plain values, here beside the other wire messages so that
 // the codec can stay the only user of capnp. cluster/raft_types.hpp names them for the core.
 // Section numbers cite Ongaro & Ousterhout, "In Search of an Understandable Consensus
-// Algorithm (Extended Version)", and Ongaro's thesis §9.6 for pre-vote.
+// Algorithm (Extended Version)", and Ongaro's thesis §9.6 for pre-vote and §5 for snapshots.
 
 #include "schema/codec.hpp"
 #include "store/named_type.hpp"
@@ -96,8 +96,40 @@ struct append_response {
   bool operator==(const append_response&) const = default;
 };
 
+// The state machine's state after applying every entry up to and including `index` (§7). It
+// replaces that prefix of the log, so (index, term) stands in for its last entry in the
+// consistency check of the next append.
+struct raft_snapshot {
+  log_index index; // the last entry it covers
+  raft_term term;  // that entry's term
+  std::string data; // opaque to Raft
+
+  bool operator==(const raft_snapshot&) const = default;
+};
+
+// InstallSnapshot (§7): sent instead of entries when those a follower needs next were
+// compacted away. One message carries the whole snapshot: metadata snapshots are small.
+struct install_snapshot_request {
+  raft_term term;
+  node_id leader;
+  raft_snapshot snapshot;
+
+  bool operator==(const install_snapshot_request&) const = default;
+};
+
+// The follower's log now matches the leader's through `match_index`: the snapshot's index, or
+// the follower's commit index when the snapshot was older than what it had already committed.
+struct install_snapshot_response {
+  raft_term term;
+  log_index match_index;
+
+  bool operator==(const install_snapshot_response&) const = default;
+};
+
+// New alternatives go at the end: the index is the wire union's order (schema/raft.capnp).
 using raft_payload = std::variant<pre_vote_request, pre_vote_response, vote_request,
-                                  vote_response, append_request, append_response>;
+                                  vote_response, append_request, append_response,
+                                  install_snapshot_request, install_snapshot_response>;
 
 struct raft_message {
   static constexpr message_kind kind = message_kind::raft_message;

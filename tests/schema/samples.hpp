@@ -214,11 +214,25 @@ inline message_types samples() {
           raft, heartbeat, heartbeat_answer, cluster_status_request{}, status};
 }
 
+// Raft payloads beyond the append of samples(), one message each, so that the round-trip and
+// mutation suites cover every union member with its fields away from their defaults.
+inline std::vector<raft_message> more_raft_samples() {
+  return {
+    {node_id{2}, node_id{3},
+     install_snapshot_request{raft_term{9}, node_id{2},
+                              raft_snapshot{log_index{1200}, raft_term{8},
+                                            std::string{"image\0with nul", 14}}}},
+    {node_id{3}, node_id{2}, install_snapshot_response{raft_term{9}, log_index{1200}}},
+  };
+}
+
 // Calls f(x) for each sample message x.
 template <class F>
 void for_each_sample(F&& f) {
   auto all = samples();
   std::apply([&](auto&... xs) { (f(xs), ...); }, all);
+  for (auto& x : more_raft_samples())
+    f(x);
 }
 
 // Decodes `bytes` as the message type `kind` names and hands the value to on_value; an

@@ -9,14 +9,26 @@
 // drained with probability `drain_probability` after each input and at the end of each time
 // step, so a crash in between loses the node's undrained state: exactly what was not fsynced.
 //
+// State machine: the applied entries, summed up by a chained digest. A snapshot's data is
+// "<count> <digest>"; restoring one checks it against the digest of the committed prefix of that
+// length (recorded when the first node applied it) and then takes that prefix as the applied
+// list, so a node restored from a snapshot holds exactly the entries everyone else applied.
+// With compact_every > 0 a node compacts once that many entries were applied since its last
+// snapshot; snapshots go to the disk with the ready that carries them, and a restart restores
+// the disk's snapshot before the node applies anything.
+//
 // Checkers (the first violation is kept in `failure`; the simulation stops acting after it):
 //   - election safety: at most one leader per term;
 //   - log matching: two logs with an entry of the same index and term agree on every entry up
-//     to it (checked over the in-memory and on-disk logs of every node);
+//     to it, where both hold entries (checked over the in-memory and on-disk logs of every node
+//     and the committed log, so a compacted prefix is still compared through the latter);
 //   - leader completeness: an entry committed by term B is in the log of every leader of a term
-//     > B. B is bounded from above by the term of each node that applied the entry;
+//     > B, or covered by that leader's snapshot. B is bounded from above by the term of each
+//     node that applied the entry;
 //   - state machine safety: no two nodes apply different entries at one index, each node
-//     applies indexes 1, 2, ... in order, and no committed entry is ever truncated from a disk;
+//     applies indexes 1, 2, ... in order (after a restored snapshot: from the one after it),
+//     every snapshot persisted or restored equals the committed prefix it claims to cover, and
+//     no committed entry is ever truncated from a disk;
 //   - a persisted vote never changes within a term, and the persisted term never decreases.
 
 #include "cluster/raft.hpp"
@@ -42,19 +54,23 @@ struct sim_options {
   int64_t delay_min_ms = 1;
   int64_t delay_max_ms = 10;
   double drain_probability = 1.0;
+  size_t compact_every = 0; // applied entries between two snapshots of a node (0: never)
   bool trace = false; // narrate every event into `trace_log`
 };
 
 struct disk_state {
   hard_state hard;
-  std::vector<log_entry> log;
+  std::vector<log_entry> log; // from snapshot->index + 1 (1 without a snapshot)
+  std::optional<raft_snapshot> snapshot = {};
 };
 
 struct sim_node {
   node_id id;
   std::unique_ptr<raft_node> raft; // null while crashed
   disk_state disk;
-  std::vector<log_entry> applied; // the state machine: applied entries, index i at [i - 1]
+  // The state machine: the applied entries, index i at [i - 1], and their chained digest.
+  std::vector<log_entry> applied;
+  uint64_t digest = 0;
   uint64_t incarnation = 0;
   int64_t down_until_ms = 0;
 };
@@ -174,6 +190,8 @@ public:
   size_t committed_count() const { return committed_.size(); }
   size_t leader_count() const { return leaders_.size(); }
   size_t crash_count() const { return crashes_; }
+  size_t snapshot_count() const { return snapshots_; } // compactions
+  size_t restore_count() const { return restores_; }   // from a disk at boot or from a leader
 
   // Whether every node applied an entry with this command.
   bool applied_everywhere(const std::string& command) const {
@@ -184,27 +202,51 @@ public:
 
   // The checks that look at whole logs; the others run as events happen.
   void check_logs() {
-    std::vector<const std::vector<log_entry>*> logs;
+    std::vector<log_entry> committed_log;
+    committed_log.reserve(committed_.size());
+    for (auto& c : committed_)
+      committed_log.push_back(c.entry);
+    std::vector<log_view> logs{{log_index{0}, &committed_log}};
     for (auto& n : nodes_) {
-      logs.push_back(&n.disk.log);
+      logs.push_back({n.disk.snapshot ? n.disk.snapshot->index : log_index{0}, &n.disk.log});
       if (n.raft)
-        logs.push_back(&n.raft->log());
+        logs.push_back({n.raft->snapshot_index(), &n.raft->log()});
     }
     for (size_t i = 0; i < logs.size() && failure_.empty(); ++i)
       for (size_t j = i + 1; j < logs.size() && failure_.empty(); ++j)
-        check_log_matching(*logs[i], *logs[j]);
+        check_log_matching(logs[i], logs[j]);
     for (auto& [t, log] : leader_logs_)
-      for (auto& [index, c] : committed_)
-        if (c.term_bound < t
-            && (index() > int64_t(log.size()) || log[size_t(index() - 1)] != c.entry))
+      for (size_t k = 0; k < committed_.size(); ++k) {
+        auto& c = committed_[k];
+        if (c.term_bound >= t || c.entry.index <= log.covered)
+          continue; // not committed before t, or in the leader's snapshot (checked when made)
+        auto at = size_t(c.entry.index - log.covered - 1);
+        if (at >= log.entries.size() || log.entries[at] != c.entry)
           return fail("leader completeness: leader of term " + str(t) + " lacks committed "
                       + describe(c.entry) + " (committed by term " + str(c.term_bound) + ")");
+      }
   }
 
 private:
   struct committed_entry {
     log_entry entry;
     raft_term term_bound; // the entry was committed in a term <= this
+    uint64_t digest;      // of the state machine after applying 1 .. entry.index
+  };
+
+  // A log whose entries start after a (possibly empty) compacted prefix.
+  struct log_view {
+    log_index snapshot;
+    const std::vector<log_entry>* entries; // indexes snapshot + 1, + 2, ...
+    log_index first() const { return snapshot + 1; }
+    log_index last() const { return snapshot + int64_t(entries->size()); }
+    const log_entry& at(log_index i) const { return (*entries)[size_t(i - first())]; }
+  };
+
+  // Everything a term's leader held as its log during the term.
+  struct leader_log {
+    log_index covered{0}; // by its snapshot when first seen leading
+    std::vector<log_entry> entries; // indexes covered + 1, + 2, ...
   };
 
   bool chance(double p) { return p >= 1.0 || (p > 0 && double(rng_() % 1'000'000) < p * 1e6); }
@@ -212,13 +254,19 @@ private:
 
   void boot(sim_node& n) {
     ++n.incarnation;
-    n.applied.clear(); // the state machine is rebuilt from the log (no snapshots yet)
-    uint64_t node_seed = seed_ * 1'000'003 + uint64_t(n.id()) * 7919 + n.incarnation;
-    n.raft = std::make_unique<raft_node>(n.id, voters_, opt_.cfg, node_seed,
-                                         raft_persisted{n.disk.hard, n.disk.log});
     if (opt_.trace)
       trace("boot " + str(n.id) + " #" + std::to_string(n.incarnation) + " term "
-            + str(n.disk.hard.term) + " log " + std::to_string(n.disk.log.size()));
+            + str(n.disk.hard.term) + " snapshot "
+            + (n.disk.snapshot ? str(n.disk.snapshot->index) : "-") + " log "
+            + std::to_string(n.disk.log.size()));
+    // The state machine is rebuilt from the disk's snapshot, then from the log after it.
+    n.applied.clear();
+    n.digest = 0;
+    if (n.disk.snapshot && !restore(n, *n.disk.snapshot))
+      return;
+    uint64_t node_seed = seed_ * 1'000'003 + uint64_t(n.id()) * 7919 + n.incarnation;
+    n.raft = std::make_unique<raft_node>(n.id, voters_, opt_.cfg, node_seed,
+                                         raft_persisted{n.disk.hard, n.disk.log, n.disk.snapshot});
   }
 
   void deliver(const raft_message& m) {
@@ -256,13 +304,20 @@ private:
     auto& log = leader_logs_[r.term()];
     if (fresh && opt_.trace)
       trace("leader " + str(n.id) + " term " + str(r.term()));
-    // A leader's log only grows during its term, so copying its new tail after every input
-    // keeps `log` equal to everything it ever held as leader.
-    for (size_t i = log.size(); i < r.log().size(); ++i)
-      log.push_back(r.log()[i]);
+    // A leader's log only grows at its end during its term, and it compacts only entries it
+    // applied after they were copied here, so copying its new tail after every input keeps
+    // `log` equal to everything it ever held as leader.
+    if (fresh)
+      log.covered = r.snapshot_index();
+    auto have = log.covered + int64_t(log.entries.size());
+    if (r.first_index() > have + 1)
+      return fail("sim: leader " + str(n.id) + " compacted entries never observed");
+    for (auto i = have + 1; i <= r.last_index(); ++i)
+      log.entries.push_back(r.log()[size_t(i - r.first_index())]);
   }
 
-  // Carries out a ready in the order of the durability rule: disk, then network, then apply.
+  // Carries out a ready in the order of the durability rule: disk, then network, then restore
+  // and apply, then maybe compact.
   void drain(sim_node& n) {
     if (!n.raft->has_ready())
       return;
@@ -276,24 +331,53 @@ private:
         return fail("persisted vote changed within term " + str(d.hard.term) + " on " + str(n.id));
       d.hard = *rd.hard;
     }
+    auto disk_snapshot = [&] { return d.snapshot ? d.snapshot->index : log_index{0}; };
+    auto disk_last = [&] { return disk_snapshot() + int64_t(d.log.size()); };
+    if (rd.snapshot) {
+      auto& snap = *rd.snapshot;
+      if (snap.index <= disk_snapshot())
+        return fail("node " + str(n.id) + " persists snapshot " + str(snap.index)
+                    + " not beyond its disk's " + str(disk_snapshot()));
+      if (!check_snapshot(n, snap))
+        return;
+      // The entries it covers are committed (checked above), so dropping them loses nothing.
+      auto covered = std::min(size_t(snap.index - disk_snapshot()), d.log.size());
+      d.log.erase(d.log.begin(), d.log.begin() + std::ptrdiff_t(covered));
+      d.snapshot = snap;
+    }
     if (rd.truncate_from) {
-      for (auto i = *rd.truncate_from; i() <= int64_t(d.log.size()); ++i) {
-        auto c = committed_.find(i);
-        if (c != committed_.end() && c->second.entry == d.log[size_t(i() - 1)])
-          return fail("node " + str(n.id) + " truncates committed " + describe(c->second.entry));
+      if (*rd.truncate_from <= disk_snapshot())
+        return fail("node " + str(n.id) + " truncates into its snapshot");
+      for (auto i = *rd.truncate_from; i <= disk_last(); ++i) {
+        auto& e = d.log[size_t(i - disk_snapshot() - 1)];
+        if (i() <= int64_t(committed_.size()) && committed_[size_t(i() - 1)].entry == e)
+          return fail("node " + str(n.id) + " truncates committed " + describe(e));
       }
-      if (*rd.truncate_from <= log_index{int64_t(d.log.size())})
-        d.log.resize(size_t(rd.truncate_from->value - 1));
+      if (*rd.truncate_from <= disk_last())
+        d.log.resize(size_t(*rd.truncate_from - disk_snapshot() - 1));
     }
     for (auto& e : rd.entries) {
-      if (e.index() != int64_t(d.log.size()) + 1)
+      if (e.index != disk_last() + 1)
         return fail("ready entries not contiguous with the disk of " + str(n.id));
       d.log.push_back(e);
     }
     for (auto& m : rd.messages)
       send(m);
+    if (rd.restore && !restore(n, *rd.restore))
+      return;
     for (auto& e : rd.committed)
       apply(n, e);
+    if (opt_.compact_every > 0 && failure_.empty()
+        && n.applied.size() - size_t(n.raft->snapshot_index()()) >= opt_.compact_every) {
+      try {
+        n.raft->compact(log_index{int64_t(n.applied.size())}, snapshot_data(n));
+      } catch (const std::exception& e) {
+        return fail(std::string{"raft_node threw: "} + e.what());
+      }
+      ++snapshots_;
+      if (opt_.trace)
+        trace("compact " + str(n.id) + " at " + std::to_string(n.applied.size()));
+    }
   }
 
   void send(const raft_message& m) {
@@ -310,27 +394,82 @@ private:
     if (e.index() != int64_t(n.applied.size()) + 1)
       return fail("node " + str(n.id) + " applies " + describe(e) + " out of order");
     n.applied.push_back(e);
+    n.digest = chain(n.digest, e);
     auto term = n.raft->term();
-    auto [it, fresh] = committed_.try_emplace(e.index, committed_entry{e, term});
-    if (!fresh) {
-      if (it->second.entry != e)
+    if (e.index() > int64_t(committed_.size())) {
+      committed_.push_back({e, term, n.digest}); // applied in order, so the record is a prefix
+    } else {
+      auto& c = committed_[size_t(e.index() - 1)];
+      if (c.entry != e)
         return fail("state machine safety: node " + str(n.id) + " applies " + describe(e)
-                    + " where another applied " + describe(it->second.entry));
-      it->second.term_bound = std::min(it->second.term_bound, term);
+                    + " where another applied " + describe(c.entry));
+      c.term_bound = std::min(c.term_bound, term);
     }
     if (opt_.trace)
       trace("apply " + str(n.id) + " " + describe(e));
   }
 
-  void check_log_matching(const std::vector<log_entry>& a, const std::vector<log_entry>& b) {
-    auto n = std::min(a.size(), b.size());
-    size_t same = n;
-    while (same > 0 && a[same - 1].term != b[same - 1].term)
-      --same;
-    for (size_t i = 0; i < same; ++i)
-      if (a[i] != b[i])
-        return fail("log matching: same term at index " + std::to_string(same) + " but "
-                    + describe(a[i]) + " != " + describe(b[i]));
+  static uint64_t mix(uint64_t x) { // splitmix64's finaliser
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  }
+
+  static uint64_t chain(uint64_t digest, const log_entry& e) {
+    uint64_t h = mix(digest ^ uint64_t(e.index()));
+    h = mix(h ^ uint64_t(e.term()));
+    for (unsigned char ch : e.command)
+      h = mix(h ^ ch);
+    return mix(h ^ e.command.size());
+  }
+
+  static std::string snapshot_data(const sim_node& n) {
+    return std::to_string(n.applied.size()) + " " + std::to_string(n.digest);
+  }
+
+  // Whether `snap` is the state after applying exactly the committed prefix through its index.
+  bool check_snapshot(const sim_node& n, const raft_snapshot& snap) {
+    std::istringstream in{snap.data};
+    int64_t count = -1;
+    uint64_t digest = 0;
+    in >> count >> digest;
+    auto i = snap.index();
+    std::string wrong;
+    if (!in || count != i || i < 1)
+      wrong = "a malformed snapshot";
+    else if (i > int64_t(committed_.size()))
+      wrong = "a snapshot beyond every applied index";
+    else if (committed_[size_t(i - 1)].entry.term != snap.term
+             || committed_[size_t(i - 1)].digest != digest)
+      wrong = "a snapshot that differs from the applied prefix (state machine safety)";
+    if (!wrong.empty())
+      fail("node " + str(n.id) + " holds " + wrong + " at " + str(snap.index));
+    return wrong.empty();
+  }
+
+  // Replaces n's state machine with a snapshot; false (and a failure) if it is not valid.
+  bool restore(sim_node& n, const raft_snapshot& snap) {
+    if (!check_snapshot(n, snap))
+      return false;
+    n.applied.clear();
+    for (int64_t i = 0; i < snap.index(); ++i)
+      n.applied.push_back(committed_[size_t(i)].entry);
+    n.digest = committed_[size_t(snap.index() - 1)].digest;
+    ++restores_;
+    if (opt_.trace)
+      trace("restore " + str(n.id) + " snapshot " + str(snap.index) + "/" + str(snap.term));
+    return true;
+  }
+
+  void check_log_matching(const log_view& a, const log_view& b) {
+    auto lo = std::max(a.first(), b.first());
+    auto same = std::min(a.last(), b.last());
+    while (same >= lo && a.at(same).term != b.at(same).term)
+      same = same - 1;
+    for (auto i = lo; i <= same; ++i)
+      if (a.at(i) != b.at(i))
+        return fail("log matching: same term at index " + str(same) + " but "
+                    + describe(a.at(i)) + " != " + describe(b.at(i)));
   }
 
   void fail(std::string what) {
@@ -366,6 +505,10 @@ private:
             os << " ok match " << p.match_index;
           else
             os << " reject " << p.rejected_index << " hint " << p.hint_index << "/" << p.hint_term;
+        } else if constexpr (std::is_same_v<T, install_snapshot_request>) {
+          os << " snapshot " << p.snapshot.index << "/" << p.snapshot.term;
+        } else if constexpr (std::is_same_v<T, install_snapshot_response>) {
+          os << " match " << p.match_index;
         } else if constexpr (requires { p.granted; }) {
           os << (p.granted ? " granted" : " refused");
         } else {
@@ -389,9 +532,11 @@ private:
   std::map<std::pair<int64_t, uint64_t>, raft_message> net_;
 
   std::map<raft_term, node_id> leaders_;
-  std::map<raft_term, std::vector<log_entry>> leader_logs_;
-  std::map<log_index, committed_entry> committed_;
+  std::map<raft_term, leader_log> leader_logs_;
+  std::vector<committed_entry> committed_; // index i at [i - 1]: the committed log so far
   size_t crashes_ = 0;
+  size_t snapshots_ = 0;
+  size_t restores_ = 0;
   std::string failure_;
   std::string trace_;
 };
