@@ -24,6 +24,7 @@ public:
         [](raft_peers_atom, const raft_peers&) {},
         [](propose_atom, const std::string&) { return propose_reply{propose_errc::not_leader, {}, {}, {}}; },
         [](raft_tick_atom) {},
+        [](raft_flush_atom) {},
         [err](raft_state_atom) { return "raft: " + err; },
         [](raft_status_atom) { return raft_status{}; },
       };
@@ -35,7 +36,7 @@ public:
         if (!m || m->to != args_.self)
           return; // a peer that does not speak Raft, or a misrouted message: drop it
         node_->step(*m, now_ms());
-        drain();
+        schedule_drain();
       },
       [this](raft_peers_atom, raft_peers& peers) { peers_ = std::move(peers.actors); },
       [this](propose_atom, std::string& cmd) -> caf::result<propose_reply> {
@@ -44,8 +45,12 @@ public:
           return propose_reply{r.error, r.leader_hint, {}, {}};
         auto rp = make_response_promise<propose_reply>();
         pending_.emplace(r.index, pending{r.term, rp});
-        drain();
+        schedule_drain();
         return rp;
+      },
+      [this](raft_flush_atom) {
+        flush_scheduled_ = false;
+        drain();
       },
       [this](raft_tick_atom) {
         node_->tick(now_ms());
@@ -103,6 +108,13 @@ private:
       return e.what();
     }
     return {};
+  }
+
+  void schedule_drain() {
+    if (flush_scheduled_)
+      return;
+    flush_scheduled_ = true;
+    send(this, raft_flush_atom::value);
   }
 
   // The durability rule of cluster/raft.hpp: persist, then send, then restore and apply.
@@ -210,6 +222,7 @@ private:
   std::map<node_id, caf::actor> peers_;
   std::map<log_index, pending> pending_;
   log_index applied_{0};
+  bool flush_scheduled_ = false; // a raft_flush_atom is in the mailbox
   log_index last_snapshot_{0}; // the index of the latest snapshot taken or restored
   raft_status reported_; // what on_change last heard (role, term, leader only)
 };

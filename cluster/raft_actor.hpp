@@ -1,10 +1,16 @@
 #pragma once
 
 // The Raft actor: the shell around one raft_node (cluster/raft.hpp) on a controller. It owns
-// the node's raft_storage (DATA/raft), drives the core's clock with a periodic tick, and after
-// every input drains the ready in the order of the durability rule: persist (fsynced), then
-// send to the peers' Raft actors, then apply committed commands, in order, to the state
-// machine callback, and answer the proposals they came from.
+// the node's raft_storage (DATA/raft), drives the core's clock with a periodic tick, and
+// drains the ready in the order of the durability rule: persist (fsynced), then send to the
+// peers' Raft actors, then apply committed commands, in order, to the state machine callback,
+// and answer the proposals they came from.
+//
+// Group commit: proposals and peer messages do not drain at once; the first of them sends
+// the actor a flush message, which CAF queues behind everything already in the mailbox. All
+// inputs that arrived meanwhile are stepped first and share one ready, so one fsync and one
+// append per peer carry every proposal of a burst (the durability rule still holds: nothing
+// leaves before the flush persisted it).
 //
 // Snapshots: every `snapshot_every` applied entries the actor takes the state machine's
 // snapshot and compacts the log (the core persists it and drops the entries it covers). The
@@ -42,6 +48,7 @@ using raft_atom = caf::atom_constant<caf::atom("raft_msg")>;       // a peer's r
 using raft_peers_atom = caf::atom_constant<caf::atom("raft_peer")>; // where the peers are
 using propose_atom = caf::atom_constant<caf::atom("raft_prop")>;
 using raft_tick_atom = caf::atom_constant<caf::atom("raft_tick")>;
+using raft_flush_atom = caf::atom_constant<caf::atom("raft_flsh")>; // to itself: group commit
 // The atom of actors' `state` (actors/atoms.hpp): `sluice inspect` asks every actor of the
 // tree the same question, this one included.
 using raft_state_atom = caf::atom_constant<caf::atom("state")>;
@@ -80,6 +87,7 @@ using raft_actor = caf::typed_actor<
   caf::reacts_to<raft_peers_atom, raft_peers>,
   caf::replies_to<propose_atom, std::string>::with<propose_reply>,
   caf::reacts_to<raft_tick_atom>,
+  caf::reacts_to<raft_flush_atom>,
   // One line: role, term, leader, snapshot, last and commit index, applied, pending proposals.
   caf::replies_to<raft_state_atom>::with<std::string>,
   caf::replies_to<raft_status_atom>::with<raft_status>>;

@@ -140,4 +140,15 @@ cluster status >"$WORK/cstatus" || fail "deploy/cluster status: $(cat "$WORK/cst
 cluster down >/dev/null
 for n in 1 2 3; do [ -f "$SLUICE_CLUSTER_DATA/node-$n/sluiced.pid" ] && fail "node $n still has a pid file"; done
 
+step "a node waiting for its quorum stops on SIGTERM"
+"$SLUICED" --node-id 1 --data-dir "$SLUICE_CLUSTER_DATA/node-1" --listen "127.0.0.1:$((BASE + 1))" \
+  --controllers "1@127.0.0.1:$((BASE + 1)),2@127.0.0.1:$((BASE + 2)),3@127.0.0.1:$((BASE + 3))" \
+  >"$WORK/alone.log" 2>&1 &
+alone=$!
+sleep 1
+kill -TERM "$alone"
+for _ in $(seq 50); do kill -0 "$alone" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$alone" 2>/dev/null; then kill -9 "$alone"; fail "SIGTERM did not stop a starting node"; fi
+grep -q "stopped while starting" "$WORK/alone.log" || fail "no stop line: $(tail -3 "$WORK/alone.log")"
+
 echo "1 passed, 0 failed"

@@ -99,11 +99,28 @@ int run(const actors::node_config& cfg) {
   // metadata is ready only after the controllers elected a leader, which needs the port.
   if (clustered)
     publish();
+  auto signals = stop_signals();
   if (failure.empty()) {
+    // Asked in short rounds so that SIGTERM stops a node still waiting for its controllers
+    // (a cluster node can wait as long as no quorum is up).
     caf::scoped_actor self{sys};
-    auto limit = clustered ? std::chrono::seconds(3600) : std::chrono::seconds(120);
-    self->request(node, limit, actors::ready_atom_v)
-      .receive([](bool) {}, [&](caf::error& err) { failure = sys.render(err); });
+    auto limit = std::chrono::steady_clock::now()
+                 + (clustered ? std::chrono::seconds(3600) : std::chrono::seconds(120));
+    for (bool ready = false; !ready && failure.empty();) {
+      self->request(node, std::chrono::milliseconds(250), actors::ready_atom_v)
+        .receive([&](bool) { ready = true; },
+                 [&](caf::error& err) {
+                   if (err != caf::sec::request_timeout
+                       || std::chrono::steady_clock::now() >= limit)
+                     failure = sys.render(err);
+                 });
+      timespec zero{};
+      if (!ready && sigtimedwait(&signals, nullptr, &zero) > 0) {
+        spdlog::info("node {}: stopped while starting", cfg.id.value);
+        caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+        return 0;
+      }
+    }
   }
   if (failure.empty() && !clustered)
     publish();
@@ -112,7 +129,6 @@ int run(const actors::node_config& cfg) {
     return fail(exit_cannot_start, failure);
   }
   std::cout << "sluiced node " << cfg.id.value << " listening on " << listen << std::endl;
-  auto signals = stop_signals();
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("node {}: {} received, shutting down", cfg.id.value, sig == SIGTERM ? "SIGTERM" : "SIGINT");
