@@ -14,8 +14,10 @@
 // length (recorded when the first node applied it) and then takes that prefix as the applied
 // list, so a node restored from a snapshot holds exactly the entries everyone else applied.
 // With compact_every > 0 a node compacts once that many entries were applied since its last
-// snapshot; snapshots go to the disk with the ready that carries them, and a restart restores
-// the disk's snapshot before the node applies anything.
+// snapshot, and with compact_anytime also at random moments at a random applied index;
+// snapshots go to the disk with the ready that carries them, and a restart restores the
+// disk's snapshot before the node applies anything. A snapshot from the leader must move the
+// state machine forward, never back over entries it applied.
 //
 // Checkers (the first violation is kept in `failure`; the simulation stops acting after it):
 //   - election safety: at most one leader per term;
@@ -55,6 +57,9 @@ struct sim_options {
   int64_t delay_max_ms = 10;
   double drain_probability = 1.0;
   size_t compact_every = 0; // applied entries between two snapshots of a node (0: never)
+  // Per live node and ms: also compact at a random index in (snapshot, applied], between
+  // inputs with a ready pending, not only right after a drain (compact()'s whole contract).
+  double compact_anytime = 0;
   bool trace = false; // narrate every event into `trace_log`
 };
 
@@ -123,6 +128,13 @@ public:
     for (auto& n : nodes_)
       if (n.raft && chance(opt_.drain_probability))
         drain(n);
+    for (auto& n : nodes_)
+      if (n.raft && failure_.empty() && chance(opt_.compact_anytime)) {
+        auto lo = n.raft->snapshot_index() + 1;
+        auto hi = log_index{int64_t(n.applied.size())}; // the node's applied index
+        if (lo <= hi)
+          compact(n, log_index{between(lo(), hi())});
+      }
   }
 
   propose_result propose(node_id id, std::string command) {
@@ -192,6 +204,7 @@ public:
   size_t crash_count() const { return crashes_; }
   size_t snapshot_count() const { return snapshots_; } // compactions
   size_t restore_count() const { return restores_; }   // from a disk at boot or from a leader
+  size_t install_count() const { return installs_; }   // of those, from a leader (InstallSnapshot)
 
   // Whether every node applied an entry with this command.
   bool applied_everywhere(const std::string& command) const {
@@ -363,21 +376,35 @@ private:
     }
     for (auto& m : rd.messages)
       send(m);
-    if (rd.restore && !restore(n, *rd.restore))
-      return;
+    if (rd.restore) {
+      // The leader's snapshot replaces the state machine only to move it forward: rolling
+      // back what was applied would undo answers already given.
+      if (rd.restore->index() <= int64_t(n.applied.size()))
+        return fail("node " + str(n.id) + " restores snapshot " + str(rd.restore->index)
+                    + " over " + std::to_string(n.applied.size()) + " applied entries");
+      if (!restore(n, *rd.restore))
+        return;
+      ++installs_;
+    }
     for (auto& e : rd.committed)
       apply(n, e);
     if (opt_.compact_every > 0 && failure_.empty()
-        && n.applied.size() - size_t(n.raft->snapshot_index()()) >= opt_.compact_every) {
-      try {
-        n.raft->compact(log_index{int64_t(n.applied.size())}, snapshot_data(n));
-      } catch (const std::exception& e) {
-        return fail(std::string{"raft_node threw: "} + e.what());
-      }
-      ++snapshots_;
-      if (opt_.trace)
-        trace("compact " + str(n.id) + " at " + std::to_string(n.applied.size()));
+        && n.applied.size() - size_t(n.raft->snapshot_index()()) >= opt_.compact_every)
+      compact(n, log_index{int64_t(n.applied.size())});
+  }
+
+  // The state machine's snapshot as of `index` (<= applied) handed to the node.
+  void compact(sim_node& n, log_index index) {
+    auto i = size_t(index());
+    auto data = std::to_string(i) + " " + std::to_string(committed_[i - 1].digest);
+    try {
+      n.raft->compact(index, std::move(data));
+    } catch (const std::exception& e) {
+      return fail(std::string{"raft_node threw: "} + e.what());
     }
+    ++snapshots_;
+    if (opt_.trace)
+      trace("compact " + str(n.id) + " at " + str(index));
   }
 
   void send(const raft_message& m) {
@@ -421,10 +448,6 @@ private:
     for (unsigned char ch : e.command)
       h = mix(h ^ ch);
     return mix(h ^ e.command.size());
-  }
-
-  static std::string snapshot_data(const sim_node& n) {
-    return std::to_string(n.applied.size()) + " " + std::to_string(n.digest);
   }
 
   // Whether `snap` is the state after applying exactly the committed prefix through its index.
@@ -537,6 +560,7 @@ private:
   size_t crashes_ = 0;
   size_t snapshots_ = 0;
   size_t restores_ = 0;
+  size_t installs_ = 0;
   std::string failure_;
   std::string trace_;
 };

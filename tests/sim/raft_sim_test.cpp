@@ -18,10 +18,16 @@
 //   2. a liveness phase: the network heals, every node is up, loss and duplication stop; a final
 //      proposal must then be applied by every node within a bounded virtual time.
 // The checkers of raft_cluster.hpp run throughout and over the whole logs at the end.
-// A failure prints its seed; SLUICE_RAFT_SEED=<n> replays that seed alone, and with
-// SLUICE_RAFT_TRACE=1 also prints every message, election, crash and apply.
-// SLUICE_RAFT_SEEDS=<n> runs seeds 1..n instead of the default 1..5000 (~1 ms a seed; pass
-// `-r <seconds>` beyond CAF test's 30 s watchdog for long soaks).
+// A second block of seeds runs other scenarios with every node compacting its log every 3 to 10
+// applied entries, so snapshots are taken, persisted, sent to lagging and restarted followers
+// (InstallSnapshot) and restored from disk at restart, under the same faults; it asserts in
+// aggregate that all of this happened, so it cannot pass without exercising snapshots.
+// A failure prints its seed; SLUICE_RAFT_SEED=<n> replays that seed alone (with
+// SLUICE_RAFT_SNAPSHOTS=1: the seed of the snapshot block), and with SLUICE_RAFT_TRACE=1 also
+// prints every message, election, crash, snapshot, restore and apply.
+// SLUICE_RAFT_SEEDS=<n> runs seeds 1..n in each block instead of the defaults (1..5000 without
+// snapshots, 1..3000 with; ~1 ms a seed; pass `-r <seconds>` beyond CAF test's 30 s watchdog
+// for long soaks).
 
 using namespace sluice;
 using namespace sluice::cluster;
@@ -30,6 +36,7 @@ using namespace sluice::cluster::sim;
 namespace {
 
 constexpr uint64_t seeds = 5000;
+constexpr uint64_t snapshot_seeds = 3000;
 constexpr int64_t settle_ms = 1'000;        // liveness: healed cluster elects before the proposal
 // Generous: a node back from a long crash catches up at max_entries_per_append x
 // max_inflight_appends entries per round trip, which some seeds set to 1 x 1 (the slowest of
@@ -39,7 +46,9 @@ constexpr int64_t check_every_ms = 250;
 
 struct scenario {
   std::mt19937_64 rng;
-  explicit scenario(uint64_t seed) : rng(seed ^ 0x5eedULL) {}
+  // The snapshot block draws its own scenarios: seed n there is not seed n without snapshots.
+  scenario(uint64_t seed, bool snapshots)
+    : rng(seed ^ 0x5eedULL ^ (snapshots ? 0x5a4a'5407'0000'0000ULL : 0)) {}
   int64_t between(int64_t lo, int64_t hi) { return lo + int64_t(rng() % uint64_t(hi - lo + 1)); }
   double percent(int64_t lo, int64_t hi) { return double(between(lo, hi)) / 100.0; }
   bool one_in(int64_t n) { return rng() % uint64_t(n) == 0; }
@@ -47,7 +56,7 @@ struct scenario {
 
 // Faults per seed: from none to a network slower than the election timeout, narrow timeout
 // ranges (split votes), and readies left undrained half the time (more state lost by crashes).
-sim_options pick_options(scenario& s, bool trace) {
+sim_options pick_options(scenario& s, bool trace, bool snapshots) {
   static constexpr size_t sizes[] = {1, 3, 3, 3, 5, 5, 5};
   sim_options o;
   o.nodes = sizes[s.rng() % std::size(sizes)];
@@ -62,6 +71,13 @@ sim_options pick_options(scenario& s, bool trace) {
   o.delay_min_ms = s.between(0, 5);
   o.delay_max_ms = o.delay_min_ms + (s.one_in(4) ? s.between(50, 250) : s.between(1, 40));
   o.drain_probability = s.percent(50, 100);
+  // Small, so that a crash of a few hundred ms or a partition leaves a follower behind the
+  // leader's snapshot (drawn last: the scenarios without snapshots stay what they were).
+  if (snapshots) {
+    o.compact_every = size_t(s.between(3, 10));
+    // Half the seeds also compact at random moments and indexes: up to one in 50 ms per node.
+    o.compact_anytime = s.one_in(2) ? double(s.between(1, 20)) / 1000.0 : 0;
+  }
   o.trace = trace;
   return o;
 }
@@ -116,14 +132,17 @@ struct totals {
   size_t committed = 0;
   size_t leaders = 0;
   size_t crashes = 0;
+  size_t snapshots = 0; // compactions
+  size_t installs = 0;  // snapshots restored from a leader
+  size_t restores = 0;  // snapshots restored from a leader or from disk at a restart
   int64_t liveness_ms_max = 0; // from the end of the settle period to the final applied everywhere
 };
 
 // Returns "" or what went wrong.
-std::string run_seed(uint64_t seed, bool trace, std::string* trace_out = nullptr,
-                     totals* sum = nullptr) {
-  scenario s{seed};
-  sim_cluster c{seed, pick_options(s, trace)};
+std::string run_seed(uint64_t seed, bool snapshots, bool trace,
+                     std::string* trace_out = nullptr, totals* sum = nullptr) {
+  scenario s{seed, snapshots};
+  sim_cluster c{seed, pick_options(s, trace, snapshots)};
   auto rates = pick_rates(s);
   uint64_t seq = 0;
   int64_t chaos_ms = s.between(1'000, 5'000);
@@ -165,6 +184,9 @@ std::string run_seed(uint64_t seed, bool trace, std::string* trace_out = nullptr
     sum->committed += c.committed_count();
     sum->leaders += c.leader_count();
     sum->crashes += c.crash_count();
+    sum->snapshots += c.snapshot_count();
+    sum->installs += c.install_count();
+    sum->restores += c.restore_count();
     sum->liveness_ms_max = std::max(sum->liveness_ms_max,
                                     c.now_ms() - (deadline_ms - liveness_limit_ms));
   }
@@ -178,32 +200,34 @@ std::string run_seed(uint64_t seed, bool trace, std::string* trace_out = nullptr
   return {};
 }
 
-} // namespace
-
-CAF_TEST(seeded runs keep the raft safety properties and make progress once healed) {
+// Runs seeds 1..count (SLUICE_RAFT_SEEDS overrides) of one block, or with SLUICE_RAFT_SEED the
+// one seed to replay if it belongs to this block. Returns the totals of the seeds run.
+totals run_block(bool snapshots, uint64_t count) {
+  totals sum;
   if (auto one = std::getenv("SLUICE_RAFT_SEED")) {
+    if ((std::getenv("SLUICE_RAFT_SNAPSHOTS") != nullptr) != snapshots)
+      return sum; // the other block's seed
     uint64_t seed = std::strtoull(one, nullptr, 0);
     bool trace = std::getenv("SLUICE_RAFT_TRACE") != nullptr;
     std::string log;
-    auto err = run_seed(seed, trace, &log);
+    auto err = run_seed(seed, snapshots, trace, &log, &sum);
     if (trace)
       std::cerr << log;
     if (!err.empty())
-      CAF_FAIL("seed " << seed << ": " << err);
-    return;
+      CAF_FAIL("seed " << seed << (snapshots ? " (snapshots)" : "") << ": " << err);
+    return sum;
   }
   auto started = std::chrono::steady_clock::now();
-  uint64_t count = seeds;
   if (auto n = std::getenv("SLUICE_RAFT_SEEDS")) // a longer soak: SLUICE_RAFT_SEEDS=100000
     count = std::strtoull(n, nullptr, 0);
   size_t failures = 0;
-  totals sum;
   for (uint64_t seed = 1; seed <= count; ++seed) {
-    auto err = run_seed(seed, false, nullptr, &sum);
+    auto err = run_seed(seed, snapshots, false, nullptr, &sum);
     if (!err.empty()) {
       ++failures;
-      CAF_ERROR("seed " << seed << ": " << err << "\n  replay, from the build dir: "
-                        << "SLUICE_RAFT_SEED=" << seed
+      CAF_ERROR("seed " << seed << (snapshots ? " (snapshots)" : "") << ": " << err
+                        << "\n  replay, from the build dir: SLUICE_RAFT_SEED=" << seed
+                        << (snapshots ? " SLUICE_RAFT_SNAPSHOTS=1" : "")
                         << " SLUICE_RAFT_TRACE=1 ./tests/sluice-tests-sim -s '^sim\\.raft$'");
       if (failures >= 5)
         break;
@@ -211,8 +235,29 @@ CAF_TEST(seeded runs keep the raft safety properties and make progress once heal
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - started).count();
-  CAF_MESSAGE(count << " seeds in " << ms << " ms: " << sum.leaders << " leaders, "
-                     << sum.committed << " entries committed, " << sum.crashes
-                     << " crashes, slowest liveness " << sum.liveness_ms_max << " ms");
+  CAF_MESSAGE(count << " seeds" << (snapshots ? " with snapshots" : "") << " in " << ms
+                    << " ms: " << sum.leaders << " leaders, " << sum.committed
+                    << " entries committed, " << sum.crashes << " crashes, " << sum.snapshots
+                    << " snapshots, " << sum.installs << " installed from a leader, "
+                    << sum.restores - sum.installs << " restored at a restart, slowest liveness "
+                    << sum.liveness_ms_max << " ms");
   CAF_CHECK_EQUAL(failures, 0u);
+  return sum;
+}
+
+} // namespace
+
+CAF_TEST(seeded runs keep the raft safety properties and make progress once healed) {
+  auto sum = run_block(false, seeds);
+  CAF_CHECK_EQUAL(sum.snapshots, 0u);
+}
+
+CAF_TEST(seeded runs with frequent snapshots keep them safe and install them) {
+  auto sum = run_block(true, snapshot_seeds);
+  if (std::getenv("SLUICE_RAFT_SEED"))
+    return; // one seed need not exercise every path
+  // Not vacuous: every path of snapshots ran, many times over.
+  CAF_CHECK_GREATER(sum.snapshots, 0u);
+  CAF_CHECK_GREATER(sum.installs, 0u);               // InstallSnapshot to a lagging follower
+  CAF_CHECK_GREATER(sum.restores - sum.installs, 0u); // a restart from a snapshot on disk
 }
