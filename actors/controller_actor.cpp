@@ -275,6 +275,7 @@ private:
       if (id != args_.self)
         rp.actors.emplace(id, caf::actor_cast<caf::actor>(node));
     send(raft_, cluster::raft_peers_atom::value, std::move(rp));
+    retry_lost_forwards();
     retry_parked();
   }
 
@@ -414,11 +415,47 @@ private:
   };
 
   // Calls `go` with the leader's node (or nullopt when this controller leads) as soon as one
-  // is known and reachable, or `give_up` after request_timeout.
-  void with_leader(std::function<void(std::optional<node_actor>)> go, std::function<void()> give_up) {
-    parked p{steady_ms() + args_.request_timeout.count(), std::move(go), std::move(give_up)};
-    if (!try_route(p))
+  // is known and reachable, or `give_up` after request_timeout (or at `deadline_ms`).
+  // `later`: park even if a leader is known (its node just said it no longer leads: wait for
+  // news of the next one, at the latest the next tick, rather than ask it again at once).
+  void with_leader(std::function<void(std::optional<node_actor>)> go, std::function<void()> give_up,
+                   int64_t deadline_ms = 0, bool later = false) {
+    parked p{deadline_ms > 0 ? deadline_ms : steady_ms() + args_.request_timeout.count(),
+             std::move(go), std::move(give_up)};
+    if (later || !try_route(p))
       parked_.push_back(std::move(p));
+  }
+
+  // A request forwarded to the leader's node. A request to a remote actor whose node dies gets
+  // no answer in CAF (only its timeout), so losing the peer (set_peers) settles the attempt at
+  // once and runs `retry`, which routes it to the next leader; the late answer or timeout of a
+  // settled attempt is ignored.
+  struct forward_attempt {
+    node_id to;
+    std::shared_ptr<bool> settled;
+    std::function<void()> retry;
+  };
+
+  // The flag to test-and-set when the forwarded request answers: false if already settled.
+  std::shared_ptr<bool> track_forward(std::function<void()> retry) {
+    std::erase_if(forwards_, [](auto& f) { return *f.settled; });
+    auto settled = std::make_shared<bool>(false);
+    forwards_.push_back({leader().value_or(node_id{0}), settled, std::move(retry)});
+    return settled;
+  }
+
+  static bool settle(const std::shared_ptr<bool>& settled) {
+    return !std::exchange(*settled, true);
+  }
+
+  void retry_lost_forwards() {
+    std::vector<std::function<void()>> retries;
+    for (auto& f : forwards_)
+      if (!*f.settled && !peers_.count(f.to) && settle(f.settled))
+        retries.push_back(std::move(f.retry));
+    std::erase_if(forwards_, [](auto& f) { return *f.settled; });
+    for (auto& r : retries)
+      r();
   }
 
   bool try_route(parked& p) {
@@ -469,22 +506,36 @@ private:
     return rp;
   }
 
-  // Calls `then` (ok) once this image applied the leader's read index.
-  void read_index_then(std::function<void(schema::status)> then) {
+  // Calls `then` (ok) once this image applied the leader's read index; like a write, it goes
+  // to the next leader when the one asked dies first.
+  void read_index_then(std::function<void(schema::status)> then, int64_t deadline_ms = 0,
+                       bool later = false) {
+    if (deadline_ms == 0)
+      deadline_ms = steady_ms() + args_.request_timeout.count();
     with_leader(
-      [this, then](std::optional<node_actor> remote) {
+      [this, then, deadline_ms](std::optional<node_actor> remote) {
         if (!remote) {
           propose(barrier_record{}, [then](apply_result r, int64_t) { then(r.status); });
           return;
         }
-        request(*remote, args_.request_timeout, read_index_atom_v)
-          .then([this, then](int64_t index) { after_applied(index, [then] { then({}); }); },
-                [then](caf::error& err) {
-                  then(schema::error{errc::not_controller,
-                                     "the controller leader did not answer: " + to_string(err)});
-                });
+        auto settled = track_forward([this, then, deadline_ms] { read_index_then(then, deadline_ms); });
+        auto wait = std::chrono::milliseconds{std::max<int64_t>(1, deadline_ms - steady_ms())};
+        request(*remote, wait, read_index_atom_v)
+          .then(
+            [this, then, settled](int64_t index) {
+              if (settle(settled))
+                after_applied(index, [then] { then({}); });
+            },
+            [this, then, deadline_ms, settled](caf::error& err) {
+              if (!settle(settled))
+                return;
+              if (err != caf::sec::request_timeout && steady_ms() < deadline_ms)
+                return read_index_then(then, deadline_ms, true); // it left or no longer leads
+              then(schema::error{errc::not_controller,
+                                 "the controller leader did not answer: " + to_string(err)});
+            });
       },
-      [then] { then(no_leader()); });
+      [then] { then(no_leader()); }, deadline_ms, later);
   }
 
   caf::result<int64_t> read_index() {
@@ -559,30 +610,49 @@ private:
   // and answered once this image applied it.
   caf::result<envelope> client_write(const envelope& e, bool internal) {
     auto rp = make_response_promise<envelope>();
+    route_write(rp, e, internal, steady_ms() + args_.request_timeout.count());
+    return rp;
+  }
+
+  // Until `deadline_ms`, a write whose leader died or stepped down before answering goes to
+  // the next leader. It may then have committed twice over (a create answered "exists"), as
+  // with any client retry after a lost answer.
+  void route_write(caf::typed_response_promise<envelope> rp, const envelope& e, bool internal,
+                   int64_t deadline_ms, bool later = false) {
     with_leader(
-      [this, rp, e, internal](std::optional<node_actor> remote) mutable {
+      [this, rp, e, internal, deadline_ms](std::optional<node_actor> remote) mutable {
         if (!remote) {
           leader_write(e, internal, [rp](envelope out, int64_t) mutable { rp.deliver(std::move(out)); });
           return;
         }
-        request(*remote, args_.request_timeout, controller_write_atom_v, e, internal)
+        auto retry = [this, rp, e, internal, deadline_ms] { route_write(rp, e, internal, deadline_ms); };
+        auto settled = track_forward(retry);
+        auto wait = std::chrono::milliseconds{std::max<int64_t>(1, deadline_ms - steady_ms())};
+        request(*remote, wait, controller_write_atom_v, e, internal)
           .then(
-            [this, rp](envelope& out, int64_t index) mutable {
+            [this, rp, e, internal, deadline_ms, settled](envelope& out, int64_t index) mutable {
+              if (!settle(settled))
+                return;
+              if (index == not_leading_index)
+                return route_write(rp, e, internal, deadline_ms, true);
               after_applied(index, [rp, out = std::move(out)]() mutable { rp.deliver(std::move(out)); });
             },
-            [this, rp, e](caf::error& err) mutable {
+            [this, rp, e, internal, deadline_ms, settled](caf::error& err) mutable {
+              if (!settle(settled))
+                return;
+              if (err != caf::sec::request_timeout && steady_ms() < deadline_ms)
+                return route_write(rp, e, internal, deadline_ms, true); // it left: next leader
               rp.deliver(refuse_all(e, {errc::not_controller, "the controller leader did not answer: "
                                                                  + to_string(err)}));
             });
       },
-      [this, rp, e]() mutable { rp.deliver(refuse_all(e, no_leader())); });
-    return rp;
+      [this, rp, e]() mutable { rp.deliver(refuse_all(e, no_leader())); }, deadline_ms, later);
   }
 
   caf::result<envelope, int64_t> forwarded_write(const envelope& e, bool internal) {
     if (!leading())
       return caf::result<envelope, int64_t>{
-        refuse_all(e, {errc::not_controller, "not the controller leader"}), int64_t{0}};
+        refuse_all(e, {errc::not_controller, "not the controller leader"}), not_leading_index};
     auto rp = make_response_promise<envelope, int64_t>();
     leader_write(e, internal, [rp](envelope out, int64_t index) mutable {
       rp.deliver(std::move(out), index);
@@ -616,6 +686,10 @@ private:
   }
 
   using write_done = std::function<void(envelope, int64_t)>;
+
+  // The index a forwarded write answers with when this controller no longer leads: the
+  // forwarder routes it again.
+  static constexpr int64_t not_leading_index = -1;
 
   void leader_write(const envelope& e, bool internal, write_done done) {
     switch (e.kind) {
@@ -941,6 +1015,7 @@ private:
   std::multimap<int64_t, std::function<void()>> waiters_;
   std::map<int64_t, apply_result> results_; // recent applies, for their proposers
   std::vector<parked> parked_;
+  std::vector<forward_attempt> forwards_; // in flight to the leader's node
   std::map<node_id, node_actor> peers_;
   std::vector<topic_listener> subscribers_;
   std::vector<caf::typed_response_promise<std::vector<topic_spec>>> subscribe_waiters_;

@@ -33,9 +33,12 @@ auto no_handler() {
 
 // What a node does with cluster requests: hands them to its controller. The rest of the node
 // interface is not used between controllers.
+// With `mute` set it swallows forwarded writes and read-index requests: they get no answer,
+// like requests to a node whose process was killed.
 class node_shim : public node_actor::base {
 public:
-  node_shim(caf::actor_config& cfg, metadata_actor ctrl) : node_actor::base(cfg), ctrl_(std::move(ctrl)) {}
+  node_shim(caf::actor_config& cfg, metadata_actor ctrl, std::shared_ptr<bool> mute)
+    : node_actor::base(cfg), ctrl_(std::move(ctrl)), mute_(std::move(mute)) {}
 
   behavior_type make_behavior() override {
     return {
@@ -47,10 +50,20 @@ public:
       [this](broker_heartbeat_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
       [this](cluster_status_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
       [this](cluster::raft_atom a, const envelope& e) { send(ctrl_, a, e); },
-      [this](controller_write_atom a, const envelope& e, bool internal) {
+      [this](controller_write_atom a, const envelope& e, bool internal) -> caf::result<envelope, int64_t> {
+        if (*mute_) {
+          muted_writes_.push_back(make_response_promise<envelope, int64_t>());
+          return muted_writes_.back();
+        }
         return delegate(ctrl_, a, e, internal);
       },
-      [this](read_index_atom a) { return delegate(ctrl_, a); },
+      [this](read_index_atom a) -> caf::result<int64_t> {
+        if (*mute_) {
+          muted_reads_.push_back(make_response_promise<int64_t>());
+          return muted_reads_.back();
+        }
+        return delegate(ctrl_, a);
+      },
       no_handler<join_group_atom>(), no_handler<sync_group_atom>(), no_handler<heartbeat_atom>(),
       no_handler<leave_group_atom>(), no_handler<offset_commit_atom>(),
       no_handler<offset_fetch_atom>(), no_handler<list_groups_atom>(),
@@ -62,6 +75,10 @@ public:
 
 private:
   metadata_actor ctrl_;
+  std::shared_ptr<bool> mute_;
+  // Held, never delivered, while the shim lives.
+  std::vector<caf::typed_response_promise<envelope, int64_t>> muted_writes_;
+  std::vector<caf::typed_response_promise<int64_t>> muted_reads_;
 };
 
 // A node's topic hosting as the controller sees it: every update it was told of.
@@ -96,6 +113,7 @@ struct fixture : test::actor_fixture {
   std::vector<controller_address> addrs{{node_id{1}, "h", 1}, {node_id{2}, "h", 2}, {node_id{3}, "h", 3}};
   std::map<node_id, metadata_actor> ctrls;
   std::map<node_id, node_actor> shims;
+  std::map<node_id, std::shared_ptr<bool>> mutes;
   std::map<node_id, std::shared_ptr<heard>> heards;
   std::map<node_id, topic_listener> listeners;
 
@@ -127,7 +145,8 @@ struct fixture : test::actor_fixture {
     a.request_timeout = 2s;
     a.tick_interval = 50ms;
     ctrls[id] = spawn_controller(sys, a);
-    shims[id] = sys.spawn<node_shim>(ctrls[id]);
+    mutes[id] = std::make_shared<bool>(false);
+    shims[id] = sys.spawn<node_shim>(ctrls[id], mutes[id]);
     heards[id] = std::make_shared<heard>();
     listeners[id] = sys.spawn<listener>(heards[id]);
     caf::anon_send(ctrls[id], subscribe_atom_v, listeners[id]); // the table arrives as updates
@@ -166,6 +185,12 @@ struct fixture : test::actor_fixture {
   template <class Response, class Atom, class Request>
   Response ask(node_id id, Atom atom, const Request& req) {
     self->send(ctrls.at(id), atom, encode(req));
+    return answer<Response>();
+  }
+
+  // The answer to the request `self` sent last.
+  template <class Response>
+  Response answer() {
     for (int i = 0; i < 400; ++i) {
       consume();
       std::optional<envelope> got;
@@ -304,6 +329,31 @@ CAF_TEST(a silent broker is fenced and leads nothing and a new leader keeps the 
   auto listed = ask<schema::list_topics_response>(next, list_topics_atom_v, schema::list_topics_request{});
   CAF_CHECK_EQUAL(listed.topics.size(), 1u);
   CAF_CHECK(heards[victim]->topics.contains("t"));
+}
+
+CAF_TEST(a write and a read forwarded to a leader that dies without answering go to the next leader) {
+  auto leader = settled();
+  *mutes[leader] = true;
+  schema::create_topics_request req;
+  req.topics.push_back({"orphan", 1, 1, {}});
+  self->send(ctrls.at(other_than(leader)), create_topics_atom_v, encode(req));
+  run_for(100ms); // now held by the leader's node
+  stop(leader);   // its node is gone: what it held gets no answer
+  auto created = answer<schema::create_topics_response>();
+  CAF_REQUIRE_EQUAL(created.topics.size(), 1u);
+  CAF_CHECK(created.topics[0].error.ok());
+
+  start(leader);
+  wire();
+  auto next = settled();
+  CAF_CHECK_NOT_EQUAL(next, leader);
+  *mutes[next] = true;
+  self->send(ctrls.at(other_than(next)), list_topics_atom_v, encode(schema::list_topics_request{}));
+  run_for(100ms);
+  stop(next);
+  auto listed = answer<schema::list_topics_response>();
+  CAF_CHECK(listed.error.ok());
+  CAF_CHECK_EQUAL(listed.topics.size(), 1u);
 }
 
 CAF_TEST(without a majority a write waits for a leader and then fails with not_controller) {
