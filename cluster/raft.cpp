@@ -87,6 +87,15 @@ void raft_node::tick(int64_t now_ms) {
   }
 }
 
+void raft_node::peer_unreachable(node_id peer, int64_t now_ms) {
+  start(now_ms);
+  if (role_ == raft_role::leader || leader_ != peer)
+    return;
+  leader_contact_ms_ = now_ms - cfg_.election_timeout_min_ms; // no longer live (pre-votes)
+  auto soon = now_ms + int64_t(rng_() % uint64_t(cfg_.heartbeat_interval_ms + 1));
+  election_deadline_ms_ = std::min(election_deadline_ms_, soon);
+}
+
 void raft_node::step(const raft_message& msg, int64_t now_ms) {
   start(now_ms);
   if (msg.to != self_ || msg.from == self_ || !std::ranges::binary_search(voters_, msg.from))

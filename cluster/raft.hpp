@@ -141,6 +141,13 @@ public:
   void step(const raft_message& msg, int64_t now_ms);
   propose_result propose(std::string command, int64_t now_ms);
 
+  // A hint from the transport that `peer`'s process or connection is gone (never needed for
+  // safety: a wrong hint costs at most an election). If it is the leader this node follows,
+  // the node stops counting it as live (so it grants pre-votes) and campaigns within one
+  // heartbeat interval instead of a whole election timeout: failover after a crash then takes
+  // about a round trip rather than an election timeout.
+  void peer_unreachable(node_id peer, int64_t now_ms);
+
   // Log compaction: `data` is the state machine's state after applying every entry up to
   // `index`. Entries up to `index` leave the log; the snapshot goes out in the next ready (to
   // persist) and to followers that need those entries. Throws std::logic_error unless

@@ -38,7 +38,17 @@ public:
         node_->step(*m, now_ms());
         schedule_drain();
       },
-      [this](raft_peers_atom, raft_peers& peers) { peers_ = std::move(peers.actors); },
+      [this](raft_peers_atom, raft_peers& peers) {
+        std::vector<node_id> lost;
+        for (auto& [id, _] : peers_)
+          if (!peers.actors.count(id))
+            lost.push_back(id);
+        peers_ = std::move(peers.actors);
+        for (auto id : lost)
+          node_->peer_unreachable(id, now_ms());
+        if (!lost.empty())
+          drain();
+      },
       [this](propose_atom, std::string& cmd) -> caf::result<propose_reply> {
         auto r = node_->propose(std::move(cmd), now_ms());
         if (r.error != propose_errc::none)

@@ -78,6 +78,8 @@ struct raft_status {
 using apply_fn = std::function<std::string(log_index, const std::string&)>;
 
 // Where the other voters' Raft actors are (they may come and go: send again on a change).
+// A voter that leaves the map is reported to the core as unreachable
+// (raft_node::peer_unreachable): losing the leader's node starts an election at once.
 struct raft_peers {
   std::map<node_id, caf::actor> actors;
 };
