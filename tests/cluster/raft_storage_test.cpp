@@ -379,3 +379,49 @@ CAF_TEST(a snapshot of a term beyond the hard state refuses to load) {
   CAF_REQUIRE(!p);
   CAF_CHECK(p.err().message.find("snapshot holds term 2") != std::string::npos);
 }
+
+CAF_TEST(what a follower persists from InstallSnapshot readies reloads as its own state) {
+  // The core's readies, carried out by persist(), must leave on disk exactly the node's
+  // snapshot and log (raft.hpp's invariant on ready_), through each shape of InstallSnapshot.
+  test::temp_dir dir;
+  auto s = open(dir);
+  auto loaded = s->load();
+  CAF_REQUIRE(loaded);
+  const node_id n1{1}, n2{2};
+  raft_node f{n2, {n1, n2, node_id{3}}, raft_config{}, 1, *loaded};
+  auto check_disk = [&](const char* what) {
+    CAF_MESSAGE(what);
+    CAF_REQUIRE(s->persist(f.take_ready()));
+    auto p = s->load();
+    CAF_REQUIRE(p);
+    CAF_REQUIRE(p->snapshot.has_value());
+    CAF_CHECK(*p->snapshot == f.snapshot());
+    CAF_CHECK_EQUAL(p->log, f.log());
+    CAF_CHECK_EQUAL(p->hard.term, f.term());
+  };
+  std::vector<log_entry> five;
+  for (int64_t i = 1; i <= 5; ++i)
+    five.push_back(entry(1, i, "c" + std::to_string(i)));
+  f.step({n1, n2, append_request{raft_term{1}, n1, log_index{0}, raft_term{0}, five, log_index{0}}}, 10);
+  CAF_REQUIRE(s->persist(f.take_ready()));
+  // Term 2 overwrites 3 and 4, then its snapshot at 3 matches the new 3: keep the tail.
+  f.step({n1, n2, append_request{raft_term{2}, n1, log_index{2}, raft_term{1},
+                                 {entry(2, 3, "x"), entry(2, 4, "y")}, log_index{0}}}, 11);
+  f.step({n1, n2, install_snapshot_request{raft_term{2}, n1, {log_index{3}, raft_term{2}, "s3"}}}, 12);
+  check_disk("matching snapshot with a truncation pending");
+  // Term 3's snapshot at 4 conflicts with our entry 4 of term 2: drop the log.
+  f.step({n1, n2, append_request{raft_term{3}, n1, log_index{4}, raft_term{3}, {}, log_index{0}}}, 13);
+  f.step({n1, n2, install_snapshot_request{raft_term{3}, n1, {log_index{4}, raft_term{3}, "s4"}}}, 14);
+  check_disk("conflicting snapshot");
+  // Appends after it, then a snapshot far beyond the log.
+  f.step({n1, n2, append_request{raft_term{3}, n1, log_index{4}, raft_term{3},
+                                 {entry(3, 5, "e"), entry(3, 6, "f")}, log_index{0}}}, 15);
+  f.step({n1, n2, install_snapshot_request{raft_term{3}, n1, {log_index{9}, raft_term{3}, "s9"}}}, 16);
+  check_disk("snapshot beyond the log");
+  // And a snapshot of our own, once the leader's commit index was applied.
+  f.step({n1, n2, append_request{raft_term{3}, n1, log_index{9}, raft_term{3},
+                                 {entry(3, 10, "j"), entry(3, 11, "k")}, log_index{11}}}, 17);
+  CAF_REQUIRE(s->persist(f.take_ready()));
+  f.compact(log_index{10}, "own 10");
+  check_disk("compacted");
+}

@@ -496,6 +496,33 @@ CAF_TEST(entries not yet persisted beyond a matching snapshot stay in the ready)
   CAF_CHECK_EQUAL(f.log(), (std::vector<log_entry>{entry(2, 5)}));
 }
 
+CAF_TEST(a pending truncation below a matching snapshot moves past it) {
+  // Persisted: 1..5 of term 1. The leader of term 2 overwrites 3 and 4 (truncate_from 3, not
+  // yet persisted), then its snapshot at 3 matches the new entry 3: the snapshot deletes the
+  // persisted 1..3 itself, and the truncation must still drop the persisted 4 and 5 of term 1.
+  raft_node f{n2, {n1, n2, n3}, raft_config{}, 1, {hard_state{term(1), {}}, log_of({1, 1, 1, 1, 1})}};
+  f.step({n1, n2, append_request{term(2), n1, idx(2), term(1), {entry(2, 3), entry(2, 4)}, idx(0)}}, 10);
+  f.step({n1, n2, install_snapshot_request{term(2), n1, raft_snapshot{idx(3), term(2), "s3"}}}, 11);
+  auto rd = f.take_ready();
+  CAF_CHECK_EQUAL(rd.truncate_from, idx(4));
+  CAF_CHECK_EQUAL(rd.entries, (std::vector<log_entry>{entry(2, 4)}));
+  CAF_REQUIRE(rd.snapshot.has_value());
+  CAF_CHECK_EQUAL(rd.snapshot->index, idx(3));
+  CAF_CHECK_EQUAL(f.log(), (std::vector<log_entry>{entry(2, 4)}));
+}
+
+CAF_TEST(a snapshot from the leader replaces one compacted but not yet persisted) {
+  auto f = follower_with_commit(2);
+  f.compact(idx(2), "own state after 2");
+  f.step({n1, n2, install_snapshot_request{term(1), n1, raft_snapshot{idx(4), term(1), "s4"}}}, 20);
+  auto rd = f.take_ready();
+  CAF_REQUIRE(rd.snapshot.has_value());
+  CAF_CHECK_EQUAL(rd.snapshot->data, "s4"); // the newer one: persisting both is pointless
+  CAF_REQUIRE(rd.restore.has_value());
+  CAF_CHECK_EQUAL(rd.restore->data, "s4");
+  CAF_CHECK_EQUAL(f.log(), (std::vector<log_entry>{entry(1, 5, "c5")}));
+}
+
 CAF_TEST(a snapshot the follower already committed is answered with its commit index) {
   auto f = follower_with_commit(4);
   for (int64_t i : {3, 4}) { // stale, then a duplicate of what we committed
