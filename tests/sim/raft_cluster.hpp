@@ -205,6 +205,7 @@ public:
   size_t snapshot_count() const { return snapshots_; } // compactions
   size_t restore_count() const { return restores_; }   // from a disk at boot or from a leader
   size_t install_count() const { return installs_; }   // of those, from a leader (InstallSnapshot)
+  size_t quorum_stepdown_count() const { return quorum_stepdowns_; } // leaders that lost touch
 
   // Whether every node applied an entry with this command.
   bool applied_everywhere(const std::string& command) const {
@@ -296,10 +297,17 @@ private:
   void guarded(sim_node& n, F&& input) {
     if (!failure_.empty())
       return;
+    bool led = n.raft && n.raft->role() == raft_role::leader;
+    auto term = n.raft ? n.raft->term() : raft_term{0};
     try {
       input();
     } catch (const std::exception& e) {
       return fail(std::string{"raft_node threw: "} + e.what());
+    }
+    if (led && n.raft->role() != raft_role::leader && n.raft->term() == term) {
+      ++quorum_stepdowns_; // only check-quorum leaves leadership without a higher term
+      if (opt_.trace)
+        trace("check-quorum: " + str(n.id) + " steps down in term " + str(term));
     }
     observe(n);
     if (n.raft && chance(opt_.drain_probability))
@@ -561,6 +569,7 @@ private:
   size_t snapshots_ = 0;
   size_t restores_ = 0;
   size_t installs_ = 0;
+  size_t quorum_stepdowns_ = 0;
   std::string failure_;
   std::string trace_;
 };
