@@ -110,6 +110,9 @@ private:
       return restart.err().to_string();
     storage_ = std::move(*s);
     // The core hands out only entries after the snapshot: the state machine must hold it first.
+    if (restart->snapshot && !args_.restore)
+      return "raft: " + args_.dir.string() + " holds a snapshot but the state machine cannot "
+             "restore one";
     if (restart->snapshot)
       restore(*restart->snapshot);
     try {
@@ -183,7 +186,9 @@ private:
   // Compacts once snapshot_every entries were applied since the last snapshot; the core's
   // ready then carries the snapshot, persisted by the next turn of drain's loop.
   void maybe_compact() {
-    if (args_.snapshot_every == 0 || !args_.snapshot
+    // Without `restore` a snapshot could never be used again (a restart or a lagging follower
+    // would skip its state): never take one.
+    if (args_.snapshot_every == 0 || !args_.snapshot || !args_.restore
         || applied_ - last_snapshot_ < static_cast<int64_t>(args_.snapshot_every))
       return;
     node_->compact(applied_, args_.snapshot());

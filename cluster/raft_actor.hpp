@@ -107,7 +107,8 @@ struct raft_actor_args {
   // entry applied is the one after it.
   std::function<void(log_index, const std::string&)> restore;
   // Take a snapshot and compact the log once this many entries were applied since the last
-  // snapshot (0, or no `snapshot` function: never).
+  // snapshot (0, or no `snapshot` or `restore` function: never). A directory holding a
+  // snapshot does not open without `restore`.
   size_t snapshot_every = 1000;
   // Called (in the Raft actor) after each input that changed role, term or leader.
   std::function<void(const raft_status&)> on_change;

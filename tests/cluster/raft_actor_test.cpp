@@ -289,4 +289,25 @@ CAF_TEST(a replica that missed compacted entries gets the leader snapshot) {
   CAF_CHECK_EQUAL(*applied[follower], all);
 }
 
+CAF_TEST(a directory holding a snapshot does not open without a restore function) {
+  auto l = leader();
+  propose_many(l, "a", 7);
+  run_for(200ms);
+  auto follower = l == node_id{1} ? node_id{2} : node_id{1};
+  CAF_REQUIRE_GREATER(snapshot_index(follower), 0);
+  kill(follower);
+  raft_actor_args a;
+  a.self = follower;
+  a.voters = ids;
+  a.dir = dir / ("raft-" + std::to_string(follower.value));
+  a.apply = [](log_index, const std::string&) { return std::string{}; };
+  auto r = spawn_raft(sys, a); // no restore: its state machine would miss the snapshot's part
+  self->monitor(r);
+  consume();
+  std::string reason;
+  self->receive([&](caf::down_msg& dm) { reason = sys.render(dm.reason); },
+                caf::after(0s) >> [] {});
+  CAF_CHECK_NOT_EQUAL(reason.find("cannot restore"), std::string::npos);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

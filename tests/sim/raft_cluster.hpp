@@ -60,6 +60,12 @@ struct sim_options {
   // Per live node and ms: also compact at a random index in (snapshot, applied], between
   // inputs with a ready pending, not only right after a drain (compact()'s whole contract).
   double compact_anytime = 0;
+  // Transport hints (raft_node::peer_unreachable): the chance that the others hear of a crash,
+  // or that two nodes cut apart by a partition hear of each other, as a middleman reports a
+  // closed connection; and per live node and ms, a wrong hint about a random peer (a flapping
+  // connection), which must cost at most an election.
+  double hint_probability = 0;
+  double spurious_hint = 0;
   bool trace = false; // narrate every event into `trace_log`
 };
 
@@ -126,6 +132,9 @@ public:
       guarded(n, [&] { n.raft->tick(now_ms_); });
     }
     for (auto& n : nodes_)
+      if (n.raft && failure_.empty() && chance(opt_.spurious_hint))
+        hint(n, voters_[size_t(rng_() % voters_.size())]);
+    for (auto& n : nodes_)
       if (n.raft && chance(opt_.drain_probability))
         drain(n);
     for (auto& n : nodes_)
@@ -156,6 +165,17 @@ public:
     if (n.raft)
       ++crashes_;
     n.raft.reset();
+    for (auto& other : nodes_)
+      if (other.raft && failure_.empty() && chance(opt_.hint_probability))
+        hint(other, id);
+  }
+
+  // `n` hears from its transport that `peer` is unreachable.
+  void hint(sim_node& n, node_id peer) {
+    if (opt_.trace)
+      trace("hint " + str(n.id) + ": " + str(peer) + " unreachable");
+    ++hints_;
+    guarded(n, [&] { n.raft->peer_unreachable(peer, now_ms_); });
   }
 
   void restart(node_id id) {
@@ -166,6 +186,11 @@ public:
 
   // Nodes in different groups cannot exchange messages (also those already in flight).
   void partition(std::vector<int> group) {
+    for (size_t a = 0; a < nodes_.size() && a < group.size(); ++a)
+      for (size_t b = 0; b < nodes_.size() && b < group.size(); ++b)
+        if (a != b && group[a] != group[b] && group_[a] == group_[b] && nodes_[a].raft
+            && failure_.empty() && chance(opt_.hint_probability))
+          hint(nodes_[a], nodes_[b].id);
     group_ = std::move(group);
     if (opt_.trace) {
       std::string g;
@@ -202,6 +227,7 @@ public:
   size_t committed_count() const { return committed_.size(); }
   size_t leader_count() const { return leaders_.size(); }
   size_t crash_count() const { return crashes_; }
+  size_t hint_count() const { return hints_; } // peer_unreachable calls
   size_t snapshot_count() const { return snapshots_; } // compactions
   size_t restore_count() const { return restores_; }   // from a disk at boot or from a leader
   size_t install_count() const { return installs_; }   // of those, from a leader (InstallSnapshot)
@@ -566,6 +592,7 @@ private:
   std::map<raft_term, leader_log> leader_logs_;
   std::vector<committed_entry> committed_; // index i at [i - 1]: the committed log so far
   size_t crashes_ = 0;
+  size_t hints_ = 0;
   size_t snapshots_ = 0;
   size_t restores_ = 0;
   size_t installs_ = 0;

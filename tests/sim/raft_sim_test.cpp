@@ -78,6 +78,12 @@ sim_options pick_options(scenario& s, bool trace, bool snapshots) {
     // Half the seeds also compact at random moments and indexes: up to one in 50 ms per node.
     o.compact_anytime = s.one_in(2) ? double(s.between(1, 20)) / 1000.0 : 0;
   }
+  // Drawn after everything else, so that the other draws keep their scenarios: two thirds of
+  // the seeds get transport hints, a third of those also wrong ones.
+  if (!s.one_in(3)) {
+    o.hint_probability = s.percent(50, 100);
+    o.spurious_hint = s.one_in(3) ? double(s.between(1, 10)) / 10'000.0 : 0;
+  }
   o.trace = trace;
   return o;
 }
@@ -136,6 +142,7 @@ struct totals {
   size_t installs = 0;  // snapshots restored from a leader
   size_t restores = 0;  // snapshots restored from a leader or from disk at a restart
   size_t stepdowns = 0; // check-quorum: leaders that stepped down in their own term
+  size_t hints = 0;     // transport hints: peer_unreachable
   int64_t liveness_ms_max = 0; // from the end of the settle period to the final applied everywhere
 };
 
@@ -189,6 +196,7 @@ std::string run_seed(uint64_t seed, bool snapshots, bool trace,
     sum->installs += c.install_count();
     sum->restores += c.restore_count();
     sum->stepdowns += c.quorum_stepdown_count();
+    sum->hints += c.hint_count();
     sum->liveness_ms_max = std::max(sum->liveness_ms_max,
                                     c.now_ms() - (deadline_ms - liveness_limit_ms));
   }
@@ -242,7 +250,8 @@ totals run_block(bool snapshots, uint64_t count) {
                     << " entries committed, " << sum.crashes << " crashes, " << sum.snapshots
                     << " snapshots, " << sum.installs << " installed from a leader, "
                     << sum.restores - sum.installs << " restored at a restart, "
-                    << sum.stepdowns << " check-quorum step-downs, slowest liveness "
+                    << sum.stepdowns << " check-quorum step-downs, " << sum.hints
+                    << " unreachable hints, slowest liveness "
                     << sum.liveness_ms_max << " ms");
   CAF_CHECK_EQUAL(failures, 0u);
   return sum;
@@ -255,6 +264,8 @@ CAF_TEST(seeded runs keep the raft safety properties and make progress once heal
   CAF_CHECK_EQUAL(sum.snapshots, 0u);
   if (!std::getenv("SLUICE_RAFT_SEED"))
     CAF_CHECK_GREATER(sum.stepdowns, 0u); // partitions cut leaders off: check-quorum ran
+  if (!std::getenv("SLUICE_RAFT_SEED"))
+    CAF_CHECK_GREATER(sum.hints, 0u);
 }
 
 CAF_TEST(seeded runs with frequent snapshots keep them safe and install them) {
