@@ -589,17 +589,18 @@ private:
       [this](const topic_spec& spec, int32_t p) {
         schema::metadata_response::partition_metadata out{{}, partition_id{p}, node_id{-1},
                                                           leader_epoch{0}, {}, {}};
-        if (static_cast<size_t>(p) < spec.replicas.size()) {
+        if (static_cast<size_t>(p) < spec.replicas.size())
           out.replicas = spec.replicas[static_cast<size_t>(p)];
-          for (auto id : out.replicas)
-            if (image_.usable(id))
-              out.isr.push_back(id);
+        if (auto* st = image_.partition(spec.name, p)) {
+          out.isr = st->isr;
+          out.epoch = st->epoch;
         }
         if (auto l = image_.leader_of(spec, p))
           out.leader = *l;
         else
           out.error = {errc::leader_not_available,
-                       "no live replica of " + spec.name + "-" + std::to_string(p)};
+                       spec.name + "-" + std::to_string(p)
+                         + " is offline: no in-sync replica is alive"};
         return out;
       });
   }

@@ -10,7 +10,15 @@ namespace kvf = store::kv_format;
 namespace {
 
 constexpr uint8_t format_version = 1;
-enum class record_type : uint8_t { put = 0, del = 1, reg = 2, fence = 3, barrier = 4 };
+enum class record_type : uint8_t {
+  put = 0,
+  del = 1,
+  reg = 2,
+  fence = 3,
+  barrier = 4,
+  partition_state = 5,
+  alter_isr = 6,
+};
 
 schema::error corrupt(const std::string& what) {
   return {schema::errc::corrupt_message, "metadata record: " + what};
@@ -36,6 +44,22 @@ std::optional<std::string_view> read_bytes(std::string_view& in) {
   return out;
 }
 
+void append_ids(std::string& out, const std::vector<node_id>& ids) {
+  kvf::append_int(out, static_cast<uint32_t>(ids.size()));
+  for (auto id : ids)
+    kvf::append_int(out, id.value);
+}
+
+std::optional<std::vector<node_id>> read_ids(std::string_view& in) {
+  auto n = kvf::read_int<uint32_t>(in);
+  if (!n || *n > in.size() / 4)
+    return std::nullopt;
+  std::vector<node_id> out;
+  for (uint32_t i = 0; i < *n; ++i)
+    out.push_back(node_id{*kvf::read_int<int32_t>(in)});
+  return out;
+}
+
 schema::result<metadata_record> decode_put(std::string_view in) {
   auto mode = kvf::read_int<uint8_t>(in);
   auto expected = kvf::read_int<int32_t>(in);
@@ -48,12 +72,10 @@ schema::result<metadata_record> decode_put(std::string_view in) {
   if (!spec || !count || *count > in.size() / 4)
     return corrupt("the topic of a put does not decode");
   for (uint32_t p = 0; p < *count; ++p) {
-    auto r = kvf::read_int<uint32_t>(in);
-    if (!r || *r > in.size() / 4)
+    auto list = read_ids(in);
+    if (!list)
       return corrupt("the replicas of a put do not decode");
-    auto& list = spec->replicas.emplace_back();
-    for (uint32_t i = 0; i < *r; ++i)
-      list.push_back(node_id{*kvf::read_int<int32_t>(in)});
+    spec->replicas.push_back(std::move(*list));
   }
   if (!in.empty())
     return corrupt("trailing bytes after a topic put");
@@ -75,6 +97,37 @@ schema::result<metadata_record> decode_register(std::string_view in) {
   return metadata_record{std::move(r)};
 }
 
+schema::result<metadata_record> decode_partition_state(std::string_view in) {
+  auto topic = kvf::read_str(in);
+  auto partition = kvf::read_int<int32_t>(in);
+  auto leader = kvf::read_int<int32_t>(in);
+  auto epoch = kvf::read_int<int32_t>(in);
+  auto isr = read_ids(in);
+  auto version = kvf::read_int<int32_t>(in);
+  auto seq = kvf::read_int<uint64_t>(in);
+  if (!topic || !partition || !leader || !epoch || !isr || !version || !seq || !in.empty())
+    return corrupt("a partition state does not decode");
+  partition_state_record r{std::string{*topic}, *partition, std::nullopt, leader_epoch{*epoch},
+                           std::move(*isr), *version, *seq};
+  if (*leader >= 0)
+    r.leader = node_id{*leader};
+  return metadata_record{std::move(r)};
+}
+
+schema::result<metadata_record> decode_alter_isr(std::string_view in) {
+  auto topic = kvf::read_str(in);
+  auto partition = kvf::read_int<int32_t>(in);
+  auto leader = kvf::read_int<int32_t>(in);
+  auto epoch = kvf::read_int<int32_t>(in);
+  auto version = kvf::read_int<int32_t>(in);
+  auto isr = read_ids(in);
+  auto seq = kvf::read_int<uint64_t>(in);
+  if (!topic || !partition || !leader || !epoch || !version || !isr || !seq || !in.empty())
+    return corrupt("an ISR change does not decode");
+  return metadata_record{alter_isr_record{std::string{*topic}, *partition, node_id{*leader},
+                                          leader_epoch{*epoch}, *version, std::move(*isr), *seq}};
+}
+
 } // namespace
 
 std::string encode_metadata_record(const metadata_record& r) {
@@ -89,11 +142,8 @@ std::string encode_metadata_record(const metadata_record& r) {
         kvf::append_str(out, x.spec.name);
         append_bytes(out, encode_topic_spec(x.spec));
         kvf::append_int(out, static_cast<uint32_t>(x.spec.replicas.size()));
-        for (auto& list : x.spec.replicas) {
-          kvf::append_int(out, static_cast<uint32_t>(list.size()));
-          for (auto b : list)
-            kvf::append_int(out, b.value);
-        }
+        for (auto& list : x.spec.replicas)
+          append_ids(out, list);
       } else if constexpr (std::is_same_v<T, topic_delete_record>) {
         append_type(out, record_type::del);
         kvf::append_str(out, x.name);
@@ -110,6 +160,24 @@ std::string encode_metadata_record(const metadata_record& r) {
         kvf::append_int(out, x.id.value);
         kvf::append_int(out, x.epoch);
         kvf::append_int(out, static_cast<uint8_t>(x.fenced));
+      } else if constexpr (std::is_same_v<T, partition_state_record>) {
+        append_type(out, record_type::partition_state);
+        kvf::append_str(out, x.topic);
+        kvf::append_int(out, x.partition);
+        kvf::append_int(out, x.leader ? x.leader->value : int32_t{-1});
+        kvf::append_int(out, x.epoch.value);
+        append_ids(out, x.isr);
+        kvf::append_int(out, x.version);
+        kvf::append_int(out, x.isr_seq);
+      } else if constexpr (std::is_same_v<T, alter_isr_record>) {
+        append_type(out, record_type::alter_isr);
+        kvf::append_str(out, x.topic);
+        kvf::append_int(out, x.partition);
+        kvf::append_int(out, x.leader.value);
+        kvf::append_int(out, x.epoch.value);
+        kvf::append_int(out, x.version);
+        append_ids(out, x.isr);
+        kvf::append_int(out, x.seq);
       } else {
         append_type(out, record_type::barrier);
       }
@@ -144,6 +212,8 @@ schema::result<metadata_record> decode_metadata_record(std::string_view bytes) {
       if (!bytes.empty())
         return corrupt("trailing bytes after a barrier");
       return metadata_record{barrier_record{}};
+    case record_type::partition_state: return decode_partition_state(bytes);
+    case record_type::alter_isr: return decode_alter_isr(bytes);
   }
   return corrupt("unknown record type " + std::to_string(*type));
 }

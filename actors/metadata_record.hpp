@@ -68,8 +68,37 @@ struct barrier_record {
   bool operator==(const barrier_record&) const = default;
 };
 
+// The replication state of one partition: everything of cluster::partition_replicas but the
+// replicas, which the topic's assignment holds. The image writes these into snapshots; in the
+// log, elections and ISR shrinks on fencing are consequences of fence and registration records,
+// computed alike by every controller.
+struct partition_state_record {
+  std::string topic;
+  int32_t partition = 0;
+  std::optional<node_id> leader; // none: offline
+  leader_epoch epoch{0};
+  std::vector<node_id> isr;
+  int32_t version = 0;  // the partition epoch
+  uint64_t isr_seq = 0; // the highest ISR proposal seq processed in this leader epoch
+  bool operator==(const partition_state_record&) const = default;
+};
+
+// A partition leader asks for an ISR change (Kafka's AlterPartition; see
+// cluster::isr_proposal for when it commits).
+struct alter_isr_record {
+  std::string topic;
+  int32_t partition = 0;
+  node_id leader{0};
+  leader_epoch epoch{0};
+  int32_t version = 0;
+  std::vector<node_id> isr;
+  uint64_t seq = 0;
+  bool operator==(const alter_isr_record&) const = default;
+};
+
 using metadata_record = std::variant<topic_put_record, topic_delete_record,
-                                     broker_register_record, broker_fence_record, barrier_record>;
+                                     broker_register_record, broker_fence_record, barrier_record,
+                                     partition_state_record, alter_isr_record>;
 
 std::string encode_metadata_record(const metadata_record& r);
 // corrupt_message for bytes that are not a version-1 record.

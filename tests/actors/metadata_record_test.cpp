@@ -27,7 +27,10 @@ std::vector<metadata_record> every_kind() {
           broker_register_record{node_id{3}, "h", 1, std::nullopt, 17},
           broker_fence_record{node_id{2}, 5, true},
           broker_fence_record{node_id{2}, 5, false},
-          barrier_record{}};
+          barrier_record{},
+          partition_state_record{"orders", 3, node_id{2}, leader_epoch{4}, {node_id{2}, node_id{3}}, 9, 2},
+          partition_state_record{"orders", 4, std::nullopt, leader_epoch{5}, {node_id{1}}, 11, 0},
+          alter_isr_record{"orders", 3, node_id{2}, leader_epoch{4}, 9, {node_id{2}}, 3}};
 }
 
 metadata_image fresh() { return metadata_image{{}, {}}; }
@@ -94,19 +97,117 @@ CAF_TEST(a registration gets its log index as epoch and fencing needs that epoch
   CAF_CHECK(!img.apply(51, broker_fence_record{node_id{2}, 41, true}).status);
 }
 
-CAF_TEST(a fenced replica leads nothing and the next live one leads) {
+namespace {
+
+// Three registered brokers (epochs 1, 2, 3) and topic "t" with 3 partitions: partition 0 on
+// replicas 1, 2, 3 in that order.
+metadata_image three_brokers() {
   auto img = fresh();
   for (int i = 1; i <= 3; ++i)
     img.apply(i, broker_register_record{node_id{i}, "h", uint16_t(i), std::nullopt, -1});
-  auto s = spec("t", 3);
-  auto leader = img.leader_of(s, 0);
-  CAF_CHECK(leader == node_id{1});
+  img.apply(4, topic_put_record{spec("t", 3), put_mode::create, 0});
+  return img;
+}
+
+partition_state state0(const metadata_image& img) {
+  auto* s = img.partition("t", 0);
+  CAF_REQUIRE(s != nullptr);
+  return *s;
+}
+
+const std::vector<node_id> all3{node_id{1}, node_id{2}, node_id{3}};
+
+} // namespace
+
+CAF_TEST(a new partition has its live replicas as isr and the first as leader) {
+  auto img = three_brokers();
+  auto s = state0(img);
+  CAF_CHECK(s.leader == node_id{1});
+  CAF_CHECK(s.isr == all3);
+  CAF_CHECK_EQUAL(s.epoch.value, 0);
+  img.apply(5, broker_fence_record{node_id{3}, 3, true});
+  img.apply(6, topic_put_record{spec("u", 1), put_mode::create, 0});
+  auto* u = img.partition("u", 0);
+  CAF_REQUIRE(u != nullptr);
+  CAF_CHECK(u->isr == (std::vector<node_id>{node_id{1}, node_id{2}})); // 3 is fenced
+  auto r = img.replication("t", 0);
+  CAF_REQUIRE(r.has_value());
+  CAF_CHECK(r->replicas == all3);
+}
+
+CAF_TEST(a fenced leader leaves the isr and the next isr member leads in a new epoch) {
+  auto img = three_brokers();
+  auto before = state0(img);
   img.apply(9, broker_fence_record{node_id{1}, 1, true});
-  leader = img.leader_of(s, 0);
-  CAF_CHECK(leader == node_id{2});
+  auto s = state0(img);
+  CAF_CHECK(s.leader == node_id{2});
+  CAF_CHECK(s.isr == (std::vector<node_id>{node_id{2}, node_id{3}}));
+  CAF_CHECK_EQUAL(s.epoch.value, before.epoch.value + 1);
+  CAF_CHECK_GREATER(s.version, before.version);
+  auto spec_t = *img.table().find("t");
+  CAF_CHECK(img.leader_of(spec_t, 0) == node_id{2});
+  // Unfencing does not put it back in the ISR: only its leader's proposal does.
+  img.apply(10, broker_fence_record{node_id{1}, 1, false});
+  CAF_CHECK(state0(img).isr == (std::vector<node_id>{node_id{2}, node_id{3}}));
+  CAF_CHECK(state0(img).leader == node_id{2});
+}
+
+CAF_TEST(the last isr member stays in it when fenced and the partition waits offline for it) {
+  auto img = three_brokers();
+  img.apply(5, broker_fence_record{node_id{2}, 2, true});
+  img.apply(6, broker_fence_record{node_id{3}, 3, true});
+  CAF_CHECK(state0(img).isr == (std::vector<node_id>{node_id{1}}));
+  CAF_CHECK(state0(img).leader == node_id{1});
+  img.apply(7, broker_fence_record{node_id{1}, 1, true});
+  auto offline = state0(img);
+  CAF_CHECK(!offline.leader);
+  CAF_CHECK(offline.isr == (std::vector<node_id>{node_id{1}}));
+  // Unclean election is off: live 2 and 3 hold no claim to the data.
+  img.apply(8, broker_fence_record{node_id{2}, 2, false});
+  CAF_CHECK(!state0(img).leader);
+  img.apply(9, broker_fence_record{node_id{1}, 1, false});
+  auto back = state0(img);
+  CAF_CHECK(back.leader == node_id{1});
+  CAF_CHECK_EQUAL(back.epoch.value, offline.epoch.value + 1);
   topic_spec single{"one", 1, 1, {}, {{node_id{1}}}};
-  CAF_CHECK(!img.leader_of(single, 0));
-  CAF_CHECK(!img.leader_of(single, 1));
+  CAF_CHECK(!img.leader_of(single, 0)); // no such topic in the image
+}
+
+CAF_TEST(a restarted leader registers again and loses its leadership and isr place) {
+  auto img = three_brokers();
+  img.apply(20, broker_register_record{node_id{1}, "h", 1, std::nullopt, -1});
+  auto s = state0(img);
+  CAF_CHECK(s.leader == node_id{2});
+  CAF_CHECK(s.isr == (std::vector<node_id>{node_id{2}, node_id{3}}));
+  CAF_CHECK_EQUAL(img.broker(node_id{1})->registration.epoch, 20);
+}
+
+CAF_TEST(an isr change commits only from the current leader epoch and version with live replicas) {
+  auto img = three_brokers();
+  auto s = state0(img);
+  auto change = [&](node_id leader, int32_t epoch, int32_t version, std::vector<node_id> isr, uint64_t seq) {
+    return img.apply(30, alter_isr_record{"t", 0, leader, leader_epoch{epoch}, version, std::move(isr), seq}).status;
+  };
+  std::vector<node_id> shrunk{node_id{1}, node_id{2}};
+  CAF_CHECK_EQUAL(change(node_id{2}, 0, s.version, shrunk, 1).err().code, schema::errc::fenced_leader_epoch);
+  CAF_CHECK_EQUAL(change(node_id{1}, 1, s.version, shrunk, 1).err().code, schema::errc::fenced_leader_epoch);
+  CAF_CHECK_EQUAL(change(node_id{1}, 0, s.version + 1, shrunk, 1).err().code, schema::errc::invalid_request);
+  // That refusal spent seq 1: the same proposal again (a late duplicate) is refused too.
+  CAF_CHECK_EQUAL(change(node_id{1}, 0, s.version, shrunk, 1).err().code, schema::errc::invalid_request);
+  CAF_CHECK_EQUAL(change(node_id{1}, 0, s.version, {node_id{2}}, 2).err().code, schema::errc::invalid_request);
+  CAF_CHECK_EQUAL(change(node_id{1}, 0, s.version, {node_id{1}, node_id{7}}, 3).err().code,
+                  schema::errc::invalid_request);
+  CAF_CHECK(state0(img).isr == all3);
+  CAF_CHECK(change(node_id{1}, 0, s.version, shrunk, 4));
+  CAF_CHECK(state0(img).isr == shrunk);
+  CAF_CHECK_EQUAL(state0(img).version, s.version + 1);
+  // A fenced broker cannot join.
+  img.apply(31, broker_fence_record{node_id{3}, 3, true});
+  CAF_CHECK_EQUAL(change(node_id{1}, 0, state0(img).version, all3, 5).err().code,
+                  schema::errc::invalid_request);
+  CAF_CHECK_EQUAL(img.apply(32, alter_isr_record{"nope", 0, node_id{1}, leader_epoch{0}, 0, shrunk, 6})
+                    .status.err().code,
+                  schema::errc::unknown_topic_or_partition);
 }
 
 CAF_TEST(replicas applying the same log end with the same image and its snapshot rebuilds it) {
@@ -115,8 +216,20 @@ CAF_TEST(replicas applying the same log end with the same image and its snapshot
   for (int i = 0; i < 400; ++i) {
     auto name = "t" + std::to_string(rng() % 20);
     auto broker = node_id{static_cast<int32_t>(rng() % 5)};
-    switch (rng() % 5) {
+    switch (rng() % 7) {
       case 0: log.push_back(encode_metadata_record(topic_delete_record{name})); break;
+      case 5: {
+        std::vector<node_id> isr{node_id{int32_t(rng() % 5)}};
+        if (rng() % 2)
+          isr.push_back(node_id{int32_t(rng() % 5)});
+        log.push_back(encode_metadata_record(alter_isr_record{
+          name, int32_t(rng() % 3), isr.front(), leader_epoch{int32_t(rng() % 3)},
+          int32_t(rng() % 4), isr, rng() % 5}));
+        break;
+      }
+      case 6:
+        log.push_back(encode_metadata_record(broker_fence_record{broker, int64_t(rng() % 400), true}));
+        break;
       case 1:
         log.push_back(encode_metadata_record(broker_register_record{broker, "h", 1, std::nullopt, -1}));
         break;
@@ -139,6 +252,7 @@ CAF_TEST(replicas applying the same log end with the same image and its snapshot
     CAF_CHECK_EQUAL(ra.epoch, rb.epoch);
   }
   CAF_CHECK(a.table().topics() == b.table().topics());
+  CAF_CHECK_EQUAL(a.snapshot(), b.snapshot()); // partition states included
   CAF_CHECK(!a.table().topics().empty());
   auto restored = fresh();
   CAF_REQUIRE(restored.restore(a.snapshot()));
