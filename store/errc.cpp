@@ -15,6 +15,7 @@ const char* to_string(errc e) noexcept {
     case errc::record_too_large: return "record_too_large";
     case errc::not_found: return "not_found";
     case errc::kv_error: return "kv_error";
+    case errc::stale_epoch: return "stale_epoch";
   }
   return "unknown";
 }

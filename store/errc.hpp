@@ -12,13 +12,14 @@ enum class errc {
   io_error,            // the OS refused a read, write, fsync, rename, ...
   corrupt_batch,       // a batch whose length or CRC does not check out
   corrupt_index,       // an .index/.timeindex entry that contradicts its segment
-  corrupt_checkpoint,  // a checkpoint file with a bad magic, size or CRC
+  corrupt_checkpoint,  // a checkpoint file (recovery point, leader epochs) with a bad magic, size or CRC
   foreign_file,        // a file in a partition directory that Sluice did not write
   offset_out_of_range, // a read below log start or above log end
   invalid_argument,    // a caller broke a documented precondition
   record_too_large,    // a batch bigger than the configured maximum
   not_found,           // a key that is not in the KV store
   kv_error,            // LMDB reported an error
+  stale_epoch,         // a batch whose leader epoch is below the log's latest (a fenced leader)
 };
 
 const std::error_category& store_category() noexcept;

@@ -123,6 +123,9 @@ public:
     return {};
   }
 
+  // fdatasyncs what flush() and truncate_while() wrote.
+  status sync() { return file_.sync_data(); }
+
   size_t memory_bytes() const { return entries_.capacity() * sizeof(Entry); }
   const std::filesystem::path& path() const { return file_.path(); }
 

@@ -2,6 +2,7 @@
 
 #include "store/checkpoint.hpp"
 #include "store/checkpoint_format.hpp"
+#include "store/leader_epoch_format.hpp"
 
 #include <chrono>
 #include <set>
@@ -17,7 +18,8 @@ int64_t system_clock_ms() {
 }
 
 partition_log::partition_log(fs::path dir, log_config config, clock_fn clock)
-  : dir_(std::move(dir)), config_(config), clock_(std::move(clock)) {}
+  : dir_(std::move(dir)), config_(config), clock_(std::move(clock)),
+    epochs_(dir_ / leader_epoch_format::file_name) {}
 
 partition_log::~partition_log() = default;
 
@@ -44,9 +46,10 @@ status partition_log::load() {
   for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     auto name = it->path().filename().string();
-    if (name == checkpoint_format::file_name)
+    if (name == checkpoint_format::file_name || name == leader_epoch_format::file_name)
       continue;
-    if (name == std::string{checkpoint_format::file_name} + std::string{sf::tmp_suffix}) {
+    if (name == std::string{checkpoint_format::file_name} + std::string{sf::tmp_suffix}
+        || name == std::string{leader_epoch_format::file_name} + std::string{sf::tmp_suffix}) {
       leftovers.push_back(it->path());
       continue;
     }
@@ -137,9 +140,8 @@ status partition_log::load() {
       return s.err();
     segments_.emplace(offset{0}, std::move(*s));
   }
-  auto now = clock_();
-  active_created_ms_ = active().empty() ? now : active().first_timestamp().value;
-  last_checkpoint_ms_ = now;
+  restart_active_clock();
+  last_checkpoint_ms_ = clock_();
   checkpointed_ = trusted_below;
   recovery_point_ = std::min(trusted_below, log_end_offset());
   if (trusted_below > log_end_offset())
@@ -150,7 +152,74 @@ status partition_log::load() {
     SLUICE_TRY(flush());
     SLUICE_TRY(write_checkpoint());
   }
-  return {};
+  return load_epochs();
+}
+
+void partition_log::restart_active_clock() {
+  active_created_ms_ = active().empty() ? clock_() : active().first_timestamp().value;
+}
+
+status partition_log::load_epochs() {
+  auto loaded = leader_epoch_cache::load(epochs_.path());
+  if (!loaded) {
+    if (loaded.code() == errc::io_error)
+      return loaded.err();
+    if (loaded.code() != errc::not_found)
+      report_.notes.push_back(loaded.err().message + "; rebuilding it from the log");
+    return rebuild_epochs();
+  }
+  epochs_ = std::move(*loaded);
+  // The history is written before the batches it describes, so after a crash
+  // it may run past a tail that recovery cut, or start before segments that
+  // retention deleted.
+  if (epochs_.truncate_from_end(log_end_offset()))
+    report_.notes.push_back("leader-epoch history trimmed to the log end "
+                            + std::to_string(log_end_offset().value));
+  epochs_.truncate_from_start(log_start_offset());
+  auto match = epochs_match_log();
+  if (!match)
+    return match.err();
+  if (!*match) {
+    report_.notes.push_back(epochs_.path().string()
+                            + " disagrees with the last batch's epoch; rebuilding it from the log");
+    return rebuild_epochs();
+  }
+  return epochs_.flush();
+}
+
+result<bool> partition_log::epochs_match_log() const {
+  for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) {
+    if (it->second.empty())
+      continue;
+    auto h = it->second.last_batch_header();
+    if (!h)
+      return h.err();
+    return epochs_.epoch_at(h->base_offset) == h->epoch;
+  }
+  return true;
+}
+
+// Reads every batch header: as long as a scan of the whole log, so it runs
+// only when the history file is missing, damaged or stale.
+status partition_log::rebuild_epochs() {
+  leader_epoch_cache rebuilt{epochs_.path()};
+  std::optional<error> bad;
+  for (auto& [_, seg] : segments_) {
+    SLUICE_TRY(seg.scan_headers([&](const batch_header& h) {
+      auto latest = rebuilt.latest_epoch();
+      if (bad || (latest && h.epoch <= *latest))
+        return;
+      // Epochs below zero (from outside Sluice) are not history; skip them.
+      if (h.epoch < leader_epoch{0})
+        return;
+      if (auto r = rebuilt.assign(h.epoch, h.base_offset); !r)
+        bad = r.err();
+    }));
+  }
+  if (bad)
+    return *bad;
+  epochs_ = std::move(rebuilt);
+  return epochs_.flush();
 }
 
 status partition_log::write_checkpoint() {
@@ -183,7 +252,7 @@ std::vector<offset> partition_log::segment_bases() const {
   return out;
 }
 
-result<append_result> partition_log::append(std::span<std::byte> batches, leader_epoch epoch) {
+result<partition_log::validated> partition_log::validate(bytes_view batches) {
   if (closed_)
     return make_error(errc::invalid_argument, dir_.string() + ": append to a closed log");
   if (batches.empty())
@@ -193,10 +262,10 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
                                                 + " bytes exceeds 1 GiB");
   auto& headers = scratch_headers_;
   headers.clear();
+  validated v;
   size_t pos = 0;
-  uint32_t records = 0;
   while (pos < batches.size()) {
-    auto h = validate_batch(bytes_view{batches.data() + pos, batches.size() - pos});
+    auto h = validate_batch(batches.subspan(pos));
     if (!h)
       return make_error(h.code(), "batch " + std::to_string(headers.size()) + ": "
                                     + h.err().message);
@@ -207,23 +276,54 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
                           + std::to_string(config_.max_batch_bytes));
     headers.push_back(*h);
     pos += h->size_bytes();
-    records += h->record_count;
+    v.records += h->record_count;
+    v.offsets += int64_t{h->last_offset_delta} + 1;
+  }
+  return v;
+}
+
+status partition_log::write(bytes_view batches, const validated& v) {
+  // The history must cover an epoch before any of its batches can be on disk.
+  if (auto st = epochs_.flush(); !st) {
+    epochs_.truncate_from_end(log_end_offset() + 1);
+    return st;
   }
   auto now = clock_();
   auto& act = active();
   bool full = act.size() + batches.size() > config_.segment_bytes;
   // Relative offsets in the indexes are u32.
-  bool offsets_overflow = (log_end_offset() - act.base_offset()) + records
+  bool offsets_overflow = (log_end_offset() - act.base_offset()) + v.offsets
                           > int64_t{UINT32_MAX} - 1;
   bool old = config_.segment_ms >= 0 && now - active_created_ms_ >= config_.segment_ms;
   if (!act.empty() && (full || offsets_overflow || old))
     SLUICE_TRY(roll());
+  if (auto st = active().append(batches, scratch_headers_); !st) {
+    // Entries past the log end would describe batches that never landed.
+    epochs_.truncate_from_end(log_end_offset() + 1);
+    return st;
+  }
+  return maybe_flush(v.records);
+}
+
+result<append_result> partition_log::append(std::span<std::byte> batches, leader_epoch epoch) {
+  auto v = validate(batches);
+  if (!v)
+    return v.err();
+  if (auto latest = epochs_.latest_epoch(); !latest || epoch != *latest) {
+    if (latest && epoch < *latest)
+      return make_error(errc::stale_epoch, "append in epoch " + std::to_string(epoch.value)
+                                             + " to a log at epoch "
+                                             + std::to_string(latest->value));
+    auto a = epochs_.assign(epoch, log_end_offset());
+    if (!a)
+      return a.err();
+  }
   offset next = log_end_offset();
   append_result res;
   res.base_offset = next;
-  pos = 0;
-  for (auto& h : headers) {
-    std::span<std::byte> b{batches.data() + pos, h.size_bytes()};
+  size_t pos = 0;
+  for (auto& h : scratch_headers_) {
+    auto b = batches.subspan(pos, h.size_bytes());
     set_base_offset(b, next);
     set_leader_epoch(b, epoch);
     h.base_offset = next;
@@ -231,11 +331,46 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
     next = h.next_offset();
     pos += h.size_bytes();
   }
-  SLUICE_TRY(active().append(batches, headers));
+  SLUICE_TRY(write(batches, *v));
   res.last_offset = next - 1;
-  res.batch_count = headers.size();
-  res.record_count = records;
-  SLUICE_TRY(maybe_flush(records));
+  res.batch_count = scratch_headers_.size();
+  res.record_count = v->records;
+  return res;
+}
+
+result<append_result> partition_log::append_replicated(std::span<const std::byte> batches) {
+  auto v = validate(batches);
+  if (!v)
+    return v.err();
+  offset next = log_end_offset();
+  auto latest = epochs_.latest_epoch();
+  for (size_t i = 0; i < scratch_headers_.size(); ++i) {
+    auto& h = scratch_headers_[i];
+    auto which = "batch " + std::to_string(i) + " at offset " + std::to_string(h.base_offset.value);
+    if (h.base_offset != next)
+      return make_error(errc::invalid_argument,
+                        which + (h.base_offset < next ? " overlaps" : " leaves a gap after")
+                          + " the log, which continues at " + std::to_string(next.value));
+    if (h.epoch < leader_epoch{0} || (latest && h.epoch < *latest))
+      return make_error(errc::stale_epoch, which + " has epoch " + std::to_string(h.epoch.value)
+                                             + " after epoch "
+                                             + std::to_string(latest ? latest->value : -1));
+    latest = h.epoch;
+    next = h.next_offset();
+  }
+  for (auto& h : scratch_headers_) {
+    auto a = epochs_.assign(h.epoch, h.base_offset);
+    if (!a) {
+      epochs_.truncate_from_end(log_end_offset() + 1);
+      return a.err();
+    }
+  }
+  append_result res;
+  res.base_offset = scratch_headers_.front().base_offset;
+  res.last_offset = next - 1;
+  res.batch_count = scratch_headers_.size();
+  res.record_count = v->records;
+  SLUICE_TRY(write(batches, *v));
   return res;
 }
 
@@ -345,26 +480,113 @@ result<offset> partition_log::offset_for_timestamp(timestamp_ms ts) const {
 
 result<size_t> partition_log::apply_retention() {
   size_t deleted = 0;
+  auto st = delete_retained(deleted);
+  // Also after a failure: what was deleted is gone.
+  if (deleted > 0 && epochs_.truncate_from_start(log_start_offset()))
+    SLUICE_TRY(epochs_.flush());
+  if (!st)
+    return st.err();
+  return deleted;
+}
+
+status partition_log::delete_retained(size_t& deleted) {
   auto now = clock_();
   while (segments_.size() > 1 && config_.retention_ms >= 0
          && segments_.begin()->second.max_timestamp().value < now - config_.retention_ms) {
-    SLUICE_TRY(delete_oldest());
+    SLUICE_TRY(remove_segment(segments_.begin()));
     ++deleted;
   }
   while (segments_.size() > 1 && config_.retention_bytes >= 0
          && size_bytes() - segments_.begin()->second.size()
               >= static_cast<uint64_t>(config_.retention_bytes)) {
-    SLUICE_TRY(delete_oldest());
+    SLUICE_TRY(remove_segment(segments_.begin()));
     ++deleted;
   }
-  return deleted;
+  return {};
 }
 
-status partition_log::delete_oldest() {
-  auto it = segments_.begin();
+status partition_log::remove_segment(std::map<offset, segment>::iterator it) {
   SLUICE_TRY(it->second.remove());
   segments_.erase(it);
   return {};
+}
+
+status partition_log::lower_recovery_point(offset o) {
+  recovery_point_ = std::min(recovery_point_, o);
+  if (checkpointed_ > o)
+    SLUICE_TRY(write_checkpoint());
+  return {};
+}
+
+status partition_log::truncate_to(offset o) {
+  if (closed_)
+    return make_error(errc::invalid_argument, dir_.string() + ": truncate of a closed log");
+  if (o == log_end_offset())
+    return {};
+  if (o < log_start_offset() || o > log_end_offset())
+    return make_error(errc::offset_out_of_range,
+                      dir_.string() + ": cannot truncate to " + std::to_string(o.value)
+                        + ", outside the log [" + std::to_string(log_start_offset().value) + ", "
+                        + std::to_string(log_end_offset().value) + "]");
+  // The segment holding `o`, or starting at it.
+  auto holder = std::prev(segments_.upper_bound(o));
+  auto pos = holder->second.position_of_batch(o);
+  if (!pos)
+    return pos.err();
+  SLUICE_TRY(lower_recovery_point(o));
+  // From the back, so a crash midway leaves a contiguous prefix.
+  bool deleted = false;
+  while (std::prev(segments_.end()) != holder) {
+    SLUICE_TRY(remove_segment(std::prev(segments_.end())));
+    deleted = true;
+  }
+  SLUICE_TRY(holder->second.truncate_to(o));
+  if (deleted)
+    SLUICE_TRY(sync_directory(dir_));
+  restart_active_clock();
+  epochs_.truncate_from_end(o);
+  return epochs_.flush();
+}
+
+status partition_log::reset_to(offset o) {
+  if (closed_)
+    return make_error(errc::invalid_argument, dir_.string() + ": reset of a closed log");
+  if (o < offset{0})
+    return make_error(errc::invalid_argument, "cannot reset the log to offset "
+                                                + std::to_string(o.value));
+  SLUICE_TRY(lower_recovery_point(o));
+  // The new segment comes first, so the log never has no segment. If a crash
+  // leaves it behind others, recovery cuts the log at the gap in front of it.
+  if (!segments_.contains(o)) {
+    auto s = segment::create(dir_, o, config_.index_interval_bytes);
+    if (!s)
+      return s.err();
+    segments_.emplace(o, std::move(*s));
+    SLUICE_TRY(sync_directory(dir_));
+  }
+  while (std::prev(segments_.end())->first != o)
+    SLUICE_TRY(remove_segment(std::prev(segments_.end())));
+  SLUICE_TRY(std::prev(segments_.end())->second.truncate_to(o));
+  while (segments_.begin()->first != o)
+    SLUICE_TRY(remove_segment(segments_.begin()));
+  SLUICE_TRY(sync_directory(dir_));
+  epochs_.clear();
+  SLUICE_TRY(epochs_.flush());
+  recovery_point_ = o;
+  SLUICE_TRY(write_checkpoint());
+  unflushed_records_ = 0;
+  oldest_unflushed_ms_ = -1;
+  restart_active_clock();
+  return {};
+}
+
+status partition_log::assign_epoch(leader_epoch epoch) {
+  if (closed_)
+    return make_error(errc::invalid_argument, dir_.string() + ": assign_epoch on a closed log");
+  auto a = epochs_.assign(epoch, log_end_offset());
+  if (!a)
+    return a.err();
+  return epochs_.flush();
 }
 
 } // namespace sluice::store

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "store/leader_epoch_cache.hpp"
 #include "store/log_config.hpp"
 #include "store/result.hpp"
 #include "store/segment.hpp"
@@ -36,8 +37,17 @@ struct append_result {
 // checkpoint), which is what the crash tests rely on.
 //
 // Offsets: [log_start_offset, log_end_offset) are readable. log_start moves up
-// only by retention deleting whole segments; log_end moves up by appends (and
-// down only by truncation in recovery).
+// by retention deleting whole segments (and anywhere by reset_to); log_end moves
+// up by appends and down only by truncation (recovery, truncate_to, reset_to).
+//
+// Leader epochs (KIP-101): every batch carries the epoch of the leader that
+// appended it, and epochs never decrease along the log. The log owns its
+// leader-epoch history (epochs()) and keeps it in step, so callers cannot
+// forget to: the first batch of a new epoch records (epoch, its base offset)
+// durably before the batch is written; truncations and retention trim it; open
+// loads it from leader-epoch.checkpoint, trims entries a crash left past the
+// log's ends, and rebuilds it from the batch headers when the file is missing,
+// damaged or disagrees with the last batch.
 class partition_log {
 public:
   // Opens or creates the log in `dir`, recovering after an unclean stop:
@@ -54,7 +64,54 @@ public:
   // Each is validated (length, CRC, max_batch_bytes); offsets are assigned in
   // place starting at log_end_offset, and `epoch` is stamped on each.
   // Nothing is written unless every batch checks out.
+  // A new epoch starts in the history at this append's first offset; an epoch
+  // below the latest is errc::stale_epoch (a fenced leader) and writes nothing.
   result<append_result> append(std::span<std::byte> batches, leader_epoch epoch = leader_epoch{0});
+
+  // The follower's append (Kafka's appendAsFollower): batches fetched from the
+  // leader are written as they are, offsets and epochs kept. Each is validated
+  // as append() does (length, CRC, max_batch_bytes) and must start where the log
+  // (or the batch before it) ends: a gap or an overlap is errc::invalid_argument,
+  // an epoch below the one before it errc::stale_epoch. Nothing is written
+  // unless every batch checks out. Epochs new to the history are recorded.
+  result<append_result> append_replicated(std::span<const std::byte> batches);
+
+  // A follower drops its divergent tail (KIP-101 / KIP-279): every batch at and
+  // after `o` goes. `o` must start a batch in [log_start, log_end]; outside
+  // the log is errc::offset_out_of_range, inside a batch errc::invalid_argument,
+  // and either changes nothing; o == log_end is a no-op. Segments after `o` are
+  // deleted, the one holding `o` is cut there (a segment starting at `o` stays,
+  // empty, as in Kafka), the epoch history loses its entries from `o` on.
+  //
+  // Durable on return: first the recovery point is lowered to at most `o` on
+  // disk (so recovery never trusts a later append that reuses the offsets), then
+  // the cut is fdatasynced and the deletions are fsynced in the directory. A
+  // crash midway leaves a prefix of the old log, never a mix.
+  //
+  //   segments [0,40) [40,90) [90,120), batches of 10 records:
+  //     truncate_to(60)  -> [0,40) [40,60)
+  //     truncate_to(90)  -> [0,40) [40,90) [90,90)
+  //     truncate_to(0)   -> [0,0)
+  //     truncate_to(65)  -> invalid_argument, unchanged
+  status truncate_to(offset o);
+
+  // Kafka's truncateFullyAndStartAt: empties the log and restarts it at `o`
+  // (any offset >= 0), for a follower whose log end is below the leader's log
+  // start. Afterwards log_start = log_end = o and the epoch history is empty.
+  // Durable on return; a crash midway leaves either a prefix of the old log or
+  // the empty log at `o`.
+  status reset_to(offset o);
+
+  // The leader's first step in a new epoch (Kafka's makeLeader): records that
+  // `epoch` starts at log_end_offset before anything is appended in it. An
+  // epoch <= the latest is ignored. Durable on return.
+  status assign_epoch(leader_epoch epoch);
+
+  // KIP-279 for this log; see leader_epoch_cache::end_offset_for.
+  epoch_end end_offset_for(leader_epoch requested) const {
+    return epochs_.end_offset_for(requested, log_end_offset());
+  }
+  const leader_epoch_cache& epochs() const { return epochs_; }
 
   // Whole batches from the one holding `from`, up to max_bytes (but at least
   // one batch). Empty at log end; offset_out_of_range outside [start, end].
@@ -89,14 +146,30 @@ public:
   std::vector<offset> segment_bases() const;
 
 private:
+  // What validate() found in the bytes of one append.
+  struct validated {
+    uint32_t records = 0;
+    int64_t offsets = 0; // offsets the batches span (last_offset_delta + 1 each)
+  };
+
   partition_log(std::filesystem::path dir, log_config config, clock_fn clock);
   status load();
+  status load_epochs();
+  status rebuild_epochs();
+  result<bool> epochs_match_log() const;
+  // Checks every batch (fills scratch_headers_); shared by both appends.
+  result<validated> validate(bytes_view batches);
+  // Makes the epoch history durable, rolls if due and writes the validated batches.
+  status write(bytes_view batches, const validated& v);
+  status lower_recovery_point(offset o);
+  status remove_segment(std::map<offset, segment>::iterator it);
+  void restart_active_clock();
   status roll();
   status maybe_flush(uint64_t appended_records);
   segment& active() { return segments_.rbegin()->second; }
   const segment& active() const { return segments_.rbegin()->second; }
   const segment* segment_for(offset o) const;
-  status delete_oldest();
+  status delete_retained(size_t& deleted);
   status write_checkpoint();
 
   std::filesystem::path dir_;
@@ -107,7 +180,8 @@ private:
   offset checkpointed_{0}; // the recovery point the checkpoint file holds
   int64_t last_checkpoint_ms_ = 0;
   int64_t active_created_ms_ = 0;
-  std::vector<batch_header> scratch_headers_; // reused by append()
+  leader_epoch_cache epochs_;
+  std::vector<batch_header> scratch_headers_; // reused by validate()
   uint64_t unflushed_records_ = 0;
   int64_t oldest_unflushed_ms_ = -1;
   recovery_report report_;

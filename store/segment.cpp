@@ -200,7 +200,7 @@ status segment::append(bytes_view batches, std::span<const batch_header> headers
   return {};
 }
 
-result<uint64_t> segment::position_of(offset from) const {
+result<segment::batch_location> segment::locate(offset from) const {
   uint64_t start = 0;
   if (auto e = index_.floor(static_cast<uint64_t>(from - base_)))
     start = e->position;
@@ -208,11 +208,100 @@ result<uint64_t> segment::position_of(offset from) const {
   batch_scanner::item it;
   while (scan.next(it))
     if (it.header.last_offset() >= from)
-      return it.position;
+      return batch_location{it.position, it.header};
   if (scan.stop_reason())
     return *scan.stop_reason();
   return make_error(errc::offset_out_of_range,
                     path().string() + ": offset " + std::to_string(from.value) + " not found");
+}
+
+result<uint64_t> segment::position_of_batch(offset o) const {
+  if (o == next_)
+    return size_;
+  if (o < base_ || o > next_)
+    return make_error(errc::offset_out_of_range,
+                      path().string() + ": offset " + std::to_string(o.value) + " is outside ["
+                        + std::to_string(base_.value) + ", " + std::to_string(next_.value) + "]");
+  auto loc = locate(o);
+  if (!loc)
+    return loc.err();
+  if (loc->header.base_offset != o)
+    return make_error(errc::invalid_argument,
+                      path().string() + ": offset " + std::to_string(o.value)
+                        + " lies inside the batch ["
+                        + std::to_string(loc->header.base_offset.value) + ", "
+                        + std::to_string(loc->header.last_offset().value) + "]");
+  return loc->position;
+}
+
+status segment::truncate_to(offset o) {
+  auto pos = position_of_batch(o);
+  if (!pos)
+    return pos.err();
+  if (*pos == size_)
+    return {};
+  SLUICE_TRY(log_.truncate(*pos));
+  SLUICE_TRY(log_.sync_data());
+  // Entries name batch starts, so every one at or after `o` points at or past the cut.
+  auto rel = static_cast<uint64_t>(o - base_);
+  SLUICE_TRY(index_.truncate_while([rel](const offset_entry& e) { return e.relative_offset >= rel; }));
+  SLUICE_TRY(time_index_.truncate_while([rel](const time_entry& e) { return e.relative_offset >= rel; }));
+  SLUICE_TRY(index_.sync());
+  SLUICE_TRY(time_index_.sync());
+  size_ = *pos;
+  next_ = o;
+  read_hint_offset_ = offset{-1};
+  return recompute_tail();
+}
+
+status segment::recompute_tail() {
+  max_ts_ = no_timestamp;
+  last_batch_base_ = base_;
+  bytes_since_index_ = size_ - (index_.last() ? index_.last()->position : 0);
+  bytes_since_time_index_ = size_;
+  if (size_ == 0) {
+    first_ts_ = no_timestamp;
+    return {};
+  }
+  // A time entry holds the largest timestamp up to its batch; later batches are scanned.
+  uint64_t from = 0;
+  if (auto t = time_index_.last()) {
+    auto loc = locate(base_ + t->relative_offset);
+    if (!loc)
+      return loc.err();
+    from = loc->position;
+    max_ts_ = timestamp_ms{t->max_timestamp};
+    bytes_since_time_index_ = size_ - (from + loc->header.size_bytes());
+  }
+  batch_scanner scan{log_, from, size_, false};
+  batch_scanner::item it;
+  while (scan.next(it)) {
+    if (it.header.max_timestamp > max_ts_)
+      max_ts_ = it.header.max_timestamp;
+    last_batch_base_ = it.header.base_offset;
+  }
+  if (scan.stop_reason())
+    return *scan.stop_reason();
+  return {};
+}
+
+status segment::scan_headers(const std::function<void(const batch_header&)>& visit) const {
+  batch_scanner scan{log_, 0, size_, false};
+  batch_scanner::item it;
+  while (scan.next(it))
+    visit(it.header);
+  if (scan.stop_reason())
+    return *scan.stop_reason();
+  return {};
+}
+
+result<batch_header> segment::last_batch_header() const {
+  if (size_ == 0)
+    return make_error(errc::invalid_argument, path().string() + ": empty segment has no last batch");
+  auto loc = locate(last_batch_base_);
+  if (!loc)
+    return loc.err();
+  return loc->header;
 }
 
 status segment::read(offset from, size_t max_bytes, read_result& out) const {
@@ -225,10 +314,10 @@ status segment::read(offset from, size_t max_bytes, read_result& out) const {
   if (from == read_hint_offset_) {
     pos = read_hint_position_;
   } else {
-    auto p = position_of(from);
-    if (!p)
-      return p.err();
-    pos = *p;
+    auto loc = locate(from);
+    if (!loc)
+      return loc.err();
+    pos = loc->position;
   }
   uint64_t avail = size_ - pos;
   out.bytes.resize(static_cast<size_t>(std::min<uint64_t>(avail, std::max<size_t>(max_bytes, batch_format::header_size))));
@@ -290,10 +379,10 @@ result<std::optional<offset>> segment::offset_for_timestamp(timestamp_ms ts) con
     auto after = base_ + (it - 1)->relative_offset + 1;
     if (after >= next_)
       return std::optional<offset>{};
-    auto pos = position_of(after);
-    if (!pos)
-      return pos.err();
-    start = *pos;
+    auto loc = locate(after);
+    if (!loc)
+      return loc.err();
+    start = loc->position;
   }
   batch_scanner scan{log_, start, size_, false};
   batch_scanner::item b;

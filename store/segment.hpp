@@ -7,6 +7,7 @@
 #include "store/types.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,23 @@ public:
   // The first offset whose record timestamp is >= ts, if this segment has one.
   result<std::optional<offset>> offset_for_timestamp(timestamp_ms ts) const;
 
+  // Where the batch starting at `o` lies; size() for next_offset().
+  // offset_out_of_range outside [base_offset(), next_offset()], invalid_argument
+  // when `o` lies inside a batch.
+  result<uint64_t> position_of_batch(offset o) const;
+
+  // Removes the batches at and after `o` (a batch start, as position_of_batch
+  // checks; nothing changes on an error). The cut is fdatasynced, and so are the
+  // trimmed indexes: a stale entry that came back after a crash could otherwise
+  // point into batches appended later. The summary fields are recomputed by
+  // scanning from the batch of the last surviving time-index entry.
+  status truncate_to(offset o);
+
+  // Calls visit(header) for every batch, in order (CRCs are not checked).
+  status scan_headers(const std::function<void(const batch_header&)>& visit) const;
+  // The header of the last batch; invalid_argument when the segment is empty.
+  result<batch_header> last_batch_header() const;
+
   // Writes pending index entries and fdatasyncs the log file.
   status flush();
   // Called when the segment stops being the active one: records its final
@@ -96,7 +114,14 @@ private:
   void index_batch(uint64_t position, const batch_header& h);
   // Scans [0, end) rebuilding both indexes and the summary fields.
   status rebuild(bool verify_crc, segment_recovery* report);
-  result<uint64_t> position_of(offset from) const;
+  struct batch_location {
+    uint64_t position;
+    batch_header header;
+  };
+  // The batch holding `from`.
+  result<batch_location> locate(offset from) const;
+  // Recomputes what index_batch() accumulates, after truncate_to().
+  status recompute_tail();
 
   file log_;
   offset_index index_;

@@ -13,6 +13,7 @@
 //                                       the largest timestamp seen up to the batch starting
 //                                       at that offset; strictly increasing timestamps
 //   recovery-point.checkpoint           checkpoint_format.hpp
+//   leader-epoch.checkpoint             leader_epoch_format.hpp
 //
 // Index files are derived data: on open, a missing or inconsistent one is rebuilt
 // from its .log. Files ending in .tmp or .deleted are leftovers of an interrupted
