@@ -191,6 +191,7 @@ public:
       [this](peers_atom, controller_peers& p) { set_peers(std::move(p)); },
       [this](broker_heartbeat_atom, const envelope& e) { return heartbeat(e); },
       [this](cluster_status_atom, const envelope& e) { return cluster_status(e); },
+      [this](alter_partition_atom, const envelope& e) { return client_write(e, true); },
       [this](controller_write_atom, const envelope& e, bool internal) {
         return forwarded_write(e, internal);
       },
@@ -677,6 +678,11 @@ private:
     }
     if (auto r = schema::decode<schema::delete_topics_request>(e))
       return encode(schema::delete_topics_response{each(r->names)});
+    if (schema::decode<schema::alter_partition_request>(e)) {
+      schema::alter_partition_response out;
+      out.error = err;
+      return encode(out);
+    }
     if (auto r = schema::decode<schema::create_partitions_request>(e)) {
       std::vector<std::string> names;
       for (auto& t : r->topics)
@@ -711,6 +717,12 @@ private:
         if (!req)
           return done(encode(schema::error_response{req.err()}), 0);
         return grow(*req, std::move(done));
+      }
+      case schema::message_kind::alter_partition_request: {
+        auto req = schema::decode<schema::alter_partition_request>(e);
+        if (!req)
+          return done(encode(schema::error_response{req.err()}), 0);
+        return alter_partition(*req, std::move(done));
       }
       default:
         done(encode(schema::error_response{{errc::invalid_request,
@@ -764,6 +776,25 @@ private:
         records.back() = topic_put_record{std::move(*spec), put_mode::create, 0};
     }
     commit_all<schema::create_topics_response>(w, std::move(records), std::move(done));
+  }
+
+  // Validated when applied (metadata_image::apply_alter_isr), so every controller refuses or
+  // commits it alike; the answer carries the partition's state after it either way.
+  void alter_partition(const schema::alter_partition_request& req, write_done done) {
+    alter_isr_record r{req.topic, req.partition, req.leader, req.epoch, req.partition_epoch,
+                       req.isr, req.seq};
+    propose(r, [this, req, done](apply_result res, int64_t index) {
+      schema::alter_partition_response out;
+      if (!res.status)
+        out.error = res.status.err();
+      if (auto* st = image_.partition(req.topic, req.partition)) {
+        out.leader = st->leader.value_or(node_id{-1});
+        out.epoch = st->epoch;
+        out.partition_epoch = st->version;
+        out.isr = st->isr;
+      }
+      done(encode(out), index);
+    });
   }
 
   void remove(const schema::delete_topics_request& req, write_done done) {

@@ -117,6 +117,11 @@ public:
       [](read_index_atom) -> caf::result<int64_t> {
         return caf::make_error(caf::sec::runtime_error, not_a_cluster().message);
       },
+      [](alter_partition_atom, const envelope&) {
+        schema::alter_partition_response out;
+        out.error = not_a_cluster();
+        return encode(out);
+      },
     };
   }
 

@@ -62,7 +62,10 @@ using metadata_actor = caf::typed_actor<
   // the response and the log index to wait for; and the
   // leader's read index for a linearizable read (thesis 6.4).
   caf::replies_to<controller_write_atom, schema::envelope, bool>::with<schema::envelope, int64_t>,
-  caf::replies_to<read_index_atom>::with<int64_t>>;
+  caf::replies_to<read_index_atom>::with<int64_t>,
+  // A partition leader's ISR change (alter_partition_request), committed through the
+  // controller leader like a topic write; answered with alter_partition_response.
+  caf::replies_to<alter_partition_atom, schema::envelope>::with<schema::envelope>>;
 
 } // namespace sluice::actors
 

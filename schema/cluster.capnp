@@ -2,7 +2,8 @@
 # Cluster membership and status (issue 6). A broker registers with the controller quorum and
 # then heartbeats (both BrokerHeartbeat, as KRaft's BrokerRegistration + BrokerHeartbeat); any
 # node answers ClusterStatus by asking the controller leader. Brokers send these to any
-# controller's node; a follower controller forwards them to its leader.
+# controller's node; a follower controller forwards them to its leader. A partition leader
+# asks for ISR changes with AlterPartition (Kafka's AlterPartition, issue 7).
 # Framing and conventions: see common.capnp.
 
 using Cxx = import "/capnp/c++.capnp";
@@ -57,4 +58,23 @@ struct ClusterStatusResponse {
     replicas @7 :Int32;                 # partition replicas assigned to it
     leaderOf @8 :Int32;                 # partitions it leads
   }
+}
+
+struct AlterPartitionRequest {
+  topic @0 :Text;
+  partition @1 :Int32;
+  leaderId @2 :Int32;        # the proposing leader
+  leaderEpoch @3 :Int32;     # its epoch
+  partitionEpoch @4 :Int32;  # the state the proposal was computed from
+  isr @5 :List(Int32);       # the whole new ISR, leader included
+  seq @6 :UInt64;            # increasing per leader epoch; a refused seq stays refused
+}
+
+struct AlterPartitionResponse {
+  errorCode @0 :Common.ErrorCode;  # none: committed; else refused (final for this seq)
+  errorMessage @1 :Text;
+  leaderId @2 :Int32 = -1;         # the partition's state after the request
+  leaderEpoch @3 :Int32 = -1;
+  partitionEpoch @4 :Int32 = -1;
+  isr @5 :List(Int32);
 }

@@ -124,4 +124,50 @@ result<cluster_status_response> decode_bytes<cluster_status_response>(std::span<
     });
 }
 
+envelope encode(const alter_partition_request& x) {
+  return write<wire::AlterPartitionRequest>(
+    x.kind, 64 + x.topic.size() + 4 * x.isr.size(), [&](wire::AlterPartitionRequest::Builder b) {
+      b.setTopic(text(x.topic));
+      b.setPartition(x.partition);
+      b.setLeaderId(x.leader.value);
+      b.setLeaderEpoch(x.epoch.value);
+      b.setPartitionEpoch(x.partition_epoch);
+      set_node_ids(b.initIsr(list_size(x.isr.size())), x.isr);
+      b.setSeq(x.seq);
+    });
+}
+
+template <>
+result<alter_partition_request> decode_bytes<alter_partition_request>(std::span<const char> bytes) {
+  return read<wire::AlterPartitionRequest, alter_partition_request>(
+    bytes, [](wire::AlterPartitionRequest::Reader r) -> result<alter_partition_request> {
+      return alter_partition_request{str(r.getTopic()), r.getPartition(), node_id{r.getLeaderId()},
+                                     leader_epoch{r.getLeaderEpoch()}, r.getPartitionEpoch(),
+                                     get_node_ids(r.getIsr()), r.getSeq()};
+    });
+}
+
+envelope encode(const alter_partition_response& x) {
+  return write<wire::AlterPartitionResponse>(
+    x.kind, 64 + x.error.message.size() + 4 * x.isr.size(),
+    [&](wire::AlterPartitionResponse::Builder b) {
+      set_error(b, x.error);
+      b.setLeaderId(x.leader.value);
+      b.setLeaderEpoch(x.epoch.value);
+      b.setPartitionEpoch(x.partition_epoch);
+      set_node_ids(b.initIsr(list_size(x.isr.size())), x.isr);
+    });
+}
+
+template <>
+result<alter_partition_response>
+decode_bytes<alter_partition_response>(std::span<const char> bytes) {
+  return read<wire::AlterPartitionResponse, alter_partition_response>(
+    bytes, [](wire::AlterPartitionResponse::Reader r) -> result<alter_partition_response> {
+      return alter_partition_response{get_error(r), node_id{r.getLeaderId()},
+                                      leader_epoch{r.getLeaderEpoch()}, r.getPartitionEpoch(),
+                                      get_node_ids(r.getIsr())};
+    });
+}
+
 } // namespace sluice::schema

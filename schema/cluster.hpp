@@ -78,6 +78,33 @@ struct cluster_status_response {
   bool operator==(const cluster_status_response&) const = default;
 };
 
+// A partition leader's ISR change (see cluster::isr_proposal for when it commits).
+struct alter_partition_request {
+  static constexpr message_kind kind = message_kind::alter_partition_request;
+
+  std::string topic;
+  int32_t partition = 0;
+  node_id leader{0};
+  leader_epoch epoch{0};
+  int32_t partition_epoch = 0;
+  std::vector<node_id> isr;
+  uint64_t seq = 0;
+
+  bool operator==(const alter_partition_request&) const = default;
+};
+
+struct alter_partition_response {
+  static constexpr message_kind kind = message_kind::alter_partition_response;
+
+  schema::error error; // none: committed
+  node_id leader{-1};  // the partition's state after the request (-1: offline or unknown)
+  leader_epoch epoch{-1};
+  int32_t partition_epoch = -1;
+  std::vector<node_id> isr;
+
+  bool operator==(const alter_partition_response&) const = default;
+};
+
 #define SLUICE_CLUSTER_CODEC(T)                                                                    \
   envelope encode(const T& x);                                                                     \
   template <>                                                                                      \
@@ -87,6 +114,8 @@ SLUICE_CLUSTER_CODEC(broker_heartbeat_request)
 SLUICE_CLUSTER_CODEC(broker_heartbeat_response)
 SLUICE_CLUSTER_CODEC(cluster_status_request)
 SLUICE_CLUSTER_CODEC(cluster_status_response)
+SLUICE_CLUSTER_CODEC(alter_partition_request)
+SLUICE_CLUSTER_CODEC(alter_partition_response)
 
 #undef SLUICE_CLUSTER_CODEC
 

@@ -45,6 +45,8 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::broker_heartbeat_response: return "broker_heartbeat_response";
     case message_kind::cluster_status_request: return "cluster_status_request";
     case message_kind::cluster_status_response: return "cluster_status_response";
+    case message_kind::alter_partition_request: return "alter_partition_request";
+    case message_kind::alter_partition_response: return "alter_partition_response";
   }
   return "unknown";
 }

@@ -51,10 +51,12 @@ enum class message_kind : uint16_t {
   broker_heartbeat_response = 38,
   cluster_status_request = 39,
   cluster_status_response = 40,
+  alter_partition_request = 41, // partition leader -> controller
+  alter_partition_response = 42,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::cluster_status_response;
+inline constexpr message_kind last_message_kind = message_kind::alter_partition_response;
 
 const char* to_string(message_kind k) noexcept;
 

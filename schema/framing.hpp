@@ -5,6 +5,7 @@
 #include "schema/codec.hpp"
 #include "schema/isolation_level.hpp"
 #include "schema/common.capnp.h"
+#include "store/types.hpp"
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
@@ -46,6 +47,21 @@ inline unsigned list_size(size_t n) {
 }
 
 inline capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+
+// A list of node ids (List(Int32)), initialised with list_size(in.size()).
+template <class ListBuilder>
+void set_node_ids(ListBuilder out, const std::vector<node_id>& in) {
+  for (unsigned i = 0; i < out.size(); ++i)
+    out.set(i, in[i].value);
+}
+
+inline std::vector<node_id> get_node_ids(capnp::List<int32_t>::Reader in) {
+  std::vector<node_id> out;
+  out.reserve(in.size());
+  for (auto id : in)
+    out.emplace_back(id);
+  return out;
+}
 
 // Fills a Text list just initialised with list_size(v.size()).
 inline void set_strings(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& v) {

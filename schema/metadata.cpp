@@ -11,20 +11,6 @@ namespace {
 
 constexpr size_t entry_overhead_bytes = 64;
 
-template <class ListBuilder>
-void set_node_ids(ListBuilder out, const std::vector<node_id>& in) {
-  for (unsigned i = 0; i < out.size(); ++i)
-    out.set(i, in[i].value);
-}
-
-std::vector<node_id> get_node_ids(capnp::List<int32_t>::Reader in) {
-  std::vector<node_id> out;
-  out.reserve(in.size());
-  for (auto id : in)
-    out.emplace_back(id);
-  return out;
-}
-
 } // namespace
 
 envelope encode(const metadata_request& x) {

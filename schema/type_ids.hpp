@@ -41,6 +41,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   CAF_ADD_ATOM(sluice, sluice, cluster_status_atom, "cl_status")
   CAF_ADD_ATOM(sluice, sluice, controller_write_atom, "ctl_write")
   CAF_ADD_ATOM(sluice, sluice, read_index_atom, "read_index")
+  // Replication (issue 7): a partition leader's ISR change, to its node's metadata actor.
+  CAF_ADD_ATOM(sluice, sluice, alter_partition_atom, "alter_part")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

@@ -356,6 +356,44 @@ CAF_TEST(a write and a read forwarded to a leader that dies without answering go
   CAF_CHECK_EQUAL(listed.topics.size(), 1u);
 }
 
+CAF_TEST(an isr change is committed through any controller once and refused when stale) {
+  auto leader = settled();
+  auto follower = other_than(leader);
+  CAF_REQUIRE(create(leader, "isr", 1, 3).topics[0].error.ok());
+  run_for(100ms);
+  auto alter = [&](node_id on, schema::alter_partition_request r) {
+    return ask<schema::alter_partition_response>(on, alter_partition_atom_v, r);
+  };
+  // Computed against a partition epoch that never was: refused, and the answer says the state.
+  auto probe = alter(follower, {"isr", 0, node_id{1}, leader_epoch{0}, -5, {}, 1});
+  CAF_CHECK(!probe.error.ok()); // stale partition epoch, or broker 1 does not lead it
+  CAF_REQUIRE_GREATER_OR_EQUAL(probe.leader.value, 1);
+  CAF_REQUIRE_EQUAL(probe.isr.size(), 3u);
+  auto part_leader = probe.leader;
+  std::vector<node_id> shrunk{part_leader};
+  auto ok = alter(follower, {"isr", 0, part_leader, probe.epoch, probe.partition_epoch, shrunk, 2});
+  CAF_CHECK(ok.error.ok());
+  CAF_CHECK(ok.isr == shrunk);
+  CAF_CHECK_EQUAL(ok.partition_epoch, probe.partition_epoch + 1);
+  // The same proposal again (a duplicate): refused, nothing changes.
+  auto again = alter(leader, {"isr", 0, part_leader, probe.epoch, probe.partition_epoch, shrunk, 2});
+  CAF_CHECK_EQUAL(again.error.code, errc::invalid_request);
+  CAF_CHECK_EQUAL(again.partition_epoch, ok.partition_epoch);
+  // From a broker that does not lead it.
+  auto other = other_than(part_leader);
+  auto fenced = alter(leader, {"isr", 0, other, probe.epoch, ok.partition_epoch, {other}, 3});
+  CAF_CHECK_EQUAL(fenced.error.code, errc::fenced_leader_epoch);
+  // Every controller's metadata answer shows the committed ISR.
+  schema::metadata_request mreq;
+  mreq.all_topics = false;
+  mreq.topics = {"isr"};
+  for (auto& [id, _] : ctrls) {
+    auto md = ask<schema::metadata_response>(id, metadata_atom_v, mreq);
+    CAF_REQUIRE_EQUAL(md.topics.size(), 1u);
+    CAF_CHECK(md.topics[0].partitions.at(0).isr == shrunk);
+  }
+}
+
 CAF_TEST(without a majority a write waits for a leader and then fails with not_controller) {
   auto leader = settled();
   auto survivor = other_than(leader);

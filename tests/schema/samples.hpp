@@ -34,7 +34,8 @@ using message_types =
              offset_commit_response, offset_fetch_request, offset_fetch_response,
              list_groups_request, list_groups_response, describe_groups_request,
              describe_groups_response, raft_message, broker_heartbeat_request,
-             broker_heartbeat_response, cluster_status_request, cluster_status_response>;
+             broker_heartbeat_response, cluster_status_request, cluster_status_response,
+             alter_partition_request, alter_partition_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -207,11 +208,16 @@ inline message_types samples() {
   status.brokers.push_back({node_id{1}, "127.0.0.1", 9292, "", 5, false, 120, 12, 4});
   status.brokers.push_back({node_id{2}, "127.0.0.1", 9293, "rack-b", 9, true, -1, 3, 0});
 
+  alter_partition_request alter{"orders", 3, node_id{2}, leader_epoch{4}, 9,
+                                {node_id{2}, node_id{3}}, 5};
+  alter_partition_response altered{sample_error(errc::fenced_leader_epoch), node_id{3},
+                                    leader_epoch{5}, 10, {node_id{3}}};
+
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
           join, joined, sync, synced, beat, beaten, leave, left, commit, committed,
           fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described,
-          raft, heartbeat, heartbeat_answer, cluster_status_request{}, status};
+          raft, heartbeat, heartbeat_answer, cluster_status_request{}, status, alter, altered};
 }
 
 // Raft payloads beyond the append of samples(), one message each, so that the round-trip and
