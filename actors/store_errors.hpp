@@ -15,6 +15,8 @@ inline schema::error to_wire_error(const store::error& e) {
     case errc::record_too_large: code = schema::errc::record_too_large; break;
     case errc::offset_out_of_range: code = schema::errc::offset_out_of_range; break;
     case errc::invalid_argument: code = schema::errc::invalid_request; break;
+    // An append under a leader epoch older than the log's newest: a stale leader.
+    case errc::stale_epoch: code = schema::errc::fenced_leader_epoch; break;
     default: break;
   }
   return {code, e.message};
