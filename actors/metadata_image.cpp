@@ -72,8 +72,7 @@ apply_result metadata_image::apply(int64_t index, const metadata_record& r) {
         || static_cast<size_t>(ps->partition) >= it->second.size())
       return {refused(schema::errc::unknown_topic_or_partition,
                       "no partition " + ps->topic + "-" + std::to_string(ps->partition))};
-    it->second[static_cast<size_t>(ps->partition)] =
-      partition_state{ps->leader, ps->epoch, ps->isr, ps->version, ps->isr_seq};
+    it->second[static_cast<size_t>(ps->partition)] = ps->state;
     return {};
   }
   if (auto* alter = std::get_if<alter_isr_record>(&r))
@@ -183,11 +182,9 @@ std::string metadata_image::snapshot() const {
   for (auto& [_, spec] : table_.topics())
     records.push_back(encode_metadata_record(topic_put_record{spec, put_mode::restore, 0}));
   for (auto& [topic, states] : partitions_)
-    for (size_t p = 0; p < states.size(); ++p) {
-      auto& st = states[p];
-      records.push_back(encode_metadata_record(partition_state_record{
-        topic, static_cast<int32_t>(p), st.leader, st.epoch, st.isr, st.version, st.isr_seq}));
-    }
+    for (size_t p = 0; p < states.size(); ++p)
+      records.push_back(
+        encode_metadata_record(partition_state_record{topic, static_cast<int32_t>(p), states[p]}));
   std::string out;
   kvf::append_int(out, snapshot_version);
   kvf::append_int(out, static_cast<uint32_t>(records.size()));

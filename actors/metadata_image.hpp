@@ -39,16 +39,6 @@
 
 namespace sluice::actors {
 
-struct partition_state {
-  std::optional<node_id> leader; // none: offline
-  leader_epoch epoch{0};
-  std::vector<node_id> isr;
-  int32_t version = 0;  // the partition epoch
-  uint64_t isr_seq = 0; // the highest ISR proposal seq processed in this leader epoch
-
-  bool operator==(const partition_state&) const = default;
-};
-
 struct broker_entry {
   broker_register_record registration; // its epoch is the registration's
   bool fenced = false;

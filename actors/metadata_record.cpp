@@ -107,10 +107,10 @@ schema::result<metadata_record> decode_partition_state(std::string_view in) {
   auto seq = kvf::read_int<uint64_t>(in);
   if (!topic || !partition || !leader || !epoch || !isr || !version || !seq || !in.empty())
     return corrupt("a partition state does not decode");
-  partition_state_record r{std::string{*topic}, *partition, std::nullopt, leader_epoch{*epoch},
-                           std::move(*isr), *version, *seq};
+  partition_state_record r{std::string{*topic}, *partition,
+                           {std::nullopt, leader_epoch{*epoch}, std::move(*isr), *version, *seq}};
   if (*leader >= 0)
-    r.leader = node_id{*leader};
+    r.state.leader = node_id{*leader};
   return metadata_record{std::move(r)};
 }
 
@@ -164,11 +164,11 @@ std::string encode_metadata_record(const metadata_record& r) {
         append_type(out, record_type::partition_state);
         kvf::append_str(out, x.topic);
         kvf::append_int(out, x.partition);
-        kvf::append_int(out, x.leader ? x.leader->value : int32_t{-1});
-        kvf::append_int(out, x.epoch.value);
-        append_ids(out, x.isr);
-        kvf::append_int(out, x.version);
-        kvf::append_int(out, x.isr_seq);
+        kvf::append_int(out, x.state.leader ? x.state.leader->value : int32_t{-1});
+        kvf::append_int(out, x.state.epoch.value);
+        append_ids(out, x.state.isr);
+        kvf::append_int(out, x.state.version);
+        kvf::append_int(out, x.state.isr_seq);
       } else if constexpr (std::is_same_v<T, alter_isr_record>) {
         append_type(out, record_type::alter_isr);
         kvf::append_str(out, x.topic);

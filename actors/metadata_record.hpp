@@ -69,17 +69,22 @@ struct barrier_record {
 };
 
 // The replication state of one partition: everything of cluster::partition_replicas but the
-// replicas, which the topic's assignment holds. The image writes these into snapshots; in the
-// log, elections and ISR shrinks on fencing are consequences of fence and registration records,
-// computed alike by every controller.
-struct partition_state_record {
-  std::string topic;
-  int32_t partition = 0;
+// replicas, which the topic's assignment holds.
+struct partition_state {
   std::optional<node_id> leader; // none: offline
   leader_epoch epoch{0};
   std::vector<node_id> isr;
   int32_t version = 0;  // the partition epoch
   uint64_t isr_seq = 0; // the highest ISR proposal seq processed in this leader epoch
+  bool operator==(const partition_state&) const = default;
+};
+
+// The image writes these into snapshots; in the log, elections and ISR shrinks on fencing are
+// consequences of fence and registration records, computed alike by every controller.
+struct partition_state_record {
+  std::string topic;
+  int32_t partition = 0;
+  partition_state state;
   bool operator==(const partition_state_record&) const = default;
 };
 
