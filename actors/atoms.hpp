@@ -25,6 +25,14 @@ using create_internal_atom = caf::atom_constant<caf::atom("topic_int")>;
 using persist_atom = caf::atom_constant<caf::atom("grp_store")>;    // append to __consumer_offsets
 using offsets_log_atom = caf::atom_constant<caf::atom("ofs_log")>;  // the topic actor of it
 using partition_counts_atom = caf::atom_constant<caf::atom("grp_parts")>;
+// Replication (issue 7): partition states from the metadata, follower registration with the
+// node's fetchers, and the records a fetcher brings a follower.
+using partition_states_atom = caf::atom_constant<caf::atom("part_st")>;
+using follow_atom = caf::atom_constant<caf::atom("follow")>;
+using unfollow_atom = caf::atom_constant<caf::atom("unfollow")>;
+using replica_data_atom = caf::atom_constant<caf::atom("repl_data")>;
+using propose_atom = caf::atom_constant<caf::atom("isr_prop")>;   // resend an ISR proposal
+using fetch_round_atom = caf::atom_constant<caf::atom("repl_round")>;
 
 inline constexpr tick_atom tick_atom_v{};
 inline constexpr fetch_expire_atom fetch_expire_atom_v{};
@@ -43,5 +51,11 @@ inline constexpr create_internal_atom create_internal_atom_v{};
 inline constexpr persist_atom persist_atom_v{};
 inline constexpr offsets_log_atom offsets_log_atom_v{};
 inline constexpr partition_counts_atom partition_counts_atom_v{};
+inline constexpr partition_states_atom partition_states_atom_v{};
+inline constexpr follow_atom follow_atom_v{};
+inline constexpr unfollow_atom unfollow_atom_v{};
+inline constexpr replica_data_atom replica_data_atom_v{};
+inline constexpr propose_atom propose_atom_v{};
+inline constexpr fetch_round_atom fetch_round_atom_v{};
 
 } // namespace sluice::actors

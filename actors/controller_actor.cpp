@@ -175,8 +175,10 @@ public:
       [this](subscribe_atom, topic_listener& l) -> caf::result<std::vector<topic_spec>> {
         monitor(l);
         subscribers_.push_back(l);
-        if (synced_)
+        if (synced_) {
+          send_states(l);
           return topic_list();
+        }
         subscribe_waiters_.push_back(make_response_promise<std::vector<topic_spec>>());
         return subscribe_waiters_.back();
       },
@@ -324,6 +326,7 @@ private:
       res = image_.apply(index, *r);
       if (res.status)
         notify(*r);
+      publish_states();
     }
     results_.insert_or_assign(index, res);
     while (!results_.empty() && results_.begin()->first < applied_ - 4096)
@@ -346,7 +349,36 @@ private:
     for (auto& [_, spec] : image_.table().topics())
       for (auto& s : subscribers_)
         anon_send(s, topic_update_atom::value, spec);
+    publish_states();
     run_waiters();
+  }
+
+  // Each topic's partition states as the image holds them now.
+  partition_states states_of(const topic_spec& spec) const {
+    partition_states out{spec.name, {}};
+    for (int32_t p = 0; p < spec.partitions; ++p)
+      out.partitions.push_back(image_.replication(spec.name, p).value_or(cluster::partition_replicas{}));
+    return out;
+  }
+
+  void send_states(const topic_listener& l) {
+    for (auto& [_, spec] : image_.table().topics())
+      anon_send(l, partition_states_atom::value, states_of(spec));
+  }
+
+  // Tells the subscribers of every topic whose partition states changed since the last call;
+  // a topic's states go after its topic_update (notify), so a node hosts it first.
+  void publish_states() {
+    std::erase_if(published_, [&](auto& kv) { return !image_.table().find(kv.first); });
+    for (auto& [name, spec] : image_.table().topics()) {
+      auto now = states_of(spec);
+      auto it = published_.find(name);
+      if (it != published_.end() && it->second == now.partitions)
+        continue;
+      published_.insert_or_assign(name, now.partitions);
+      for (auto& s : subscribers_)
+        anon_send(s, partition_states_atom::value, now);
+    }
   }
 
   void notify(const metadata_record& r) {
@@ -566,6 +598,8 @@ private:
                    args_.self.value, applied_, image_.table().topics().size(),
                    image_.brokers().size());
       auto list = topic_list();
+      for (auto& l : subscribers_)
+        send_states(l);
       for (auto& w : subscribe_waiters_)
         w.deliver(list);
       subscribe_waiters_.clear();
@@ -1050,6 +1084,7 @@ private:
   std::vector<forward_attempt> forwards_; // in flight to the leader's node
   std::map<node_id, node_actor> peers_;
   std::vector<topic_listener> subscribers_;
+  std::map<std::string, std::vector<cluster::partition_replicas>> published_; // publish_states
   std::vector<caf::typed_response_promise<std::vector<topic_spec>>> subscribe_waiters_;
   bool synced_ = false;
   bool syncing_ = false;

@@ -11,6 +11,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/node_interface.hpp"
+#include "actors/partition_states.hpp"
 #include "actors/topic_spec.hpp"
 #include "cluster/raft_actor.hpp"
 #include "schema/envelope.hpp"
@@ -26,9 +27,11 @@
 namespace sluice::actors {
 
 // What a node hears of the topic table after subscribing: a topic created or changed, a
-// topic deleted.
+// topic deleted, and (cluster mode) the replication state of a topic's partitions, all of
+// them at subscription and a topic's whole list again when one of them changes.
 using topic_listener = caf::typed_actor<caf::reacts_to<topic_update_atom, topic_spec>,
-                                        caf::reacts_to<topic_deleted_atom, std::string>>;
+                                        caf::reacts_to<topic_deleted_atom, std::string>,
+                                        caf::reacts_to<partition_states_atom, partition_states>>;
 
 // The node's links to the other controllers' nodes (cluster mode), the whole set after every
 // change: a controller reaches its peers through their published node actor.

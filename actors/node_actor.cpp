@@ -52,6 +52,7 @@ node_impl::behavior_type node_impl::make_behavior() {
     [this](produce_atom, const envelope& e) { return produce(e); },
     [this](fetch_atom, const envelope& e) { return fetch(e); },
     [this](list_offsets_atom, const envelope& e) { return list_offsets(e); },
+    [this](epoch_query_atom, const envelope& e) { return answer_epoch_query(e); },
     [forward](metadata_atom a, const envelope& e) { return forward(a, e); },
     [forward](create_topics_atom a, const envelope& e) { return forward(a, e); },
     [forward](delete_topics_atom a, const envelope& e) { return forward(a, e); },
@@ -78,6 +79,7 @@ node_impl::behavior_type node_impl::make_behavior() {
     [this](ensure_offsets_atom) { ensure_offsets_topic(); },
     [this](topic_update_atom, topic_spec& spec) { on_topic_update(std::move(spec)); },
     [this](topic_deleted_atom, const std::string& name) { on_topic_deleted(name); },
+    [this](partition_states_atom, partition_states& s) { on_partition_states(std::move(s)); },
     [this](fetch_progress_atom, uint64_t id, int64_t bytes) { on_fetch_progress(id, bytes); },
     [this](ready_atom) { return ready(); },
   };
@@ -92,6 +94,8 @@ void node_impl::on_exit() {
     send_exit(a, caf::exit_reason::user_shutdown);
   send_exit(metadata_, caf::exit_reason::user_shutdown);
   send_exit(groups_, caf::exit_reason::user_shutdown);
+  if (replicas_)
+    send_exit(replicas_, caf::exit_reason::user_shutdown);
   topics_.clear();
   deleting_.clear();
   // Parked multi-partition fetches hold their topic actors, whose parked partitions hold this
@@ -250,18 +254,33 @@ void node_impl::on_topic_update(topic_spec spec) {
 
 void node_impl::host(topic_spec spec, int restarts) {
   topic_args args{spec, config_.topic_defaults, config_.data_dir / "topics",
-                  config_.tick_interval, config_.max_parked_fetches, max_restarts};
+                  config_.tick_interval, config_.max_parked_fetches, max_restarts,
+                  store::system_clock_ms, std::nullopt};
+  if (replicas_)
+    args.replication = replication_args{config_.id, metadata_, replicas_,
+                                        config_.replica_lag_time_max_ms};
   auto actor = spawn_topic(home_system(), std::move(args));
   monitor(actor);
   auto name = spec.name;
+  if (auto st = states_.find(name); st != states_.end())
+    send(actor, partition_states_atom_v, partition_states{name, st->second});
   if (is_internal_topic(name))
     anon_send(groups_, offsets_log_atom_v, actor);
   topics_.insert_or_assign(std::move(name), hosted_topic{actor, std::move(spec), restarts});
   status_.topics = topics_.size();
 }
 
+// Cluster mode: the metadata's replication state of a topic's partitions, for its topic actor
+// (now, or when it is hosted).
+void node_impl::on_partition_states(partition_states s) {
+  states_.insert_or_assign(s.topic, s.partitions);
+  if (auto it = topics_.find(s.topic); it != topics_.end())
+    send(it->second.actor, partition_states_atom_v, std::move(s));
+}
+
 void node_impl::on_topic_deleted(const std::string& name) {
   anon_send(groups_, topic_deleted_atom_v, name);
+  states_.erase(name);
   recreate_.erase(name);
   auto it = topics_.find(name);
   if (it == topics_.end())
@@ -351,6 +370,8 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
   auto line = "node " + std::to_string(config_.id.value) + " (mailbox "
               + std::to_string(mailbox().size()) + "): " + caf::deep_to_string(status_);
   std::vector<state_child> children{child(metadata_, "metadata"), child(groups_, "group manager")};
+  if (replicas_)
+    children.push_back(child(replicas_, "replica manager"));
   for (auto& [name, t] : topics_)
     children.push_back(child(t.actor, "topic " + name));
   return gather_states(this, std::move(line), std::move(children),

@@ -22,6 +22,7 @@ using node_internal_actor = node_actor::extend<
   // The metadata's changes (the node subscribes to them).
   caf::reacts_to<topic_update_atom, topic_spec>,
   caf::reacts_to<topic_deleted_atom, std::string>,
+  caf::reacts_to<partition_states_atom, partition_states>,
   // Parked fetches of multi-partition requests reporting appended bytes.
   caf::reacts_to<fetch_progress_atom, uint64_t, int64_t>,
   // True once the topics of the metadata store are restored; an error if the store did not

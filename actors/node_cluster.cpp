@@ -9,6 +9,7 @@
 #include "actors/node_impl.hpp"
 
 #include "actors/controller_actor.hpp"
+#include "actors/replica_manager.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/io/middleman.hpp>
@@ -44,6 +45,10 @@ void node_impl::start_controller() {
   args.broker_heartbeat_interval_ms = config_.broker_heartbeat_interval_ms;
   metadata_ = spawn_controller(home_system(), std::move(args));
   monitor(metadata_);
+  if (!replicas_) {
+    replicas_ = spawn_replica_manager(home_system(), replica_manager_args{config_.id});
+    monitor(replicas_);
+  }
   subscribe_metadata();
   announce_peers();
   for (auto& c : config_.controllers)
@@ -96,6 +101,8 @@ bool node_impl::on_peer_down(const caf::down_msg& dm) {
 void node_impl::announce_peers() {
   if (!config_.controllers.empty() && metadata_)
     send(metadata_, peers_atom_v, controller_peers{peer_nodes_});
+  if (replicas_)
+    send(replicas_, peers_atom_v, controller_peers{peer_nodes_});
 }
 
 } // namespace sluice::actors

@@ -86,6 +86,10 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 0, 1 << 30, v); !st)
       return st;
     cfg.metadata_snapshot_records = static_cast<size_t>(v);
+  } else if (key == "replica.lag.time.max.ms") {
+    if (auto st = parse_int(key, value, 10, 3'600'000, v); !st)
+      return st;
+    cfg.replica_lag_time_max_ms = v;
   } else {
     return set_config(cfg.topic_defaults, key, value);
   }
@@ -138,6 +142,8 @@ std::string node_config_help() {
     + " Raft election timeout among controllers (randomised up to 2x)\n"
     "  metadata.snapshot.records=" + std::to_string(d.metadata_snapshot_records)
     + " metadata log records between snapshots (0: never)\n"
+    "  replica.lag.time.max.ms=" + std::to_string(d.replica_lag_time_max_ms)
+    + " a follower not caught up for this long leaves the ISR\n"
     "  and every topic config key, setting the node's default:\n";
   for (auto& e : describe_config(d.topic_defaults, {}))
     out += "  " + e.key + "=" + e.value + "\n";

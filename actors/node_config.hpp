@@ -33,6 +33,7 @@ struct node_config {
   int64_t broker_heartbeat_interval_ms = 2000;
   int64_t controller_election_timeout_ms = 1000; // Raft: randomised in [this, 2 x this)
   size_t metadata_snapshot_records = 1000;       // applied records between snapshots
+  int64_t replica_lag_time_max_ms = 30'000;      // a follower behind this long leaves the ISR
   topic_config topic_defaults;
   topic_limits limits;
   std::chrono::milliseconds tick_interval{1000}; // log upkeep; 0 disables it (tests)

@@ -3,6 +3,7 @@
 
 #include "actors/node_impl.hpp"
 
+#include "schema/cluster.hpp"
 #include "schema/error_response.hpp"
 #include "schema/fetch.hpp"
 #include "schema/offsets.hpp"
@@ -96,7 +97,7 @@ caf::result<schema::envelope> node_impl::produce(const envelope& e) {
     auto* t = route(p.topic, p.partition, g->response.partitions.back().error);
     if (!t)
       continue;
-    append_request append{std::move(p.records), req->acks};
+    append_request append{std::move(p.records), req->acks, std::max(req->timeout_ms, 1)};
     if (req->acks == schema::acks::none) {
       // Anonymous: the partition's reply goes nowhere. The client still gets an answer
       // (base offsets -1) below, so it can bound its requests in flight.
@@ -156,8 +157,9 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
     if (!t)
       continue;
     auto id = ++next_fetch_id_;
-    partition_fetch pf{id, p.fetch_offset, std::clamp(p.max_bytes, 1, s->max_bytes),
-                       req->min_bytes, max_wait_ms, several};
+    partition_fetch pf{id,          p.fetch_offset, std::clamp(p.max_bytes, 1, s->max_bytes),
+                       req->min_bytes, max_wait_ms,   several,
+                       req->replica_id, p.current_leader_epoch};
     s->targets[i] = t->actor;
     s->ids[i] = id;
     s->pending[i] = true;
@@ -260,6 +262,49 @@ caf::result<schema::envelope> node_impl::list_offsets(const envelope& e) {
             offsets_query{q.query, q.timestamp})
       .then([done](offsets_reply& r) { done(std::move(r)); },
             [done](caf::error& err) { done({from_caf(err), offset{-1}, no_timestamp}); });
+  }
+  if (g->outstanding == 0)
+    return encode(g->response);
+  g->rp = make_response_promise<envelope>();
+  return g->rp;
+}
+
+// -- epoch query (replication) -------------------------------------------------
+
+caf::result<schema::envelope> node_impl::answer_epoch_query(const envelope& e) {
+  ++status_.requests;
+  auto req = schema::decode<schema::offset_for_leader_epoch_request>(e);
+  if (!req) {
+    ++status_.undecodable;
+    return refuse(req.err());
+  }
+  struct gather {
+    schema::offset_for_leader_epoch_response response;
+    size_t outstanding = 0;
+    envelope_promise rp;
+  };
+  auto g = std::make_shared<gather>();
+  for (size_t i = 0; i < req->partitions.size(); ++i) {
+    auto& q = req->partitions[i];
+    auto& out = g->response.partitions.emplace_back();
+    out.topic = q.topic;
+    out.partition = q.partition;
+    auto* t = route(q.topic, q.partition, out.error);
+    if (!t)
+      continue;
+    ++g->outstanding;
+    auto done = [g, i](epoch_reply r) {
+      auto& out = g->response.partitions[i];
+      out.error = std::move(r.error);
+      out.epoch = r.epoch;
+      out.end_offset = r.end_offset;
+      if (--g->outstanding == 0)
+        g->rp.deliver(encode(g->response));
+    };
+    request(t->actor, std::chrono::seconds(30), epoch_query_atom_v, q.partition,
+            epoch_query{q.current_leader_epoch, q.epoch})
+      .then([done](epoch_reply& r) { done(std::move(r)); },
+            [done](caf::error& err) { done({from_caf(err), leader_epoch{-1}, offset{-1}}); });
   }
   if (g->outstanding == 0)
     return encode(g->response);

@@ -7,6 +7,7 @@
 #include "actors/group_interface.hpp"
 #include "actors/inspect_field.hpp"
 #include "actors/node_actor.hpp"
+#include "actors/replica_manager.hpp"
 #include "actors/topic_interface.hpp"
 #include "schema/envelope.hpp"
 
@@ -75,6 +76,7 @@ private:
   void remove_orphan_directories();
   void on_topic_update(topic_spec spec);
   void on_topic_deleted(const std::string& name);
+  void on_partition_states(partition_states s);
   void host(topic_spec spec, int restarts);
   void on_down(const caf::down_msg& dm);
   caf::result<bool> ready();
@@ -90,6 +92,7 @@ private:
   caf::result<envelope> produce(const envelope& e);
   caf::result<envelope> fetch(const envelope& e);
   caf::result<envelope> list_offsets(const envelope& e);
+  caf::result<envelope> answer_epoch_query(const envelope& e);
   void on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i, fetch_reply r);
   void on_fetch_progress(uint64_t id, int64_t bytes);
   void complete_fetch(fetch_session& s);
@@ -102,6 +105,9 @@ private:
   int groups_restarts_ = 0;
   // Cluster mode: the other controllers' nodes we are connected to, and those being dialled.
   std::map<node_id, node_actor> peer_nodes_;
+  replica_manager_actor replicas_; // cluster mode: the follower partitions' fetchers
+  // Cluster mode: the latest replication state of each topic's partitions.
+  std::map<std::string, std::vector<cluster::partition_replicas>, std::less<>> states_;
   std::set<node_id> peer_connecting_;
   std::map<std::string, hosted_topic, std::less<>> topics_;
   std::map<std::string, topic_actor, std::less<>> deleting_;   // until their actor is down

@@ -56,6 +56,9 @@ using node_actor = caf::typed_actor<
   caf::replies_to<cluster_status_atom, schema::envelope>::with<schema::envelope>,
   caf::reacts_to<cluster::raft_atom, schema::envelope>,
   caf::replies_to<controller_write_atom, schema::envelope, bool>::with<schema::envelope, int64_t>,
-  caf::replies_to<read_index_atom>::with<int64_t>>::extend_with<group_request_actor>;
+  caf::replies_to<read_index_atom>::with<int64_t>,
+  // Replication: a follower's epoch query (offset_for_leader_epoch_request) to the node of the
+  // partitions' leader; its fetches are fetch requests with replica_id set.
+  caf::replies_to<epoch_query_atom, schema::envelope>::with<schema::envelope>>::extend_with<group_request_actor>;
 
 } // namespace sluice::actors

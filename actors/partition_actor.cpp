@@ -2,7 +2,11 @@
 
 #include "actors/fetch_waitlist.hpp"
 #include "actors/inspect_field.hpp"
+#include "actors/replication_errors.hpp"
 #include "actors/store_errors.hpp"
+#include "cluster/partition_follower.hpp"
+#include "cluster/partition_leader.hpp"
+#include "schema/cluster.hpp"
 #include "store/batch.hpp"
 #include "store/partition_log.hpp"
 
@@ -11,8 +15,11 @@
 #include <caf/typed_response_promise.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 namespace sluice::actors {
 
@@ -21,25 +28,39 @@ namespace {
 using schema::errc;
 using time_point = caf::actor_clock::time_point;
 
+// How long an unanswered ISR proposal waits before it is sent again (same seq: the metadata
+// actor commits a seq at most once).
+constexpr auto proposal_retry = std::chrono::milliseconds(500);
+constexpr auto proposal_timeout = std::chrono::seconds(10);
+
 struct parked_fetch {
   partition_fetch request;
   caf::typed_response_promise<fetch_reply> promise;
   fetch_listener listener; // set when the request asked for progress reports
 };
 
-// What `state` shows of a partition: the log's positions and the actor's traffic.
+// What `state` shows of a partition: the log's positions, its replication role and the
+// actor's traffic.
 struct partition_status {
   std::string topic;
   int32_t partition = 0;
+  std::string role = "leader"; // leader, follower, none (cluster mode without a role)
+  int32_t leader = -1;
+  int32_t epoch = 0;
+  std::vector<int32_t> isr;
   int64_t log_start = -1;
   int64_t log_end = -1;
+  int64_t high_watermark = -1;
   int64_t recovery_point = -1;
+  std::map<int32_t, int64_t> follower_ends; // leader: each follower's log end
   size_t segments = 0;
   uint64_t size_bytes = 0;
   size_t parked_fetches = 0;
+  size_t acks_waiting = 0;
   uint64_t appends = 0;
   uint64_t appended_bytes = 0;
   uint64_t fetches = 0;
+  uint64_t truncations = 0;
   std::string error; // why the log is not open, if it is not
 };
 
@@ -47,53 +68,72 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field topic{"topic", x.topic};
   field partition{"partition", x.partition};
+  field role{"role", x.role};
+  field leader{"leader", x.leader};
+  field epoch{"epoch", x.epoch};
+  field isr{"isr", x.isr};
   field log_start{"log_start", x.log_start};
   field log_end{"log_end", x.log_end};
+  field hw{"high_watermark", x.high_watermark};
   field recovery_point{"recovery_point", x.recovery_point};
+  field follower_ends{"follower_ends", x.follower_ends};
   field segments{"segments", x.segments};
   field size_bytes{"size_bytes", x.size_bytes};
   field parked{"parked_fetches", x.parked_fetches};
+  field acks{"acks_waiting", x.acks_waiting};
   field appends{"appends", x.appends};
   field appended{"appended_bytes", x.appended_bytes};
   field fetches{"fetches", x.fetches};
+  field truncations{"truncations", x.truncations};
   field error{"error", x.error};
-  return f(caf::meta::type_name("partition"), topic, partition, log_start, log_end,
-           recovery_point, segments, size_bytes, parked, appends, appended, fetches, error);
+  return f(caf::meta::type_name("partition"), topic, partition, role, leader, epoch, isr,
+           log_start, log_end, hw, recovery_point, follower_ends, segments, size_bytes, parked,
+           acks, appends, appended, fetches, truncations, error);
 }
 
 class partition_impl : public partition_actor::base {
 public:
   partition_impl(caf::actor_config& cfg, partition_args args)
-    : partition_actor::base(cfg), args_(std::move(args)), waitlist_(args_.max_parked_fetches) {
+    : partition_actor::base(cfg), args_(std::move(args)),
+      replica_waits_(args_.max_parked_fetches), consumer_waits_(args_.max_parked_fetches) {
     status_.topic = args_.topic;
     status_.partition = args_.partition.value;
+    if (args_.replication)
+      status_.role = "none";
   }
 
   const char* name() const override { return "partition"; }
 
   behavior_type make_behavior() override {
     open_log();
+    if (log_ && !args_.replication)
+      lead_alone();
     if (args_.tick_interval.count() > 0)
       delayed_send(self_handle(), args_.tick_interval, tick_atom_v);
     return {
       [this](produce_atom, append_request& req) { return append(req); },
       [this](fetch_atom, partition_fetch& req) -> caf::result<fetch_reply> { return fetch(req); },
       [this](fetch_done_atom, uint64_t id) {
-        if (auto e = waitlist_.take(id))
-          complete(*e);
+        if (auto e = replica_waits_.take(id))
+          complete(*e, true);
+        else if (auto c = consumer_waits_.take(id))
+          complete(*c, false);
       },
       [this](list_offsets_atom, const offsets_query& q) { return list_offsets(q); },
+      [this](epoch_query_atom, const epoch_query& q) { return answer_epoch_query(q); },
+      [this](partition_states_atom, cluster::partition_replicas& s) { on_state(std::move(s)); },
+      [this](replica_data_atom, replica_data& d) { return on_replica_data(d); },
       [this](delete_data_atom) { return delete_data(); },
       [this](state_atom) { return state_line(); },
       [this](tick_atom) { tick(); },
       [this](fetch_expire_atom) { expire(); },
+      [this](propose_atom, uint64_t seq) { resend_proposal(seq); },
     };
   }
 
   void on_exit() override {
-    for (auto& e : waitlist_.take_all())
-      e.payload.promise.deliver(fetch_reply{{errc::not_leader, "partition is shutting down"},
-                                            offset{-1}, offset{-1}, {}});
+    stop_leading({errc::not_leader, "partition is shutting down"});
+    stop_following();
     if (log_)
       if (auto st = log_->close(); !st)
         spdlog::error("partition {}: close failed: {}", label(), st.err().to_string());
@@ -103,9 +143,22 @@ public:
 private:
   using waitlist = fetch_waitlist<parked_fetch>;
 
+  struct acks_wait {
+    caf::typed_response_promise<append_reply> promise;
+    append_reply reply;      // what to answer on success
+    time_point deadline;
+  };
+
   partition_actor self_handle() { return caf::actor_cast<partition_actor>(this); }
 
   std::string label() const { return partition_dir_name(args_.topic, args_.partition); }
+
+  int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock().now().time_since_epoch())
+      .count();
+  }
+
+  node_id self_id() const { return args_.replication ? args_.replication->self : node_id{0}; }
 
   void open_log() {
     auto l = store::partition_log::open(args_.dir, to_log_config(args_.config), args_.clock);
@@ -121,30 +174,258 @@ private:
 
   schema::error not_open() const { return {errc::storage_error, "log not open: " + status_.error}; }
 
-  append_reply append(append_request& req) {
+  schema::error not_leading() const {
+    if (!state_.leader)
+      return {errc::leader_not_available, label() + " has no leader right now"};
+    return {errc::not_leader, label() + " is led by node " + std::to_string(state_.leader->value)
+                                + ", not this one"};
+  }
+
+  // -- roles --------------------------------------------------------------------------
+
+  // A single node: the only replica, always leader, epoch 0 (what the log held before
+  // replication existed).
+  void lead_alone() {
+    cluster::partition_replicas s{{self_id()}, self_id(), leader_epoch{0}, {self_id()},
+                                  cluster::partition_epoch{0}};
+    state_ = s;
+    become_leader(s);
+  }
+
+  cluster::leader_config leader_config() const {
+    return {static_cast<int32_t>(args_.config.min_insync_replicas),
+            args_.replication ? args_.replication->lag_time_max_ms : int64_t{30'000}};
+  }
+
+  // The metadata's state of the partition; older states (a late notification) are ignored.
+  void on_state(cluster::partition_replicas s) {
+    if (!args_.replication || !log_)
+      return;
+    if (s.epoch < state_.epoch || (s.epoch == state_.epoch && s.version < state_.version))
+      return;
+    state_ = s;
+    auto self = self_id();
+    bool replica = std::ranges::find(s.replicas, self) != s.replicas.end();
+    if (s.leader && *s.leader == self) {
+      stop_following();
+      if (leader_ && leader_->epoch() == s.epoch) {
+        if (!leader_->on_metadata(s, now_ms()))
+          stop_leading(not_leading());
+        settle();
+      } else {
+        stop_leading(not_leading());
+        become_leader(s);
+      }
+    } else if (s.leader && replica) {
+      stop_leading(not_leading());
+      if (!follower_)
+        follower_.emplace(self, s, log_->log_end_offset(), hw_);
+      else if (!follower_->on_metadata(s))
+        follower_.emplace(self, s, log_->log_end_offset(), hw_);
+      status_.role = "follower";
+      announce_position();
+    } else {
+      stop_leading(not_leading());
+      stop_following();
+      status_.role = "none";
+    }
+  }
+
+  void become_leader(const cluster::partition_replicas& s) {
+    // The epoch starts at the log end before anything is appended in it (KIP-101). A single
+    // node's epoch 0 needs no entry before its first append, which records it.
+    if (auto st = args_.replication ? log_->assign_epoch(s.epoch) : store::status{}; !st) {
+      spdlog::error("partition {}: cannot start leader epoch {}: {}", label(), s.epoch.value,
+                    st.err().to_string());
+      return;
+    }
+    leader_.emplace(self_id(), s, log_->log_end_offset(), hw_, leader_config(), now_ms());
+    status_.role = "leader";
+    if (args_.replication)
+      spdlog::info("partition {}: leader in epoch {} (log end {}, ISR {})", label(), s.epoch.value,
+                   log_->log_end_offset().value, caf::deep_to_string(s.isr));
+    settle();
+  }
+
+  // Leadership ends: waiting producers and parked fetches learn it now.
+  void stop_leading(const schema::error& why) {
+    if (!leader_)
+      return;
+    hw_ = leader_->high_watermark();
+    leader_.reset();
+    for (auto& [_, w] : acks_waits_)
+      w.promise.deliver(append_reply{why, offset{-1}, no_timestamp, offset{-1}});
+    acks_waits_.clear();
+    for (auto* list : {&replica_waits_, &consumer_waits_})
+      for (auto& e : list->take_all())
+        e.payload.promise.deliver(fetch_reply{why, offset{-1}, offset{-1}, {}});
+    pending_bytes_.clear();
+  }
+
+  void stop_following() {
+    if (!follower_)
+      return;
+    hw_ = follower_->high_watermark();
+    follower_.reset();
+    if (args_.replication)
+      send(args_.replication->fetchers, unfollow_atom_v, entry_for(follower_position{}));
+  }
+
+  follow_entry entry_for(follower_position pos) {
+    return follow_entry{args_.topic, args_.partition,
+                        state_.leader ? *state_.leader : node_id{-1}, self_handle(), pos};
+  }
+
+  follower_position position() {
+    follower_position p;
+    p.seq = ++position_seq_;
+    if (!follower_)
+      return p;
+    p.epoch = follower_->epoch();
+    switch (follower_->current()) {
+      case cluster::partition_follower::phase::truncating:
+        p.next = follower_position::step::query_epoch;
+        p.latest_local = log_->epochs().latest_epoch().value_or(leader_epoch{-1});
+        break;
+      case cluster::partition_follower::phase::fetching:
+        p.next = follower_position::step::fetch;
+        p.fetch_offset = log_->log_end_offset();
+        break;
+      case cluster::partition_follower::phase::fenced: break;
+    }
+    return p;
+  }
+
+  void announce_position() {
+    if (follower_ && args_.replication)
+      send(args_.replication->fetchers, follow_atom_v, entry_for(position()));
+  }
+
+  // After any input to the leader core: answer completed acks=all produces, wake consumers
+  // for what HW now covers, and send an ISR change if one is due.
+  void settle() {
+    if (!leader_)
+      return;
+    for (auto& [id, outcome] : leader_->take_completed()) {
+      auto it = acks_waits_.find(id);
+      if (it == acks_waits_.end())
+        continue;
+      if (outcome == cluster::repl_errc::none)
+        it->second.promise.deliver(std::move(it->second.reply));
+      else
+        it->second.promise.deliver(
+          append_reply{to_wire_error(outcome, label()), offset{-1}, no_timestamp, offset{-1}});
+      acks_waits_.erase(it);
+    }
+    auto hw = leader_->high_watermark();
+    if (hw > hw_) {
+      hw_ = hw;
+      int64_t bytes = 0;
+      while (!pending_bytes_.empty() && pending_bytes_.front().first <= hw) {
+        bytes += pending_bytes_.front().second;
+        pending_bytes_.pop_front();
+      }
+      if (bytes > 0)
+        wake(consumer_waits_, bytes, false);
+    }
+    if (auto p = leader_->take_proposal())
+      send_proposal(*p);
+  }
+
+  // -- ISR proposals -----------------------------------------------------------------
+
+  void send_proposal(const cluster::isr_proposal& p) {
+    if (!args_.replication)
+      return;
+    schema::alter_partition_request req{args_.topic, args_.partition.value, self_id(), p.epoch,
+                                        p.version.value, p.isr, p.seq};
+    spdlog::info("partition {}: proposing ISR {} (epoch {}, version {}, seq {})", label(),
+                 caf::deep_to_string(p.isr), p.epoch.value, p.version.value, p.seq);
+    proposal_ = p;
+    request(args_.replication->metadata, proposal_timeout, alter_partition_atom_v, encode(req))
+      .then([this, p](const schema::envelope& e) { on_proposal_answer(p, e); },
+            [this, p](caf::error&) { retry_proposal(p.seq); });
+  }
+
+  void on_proposal_answer(const cluster::isr_proposal& p, const schema::envelope& e) {
+    if (!leader_ || leader_->epoch() != p.epoch)
+      return;
+    auto r = schema::decode<schema::alter_partition_response>(e);
+    if (!r || r->error.code == errc::not_controller || r->error.code == errc::request_timed_out
+        || r->error.code == errc::unknown_server_error) {
+      retry_proposal(p.seq);
+      return;
+    }
+    // The state after the request comes first: if it holds a newer partition epoch the
+    // proposal is over either way (committed or dead), and a refusal must not undo it.
+    cluster::partition_replicas after{state_.replicas,
+                                      r->leader.value >= 0 ? std::optional{r->leader} : std::nullopt,
+                                      r->epoch, r->isr,
+                                      cluster::partition_epoch{r->partition_epoch}};
+    if (after.epoch >= state_.epoch && after.version >= state_.version && after.epoch.value >= 0)
+      on_state(after);
+    if (leader_ && !r->error.ok() && after.version <= p.version) {
+      spdlog::info("partition {}: ISR proposal {} refused: {}", label(), p.seq,
+                   r->error.to_string());
+      leader_->on_refused(p.seq, now_ms());
+      settle();
+    }
+  }
+
+  void retry_proposal(uint64_t seq) { delayed_send(self_handle(), proposal_retry, propose_atom_v, seq); }
+
+  void resend_proposal(uint64_t seq) {
+    if (leader_ && leader_->proposal_in_flight() && proposal_ && proposal_->seq == seq
+        && proposal_->epoch == leader_->epoch())
+      send_proposal(*proposal_);
+  }
+
+  // -- leader: produce ----------------------------------------------------------------
+
+  caf::result<append_reply> append(append_request& req) {
     if (!log_)
-      return {not_open(), offset{-1}, no_timestamp, offset{-1}};
-    // One replica is the whole ISR on a single node.
-    if (req.acks == schema::acks::all && args_.config.min_insync_replicas > 1)
-      return {{errc::not_enough_replicas,
-               "min.insync.replicas is " + std::to_string(args_.config.min_insync_replicas)
-                 + " but the partition has 1 in-sync replica"},
-              offset{-1}, no_timestamp, log_->log_start_offset()};
-    auto r = log_->append(std::span<std::byte>{req.records});
+      return append_reply{not_open(), offset{-1}, no_timestamp, offset{-1}};
+    if (!leader_)
+      return append_reply{not_leading(), offset{-1}, no_timestamp, offset{-1}};
+    auto acks = static_cast<int>(req.acks);
+    if (leader_->check_produce(acks) != cluster::repl_errc::none)
+      return append_reply{{errc::not_enough_replicas,
+                           "min.insync.replicas is "
+                             + std::to_string(args_.config.min_insync_replicas) + " but the partition has "
+                             + std::to_string(leader_->state().isr.size()) + " in-sync replica"
+                             + (leader_->state().isr.size() == 1 ? "" : "s")},
+                          offset{-1}, no_timestamp, log_->log_start_offset()};
+    auto r = log_->append(std::span<std::byte>{req.records}, leader_->epoch());
     if (!r)
-      return {to_wire_error(r.err()), offset{-1}, no_timestamp, log_->log_start_offset()};
+      return append_reply{to_wire_error(r.err()), offset{-1}, no_timestamp, log_->log_start_offset()};
     ++status_.appends;
     auto bytes = static_cast<int64_t>(req.records.size());
     status_.appended_bytes += static_cast<uint64_t>(bytes);
-    if (!waitlist_.empty())
-      on_appended(bytes);
-    return {{}, r->base_offset, no_timestamp, log_->log_start_offset()};
+    auto end = log_->log_end_offset();
+    pending_bytes_.emplace_back(end, bytes);
+    append_reply ok{{}, r->base_offset, no_timestamp, log_->log_start_offset()};
+    leader_->on_append(end, now_ms());
+    if (!replica_waits_.empty())
+      wake(replica_waits_, bytes, true);
+    if (req.acks != schema::acks::all) {
+      settle();
+      return ok;
+    }
+    auto id = ++next_wait_;
+    auto rp = make_response_promise<append_reply>();
+    acks_waits_.emplace(id, acks_wait{rp, ok,
+                                      clock().now() + std::chrono::milliseconds{req.timeout_ms}});
+    leader_->await(id, end, now_ms());
+    settle();
+    return rp;
   }
 
-  void on_appended(int64_t bytes) {
-    for (auto& e : waitlist_.on_append(bytes))
-      complete(e);
-    waitlist_.for_each([bytes](const waitlist::entry& e) {
+  // -- fetch ---------------------------------------------------------------------------
+
+  void wake(waitlist& list, int64_t bytes, bool replica) {
+    for (auto& e : list.on_append(bytes))
+      complete(e, replica);
+    list.for_each([bytes](const waitlist::entry& e) {
       if (e.payload.listener)
         caf::anon_send(e.payload.listener, fetch_progress_atom_v, e.id, bytes);
     });
@@ -152,9 +433,34 @@ private:
 
   caf::result<fetch_reply> fetch(partition_fetch& req) {
     ++status_.fetches;
-    auto reply = read(req);
+    fetch_reply refused;
+    if (!log_)
+      refused.error = not_open();
+    else if (!leader_)
+      refused.error = not_leading();
+    else if (req.current_leader_epoch.value >= 0 && req.current_leader_epoch != leader_->epoch())
+      refused.error = to_wire_error(req.current_leader_epoch < leader_->epoch()
+                                      ? cluster::repl_errc::fenced_leader_epoch
+                                      : cluster::repl_errc::unknown_leader_epoch,
+                                    label());
+    if (!refused.error.ok())
+      return refused;
+    bool replica = req.replica_id.value >= 0;
+    if (replica) {
+      auto answer = leader_->on_fetch(req.replica_id, req.current_leader_epoch, req.fetch_offset,
+                                      now_ms());
+      settle();
+      if (answer.error != cluster::repl_errc::none) {
+        refused.error = to_wire_error(answer.error, label());
+        refused.high_watermark = answer.high_watermark;
+        refused.log_start_offset = log_->log_start_offset();
+        return refused;
+      }
+    }
+    auto reply = read(req, replica);
     auto have = static_cast<int64_t>(reply.records.size());
-    if (!reply.error.ok() || have >= req.min_bytes || req.max_wait_ms <= 0 || waitlist_.full())
+    auto& list = replica ? replica_waits_ : consumer_waits_;
+    if (!reply.error.ok() || have >= req.min_bytes || req.max_wait_ms <= 0 || list.full())
       return reply;
     // Before make_response_promise, which takes the sender out of the current message.
     fetch_listener listener;
@@ -166,34 +472,41 @@ private:
     waitlist::entry e{req.id, req.min_bytes, have, now + std::chrono::milliseconds{req.max_wait_ms},
                       parked_fetch{req, make_response_promise<fetch_reply>(), std::move(listener)}};
     auto promise = e.payload.promise;
-    if (auto at = waitlist_.park(std::move(e)))
+    if (auto at = list.park(std::move(e)))
       scheduled_send(self_handle(), *at, fetch_expire_atom_v);
     return promise;
   }
 
-  void complete(waitlist::entry& e) { e.payload.promise.deliver(read(e.payload.request)); }
-
-  void expire() {
-    std::optional<time_point> rearm;
-    for (auto& e : waitlist_.on_timer(home_system().clock().now(), rearm))
-      complete(e);
-    if (rearm)
-      scheduled_send(self_handle(), *rearm, fetch_expire_atom_v);
+  void complete(waitlist::entry& e, bool replica) {
+    if (!leader_) {
+      e.payload.promise.deliver(fetch_reply{not_leading(), offset{-1}, offset{-1}, {}});
+      return;
+    }
+    e.payload.promise.deliver(read(e.payload.request, replica));
   }
 
-  // Whole batches from fetch_offset up to max_bytes (at least one batch), across segments.
-  // The log reads into one reused buffer; the reply gets its own copy, moved from then on.
-  fetch_reply read(const partition_fetch& req) {
-    fetch_reply out;
-    if (!log_) {
-      out.error = not_open();
-      return out;
+  void expire() {
+    auto now = home_system().clock().now();
+    for (auto [list, replica] : {std::pair{&replica_waits_, true}, std::pair{&consumer_waits_, false}}) {
+      std::optional<time_point> rearm;
+      for (auto& e : list->on_timer(now, rearm))
+        complete(e, replica);
+      if (rearm)
+        scheduled_send(self_handle(), *rearm, fetch_expire_atom_v);
     }
-    out.high_watermark = log_->log_end_offset();
+  }
+
+  // Whole batches from fetch_offset up to max_bytes (at least one batch), across segments,
+  // below HW for a consumer and below the log end for a follower. The log reads into one
+  // reused buffer; the reply gets its own copy, moved from then on.
+  fetch_reply read(const partition_fetch& req, bool replica) {
+    fetch_reply out;
+    out.high_watermark = leader_->high_watermark();
     out.log_start_offset = log_->log_start_offset();
+    auto limit = replica ? log_->log_end_offset() : out.high_watermark;
     size_t budget = static_cast<size_t>(std::max(req.max_bytes, 1));
     auto from = req.fetch_offset;
-    while (from < out.high_watermark) {
+    while (from < limit) {
       size_t room = out.records.empty() ? budget : budget - out.records.size();
       if (auto st = log_->read(from, room, scratch_); !st) {
         if (out.records.empty())
@@ -204,31 +517,52 @@ private:
       // Only the first read may exceed the budget (KIP-74: one whole batch regardless).
       if (got.empty() || (!out.records.empty() && got.size() > room))
         break;
+      if (!replica && !clip_to(got, limit))
+        break;
       out.records.insert(out.records.end(), got.begin(), got.end());
       from = scratch_.next_offset;
-      if (out.records.size() >= budget)
+      if (out.records.size() >= budget || from >= limit)
         break;
     }
-    if (req.fetch_offset > out.high_watermark || req.fetch_offset < out.log_start_offset)
+    auto end = replica ? log_->log_end_offset() : out.high_watermark;
+    if (req.fetch_offset > end || req.fetch_offset < out.log_start_offset)
       out.error = {errc::offset_out_of_range,
                    "offset " + std::to_string(req.fetch_offset.value) + " is outside ["
                      + std::to_string(out.log_start_offset.value) + ", "
-                     + std::to_string(out.high_watermark.value) + "]"};
+                     + std::to_string(end.value) + "]"};
     return out;
+  }
+
+  // Drops the batches of `bytes` that end at or beyond `limit` (HW falls on batch boundaries:
+  // followers confirm whole batches). False when nothing is left.
+  template <class Bytes>
+  static bool clip_to(Bytes& bytes, offset limit) {
+    size_t pos = 0;
+    while (pos < bytes.size()) {
+      auto h = store::decode_header(store::bytes_view{bytes.data() + pos, bytes.size() - pos});
+      if (!h || h->last_offset() >= limit)
+        break;
+      pos += h->size_bytes();
+    }
+    bytes.resize(pos);
+    return pos > 0;
   }
 
   offsets_reply list_offsets(const offsets_query& q) {
     if (!log_)
       return {not_open(), offset{-1}, no_timestamp};
+    if (!leader_)
+      return {not_leading(), offset{-1}, no_timestamp};
+    auto hw = leader_->high_watermark();
     switch (q.query) {
       case schema::offset_query::earliest: return {{}, log_->log_start_offset(), no_timestamp};
-      case schema::offset_query::latest: return {{}, log_->log_end_offset(), no_timestamp};
+      case schema::offset_query::latest: return {{}, hw, no_timestamp};
       case schema::offset_query::by_timestamp: break;
     }
     auto found = log_->offset_for_timestamp(q.timestamp);
     if (!found)
       return {to_wire_error(found.err()), offset{-1}, no_timestamp};
-    if (*found >= log_->log_end_offset())
+    if (*found >= hw)
       return {{}, offset{-1}, no_timestamp};
     return {{}, *found, timestamp_of(*found)};
   }
@@ -245,10 +579,121 @@ private:
     return no_timestamp;
   }
 
+  epoch_reply answer_epoch_query(const epoch_query& q) {
+    if (!log_)
+      return {not_open(), leader_epoch{-1}, offset{-1}};
+    if (!leader_)
+      return {not_leading(), leader_epoch{-1}, offset{-1}};
+    if (q.current_leader_epoch.value >= 0 && q.current_leader_epoch != leader_->epoch())
+      return {to_wire_error(q.current_leader_epoch < leader_->epoch()
+                              ? cluster::repl_errc::fenced_leader_epoch
+                              : cluster::repl_errc::unknown_leader_epoch,
+                            label()),
+              leader_epoch{-1}, offset{-1}};
+    auto end = log_->end_offset_for(q.epoch);
+    if (end.epoch.value < 0)
+      return {{}, leader_epoch{-1}, log_->log_start_offset()};
+    return {{}, end.epoch, end.end_offset};
+  }
+
+  // -- follower ------------------------------------------------------------------------
+
+  follower_position on_replica_data(replica_data& d) {
+    if (!follower_ || d.epoch != follower_->epoch() || !log_)
+      return position();
+    if (d.epoch_answer) {
+      if (!d.error.ok())
+        follower_->on_fetch_answer(from_wire_error(d.error.code), offset{0});
+      else
+        truncate_for(cluster::epoch_end{d.answer_epoch, d.end_offset});
+      return position();
+    }
+    if (!d.error.ok()) {
+      if (d.error.code == errc::offset_out_of_range && d.log_start_offset > log_->log_end_offset())
+        restart_at(d.log_start_offset);
+      else
+        follower_->on_fetch_answer(from_wire_error(d.error.code), d.high_watermark);
+      return position();
+    }
+    if (!d.records.empty() && !append_replicated(d.records))
+      return position();
+    follower_->on_fetch_answer(cluster::repl_errc::none, d.high_watermark);
+    hw_ = follower_->high_watermark();
+    return position();
+  }
+
+  void truncate_for(const cluster::epoch_end& answer) {
+    auto mine = log_->end_offset_for(answer.epoch).end_offset;
+    auto cut = follower_->on_epoch_end(answer, mine);
+    if (cut >= log_->log_end_offset())
+      return;
+    if (cut < log_->log_start_offset()) {
+      restart_at(cut);
+      return;
+    }
+    auto st = log_->truncate_to(cut);
+    if (!st && st.err().code == store::errc::invalid_argument) {
+      // `cut` inside a batch: cut before that whole batch instead (less is always safe).
+      if (log_->read(cut, 1, scratch_).ok() && !scratch_.bytes.empty())
+        if (auto h = store::decode_header(
+              store::bytes_view{scratch_.bytes.data(), scratch_.bytes.size()}))
+          st = log_->truncate_to(h->base_offset);
+    }
+    if (!st) {
+      spdlog::error("partition {}: cannot truncate to {}: {}", label(), cut.value,
+                    st.err().to_string());
+      follower_->on_fetch_answer(cluster::repl_errc::offset_out_of_range, offset{0});
+      return;
+    }
+    ++status_.truncations;
+    spdlog::warn("partition {}: truncated its divergent tail to {} (leader epoch {} ends at {})",
+                 label(), log_->log_end_offset().value, answer.epoch.value, answer.end_offset.value);
+    follower_->on_appended(log_->log_end_offset());
+  }
+
+  // The leader's log starts after ours ends (retention there): start over at its start.
+  void restart_at(offset start) {
+    if (auto st = log_->reset_to(start); !st) {
+      spdlog::error("partition {}: cannot restart its log at {}: {}", label(), start.value,
+                    st.err().to_string());
+      return;
+    }
+    spdlog::warn("partition {}: restarted its log at the leader's log start {}", label(), start.value);
+    follower_->on_appended(log_->log_end_offset());
+  }
+
+  // Appends fetched batches, skipping any that end below the log end (a fetch answered
+  // from the batch holding the fetch offset). False when the batches do not fit the log.
+  bool append_replicated(std::vector<std::byte>& records) {
+    auto end = log_->log_end_offset();
+    size_t pos = 0;
+    while (pos < records.size()) {
+      auto h = store::decode_header(store::bytes_view{records.data() + pos, records.size() - pos});
+      if (!h || h->last_offset() >= end)
+        break;
+      pos += h->size_bytes();
+    }
+    if (pos >= records.size())
+      return true;
+    auto r = log_->append_replicated(
+      std::span<const std::byte>{records.data() + pos, records.size() - pos});
+    if (!r) {
+      spdlog::error("partition {}: cannot append what the leader sent: {}", label(),
+                    r.err().to_string());
+      follower_->on_fetch_answer(cluster::repl_errc::offset_out_of_range, offset{0});
+      return false;
+    }
+    ++status_.appends;
+    status_.appended_bytes += records.size() - pos;
+    follower_->on_appended(log_->log_end_offset());
+    return true;
+  }
+
+  // -- upkeep --------------------------------------------------------------------------
+
   bool delete_data() {
-    for (auto& e : waitlist_.take_all())
-      e.payload.promise.deliver(fetch_reply{{errc::unknown_topic_or_partition, "topic deleted"},
-                                            offset{-1}, offset{-1}, {}});
+    stop_leading({errc::unknown_topic_or_partition, "topic deleted"});
+    stop_following();
     log_.reset(); // no close: nothing of it is kept
     std::error_code ec;
     std::filesystem::remove_all(args_.dir, ec);
@@ -267,6 +712,21 @@ private:
       else if (*n > 0)
         spdlog::info("partition {}: retention deleted {} segment(s)", label(), *n);
     }
+    if (leader_) {
+      leader_->tick(now_ms());
+      auto now = clock().now();
+      for (auto it = acks_waits_.begin(); it != acks_waits_.end();) {
+        if (it->second.deadline > now) {
+          ++it;
+          continue;
+        }
+        it->second.promise.deliver(append_reply{
+          to_wire_error(cluster::repl_errc::request_timed_out, label()), offset{-1}, no_timestamp,
+          offset{-1}});
+        it = acks_waits_.erase(it);
+      }
+      settle();
+    }
     delayed_send(self_handle(), args_.tick_interval, tick_atom_v);
   }
 
@@ -278,14 +738,39 @@ private:
       status_.segments = log_->segment_count();
       status_.size_bytes = log_->size_bytes();
     }
-    status_.parked_fetches = waitlist_.size();
+    status_.leader = state_.leader ? state_.leader->value : -1;
+    status_.epoch = state_.epoch.value;
+    status_.isr.clear();
+    for (auto id : state_.isr)
+      status_.isr.push_back(id.value);
+    status_.follower_ends.clear();
+    if (leader_) {
+      status_.high_watermark = leader_->high_watermark().value;
+      for (auto& [id, end] : leader_->follower_ends())
+        status_.follower_ends[id.value] = end.value;
+    } else {
+      status_.high_watermark = follower_ ? follower_->high_watermark().value : hw_.value;
+    }
+    status_.parked_fetches = replica_waits_.size() + consumer_waits_.size();
+    status_.acks_waiting = acks_waits_.size();
     return "partition " + label() + " (mailbox " + std::to_string(mailbox().size())
            + "): " + caf::deep_to_string(status_);
   }
 
   partition_args args_;
   std::unique_ptr<store::partition_log> log_;
-  waitlist waitlist_;
+  cluster::partition_replicas state_{{}, std::nullopt, leader_epoch{-1}, {}, cluster::partition_epoch{-1}};
+  std::optional<cluster::partition_leader> leader_;
+  std::optional<cluster::partition_follower> follower_;
+  offset hw_{0}; // the HW last known in any role; a new role starts from it
+  waitlist replica_waits_;  // followers' fetches, woken by appends
+  waitlist consumer_waits_; // consumers' fetches, woken by HW moving
+  // Appends above HW, (end offset, bytes), so a HW move tells parked consumers its bytes.
+  std::deque<std::pair<offset, int64_t>> pending_bytes_;
+  std::unordered_map<uint64_t, acks_wait> acks_waits_;
+  uint64_t next_wait_ = 0;
+  std::optional<cluster::isr_proposal> proposal_; // the last one sent
+  uint64_t position_seq_ = 0;
   store::read_result scratch_; // reused by every read
   partition_status status_;
 };

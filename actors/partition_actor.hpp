@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/partition_interface.hpp"
+#include "actors/replica_manager.hpp"
 #include "actors/topic_config.hpp"
 #include "store/log_config.hpp"
 
@@ -9,10 +10,25 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace sluice::actors {
+
+// Where a partition leader sends its ISR changes: the node's metadata actor, which commits
+// them through the controller leader (actors/metadata_interface.hpp).
+using alter_partition_actor = caf::typed_actor<
+  caf::replies_to<alter_partition_atom, schema::envelope>::with<schema::envelope>>;
+
+// Cluster mode: the partition replicates (cluster/partition_leader.hpp,
+// cluster/partition_follower.hpp) in the role its metadata state gives it.
+struct replication_args {
+  node_id self{0};
+  alter_partition_actor metadata;
+  replica_manager_actor fetchers;
+  int64_t lag_time_max_ms = 30'000; // replica.lag.time.max.ms
+};
 
 struct partition_args {
   std::string topic;
@@ -24,6 +40,8 @@ struct partition_args {
   std::chrono::milliseconds tick_interval{1000};
   size_t max_parked_fetches = 4096; // beyond it a fetch is answered at once
   store::clock_fn clock = store::system_clock_ms;
+  // Unset on a single node: the partition is then its own sole leader, with epoch 0.
+  std::optional<replication_args> replication;
 };
 
 // "<topic>-<partition>", the directory of a partition replica under DATA/topics.

@@ -9,8 +9,16 @@
 // or max_wait_ms passes, then answers with what the log holds. Parked fetches are named by
 // `id`, which the requester makes unique among its own fetches; fetch_done(id) answers one at
 // once (the node uses it when other partitions of the same request already satisfied it).
+//
+// Replication (cluster mode, actors/partition_states.hpp): the actor is the partition's leader,
+// a follower or neither, as the metadata's latest state of the partition says. Only the
+// leader appends produce requests and serves fetches; consumers read below the high
+// watermark, followers (fetch with replica_id) up to the log end. A follower gets records
+// from its node's replica fetcher (actors/replica_fetcher.hpp) as replica_data and answers
+// with where to fetch next.
 
 #include "actors/atoms.hpp"
+#include "actors/partition_states.hpp"
 #include "schema/errc.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
@@ -31,6 +39,7 @@ namespace sluice::actors {
 struct append_request {
   std::vector<std::byte> records; // whole batches back to back; offsets assigned in place
   schema::acks acks = schema::acks::leader;
+  int32_t timeout_ms = 30'000;    // acks=all: how long to wait for the ISR
 };
 
 struct append_reply {
@@ -49,6 +58,8 @@ struct partition_fetch {
   // While parked, tell the requester (a fetch_listener) how many bytes each append brought,
   // so it can count min_bytes over several partitions.
   bool report_progress = false;
+  node_id replica_id{-1};                 // a follower's fetch: up to the log end, not HW
+  leader_epoch current_leader_epoch{-1};  // -1: not checked (KIP-320)
 };
 
 struct fetch_reply {
@@ -69,6 +80,41 @@ struct offsets_reply {
   timestamp_ms timestamp = no_timestamp;
 };
 
+// A follower's KIP-279 query: where does `epoch` end in the leader's log?
+struct epoch_query {
+  leader_epoch current_leader_epoch{-1};
+  leader_epoch epoch{-1};
+};
+
+struct epoch_reply {
+  schema::error error;
+  leader_epoch epoch{-1};
+  offset end_offset{-1};
+};
+
+// Where a follower wants its fetcher to go on. `seq` grows with every position the partition
+// hands out, so a fetcher keeps the newest when two arrive out of order.
+struct follower_position {
+  enum class step : uint8_t { query_epoch, fetch, wait };
+  step next = step::wait;
+  leader_epoch epoch{-1};        // the leader epoch followed (sent as current_leader_epoch)
+  leader_epoch latest_local{-1}; // query_epoch: the latest epoch in the local log
+  offset fetch_offset{0};        // fetch: the local log end
+  uint64_t seq = 0;
+};
+
+// What the fetcher brings back for one partition: an epoch query's answer or a fetch's.
+struct replica_data {
+  leader_epoch epoch{-1}; // the position's epoch the request was made under
+  bool epoch_answer = false;
+  schema::error error;
+  leader_epoch answer_epoch{-1}; // epoch_answer: the leader's epoch and where it ends
+  offset end_offset{-1};
+  offset high_watermark{-1};     // fetch: the leader's
+  offset log_start_offset{-1};
+  std::vector<std::byte> records;
+};
+
 // Whoever asks with report_progress: (fetch id, bytes appended since the last report).
 using fetch_listener = caf::typed_actor<caf::reacts_to<fetch_progress_atom, uint64_t, int64_t>>;
 
@@ -77,11 +123,16 @@ using partition_actor = caf::typed_actor<
   caf::replies_to<fetch_atom, partition_fetch>::with<fetch_reply>,
   caf::reacts_to<fetch_done_atom, uint64_t>,
   caf::replies_to<list_offsets_atom, offsets_query>::with<offsets_reply>,
+  caf::replies_to<epoch_query_atom, epoch_query>::with<epoch_reply>,
+  // The metadata's state of this partition (cluster mode).
+  caf::reacts_to<partition_states_atom, cluster::partition_replicas>,
+  caf::replies_to<replica_data_atom, replica_data>::with<follower_position>,
   // Answers parked fetches, closes the log, removes the partition directory, then quits.
   caf::replies_to<delete_data_atom>::with<bool>,
   caf::replies_to<state_atom>::with<std::string>,
   caf::reacts_to<tick_atom>,
-  caf::reacts_to<fetch_expire_atom>>;
+  caf::reacts_to<fetch_expire_atom>,
+  caf::reacts_to<propose_atom, uint64_t>>; // self-sent: send ISR proposal `seq` again
 
 } // namespace sluice::actors
 
@@ -91,3 +142,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::partition_fetch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::fetch_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::offsets_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::offsets_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::epoch_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::epoch_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::follower_position)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::replica_data)

@@ -64,9 +64,22 @@ public:
           return delegate(*a, list_offsets_atom_v, q);
         return offsets_reply{unavailable(p), offset{-1}, no_timestamp};
       },
+      [this](epoch_query_atom, partition_id p, epoch_query q) -> caf::result<epoch_reply> {
+        if (auto* a = find(p))
+          return delegate(*a, epoch_query_atom_v, q);
+        return epoch_reply{unavailable(p), leader_epoch{-1}, offset{-1}};
+      },
+      [this](partition_states_atom, partition_states& s) {
+        states_ = std::move(s.partitions);
+        for (size_t i = 0; i < states_.size() && i < partitions_.size(); ++i)
+          if (partitions_[i])
+            send(partitions_[i], partition_states_atom_v, states_[i]);
+      },
       [this](topic_update_atom, topic_spec& spec) {
         if (spec.configs != status_.spec.configs)
           spdlog::warn("topic {}: config changes apply when the node restarts", spec.name);
+        args_.spec.replicas = spec.replicas;
+        status_.spec.replicas = spec.replicas;
         grow(spec.partitions);
         status_.spec.partitions = spec.partitions;
       },
@@ -81,7 +94,8 @@ public:
 
   void on_exit() override {
     for (auto& p : partitions_)
-      send_exit(p, caf::exit_reason::user_shutdown);
+      if (p)
+        send_exit(p, caf::exit_reason::user_shutdown);
     partitions_.clear();
   }
 
@@ -94,14 +108,29 @@ private:
     return status_.restarts[static_cast<size_t>(p.value)] > args_.max_restarts;
   }
 
-  // The live actor of `p`, or nullptr when out of range or given up.
+  // The live actor of `p`, or nullptr when out of range, given up or not hosted here.
   partition_actor* find(partition_id p) {
-    if (!in_range(p) || given_up(p))
+    if (!in_range(p) || given_up(p) || !partitions_[static_cast<size_t>(p.value)])
       return nullptr;
     return &partitions_[static_cast<size_t>(p.value)];
   }
 
+  // Cluster mode: whether this node holds a replica of `p`.
+  bool hosted(partition_id p) const {
+    if (!args_.replication)
+      return true;
+    auto i = static_cast<size_t>(p.value);
+    if (i >= args_.spec.replicas.size())
+      return false;
+    auto& r = args_.spec.replicas[i];
+    return std::find(r.begin(), r.end(), args_.replication->self) != r.end();
+  }
+
   schema::error unavailable(partition_id p) const {
+    if (in_range(p) && !partitions_[static_cast<size_t>(p.value)])
+      return {errc::not_leader, "node " + std::to_string(args_.replication->self.value)
+                                  + " holds no replica of "
+                                  + partition_dir_name(args_.spec.name, p)};
     if (in_range(p))
       return {errc::storage_error, "partition " + partition_dir_name(args_.spec.name, p)
                                      + " kept crashing and is offline"};
@@ -112,16 +141,22 @@ private:
 
   void grow(int32_t count) {
     while (partitions_.size() < static_cast<size_t>(count)) {
-      partitions_.push_back(spawn_one(partition_id{static_cast<int32_t>(partitions_.size())}));
+      partition_id p{static_cast<int32_t>(partitions_.size())};
+      partitions_.push_back(hosted(p) ? spawn_one(p) : partition_actor{});
       status_.restarts.push_back(0);
     }
   }
 
   partition_actor spawn_one(partition_id p) {
-    partition_args pa{args_.spec.name, p, args_.topics_dir / partition_dir_name(args_.spec.name, p),
-                      config_, args_.tick_interval, args_.max_parked_fetches, args_.clock};
+    partition_args pa{args_.spec.name,     p,
+                      args_.topics_dir / partition_dir_name(args_.spec.name, p),
+                      config_,             args_.tick_interval,
+                      args_.max_parked_fetches, args_.clock,
+                      args_.replication};
     auto a = spawn_partition(home_system(), std::move(pa));
     monitor(a);
+    if (auto i = static_cast<size_t>(p.value); i < states_.size())
+      send(a, partition_states_atom_v, states_[i]);
     return a;
   }
 
@@ -146,11 +181,12 @@ private:
 
   caf::result<bool> delete_data() {
     status_.deleting = true;
-    auto rp = make_response_promise<bool>();
+    std::erase_if(partitions_, [](auto& p) { return !p; }); // not hosted here
     if (partitions_.empty()) {
       quit();
       return true;
     }
+    auto rp = make_response_promise<bool>();
     struct gather {
       size_t outstanding;
       bool ok = true;
@@ -176,13 +212,15 @@ private:
                 + "): " + caf::deep_to_string(status_);
     std::vector<state_child> children;
     for (size_t i = 0; i < partitions_.size(); ++i)
-      children.push_back(child(partitions_[i], "partition " + std::to_string(i)));
+      if (partitions_[i])
+        children.push_back(child(partitions_[i], "partition " + std::to_string(i)));
     return gather_states(this, std::move(line), std::move(children));
   }
 
   topic_args args_;
   topic_config config_;
-  std::vector<partition_actor> partitions_;
+  std::vector<partition_actor> partitions_; // invalid: not hosted on this node
+  std::vector<cluster::partition_replicas> states_;
   topic_status status_;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/partition_actor.hpp"
 #include "actors/topic_interface.hpp"
 #include "store/log_config.hpp"
 
@@ -18,6 +19,9 @@ struct topic_args {
   size_t max_parked_fetches = 4096;
   int max_restarts = 10;              // per partition, over the topic actor's life
   store::clock_fn clock = store::system_clock_ms;
+  // Cluster mode: only the partitions whose replicas include this node are hosted here (the
+  // others answer not_leader), each in the role its state gives it.
+  std::optional<replication_args> replication;
 };
 
 // `args.spec` must have passed topic_table::check_create (its configs are valid).

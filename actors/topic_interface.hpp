@@ -15,6 +15,9 @@ using topic_actor = caf::typed_actor<
   caf::replies_to<fetch_atom, partition_id, partition_fetch>::with<fetch_reply>,
   caf::reacts_to<fetch_done_atom, partition_id, uint64_t>,
   caf::replies_to<list_offsets_atom, partition_id, offsets_query>::with<offsets_reply>,
+  caf::replies_to<epoch_query_atom, partition_id, epoch_query>::with<epoch_reply>,
+  // Cluster mode: the replication state of every partition (index = partition).
+  caf::reacts_to<partition_states_atom, partition_states>,
   // The metadata changed the topic (more partitions).
   caf::reacts_to<topic_update_atom, topic_spec>,
   // Deletes every partition's data, answers, then quits.

@@ -78,3 +78,30 @@ struct AlterPartitionResponse {
   partitionEpoch @4 :Int32 = -1;
   isr @5 :List(Int32);
 }
+
+struct OffsetForLeaderEpochRequest {
+  # A follower starting a leader epoch asks where its latest epoch ends in the leader's log
+  # (KIP-101 / KIP-279) and truncates its divergent tail there before fetching.
+  replicaId @0 :Int32;
+  partitions @1 :List(PartitionRequest);
+
+  struct PartitionRequest {
+    topic @0 :Text;
+    partition @1 :Int32;
+    currentLeaderEpoch @2 :Int32 = -1;  # the epoch the follower follows; fenced when stale
+    leaderEpoch @3 :Int32;              # the follower's latest epoch in its own log (-1: none)
+  }
+}
+
+struct OffsetForLeaderEpochResponse {
+  partitions @0 :List(PartitionResponse);
+
+  struct PartitionResponse {
+    topic @0 :Text;
+    partition @1 :Int32;
+    errorCode @2 :Common.ErrorCode;
+    errorMessage @3 :Text;
+    leaderEpoch @4 :Int32 = -1;  # the largest epoch of the leader <= the one asked (-1: none)
+    endOffset @5 :Int64 = -1;    # where it ends in the leader's log
+  }
+}

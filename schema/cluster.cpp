@@ -170,4 +170,76 @@ decode_bytes<alter_partition_response>(std::span<const char> bytes) {
     });
 }
 
+envelope encode(const offset_for_leader_epoch_request& x) {
+  size_t expected = 64;
+  for (auto& p : x.partitions)
+    expected += entry_overhead_bytes + p.topic.size();
+  return write<wire::OffsetForLeaderEpochRequest>(
+    x.kind, expected, [&](wire::OffsetForLeaderEpochRequest::Builder b) {
+      b.setReplicaId(x.replica_id.value);
+      auto ps = b.initPartitions(list_size(x.partitions.size()));
+      for (unsigned i = 0; i < ps.size(); ++i) {
+        auto& in = x.partitions[i];
+        auto out = ps[i];
+        out.setTopic(text(in.topic));
+        out.setPartition(in.partition.value);
+        out.setCurrentLeaderEpoch(in.current_leader_epoch.value);
+        out.setLeaderEpoch(in.epoch.value);
+      }
+    });
+}
+
+template <>
+result<offset_for_leader_epoch_request>
+decode_bytes<offset_for_leader_epoch_request>(std::span<const char> bytes) {
+  return read<wire::OffsetForLeaderEpochRequest, offset_for_leader_epoch_request>(
+    bytes,
+    [](wire::OffsetForLeaderEpochRequest::Reader r) -> result<offset_for_leader_epoch_request> {
+      offset_for_leader_epoch_request x;
+      x.replica_id = node_id{r.getReplicaId()};
+      auto ps = r.getPartitions();
+      x.partitions.reserve(ps.size());
+      for (auto p : ps)
+        x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()},
+                                leader_epoch{p.getCurrentLeaderEpoch()},
+                                leader_epoch{p.getLeaderEpoch()}});
+      return x;
+    });
+}
+
+envelope encode(const offset_for_leader_epoch_response& x) {
+  size_t expected = 64;
+  for (auto& p : x.partitions)
+    expected += entry_overhead_bytes + p.topic.size() + p.error.message.size();
+  return write<wire::OffsetForLeaderEpochResponse>(
+    x.kind, expected, [&](wire::OffsetForLeaderEpochResponse::Builder b) {
+      auto ps = b.initPartitions(list_size(x.partitions.size()));
+      for (unsigned i = 0; i < ps.size(); ++i) {
+        auto& in = x.partitions[i];
+        auto out = ps[i];
+        out.setTopic(text(in.topic));
+        out.setPartition(in.partition.value);
+        set_error(out, in.error);
+        out.setLeaderEpoch(in.epoch.value);
+        out.setEndOffset(in.end_offset.value);
+      }
+    });
+}
+
+template <>
+result<offset_for_leader_epoch_response>
+decode_bytes<offset_for_leader_epoch_response>(std::span<const char> bytes) {
+  return read<wire::OffsetForLeaderEpochResponse, offset_for_leader_epoch_response>(
+    bytes,
+    [](wire::OffsetForLeaderEpochResponse::Reader r) -> result<offset_for_leader_epoch_response> {
+      offset_for_leader_epoch_response x;
+      auto ps = r.getPartitions();
+      x.partitions.reserve(ps.size());
+      for (auto p : ps)
+        x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
+                                leader_epoch{p.getLeaderEpoch()}, offset{p.getEndOffset()}});
+      return x;
+    });
+}
+
 } // namespace sluice::schema

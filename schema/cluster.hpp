@@ -105,6 +105,43 @@ struct alter_partition_response {
   bool operator==(const alter_partition_response&) const = default;
 };
 
+// KIP-279's OffsetsForLeaderEpoch, follower -> partition leader (cluster::epoch_end).
+struct offset_for_leader_epoch_request {
+  static constexpr message_kind kind = message_kind::offset_for_leader_epoch_request;
+
+  struct partition_request {
+    std::string topic;
+    partition_id partition{0};
+    leader_epoch current_leader_epoch{-1};
+    leader_epoch epoch{-1}; // the follower's latest local epoch
+
+    bool operator==(const partition_request&) const = default;
+  };
+
+  node_id replica_id{-1};
+  std::vector<partition_request> partitions;
+
+  bool operator==(const offset_for_leader_epoch_request&) const = default;
+};
+
+struct offset_for_leader_epoch_response {
+  static constexpr message_kind kind = message_kind::offset_for_leader_epoch_response;
+
+  struct partition_response {
+    std::string topic;
+    partition_id partition{0};
+    schema::error error;
+    leader_epoch epoch{-1};
+    offset end_offset{-1};
+
+    bool operator==(const partition_response&) const = default;
+  };
+
+  std::vector<partition_response> partitions;
+
+  bool operator==(const offset_for_leader_epoch_response&) const = default;
+};
+
 #define SLUICE_CLUSTER_CODEC(T)                                                                    \
   envelope encode(const T& x);                                                                     \
   template <>                                                                                      \
@@ -116,6 +153,8 @@ SLUICE_CLUSTER_CODEC(cluster_status_request)
 SLUICE_CLUSTER_CODEC(cluster_status_response)
 SLUICE_CLUSTER_CODEC(alter_partition_request)
 SLUICE_CLUSTER_CODEC(alter_partition_response)
+SLUICE_CLUSTER_CODEC(offset_for_leader_epoch_request)
+SLUICE_CLUSTER_CODEC(offset_for_leader_epoch_response)
 
 #undef SLUICE_CLUSTER_CODEC
 

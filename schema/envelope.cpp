@@ -47,6 +47,8 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::cluster_status_response: return "cluster_status_response";
     case message_kind::alter_partition_request: return "alter_partition_request";
     case message_kind::alter_partition_response: return "alter_partition_response";
+    case message_kind::offset_for_leader_epoch_request: return "offset_for_leader_epoch_request";
+    case message_kind::offset_for_leader_epoch_response: return "offset_for_leader_epoch_response";
   }
   return "unknown";
 }

@@ -53,10 +53,12 @@ enum class message_kind : uint16_t {
   cluster_status_response = 40,
   alter_partition_request = 41, // partition leader -> controller
   alter_partition_response = 42,
+  offset_for_leader_epoch_request = 43, // follower -> partition leader (KIP-279)
+  offset_for_leader_epoch_response = 44,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::alter_partition_response;
+inline constexpr message_kind last_message_kind = message_kind::offset_for_leader_epoch_response;
 
 const char* to_string(message_kind k) noexcept;
 

@@ -43,6 +43,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   CAF_ADD_ATOM(sluice, sluice, read_index_atom, "read_index")
   // Replication (issue 7): a partition leader's ISR change, to its node's metadata actor.
   CAF_ADD_ATOM(sluice, sluice, alter_partition_atom, "alter_part")
+  // A follower's KIP-279 query to a partition leader's node (offset_for_leader_epoch_request).
+  CAF_ADD_ATOM(sluice, sluice, epoch_query_atom, "epoch_qry")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

@@ -64,6 +64,7 @@ public:
         }
         return delegate(ctrl_, a);
       },
+      no_handler<epoch_query_atom>(),
       no_handler<join_group_atom>(), no_handler<sync_group_atom>(), no_handler<heartbeat_atom>(),
       no_handler<leave_group_atom>(), no_handler<offset_commit_atom>(),
       no_handler<offset_fetch_atom>(), no_handler<list_groups_atom>(),
@@ -85,6 +86,7 @@ private:
 struct heard {
   std::map<std::string, topic_spec> topics;
   std::set<std::string> deleted;
+  std::map<std::string, std::vector<cluster::partition_replicas>> states;
 };
 
 class listener : public topic_listener::base {
@@ -101,6 +103,9 @@ public:
       [this](topic_deleted_atom, const std::string& name) {
         h_->topics.erase(name);
         h_->deleted.insert(name);
+      },
+      [this](partition_states_atom, partition_states& s) {
+        h_->states.insert_or_assign(s.topic, std::move(s.partitions));
       },
     };
   }
@@ -305,6 +310,14 @@ CAF_TEST(a silent broker is fenced and leads nothing and a new leader keeps the 
   auto md = ask<schema::metadata_response>(leader, metadata_atom_v, schema::metadata_request{});
   for (auto& p : md.topics.at(0).partitions)
     CAF_CHECK_NOT_EQUAL(p.leader, victim);
+  // The subscribers heard the elections: new leaders in a later leader epoch.
+  auto& heard_states = heards[leader]->states.at("t");
+  CAF_REQUIRE_EQUAL(heard_states.size(), 3u);
+  for (size_t i = 0; i < heard_states.size(); ++i) {
+    CAF_CHECK(heard_states[i].leader != std::optional{victim});
+    CAF_CHECK_EQUAL(heard_states[i].leader.value_or(node_id{-1}), md.topics[0].partitions[i].leader);
+    CAF_CHECK_EQUAL(heard_states[i].epoch, md.topics[0].partitions[i].epoch);
+  }
   // The victim's heartbeat under its old epoch is stale once it registers again.
   auto victim_epoch = std::find_if(st.brokers.begin(), st.brokers.end(),
                                    [&](auto& b) { return b.id == victim; })->broker_epoch;
@@ -391,6 +404,16 @@ CAF_TEST(an isr change is committed through any controller once and refused when
     auto md = ask<schema::metadata_response>(id, metadata_atom_v, mreq);
     CAF_REQUIRE_EQUAL(md.topics.size(), 1u);
     CAF_CHECK(md.topics[0].partitions.at(0).isr == shrunk);
+  }
+  // And every node hosting partitions heard the new state (its partition actors act on it).
+  run_for(100ms);
+  for (auto& [id, h] : heards) {
+    auto& st = h->states.at("isr");
+    CAF_REQUIRE_EQUAL(st.size(), 1u);
+    CAF_CHECK(st[0].isr == shrunk);
+    CAF_CHECK_EQUAL(st[0].version.value, ok.partition_epoch);
+    CAF_CHECK(st[0].leader == std::optional{part_leader});
+    CAF_CHECK_EQUAL(st[0].replicas.size(), 3u);
   }
 }
 

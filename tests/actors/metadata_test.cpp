@@ -25,6 +25,9 @@ public:
         log_->push_back("put " + s.name + "/" + std::to_string(s.partitions));
       },
       [this](topic_deleted_atom, const std::string& name) { log_->push_back("del " + name); },
+      [this](partition_states_atom, const partition_states& s) {
+        log_->push_back("states " + s.topic); // a single node never sends any
+      },
     };
   }
 

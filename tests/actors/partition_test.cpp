@@ -16,7 +16,7 @@ struct fixture : test::actor_fixture {
 
   fixture() {
     partition_args args{"orders", partition_id{0}, dir / "orders-0", topic_config{},
-                        std::chrono::milliseconds{0}, 16, store::system_clock_ms};
+                        std::chrono::milliseconds{0}, 16, store::system_clock_ms, std::nullopt};
     p = spawn_partition(sys, std::move(args));
     consume();
   }
@@ -183,7 +183,8 @@ CAF_TEST(acks all needs min.insync.replicas in sync) {
   topic_config strict;
   strict.min_insync_replicas = 2;
   p = spawn_partition(sys, partition_args{"orders", partition_id{1}, dir / "orders-1", strict,
-                                          std::chrono::milliseconds{0}, 16, store::system_clock_ms});
+                                          std::chrono::milliseconds{0}, 16, store::system_clock_ms,
+                                          std::nullopt});
   consume();
   CAF_CHECK_EQUAL(append(batch_of(1, "x"), schema::acks::all).error.code,
                   errc::not_enough_replicas);
@@ -196,7 +197,7 @@ CAF_TEST(the log survives the actor and a new one continues it) {
   consume();
   p = spawn_partition(sys, partition_args{"orders", partition_id{0}, dir / "orders-0",
                                           topic_config{}, std::chrono::milliseconds{0}, 16,
-                                          store::system_clock_ms});
+                                          store::system_clock_ms, std::nullopt});
   consume();
   CAF_CHECK_EQUAL(append(batch_of(1, "b")).base_offset, offset{3});
   CAF_CHECK_EQUAL(records_of(fetch(0).records).size(), 4u);

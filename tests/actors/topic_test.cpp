@@ -15,7 +15,7 @@ struct fixture : test::actor_fixture {
 
   fixture() {
     topic_args args{topic_spec{"orders", 2, 1, {}, {}}, topic_config{}, dir.path(),
-                    std::chrono::milliseconds{0}, 16, 2, store::system_clock_ms};
+                    std::chrono::milliseconds{0}, 16, 2, store::system_clock_ms, std::nullopt};
     topic = spawn_topic(sys, std::move(args));
     consume();
   }

@@ -5,6 +5,12 @@
 // the way a leader does (rewrites the batch's base offset), fetch returns whole batches from
 // a position, list offsets answers log start and end. Faults are injected through the shared
 // state: refuse the next N produce requests with a code, answer with an error_response.
+//
+// Several fake nodes on one state stand for a cluster whose brokers share perfectly
+// replicated logs (tests/client/failover_test.cpp): each answers produce, fetch and list
+// offsets only for the partitions the state says it leads, not_leader for the others, and
+// metadata from the state's brokers and leaders. One fake node alone is broker 1 and leads
+// everything.
 
 #include "actors/node_interface.hpp"
 #include "schema/configs.hpp"
@@ -47,6 +53,23 @@ struct fake_state {
   int fail_next_produces = 0; // answered with `fail_code` on every partition
   schema::errc fail_code = schema::errc::not_leader;
   bool answer_error_response = false;
+  // The cluster: brokers listed in metadata, and partition leaders (absent: broker 1; -1: none).
+  std::vector<schema::metadata_response::broker> brokers{{node_id{1}, "127.0.0.1", 9292, ""}};
+  std::map<std::pair<std::string, int>, int> leaders;
+  std::map<int, int> produce_requests_at; // by node id
+  std::map<int, int> fetch_requests_at;
+  int metadata_requests = 0;
+
+  // Under mtx.
+  int leader_of(const std::string& topic, int partition) const {
+    auto i = leaders.find({topic, partition});
+    return i == leaders.end() ? 1 : i->second;
+  }
+
+  void set_leader(const std::string& topic, int partition, int leader) {
+    std::lock_guard lock{mtx};
+    leaders[{topic, partition}] = leader;
+  }
 
   void add_topic(const std::string& name, int partitions) {
     std::lock_guard lock{mtx};
@@ -62,8 +85,8 @@ struct fake_state {
 
 class fake_node : public actors::node_actor::base {
 public:
-  fake_node(caf::actor_config& cfg, std::shared_ptr<fake_state> st)
-    : actors::node_actor::base(cfg), st_(std::move(st)) {}
+  fake_node(caf::actor_config& cfg, std::shared_ptr<fake_state> st, node_id self = node_id{1})
+    : actors::node_actor::base(cfg), st_(std::move(st)), self_(self) {}
 
   behavior_type make_behavior() override {
     using schema::envelope;
@@ -95,6 +118,7 @@ public:
         return caf::result<envelope, int64_t>{not_a_cluster(), int64_t{0}};
       },
       [](read_index_atom) -> caf::result<int64_t> { return caf::sec::runtime_error; },
+      [](epoch_query_atom, const envelope&) { return not_a_cluster(); },
     };
   }
 
@@ -107,12 +131,21 @@ private:
     return refuse({schema::errc::coordinator_not_available, "the fake node has no groups"});
   }
 
+  // Under st_->mtx: not_leader unless this node leads the partition.
+  bool leads(const std::string& topic, int partition, schema::error& e) const {
+    if (st_->leader_of(topic, partition) == self_.value)
+      return true;
+    e = {schema::errc::not_leader, "fake node " + std::to_string(self_.value) + " does not lead it"};
+    return false;
+  }
+
   schema::envelope produce(const schema::envelope& e) {
     auto req = schema::decode<schema::produce_request>(e);
     if (!req)
       return refuse(req.err());
     std::lock_guard lock{st_->mtx};
     ++st_->produce_requests;
+    ++st_->produce_requests_at[self_.value];
     st_->batches_per_request.push_back(static_cast<int>(req->partitions.size()));
     if (st_->answer_error_response)
       return refuse({schema::errc::corrupt_message, "injected"});
@@ -127,6 +160,8 @@ private:
         r.error = {st_->fail_code, "injected"};
       } else if (t == st_->topics.end() || p.partition.value >= static_cast<int>(t->second.size())) {
         r.error = {schema::errc::unknown_topic_or_partition, ""};
+      } else if (!leads(p.topic, p.partition.value, r.error)) {
+        // refused
       } else {
         auto& log = t->second[static_cast<size_t>(p.partition.value)];
         auto h = store::validate_batch(p.records);
@@ -151,6 +186,7 @@ private:
     if (!req)
       return refuse(req.err());
     std::lock_guard lock{st_->mtx};
+    ++st_->fetch_requests_at[self_.value];
     schema::fetch_response out;
     for (auto& p : req->partitions) {
       schema::fetch_response::partition_response r;
@@ -159,6 +195,8 @@ private:
       auto t = st_->topics.find(p.topic);
       if (t == st_->topics.end() || p.partition.value >= static_cast<int>(t->second.size())) {
         r.error = {schema::errc::unknown_topic_or_partition, ""};
+      } else if (!leads(p.topic, p.partition.value, r.error)) {
+        // refused
       } else {
         auto& log = t->second[static_cast<size_t>(p.partition.value)];
         r.high_watermark = log.log_end;
@@ -186,8 +224,9 @@ private:
     if (!req)
       return refuse(req.err());
     std::lock_guard lock{st_->mtx};
+    ++st_->metadata_requests;
     schema::metadata_response out;
-    out.brokers.push_back({node_id{1}, "127.0.0.1", 9292, ""});
+    out.brokers = st_->brokers;
     out.controller_id = node_id{1};
     auto add = [&](const std::string& name) {
       schema::metadata_response::topic_metadata tm;
@@ -200,10 +239,12 @@ private:
           // Field by field: GCC 12 -O2 warns (falsely) about the error inside a braced init.
           auto& pm = tm.partitions.emplace_back();
           pm.partition = partition_id{i};
-          pm.leader = node_id{1};
+          pm.leader = node_id{st_->leader_of(name, i)};
           pm.epoch = leader_epoch{0};
-          pm.replicas = {node_id{1}};
-          pm.isr = {node_id{1}};
+          pm.replicas = {pm.leader};
+          pm.isr = {pm.leader};
+          if (pm.leader.value < 0)
+            pm.error = {schema::errc::leader_not_available, "no leader"};
         }
       }
       out.topics.push_back(std::move(tm));
@@ -272,6 +313,8 @@ private:
       auto t = st_->topics.find(q.topic);
       if (t == st_->topics.end() || q.partition.value >= static_cast<int>(t->second.size())) {
         r.error = {schema::errc::unknown_topic_or_partition, ""};
+      } else if (!leads(q.topic, q.partition.value, r.error)) {
+        // refused
       } else {
         auto& log = t->second[static_cast<size_t>(q.partition.value)];
         r.off = q.query == schema::offset_query::earliest ? log.log_start : log.log_end;
@@ -320,6 +363,7 @@ private:
   }
 
   std::shared_ptr<fake_state> st_;
+  node_id self_;
 };
 
 struct client_test_config : caf::actor_system_config {

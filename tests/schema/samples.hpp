@@ -35,7 +35,8 @@ using message_types =
              list_groups_request, list_groups_response, describe_groups_request,
              describe_groups_response, raft_message, broker_heartbeat_request,
              broker_heartbeat_response, cluster_status_request, cluster_status_response,
-             alter_partition_request, alter_partition_response>;
+             alter_partition_request, alter_partition_response,
+             offset_for_leader_epoch_request, offset_for_leader_epoch_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -212,12 +213,20 @@ inline message_types samples() {
                                 {node_id{2}, node_id{3}}, 5};
   alter_partition_response altered{sample_error(errc::fenced_leader_epoch), node_id{3},
                                     leader_epoch{5}, 10, {node_id{3}}};
+  offset_for_leader_epoch_request epoch_query{
+    node_id{3}, {{"orders", partition_id{3}, leader_epoch{6}, leader_epoch{5}},
+                 {"audit", partition_id{0}, leader_epoch{2}, leader_epoch{-1}}}};
+  offset_for_leader_epoch_response epoch_answer{
+    {{"orders", partition_id{3}, {}, leader_epoch{4}, offset{1200}},
+     {"audit", partition_id{0}, sample_error(errc::fenced_leader_epoch), leader_epoch{-1},
+      offset{-1}}}};
 
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
           join, joined, sync, synced, beat, beaten, leave, left, commit, committed,
           fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described,
-          raft, heartbeat, heartbeat_answer, cluster_status_request{}, status, alter, altered};
+          raft, heartbeat, heartbeat_answer, cluster_status_request{}, status, alter, altered,
+          epoch_query, epoch_answer};
 }
 
 // Raft payloads beyond the append of samples(), one message each, so that the round-trip and

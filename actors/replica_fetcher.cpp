@@ -1,0 +1,255 @@
+#include "actors/replica_fetcher.hpp"
+
+#include "actors/inspect_field.hpp"
+#include "schema/cluster.hpp"
+#include "schema/fetch.hpp"
+
+#include <caf/deep_to_string.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <utility>
+
+namespace sluice::actors {
+
+namespace {
+
+using schema::errc;
+using step = follower_position::step;
+
+// After a failed round (the leader's node unreachable, a timeout): wait before the next.
+constexpr auto retry_backoff = std::chrono::milliseconds(100);
+// Beyond the long poll: how long the leader's node may take to answer a round.
+constexpr auto round_slack = std::chrono::seconds(10);
+
+struct fetcher_status {
+  int32_t leader = 0;
+  bool linked = false;
+  size_t partitions = 0;
+  uint64_t rounds = 0;
+  uint64_t epoch_queries = 0;
+  uint64_t failed_rounds = 0;
+  uint64_t bytes = 0;
+  std::string last_error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetcher_status& x) {
+  field leader{"leader", x.leader};
+  field linked{"linked", x.linked};
+  field partitions{"partitions", x.partitions};
+  field rounds{"rounds", x.rounds};
+  field queries{"epoch_queries", x.epoch_queries};
+  field failed{"failed_rounds", x.failed_rounds};
+  field bytes{"bytes", x.bytes};
+  field last_error{"last_error", x.last_error};
+  return f(caf::meta::type_name("replica_fetcher"), leader, linked, partitions, rounds, queries,
+           failed, bytes, last_error);
+}
+
+class replica_fetcher_impl : public replica_fetcher_actor::base {
+public:
+  replica_fetcher_impl(caf::actor_config& cfg, replica_fetcher_args args)
+    : replica_fetcher_actor::base(cfg), args_(std::move(args)) {
+    status_.leader = args_.leader.value;
+  }
+
+  const char* name() const override { return "replica_fetcher"; }
+
+  behavior_type make_behavior() override {
+    return {
+      [this](follow_atom, follow_entry& e) {
+        auto& slot = partitions_[key_of(e)];
+        if (slot.actor && slot.actor == e.actor && slot.position.seq > e.position.seq)
+          return; // an older position overtaken by a newer one
+        slot.actor = e.actor;
+        slot.position = e.position;
+        pump();
+      },
+      [this](unfollow_atom, follow_entry& e) {
+        auto it = partitions_.find(key_of(e));
+        if (it != partitions_.end() && it->second.actor == e.actor)
+          partitions_.erase(it);
+      },
+      [this](peers_atom, node_actor& n) {
+        args_.leader_node = std::move(n);
+        pump();
+      },
+      [this](fetch_round_atom) {
+        waiting_ = false;
+        pump();
+      },
+      [this](state_atom) { return state(); },
+    };
+  }
+
+private:
+  using key = std::pair<std::string, int32_t>;
+
+  struct partition {
+    partition_actor actor;
+    follower_position position;
+    bool busy = false; // its part of a round is with the partition actor
+  };
+
+  static key key_of(const follow_entry& e) { return {e.topic, e.partition.value}; }
+
+  replica_fetcher_actor self_handle() { return caf::actor_cast<replica_fetcher_actor>(this); }
+
+  // Starts the next round unless one is under way: epoch queries first (a partition must
+  // truncate before it fetches), else one fetch over every partition that fetches.
+  void pump() {
+    if (in_round_ || waiting_ || !args_.leader_node)
+      return;
+    schema::offset_for_leader_epoch_request queries{args_.self, {}};
+    schema::fetch_request fetch;
+    fetch.replica_id = args_.self;
+    fetch.max_wait_ms = args_.limits.max_wait_ms;
+    fetch.min_bytes = 1;
+    fetch.max_bytes = args_.limits.max_bytes;
+    for (auto& [k, p] : partitions_) {
+      if (p.busy)
+        continue;
+      if (p.position.next == step::query_epoch)
+        queries.partitions.push_back({k.first, partition_id{k.second}, p.position.epoch,
+                                      p.position.latest_local});
+      else if (p.position.next == step::fetch)
+        fetch.partitions.push_back({k.first, partition_id{k.second}, p.position.epoch,
+                                    p.position.fetch_offset, args_.limits.partition_max_bytes});
+    }
+    if (!queries.partitions.empty())
+      query(std::move(queries));
+    else if (!fetch.partitions.empty())
+      fetch_from(std::move(fetch));
+  }
+
+  void query(schema::offset_for_leader_epoch_request req) {
+    in_round_ = true;
+    ++status_.epoch_queries;
+    request(args_.leader_node, round_slack, epoch_query_atom_v, encode(req))
+      .then(
+        [this](const schema::envelope& e) {
+          auto r = schema::decode<schema::offset_for_leader_epoch_response>(e);
+          if (!r)
+            return failed(r.err().to_string());
+          std::vector<std::pair<key, replica_data>> parts;
+          for (auto& p : r->partitions) {
+            replica_data d;
+            d.epoch_answer = true;
+            d.error = std::move(p.error);
+            d.answer_epoch = p.epoch;
+            d.end_offset = p.end_offset;
+            parts.emplace_back(key{p.topic, p.partition.value}, std::move(d));
+          }
+          deliver(std::move(parts));
+        },
+        [this](caf::error& err) { failed(to_string(err)); });
+  }
+
+  void fetch_from(schema::fetch_request req) {
+    in_round_ = true;
+    ++status_.rounds;
+    auto timeout = std::chrono::milliseconds{req.max_wait_ms} + round_slack;
+    request(args_.leader_node, timeout, fetch_atom_v, encode(req))
+      .then(
+        [this](const schema::envelope& e) {
+          auto r = schema::decode<schema::fetch_response>(e);
+          if (!r)
+            return failed(r.err().to_string());
+          std::vector<std::pair<key, replica_data>> parts;
+          for (auto& p : r->partitions) {
+            replica_data d;
+            d.error = std::move(p.error);
+            d.high_watermark = p.high_watermark;
+            d.log_start_offset = p.log_start_offset;
+            status_.bytes += p.records.size();
+            d.records = std::move(p.records);
+            parts.emplace_back(key{p.topic, p.partition.value}, std::move(d));
+          }
+          deliver(std::move(parts));
+        },
+        [this](caf::error& err) { failed(to_string(err)); });
+  }
+
+  // Hands each partition its part; the round ends when all of them answered.
+  // A round that brought only errors (the leader has not heard of its election yet, or no
+  // longer leads) is followed by a backoff rather than asked again at once.
+  void deliver(std::vector<std::pair<key, replica_data>> parts) {
+    backoff_after_round_ = !parts.empty() && std::all_of(parts.begin(), parts.end(), [](auto& p) {
+      return !p.second.error.ok();
+    });
+    if (backoff_after_round_)
+      status_.last_error = parts.front().second.error.to_string();
+    auto outstanding = std::make_shared<size_t>(0);
+    for (auto& [k, d] : parts) {
+      auto it = partitions_.find(k);
+      if (it == partitions_.end())
+        continue;
+      auto& p = it->second;
+      d.epoch = p.position.epoch;
+      p.busy = true;
+      ++*outstanding;
+      auto actor = p.actor;
+      auto done = [this, k, actor, outstanding](std::optional<follower_position> pos) {
+        auto it = partitions_.find(k);
+        if (it != partitions_.end() && it->second.actor == actor) {
+          it->second.busy = false;
+          if (pos && pos->seq > it->second.position.seq)
+            it->second.position = *pos;
+        }
+        if (--*outstanding == 0)
+          end_round();
+      };
+      request(actor, round_slack, replica_data_atom_v, std::move(d))
+        .then([done](follower_position& pos) { done(pos); },
+              [done](caf::error&) { done(std::nullopt); });
+    }
+    if (*outstanding == 0)
+      end_round();
+  }
+
+  void end_round() {
+    in_round_ = false;
+    if (backoff_after_round_) {
+      waiting_ = true;
+      delayed_send(self_handle(), retry_backoff, fetch_round_atom_v);
+      return;
+    }
+    pump();
+  }
+
+  void failed(std::string why) {
+    ++status_.failed_rounds;
+    if (status_.last_error != why)
+      spdlog::warn("replica fetcher {} <- {}: {}", args_.self.value, args_.leader.value, why);
+    status_.last_error = std::move(why);
+    in_round_ = false;
+    waiting_ = true;
+    delayed_send(self_handle(), retry_backoff, fetch_round_atom_v);
+  }
+
+  caf::result<std::string> state() {
+    status_.linked = static_cast<bool>(args_.leader_node);
+    status_.partitions = partitions_.size();
+    return "replica_fetcher from node " + std::to_string(args_.leader.value) + " (mailbox "
+           + std::to_string(mailbox().size()) + "): " + caf::deep_to_string(status_);
+  }
+
+  replica_fetcher_args args_;
+  std::map<key, partition> partitions_;
+  bool in_round_ = false;
+  bool waiting_ = false; // a backoff before the next round
+  bool backoff_after_round_ = false;
+  fetcher_status status_;
+};
+
+} // namespace
+
+replica_fetcher_actor spawn_replica_fetcher(caf::actor_system& sys, replica_fetcher_args args) {
+  return sys.spawn<replica_fetcher_impl>(std::move(args));
+}
+
+} // namespace sluice::actors
