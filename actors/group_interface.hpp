@@ -10,12 +10,15 @@
 //     (group_membership) and the group's committed offsets.
 //
 // A group lives in partition_for_group(group) of __consumer_offsets; a coordinator exists only
-// while that partition is loaded on this node.
+// while that partition is loaded on this node. In a cluster a node loads the partitions it
+// leads, so coordinators move with the partition leaders, and a node forwards a group request
+// to the node leading its group's partition.
 
 #include "actors/atoms.hpp"
 #include "actors/group_assignor.hpp"
-#include "actors/offsets_record.hpp"
+#include "actors/metadata_interface.hpp"
 #include "actors/node_interface.hpp"
+#include "actors/offsets_record.hpp"
 #include "actors/topic_interface.hpp"
 #include "schema/envelope.hpp"
 #include "schema/group.hpp"
@@ -68,6 +71,9 @@ using group_manager_actor = group_request_actor::extend<
   caf::reacts_to<offsets_log_atom, topic_actor>,
   caf::reacts_to<topic_update_atom, topic_spec>,
   caf::reacts_to<topic_deleted_atom, std::string>,
+  // Cluster mode: who leads each partition of __consumer_offsets, and the other nodes.
+  caf::reacts_to<partition_states_atom, partition_states>,
+  caf::reacts_to<peers_atom, controller_peers>,
   // Its state line, then its coordinators' lines.
   caf::replies_to<state_atom>::with<std::string>>;
 

@@ -58,6 +58,7 @@ struct manager_status {
   uint64_t appends = 0;
   uint64_t persisted_records = 0;
   uint64_t replayed_records = 0;
+  uint64_t forwarded = 0; // cluster mode: requests sent on to the coordinator's node
   std::string error;
 };
 
@@ -69,9 +70,10 @@ typename Inspector::result_type inspect(Inspector& f, manager_status& x) {
   field appends{"appends", x.appends};
   field persisted{"persisted_records", x.persisted_records};
   field replayed{"replayed_records", x.replayed_records};
+  field forwarded{"forwarded", x.forwarded};
   field error{"error", x.error};
   return f(caf::meta::type_name("group_manager"), partitions, loaded, groups, appends, persisted,
-           replayed, error);
+           replayed, forwarded, error);
 }
 
 class manager_impl : public group_manager_actor::base {
@@ -102,6 +104,8 @@ public:
         counts_.erase(name);
         broadcast_counts();
       },
+      [this](partition_states_atom, partition_states& s) { on_leaders(s); },
+      [this](peers_atom, controller_peers& p) { nodes_ = std::move(p.nodes); },
       [this](state_atom) { return state(); },
     };
   }
@@ -151,12 +155,45 @@ private:
     return partition_for_group(group, static_cast<int32_t>(partitions_.size()));
   }
 
+  // Cluster mode: the node leading the group's partition when it is another node (nullopt:
+  // this one); `err` is set when nobody can coordinate it now.
+  std::optional<node_actor> coordinator_node(const std::string& group, schema::error& err) const {
+    auto p = partition_of(group);
+    if (!args_.cluster || !p || group.empty())
+      return std::nullopt;
+    auto& leader = leaders_[static_cast<size_t>(p->value)];
+    if (!leader) {
+      err = {errc::coordinator_not_available, std::string{offsets_topic} + "-"
+                                                + std::to_string(p->value)
+                                                + " (the coordinator of group '" + group
+                                                + "') has no leader right now: retry"};
+      return std::nullopt;
+    }
+    if (*leader == args_.node)
+      return std::nullopt;
+    auto n = nodes_.find(*leader);
+    if (n == nodes_.end()) {
+      err = {errc::coordinator_not_available,
+             "the coordinator of group '" + group + "' is on node "
+               + std::to_string(leader->value) + ", which this node cannot reach: retry"};
+      return std::nullopt;
+    }
+    return n->second;
+  }
+
   template <class Request, class Atom>
   caf::result<envelope> route(Atom atom, const envelope& e) {
     auto req = schema::decode<Request>(e);
     if (!req)
       return encode(schema::error_response{req.err()});
     auto& group = group_of(*req);
+    schema::error unreachable;
+    if (auto node = coordinator_node(group, unreachable)) {
+      ++status_.forwarded;
+      return delegate(*node, atom, e);
+    }
+    if (!unreachable.ok())
+      return refusal(*req, std::move(unreachable));
     if (auto err = check_group(group); !err.ok())
       return refusal(*req, std::move(err));
     auto it = coordinators_.find(group);
@@ -298,6 +335,7 @@ private:
     if (is_internal_topic(spec.name)) {
       if (partitions_.empty()) {
         partitions_.resize(static_cast<size_t>(spec.partitions));
+        leaders_.resize(partitions_.size());
         status_.offsets_partitions = spec.partitions;
         load_all();
       }
@@ -329,8 +367,52 @@ private:
     if (!log_ || partitions_.empty() || !store_)
       return;
     for (size_t i = 0; i < partitions_.size(); ++i)
-      if (!partitions_[i].loaded && !partitions_[i].loading)
+      if (!partitions_[i].loaded && !partitions_[i].loading && leads(i))
         load(partition_id{static_cast<int32_t>(i)});
+  }
+
+  bool leads(size_t p) const {
+    return !args_.cluster || (p < leaders_.size() && leaders_[p] == args_.node);
+  }
+
+  // Cluster mode: the leaders of __consumer_offsets changed. Partitions this node now leads
+  // load (their groups' coordinators start from the view, replayed to the log end); the ones
+  // it no longer leads unload (their coordinators stop; clients find the new ones).
+  void on_leaders(const partition_states& s) {
+    if (!is_internal_topic(s.topic))
+      return;
+    leaders_.resize(std::max(leaders_.size(), s.partitions.size()));
+    for (size_t i = 0; i < s.partitions.size(); ++i)
+      leaders_[i] = s.partitions[i].leader;
+    for (size_t i = 0; i < partitions_.size(); ++i)
+      if (!leads(i) && (partitions_[i].loaded || partitions_[i].loading))
+        unload(partition_id{static_cast<int32_t>(i)});
+    load_all();
+  }
+
+  void unload(partition_id p) {
+    auto& part = partitions_[static_cast<size_t>(p.value)];
+    if (part.loaded)
+      --status_.loaded;
+    part.loaded = false;
+    part.loading = false;
+    for (auto& q : part.queue)
+      q.rp.deliver(persist_reply{{errc::coordinator_not_available,
+                                  "this node no longer leads " + std::string{offsets_topic} + "-"
+                                    + std::to_string(p.value)}});
+    part.queue.clear();
+    size_t stopped = 0;
+    for (auto it = coordinators_.begin(); it != coordinators_.end();) {
+      if (partition_of(it->first) != p) {
+        ++it;
+        continue;
+      }
+      send_exit(it->second, caf::exit_reason::user_shutdown);
+      it = coordinators_.erase(it);
+      ++stopped;
+    }
+    spdlog::info("groups: {}-{} unloaded (leadership moved), {} coordinator(s) stopped",
+                 offsets_topic, p.value, stopped);
   }
 
   void load(partition_id p) {
@@ -347,6 +429,7 @@ private:
 
   void replay(partition_id p, offset from) {
     partition_fetch f{++fetch_ids_, from, load_fetch_bytes, 0, 0, false};
+    f.to_log_end = true; // a new leader's HW may lag records that are committed already
     request(log_, log_timeout, fetch_atom_v, p, f)
       .then([this, p, from](fetch_reply& r) { on_replay(p, from, std::move(r)); },
             [this, p](caf::error& err) {
@@ -393,11 +476,13 @@ private:
       }
       status_.replayed_records += records.size();
     }
-    if (next > from && next < r.high_watermark) {
+    if (!part.loading)
+      return; // unloaded meanwhile
+    if (next > from) {
       replay(p, next);
       return;
     }
-    if (from > r.high_watermark && r.error.ok())
+    if (from > r.high_watermark && r.error.ok() && !args_.cluster)
       spdlog::warn("groups: {}-{} ends at {} but the view reflects up to {}: the log lost records",
                    offsets_topic, p.value, r.high_watermark.value, from.value);
     finish_load(p);
@@ -405,6 +490,10 @@ private:
 
   void finish_load(partition_id p) {
     auto& part = partitions_[static_cast<size_t>(p.value)];
+    if (!leads(static_cast<size_t>(p.value))) {
+      part.loading = false;
+      return;
+    }
     auto groups = store_->groups();
     if (!groups) {
       part.loading = false;
@@ -501,6 +590,8 @@ private:
   std::unique_ptr<group_store> store_;
   topic_actor log_;
   std::vector<offsets_partition> partitions_;
+  std::vector<std::optional<node_id>> leaders_; // cluster mode: per offsets partition
+  std::map<node_id, node_actor> nodes_;         // cluster mode: where to forward
   partition_counts counts_;
   std::map<std::string, group_coordinator_actor> coordinators_;
   uint64_t coordinators_spawned_ = 0;

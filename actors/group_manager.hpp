@@ -17,6 +17,10 @@ struct group_manager_args {
   group_limits limits;
   // Makes member ids unique per coordinator incarnation; 0: drawn at random.
   uint64_t incarnation = 0;
+  // Cluster mode: a partition of __consumer_offsets is loaded, and its groups coordinated,
+  // only while this node leads it (partition_states); requests for the others go to the
+  // leader's node (peers). On a single node every partition is local.
+  bool cluster = false;
 };
 
 // See group_interface.hpp. Until the node hands it __consumer_offsets (offsets_log_atom) and a

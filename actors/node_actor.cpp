@@ -156,7 +156,10 @@ void node_impl::ensure_offsets_topic() {
     return;
   schema::create_topics_request req;
   req.timeout_ms = 30'000;
-  req.topics.push_back({std::string{offsets_topic}, config_.offsets_partitions, 1,
+  // Replicated like any topic in a cluster (Kafka's offsets.topic.replication.factor, 3), so
+  // committed offsets survive a broker and coordinators move with the partition leaders.
+  auto rf = static_cast<int16_t>(std::min<size_t>(3, std::max<size_t>(1, config_.controllers.size())));
+  req.topics.push_back({std::string{offsets_topic}, config_.offsets_partitions, rf,
                         {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}});
   // In a cluster the first attempts may find no controller leader or no registered broker
   // yet: try again until it exists.
@@ -274,6 +277,8 @@ void node_impl::host(topic_spec spec, int restarts) {
 // (now, or when it is hosted).
 void node_impl::on_partition_states(partition_states s) {
   states_.insert_or_assign(s.topic, s.partitions);
+  if (is_internal_topic(s.topic))
+    anon_send(groups_, partition_states_atom_v, s);
   if (auto it = topics_.find(s.topic); it != topics_.end())
     send(it->second.actor, partition_states_atom_v, std::move(s));
 }

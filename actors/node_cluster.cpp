@@ -103,6 +103,8 @@ void node_impl::announce_peers() {
     send(metadata_, peers_atom_v, controller_peers{peer_nodes_});
   if (replicas_)
     send(replicas_, peers_atom_v, controller_peers{peer_nodes_});
+  if (groups_ && !config_.controllers.empty())
+    send(groups_, peers_atom_v, controller_peers{peer_nodes_});
 }
 
 } // namespace sluice::actors

@@ -457,7 +457,7 @@ private:
         return refused;
       }
     }
-    auto reply = read(req, replica);
+    auto reply = read(req, replica || req.to_log_end);
     auto have = static_cast<int64_t>(reply.records.size());
     auto& list = replica ? replica_waits_ : consumer_waits_;
     if (!reply.error.ok() || have >= req.min_bytes || req.max_wait_ms <= 0 || list.full())

@@ -60,6 +60,9 @@ struct partition_fetch {
   bool report_progress = false;
   node_id replica_id{-1};                 // a follower's fetch: up to the log end, not HW
   leader_epoch current_leader_epoch{-1};  // -1: not checked (KIP-320)
+  // The leader's own node reading everything it holds, HW or not: a group coordinator
+  // loading __consumer_offsets when its node becomes leader (all of it will commit).
+  bool to_log_end = false;
 };
 
 struct fetch_reply {
