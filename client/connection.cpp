@@ -1,5 +1,7 @@
 #include "client/connection.hpp"
 
+#include "schema/metadata.hpp"
+
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/remote_actor.hpp>
@@ -41,6 +43,7 @@ result<std::shared_ptr<connection>> connection::open(std::string_view bootstrap,
     return make_error(errc::unreachable,
                       "cannot reach node at " + addr->to_string() + ": " + describe(node.error()));
   c->node_ = std::move(*node);
+  c->connector_ = middleman_connector();
   return c;
 }
 
@@ -51,6 +54,48 @@ std::shared_ptr<connection> connection::attach(caf::actor_system& sys, actors::n
   c->node_ = std::move(node);
   c->request_timeout_ = request_timeout;
   return c;
+}
+
+std::shared_ptr<connection>
+connection::attach_cluster(caf::actor_system& sys, node_address bootstrap,
+                           std::function<actors::node_actor(const node_address&)> find,
+                           std::chrono::milliseconds request_timeout) {
+  std::shared_ptr<connection> c{new connection};
+  c->sys_ = &sys;
+  c->node_ = find(bootstrap);
+  c->address_ = std::move(bootstrap);
+  c->request_timeout_ = request_timeout;
+  // A metadata round trip with the node found stands for the connect handshake: the answer
+  // comes later in the actor's context, as a real connect's does, and a dead node fails it.
+  c->find_ = find;
+  c->connector_ = [find](caf::event_based_actor* self, const node_address& addr,
+                         std::chrono::milliseconds timeout, connect_done done) {
+    auto peer = "node at " + addr.to_string();
+    // A request to no node (none at that address) fails later too.
+    auto node = find(addr);
+    self->request(node, caf::duration{timeout}, metadata_atom_v, encode(schema::metadata_request{false, {}}))
+      .then([done, node](schema::envelope&) { done(node, {}); },
+            [done, peer, found = static_cast<bool>(node)](caf::error& e) {
+              done(actors::node_actor{}, make_error(errc::unreachable, "cannot reach " + peer + ": "
+                                                            + (found ? describe(e) : "nothing listens there")));
+            });
+  };
+  return c;
+}
+
+result<actors::node_actor> connection::node_at(const node_address& addr) const {
+  if (!address_ || addr == *address_)
+    return node_;
+  if (find_) {
+    if (auto n = find_(addr))
+      return n;
+    return make_error(errc::unreachable, "cannot reach node at " + addr.to_string() + ": nothing listens there");
+  }
+  auto node = caf::io::remote_actor<actors::node_actor>(*sys_, addr.host, addr.port);
+  if (!node)
+    return make_error(errc::unreachable,
+                      "cannot reach node at " + addr.to_string() + ": " + describe(node.error()));
+  return std::move(*node);
 }
 
 std::string connection::peer() const {

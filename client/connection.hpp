@@ -1,12 +1,16 @@
 #pragma once
 
 // What producer, consumer and admin share: the actor system the client's actors run in and
-// the typed handle of the node they talk to (actors/node_interface.hpp). Either the client
-// owns both (open: a process of its own talking to a node over the network) or borrows them
-// (attach: a node in the same actor system, as in tests).
+// the typed handle of the bootstrap node (actors/node_interface.hpp). Either the client owns
+// both (open: a process of its own talking to a node over the network) or borrows them
+// (attach: a node in the same actor system, as in tests). Admin, metadata and group requests
+// go to the bootstrap node; the producer and consumer send partition requests to each
+// partition's leader (client/cluster_router.hpp), except with an attached node, which is the
+// only one.
 
 #include "actors/node_interface.hpp"
 #include "client/node_address.hpp"
+#include "client/node_link.hpp"
 #include "client/reply.hpp"
 #include "client/result.hpp"
 #include "schema/type_ids.hpp"
@@ -16,6 +20,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +42,15 @@ public:
   attach(caf::actor_system& sys, actors::node_actor node,
          std::chrono::milliseconds request_timeout = default_request_timeout);
 
+  // Test support: in-process nodes that stand for a cluster's brokers at made-up addresses.
+  // `find` names the node at an address now (nullptr: none, as for a dead broker); the
+  // bootstrap is the node at `bootstrap`. Unlike attach, requests follow the metadata to
+  // each partition's leader, as with open.
+  static std::shared_ptr<connection>
+  attach_cluster(caf::actor_system& sys, node_address bootstrap,
+                 std::function<actors::node_actor(const node_address&)> find,
+                 std::chrono::milliseconds request_timeout = default_request_timeout);
+
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -46,6 +60,11 @@ public:
   // Where the node listens; nullopt for an attached in-process node.
   const std::optional<node_address>& address() const { return address_; }
   std::chrono::milliseconds request_timeout() const { return request_timeout_; }
+  // Whether partition requests follow the metadata to the partitions' leaders (open,
+  // attach_cluster); false for an attached node, which gets everything.
+  bool routed() const { return address_.has_value(); }
+  // The bootstrap node as a link for one of the client's actors.
+  node_link bootstrap_link() const { return node_link{node_, address_, connector_}; }
   // "node at HOST:PORT", for messages.
   std::string peer() const;
 
@@ -72,12 +91,22 @@ public:
 
   template <class Reply, class... Ts>
   result<Reply> call_within(std::chrono::milliseconds timeout, Ts&&... xs) const {
-    caf::scoped_actor self{*sys_};
-    std::optional<result<Reply>> out;
-    self->request(node_, caf::duration{timeout}, std::forward<Ts>(xs)...)
-      .receive([&](Reply& r) { out.emplace(std::move(r)); },
-               [&](caf::error& e) { out.emplace(from_caf(e, peer())); });
-    return std::move(*out);
+    return ask<Reply>(node_, peer(), timeout, std::forward<Ts>(xs)...);
+  }
+
+  // The broker listening at `addr`, for a request that its partitions' leader must answer
+  // (a blocking connect the first time; the middleman keeps one connection per node). The
+  // bootstrap node for its own address, and an attached node for every address.
+  result<actors::node_actor> node_at(const node_address& addr) const;
+
+  // As call, to another broker (node_at); `who` names it in errors.
+  template <class Response, class Atom, class Request>
+  result<Response> call_on(const actors::node_actor& node, const std::string& who, Atom atom,
+                           const Request& req) const {
+    auto reply = ask<schema::envelope>(node, who, request_timeout_, atom, encode(req));
+    if (!reply)
+      return reply.err();
+    return decode_reply<Response>(*reply);
   }
 
 private:
@@ -85,10 +114,23 @@ private:
 
   connection() = default;
 
+  template <class Reply, class... Ts>
+  result<Reply> ask(const actors::node_actor& node, const std::string& who, std::chrono::milliseconds timeout,
+                    Ts&&... xs) const {
+    caf::scoped_actor self{*sys_};
+    std::optional<result<Reply>> out;
+    self->request(node, caf::duration{timeout}, std::forward<Ts>(xs)...)
+      .receive([&](Reply& r) { out.emplace(std::move(r)); },
+               [&](caf::error& e) { out.emplace(from_caf(e, who)); });
+    return std::move(*out);
+  }
+
   std::unique_ptr<owned_system> owned_; // declared first: destroyed after node_
   caf::actor_system* sys_ = nullptr;
   actors::node_actor node_;
   std::optional<node_address> address_;
+  node_connector connector_; // empty for an attached node: no way back once it is gone
+  std::function<actors::node_actor(const node_address&)> find_; // attach_cluster only
   std::chrono::milliseconds request_timeout_{default_request_timeout};
 };
 

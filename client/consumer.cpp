@@ -10,8 +10,7 @@ namespace sluice::client {
 
 consumer::consumer(std::shared_ptr<connection> conn, consumer_config config)
   : conn_(std::move(conn)), config_(config), shared_(std::make_shared<consumer_shared>()) {
-  fetcher_ = conn_->system().spawn<consumer_fetcher>(shared_, node_link{conn_->node(), conn_->address()},
-                                                     config_);
+  fetcher_ = conn_->system().spawn<consumer_fetcher>(shared_, conn_->bootstrap_link(), conn_->routed(), config_);
 }
 
 consumer::~consumer() { close(); }

@@ -26,6 +26,8 @@ struct consumer_config {
   size_t prefetch_max_bytes = 16u << 20;
   std::chrono::milliseconds request_timeout{30000};   // request.timeout.ms
   std::chrono::milliseconds retry_backoff{100};       // retry.backoff.ms
+  std::chrono::milliseconds metadata_max_age{300000}; // metadata.max.age.ms: refresh at least this often
+  std::chrono::milliseconds reconnect_backoff_max{1000}; // reconnect.backoff.max.ms (from retry.backoff.ms)
   schema::isolation_level isolation = schema::isolation_level::read_uncommitted;
 
   // -- consumer groups (subscribe) --

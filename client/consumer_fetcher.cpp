@@ -1,10 +1,12 @@
 #include "client/consumer_fetcher.hpp"
 
 #include "client/reply.hpp"
+#include "client/topic_metadata.hpp"
 #include "schema/fetch.hpp"
 #include "schema/type_ids.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace sluice::client {
 
@@ -25,41 +27,50 @@ auto find_part(const Parts& parts, const std::string& topic, partition_id p) {
 } // namespace
 
 consumer_fetcher::consumer_fetcher(caf::actor_config& cfg, std::shared_ptr<consumer_shared> shared,
-                                   node_link link, consumer_config config)
+                                   node_link bootstrap, bool routed, consumer_config config)
   : caf::event_based_actor(cfg),
     shared_(std::move(shared)),
-    link_(std::move(link)),
-    config_(config) {}
+    config_(config),
+    router_(this, std::move(bootstrap), routed,
+            cluster_router::options{config.retry_backoff, config.reconnect_backoff_max,
+                                    config.metadata_max_age, config.request_timeout},
+            cluster_router::hooks{[this] { step(); },
+                                  [this](const schema::metadata_response&) { report_unknown_ = true; },
+                                  [this](const client::error& e) { fail(e); }}) {}
 
 caf::behavior consumer_fetcher::make_behavior() {
-  link_.watch(this);
+  router_.start();
   set_down_handler([this](caf::down_msg& dm) {
-    if (link_.on_down(dm))
-      step();
+    for (auto link : router_.on_down(dm))
+      on_link_lost(link);
   });
   return {
     [this](caf::tick_atom) {
       shared_->wake_pending = false;
       step();
     },
-    [this](caf::timeout_atom) {
-      timer_at_.reset();
+    [this](caf::timeout_atom, int64_t due) {
+      timer_.fired(due);
       step();
     },
   };
 }
 
+consumer_fetcher::link_state& consumer_fetcher::state(link_id link) {
+  if (link >= links_.size())
+    links_.resize(link + 1);
+  return links_[link];
+}
+
 void consumer_fetcher::step() {
   auto now = clock::now();
-  if (!link_.up()) {
-    on_network_error(make_error(errc::unreachable, "lost connection to " + link_.peer()));
+  wake_at_.reset();
+  auto& bootstrap = router_.link(cluster_router::bootstrap_id);
+  if (!router_.routed() && !bootstrap.up()) {
+    // An attached in-process node that went away: no way back.
+    fail(make_error(errc::unreachable, "lost connection to " + bootstrap.peer()));
     return;
   }
-  if (paused_until_ && now < *paused_until_) {
-    arm_timer(*paused_until_);
-    return;
-  }
-  paused_until_.reset();
   std::vector<part> to_fetch;
   std::vector<part> to_resolve;
   {
@@ -76,13 +87,47 @@ void consumer_fetcher::step() {
       } // else poll() refuses: the application must seek first (assign then seek is no race)
     }
   }
-  if (!resolving_ && !to_resolve.empty())
-    resolve(std::move(to_resolve));
-  if (!fetching_ && !to_fetch.empty())
-    fetch(std::move(to_fetch));
+  std::vector<std::pair<link_id, std::vector<part>>> resolves;
+  std::vector<std::pair<link_id, std::vector<part>>> fetches;
+  route_parts(to_resolve, resolves, now);
+  route_parts(to_fetch, fetches, now);
+  report_unknown_ = false;
+  for (auto& [link, parts] : resolves)
+    if (!state(link).resolving && !paused(link, now))
+      resolve(link, std::move(parts));
+  for (auto& [link, parts] : fetches)
+    if (!state(link).fetching && !paused(link, now))
+      fetch(link, std::move(parts));
+  if (auto at = router_.poll(now))
+    wake_at(std::max(*at, now));
+  if (wake_at_)
+    timer_.arm(this, *wake_at_);
 }
 
-void consumer_fetcher::fetch(std::vector<part> parts) {
+// Groups `parts` by the link of their leader (in link order); partitions without a route now
+// wait for the metadata the router asks for, and an unknown topic or partition is reported
+// once per metadata answer.
+void consumer_fetcher::route_parts(std::vector<part>& parts,
+                                   std::vector<std::pair<link_id, std::vector<part>>>& out,
+                                   clock::time_point now) {
+  std::map<link_id, std::vector<part>> by_link;
+  for (auto& p : parts) {
+    auto t = router_.route(p.tp.topic, p.tp.partition, now);
+    using kind = cluster_router::target::kind;
+    if (t.what == kind::ready) {
+      by_link[t.link].push_back(std::move(p));
+    } else if (t.what == kind::unknown_topic && report_unknown_) {
+      fail(unknown_topic(p.tp.topic));
+    } else if (t.what == kind::unknown_partition && report_unknown_) {
+      fail({errc::server, schema::errc::unknown_topic_or_partition,
+            p.tp.to_string() + ": no such partition"});
+    }
+  }
+  for (auto& [link, ps] : by_link)
+    out.emplace_back(link, std::move(ps));
+}
+
+void consumer_fetcher::fetch(link_id link, std::vector<part> parts) {
   schema::fetch_request req;
   req.max_wait_ms = static_cast<int32_t>(config_.fetch_max_wait.count());
   req.min_bytes = config_.fetch_min_bytes;
@@ -91,19 +136,27 @@ void consumer_fetcher::fetch(std::vector<part> parts) {
   for (auto& p : parts)
     req.partitions.push_back({p.tp.topic, p.tp.partition, leader_epoch{-1}, p.position,
                               config_.max_partition_fetch_bytes});
-  fetching_ = true;
+  auto& ls = state(link);
+  ls.fetching = true;
   auto sent = clock::now();
   // The node may hold the request for fetch.max.wait.ms before it answers.
   auto timeout = config_.request_timeout + config_.fetch_max_wait;
-  request(link_.node(), caf::duration{timeout}, fetch_atom_v, schema::encode(req))
+  auto& l = router_.link(link);
+  request(l.node(), caf::duration{timeout}, fetch_atom_v, schema::encode(req))
     .then(
-      [this, parts = std::move(parts), sent](schema::envelope& reply) {
-        fetching_ = false;
-        on_fetch(reply, parts, sent);
+      [this, link, seq = ls.seq, parts = std::move(parts), sent](schema::envelope& reply) {
+        auto& ls = state(link);
+        if (seq != ls.seq)
+          return; // the link was lost meanwhile: its partitions went elsewhere
+        ls.fetching = false;
+        on_fetch(link, reply, parts, sent);
       },
-      [this](caf::error& e) {
-        fetching_ = false;
-        on_network_error(from_caf(e, link_.peer()));
+      [this, link, seq = ls.seq, peer = l.peer()](caf::error& e) {
+        auto& ls = state(link);
+        if (seq != ls.seq)
+          return;
+        ls.fetching = false;
+        on_request_error(link, from_caf(e, peer));
       });
 }
 
@@ -113,6 +166,7 @@ namespace {
 struct fetch_outcome {
   std::vector<fetched_chunk> chunks;
   std::vector<const consumer_fetcher::part*> out_of_range;
+  std::vector<const consumer_fetcher::part*> moved; // the leader moved: ask the new one
   std::optional<client::error> fatal; // for the next poll()
   bool retry_later = false;           // a retriable error: back off before the next fetch
 };
@@ -127,7 +181,9 @@ fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_
       out.out_of_range.push_back(&*p);
     } else if (!pr.error.ok()) {
       auto e = from_server(pr.error, p->tp.to_string());
-      if (e.retriable())
+      if (e.stale_leader())
+        out.moved.push_back(&*p);
+      else if (e.retriable())
         out.retry_later = true;
       else
         out.fatal = std::move(e);
@@ -145,25 +201,27 @@ fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_
 } // namespace
 
 template <class Response>
-std::optional<Response> consumer_fetcher::decode_or_retry(const schema::envelope& reply) {
+std::optional<Response> consumer_fetcher::decode_or_retry(link_id link, const schema::envelope& reply) {
   auto r = decode_reply<Response>(reply);
   if (r)
     return std::move(*r);
   if (!r.err().retriable())
     fail(r.err());
-  pause(config_.retry_backoff);
+  pause(link, config_.retry_backoff);
   step();
   return std::nullopt;
 }
 
-void consumer_fetcher::on_fetch(const schema::envelope& reply, const std::vector<part>& parts,
+void consumer_fetcher::on_fetch(link_id link, const schema::envelope& reply, const std::vector<part>& parts,
                                 clock::time_point sent) {
   auto now = clock::now();
-  auto resp = decode_or_retry<schema::fetch_response>(reply);
+  auto resp = decode_or_retry<schema::fetch_response>(link, reply);
   if (!resp)
     return;
   auto out = sort_out(*resp, parts);
   bool got_data = !out.chunks.empty();
+  for (auto* p : out.moved)
+    router_.invalidate(p->tp.topic, p->tp.partition);
   {
     std::lock_guard lock{shared_->mtx};
     shared_->fetch_latency_us.record(static_cast<uint64_t>(duration_cast<microseconds>(now - sent).count()));
@@ -176,19 +234,19 @@ void consumer_fetcher::on_fetch(const schema::envelope& reply, const std::vector
   }
   shared_->ready.notify_all();
   if (out.retry_later || out.fatal)
-    pause(config_.retry_backoff); // an error repeats on the next fetch: not at full speed
-  else if (!got_data && out.out_of_range.empty() && now - sent < config_.fetch_max_wait / 2)
-    pause(empty_fetch_pause);
+    pause(link, config_.retry_backoff); // an error repeats on the next fetch: not at full speed
+  else if (!got_data && out.out_of_range.empty() && out.moved.empty() && now - sent < config_.fetch_max_wait / 2)
+    pause(link, empty_fetch_pause);
   step();
 }
 
-// Under shared_->mtx: buffer the chunks of partitions still at the epoch they were fetched
-// for, and move their fetch positions past them.
+// Under shared_->mtx: buffer the chunks of partitions still at the epoch and position they
+// were fetched for, and move their fetch positions past them.
 void consumer_fetcher::apply_chunks(std::vector<fetched_chunk>& chunks) {
   for (auto& c : chunks) {
     auto st = shared_->assignment.find(c.tp);
-    if (st == shared_->assignment.end() || st->second.epoch != c.epoch)
-      continue; // unassigned or sought elsewhere since the fetch left
+    if (st == shared_->assignment.end() || st->second.epoch != c.epoch || st->second.fetch_position != c.from)
+      continue; // unassigned, sought elsewhere or already fetched (from another leader) since
     st->second.fetch_position = c.next;
     if (c.batches.empty())
       continue;
@@ -201,7 +259,7 @@ void consumer_fetcher::apply_chunks(std::vector<fetched_chunk>& chunks) {
 // auto.offset.reset, or is an error when that is none.
 std::optional<client::error> consumer_fetcher::reset_position(const part& p) {
   auto st = shared_->assignment.find(p.tp);
-  if (st == shared_->assignment.end() || st->second.epoch != p.epoch)
+  if (st == shared_->assignment.end() || st->second.epoch != p.epoch || st->second.fetch_position != p.position)
     return std::nullopt;
   if (config_.auto_offset_reset == offset_reset::none) {
     client::error e{errc::server, schema::errc::offset_out_of_range,
@@ -214,7 +272,7 @@ std::optional<client::error> consumer_fetcher::reset_position(const part& p) {
   return std::nullopt;
 }
 
-void consumer_fetcher::resolve(std::vector<part> parts) {
+void consumer_fetcher::resolve(link_id link, std::vector<part> parts) {
   schema::list_offsets_request req;
   req.isolation = config_.isolation;
   for (auto& p : parts)
@@ -222,21 +280,29 @@ void consumer_fetcher::resolve(std::vector<part> parts) {
                               p.reset == offset_reset::earliest ? schema::offset_query::earliest
                                                                 : schema::offset_query::latest,
                               no_timestamp});
-  resolving_ = true;
-  request(link_.node(), caf::duration{config_.request_timeout}, list_offsets_atom_v, schema::encode(req))
+  auto& ls = state(link);
+  ls.resolving = true;
+  auto& l = router_.link(link);
+  request(l.node(), caf::duration{config_.request_timeout}, list_offsets_atom_v, schema::encode(req))
     .then(
-      [this, parts = std::move(parts)](schema::envelope& reply) {
-        resolving_ = false;
-        on_offsets(reply, parts);
+      [this, link, seq = ls.seq, parts = std::move(parts)](schema::envelope& reply) {
+        auto& ls = state(link);
+        if (seq != ls.seq)
+          return;
+        ls.resolving = false;
+        on_offsets(link, reply, parts);
       },
-      [this](caf::error& e) {
-        resolving_ = false;
-        on_network_error(from_caf(e, link_.peer()));
+      [this, link, seq = ls.seq, peer = l.peer()](caf::error& e) {
+        auto& ls = state(link);
+        if (seq != ls.seq)
+          return;
+        ls.resolving = false;
+        on_request_error(link, from_caf(e, peer));
       });
 }
 
-void consumer_fetcher::on_offsets(const schema::envelope& reply, const std::vector<part>& parts) {
-  auto resp = decode_or_retry<schema::list_offsets_response>(reply);
+void consumer_fetcher::on_offsets(link_id link, const schema::envelope& reply, const std::vector<part>& parts) {
+  auto resp = decode_or_retry<schema::list_offsets_response>(link, reply);
   if (!resp)
     return;
   bool retry_later = false;
@@ -256,6 +322,10 @@ void consumer_fetcher::on_offsets(const schema::envelope& reply, const std::vect
       }
       auto e = r.error.ok() ? make_error(errc::protocol, p->tp.to_string() + ": no offset in list offsets answer")
                             : from_server(r.error, p->tp.to_string());
+      if (e.stale_leader()) {
+        router_.invalidate(p->tp.topic, p->tp.partition); // asked of the new leader once known
+        continue;
+      }
       retry_later = true; // retriable or not, asking again at once would get the same answer
       if (!e.retriable() && !shared_->failure)
         shared_->failure = std::move(e);
@@ -263,34 +333,28 @@ void consumer_fetcher::on_offsets(const schema::envelope& reply, const std::vect
   }
   shared_->ready.notify_all();
   if (retry_later)
-    pause(config_.retry_backoff);
+    pause(link, config_.retry_backoff);
   step();
 }
 
-// A request failed without an answer. With an address the fetcher reconnects and keeps
-// trying; poll() hears of it once per failed reconnect. An in-process node that is gone fails
-// the consumer.
-void consumer_fetcher::on_network_error(const client::error& e) {
-  if (link_.up()) {
-    pause(config_.retry_backoff);
-    arm_timer(*paused_until_);
-    return;
-  }
-  if (!link_.can_reconnect()) {
-    fail(e);
-    return;
-  }
-  if (link_.connecting())
-    return;
-  link_.reconnect(this, config_.request_timeout, [this](const client::error& r) {
-    if (r.ok()) {
-      step();
-      return;
-    }
-    fail(r);
-    pause(config_.retry_backoff);
-    arm_timer(*paused_until_);
-  });
+// A request failed without an answer: back off on that link, and have the metadata checked
+// (the broker may be gone; its link going down says so separately).
+void consumer_fetcher::on_request_error(link_id link, const client::error& e) {
+  if (e.no_answer())
+    router_.request_refresh();
+  pause(link, config_.retry_backoff);
+  step();
+}
+
+// Requests on a lost link never get an answer (CAF does not fail them): forget them, so that
+// their partitions go to whoever leads them once the metadata says so.
+void consumer_fetcher::on_link_lost(link_id link) {
+  auto& ls = state(link);
+  ls.fetching = false;
+  ls.resolving = false;
+  ls.paused_until.reset();
+  ++ls.seq;
+  step();
 }
 
 void consumer_fetcher::fail(client::error e) {
@@ -302,18 +366,28 @@ void consumer_fetcher::fail(client::error e) {
   shared_->ready.notify_all();
 }
 
-void consumer_fetcher::pause(clock::duration d) {
+void consumer_fetcher::pause(link_id link, clock::duration d) {
   auto until = clock::now() + d;
-  if (!paused_until_ || *paused_until_ < until)
-    paused_until_ = until;
+  auto& ls = state(link);
+  if (!ls.paused_until || *ls.paused_until < until)
+    ls.paused_until = until;
 }
 
-void consumer_fetcher::arm_timer(clock::time_point at) {
-  if (timer_at_ && *timer_at_ <= at)
-    return;
-  timer_at_ = at;
-  auto delay = std::max(at - clock::now(), clock::duration::zero());
-  delayed_send(this, duration_cast<microseconds>(delay) + microseconds{1}, caf::timeout_atom_v);
+bool consumer_fetcher::paused(link_id link, clock::time_point now) {
+  auto& ls = state(link);
+  if (!ls.paused_until)
+    return false;
+  if (now >= *ls.paused_until) {
+    ls.paused_until.reset();
+    return false;
+  }
+  wake_at(*ls.paused_until);
+  return true;
+}
+
+void consumer_fetcher::wake_at(clock::time_point at) {
+  if (!wake_at_ || at < *wake_at_)
+    wake_at_ = at;
 }
 
 } // namespace sluice::client

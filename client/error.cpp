@@ -42,6 +42,20 @@ bool error::retriable() const {
   }
 }
 
+bool error::stale_leader() const {
+  if (code != errc::server)
+    return false;
+  switch (server) {
+    case schema::errc::not_leader:
+    case schema::errc::leader_not_available:
+    case schema::errc::fenced_leader_epoch:
+    case schema::errc::unknown_leader_epoch:
+      return true;
+    default:
+      return false;
+  }
+}
+
 error from_server(const schema::error& e, const std::string& context) {
   if (e.ok())
     return {};

@@ -31,6 +31,11 @@ struct error {
   bool ok() const { return code == errc::ok; }
   // Worth sending again after a backoff: leadership moves, timeouts, lost connections.
   bool retriable() const;
+  // The partition's leader moved or is in doubt (not_leader, leader_not_available, fenced or
+  // unknown leader epoch): refresh the metadata before sending it again.
+  bool stale_leader() const;
+  // The request got no answer (a lost link, a timeout): the broker may be gone, refresh too.
+  bool no_answer() const { return code == errc::unreachable || code == errc::timed_out; }
   std::string to_string() const { return message.empty() ? client::to_string(code) : message; }
 };
 

@@ -10,6 +10,25 @@
 
 namespace sluice::client {
 
+node_connector middleman_connector() {
+  return [](caf::event_based_actor* self, const node_address& addr, std::chrono::milliseconds timeout,
+            connect_done done) {
+    auto mm = self->system().middleman().actor_handle();
+    auto peer = "node at " + addr.to_string();
+    self->request(mm, caf::duration{timeout}, caf::connect_atom_v, addr.host, addr.port)
+      .then(
+        [done, peer](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+          if (!ptr)
+            done(actors::node_actor{}, make_error(errc::unreachable, "cannot reach " + peer + ": no actor published there"));
+          else
+            done(caf::actor_cast<actors::node_actor>(std::move(ptr)), {});
+        },
+        [done, peer](caf::error& e) {
+          done(actors::node_actor{}, make_error(errc::unreachable, "cannot reach " + peer + ": " + describe(e)));
+        });
+  };
+}
+
 void node_link::watch(caf::event_based_actor* self) {
   if (node_)
     self->monitor(node_);
@@ -28,27 +47,19 @@ std::string node_link::peer() const {
 
 void node_link::reconnect(caf::event_based_actor* self, std::chrono::milliseconds timeout,
                           std::function<void(const error&)> done) {
-  if (connecting_ || !address_)
+  if (connecting_ || !can_reconnect())
     return;
   connecting_ = true;
-  auto mm = self->system().middleman().actor_handle();
-  self->request(mm, caf::duration{timeout}, caf::connect_atom_v, address_->host, address_->port)
-    .then(
-      [this, self, done](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                         const std::set<std::string>&) {
-        connecting_ = false;
-        if (!ptr) {
-          done(make_error(errc::unreachable, "cannot reach " + peer() + ": no actor published there"));
-          return;
-        }
-        node_ = caf::actor_cast<actors::node_actor>(std::move(ptr));
-        self->monitor(node_);
-        done({});
-      },
-      [this, done](caf::error& e) {
-        connecting_ = false;
-        done(make_error(errc::unreachable, "cannot reach " + peer() + ": " + describe(e)));
-      });
+  connector_(self, *address_, timeout, [this, self, done](actors::node_actor node, const error& e) {
+    connecting_ = false;
+    if (!node) {
+      done(e.ok() ? make_error(errc::unreachable, "cannot reach " + peer()) : e);
+      return;
+    }
+    node_ = std::move(node);
+    self->monitor(node_);
+    done({});
+  });
 }
 
 } // namespace sluice::client

@@ -28,8 +28,7 @@ producer::producer(std::shared_ptr<connection> conn, producer_config config)
   config_.batch_bytes = std::max<size_t>(1, config_.batch_bytes);
   record_accumulator::limits limits{config_.batch_bytes, config_.linger, config_.buffer_bytes};
   shared_ = std::make_shared<producer_shared>(limits, config_.partitioner_seed.value_or(std::random_device{}()));
-  sender_ = conn_->system().spawn<producer_sender>(shared_, node_link{conn_->node(), conn_->address()},
-                                                   config_);
+  sender_ = conn_->system().spawn<producer_sender>(shared_, conn_->bootstrap_link(), conn_->routed(), config_);
 }
 
 producer::~producer() { close(); }

@@ -27,6 +27,7 @@ struct producer_batch {
   std::vector<std::pair<uint32_t, delivery_callback>> callbacks; // record index -> callback
   steady_clock::time_point created;                              // its first record's append
   int attempts = 0;                                              // requests sent so far
+  client::error last_error; // why the latest attempt failed (reported if it expires waiting)
 };
 
 } // namespace sluice::client

@@ -24,6 +24,8 @@ struct producer_config {
   std::chrono::milliseconds retry_backoff_max{1000};   // retry.backoff.max.ms
   std::chrono::milliseconds request_timeout{30000};    // request.timeout.ms
   std::chrono::milliseconds delivery_timeout{120000};  // delivery.timeout.ms: send to outcome
+  std::chrono::milliseconds metadata_max_age{300000};  // metadata.max.age.ms: refresh at least this often
+  std::chrono::milliseconds reconnect_backoff_max{1000}; // reconnect.backoff.max.ms (from retry.backoff.ms)
   std::optional<uint64_t> partitioner_seed;            // fixed for reproducible sticky choices
 };
 

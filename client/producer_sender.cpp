@@ -1,52 +1,73 @@
 #include "client/producer_sender.hpp"
 
 #include "client/reply.hpp"
+#include "client/topic_metadata.hpp"
 #include "schema/produce.hpp"
 #include "schema/type_ids.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace sluice::client {
 
 using namespace std::chrono;
 
 producer_sender::producer_sender(caf::actor_config& cfg, std::shared_ptr<producer_shared> shared,
-                                 node_link link, producer_config config)
+                                 node_link bootstrap, bool routed, producer_config config)
   : caf::event_based_actor(cfg),
     shared_(std::move(shared)),
-    link_(std::move(link)),
-    config_(config) {}
+    config_(config),
+    router_(this, std::move(bootstrap), routed,
+            cluster_router::options{config.retry_backoff, config.reconnect_backoff_max,
+                                    config.metadata_max_age, config.request_timeout},
+            cluster_router::hooks{[this] { pump(); },
+                                  [this](const schema::metadata_response& md) { on_metadata(md); },
+                                  [this](const client::error& e) { last_error_ = e; }}) {}
 
 caf::behavior producer_sender::make_behavior() {
-  link_.watch(this);
+  router_.start();
   set_down_handler([this](caf::down_msg& dm) {
-    if (link_.on_down(dm))
-      on_link_lost();
+    for (auto link : router_.on_down(dm))
+      on_link_lost(link);
   });
   return {
     [this](caf::tick_atom) {
       shared_->wake_pending = false;
       pump();
     },
-    [this](caf::timeout_atom) {
-      timer_at_.reset();
+    [this](caf::timeout_atom, int64_t due) {
+      timer_.fired(due);
       pump();
     },
     [this](caf::close_atom) { abort_all(); },
   };
 }
 
-// Requests on a lost connection never get an answer (CAF does not fail them; they would
-// only time out): retry their batches now, on the connection the retry makes.
-void producer_sender::on_link_lost() {
+size_t& producer_sender::in_flight_on(link_id link) {
+  if (link >= in_flight_per_link_.size())
+    in_flight_per_link_.resize(link + 1, 0);
+  return in_flight_per_link_[link];
+}
+
+// Requests on a lost link never get an answer (CAF does not fail them; they would only time
+// out): their batches go back for a retry, to whoever leads their partitions by then. Oldest
+// request first, so that a partition's batches come back in their order.
+void producer_sender::on_link_lost(link_id link) {
   auto now = steady_clock::now();
-  auto e = make_error(errc::unreachable, "lost connection to " + link_.peer());
+  auto e = make_error(errc::unreachable, "lost connection to " + router_.link(link).peer());
+  if (!router_.routed())
+    last_error_ = e;
   std::vector<finished> done;
-  auto lost = std::move(in_flight_);
-  in_flight_.clear();
-  for (auto& [id, batches] : lost)
-    for (auto& b : batches)
+  for (auto i = in_flight_.begin(); i != in_flight_.end();) {
+    if (i->second.link != link) {
+      ++i;
+      continue;
+    }
+    for (auto& b : i->second.batches)
       retry_or_fail(std::move(b), e, now, done);
+    i = in_flight_.erase(i);
+  }
+  in_flight_on(link) = 0;
   complete(done);
   pump();
 }
@@ -56,13 +77,22 @@ void producer_sender::on_link_lost() {
 void producer_sender::abort_all() {
   auto e = make_error(errc::closed, "producer closed before the record was acknowledged");
   std::vector<finished> done;
-  for (auto& [id, batches] : in_flight_)
-    for (auto& b : batches)
+  for (auto& [id, req] : in_flight_)
+    for (auto& b : req.batches)
       done.push_back({std::move(b), offset{-1}, e});
   in_flight_.clear();
+  std::fill(in_flight_per_link_.begin(), in_flight_per_link_.end(), 0);
+  complete(done);
+  fail_everything(e);
+}
+
+// Everything not in flight: queued, backing off, still in the accumulator.
+void producer_sender::fail_everything(const client::error& e) {
+  std::vector<finished> done;
   for (auto& b : queue_)
     done.push_back({std::move(b), offset{-1}, e});
   queue_.clear();
+  parked_ = 0;
   for (auto& r : backoff_)
     done.push_back({std::move(r.batch), offset{-1}, e});
   backoff_.clear();
@@ -76,107 +106,142 @@ void producer_sender::abort_all() {
 
 void producer_sender::pump() {
   auto now = steady_clock::now();
-  // Retries whose backoff passed go first, in the order they became due.
-  if (!backoff_.empty()) {
-    std::stable_sort(backoff_.begin(), backoff_.end(),
-                     [](auto& a, auto& b) { return a.due < b.due; });
-    auto due_end = std::find_if(backoff_.begin(), backoff_.end(),
-                                [&](auto& r) { return r.due > now; });
-    std::vector<producer_batch> due;
-    for (auto i = backoff_.begin(); i != due_end; ++i)
-      due.push_back(std::move(i->batch));
-    backoff_.erase(backoff_.begin(), due_end);
-    queue_.insert(queue_.begin(), std::make_move_iterator(due.begin()),
-                  std::make_move_iterator(due.end()));
-  }
-  if (!link_.up()) {
-    std::vector<finished> done;
-    when_link_down(now, done);
-    complete(done);
+  take_due_retries(now);
+  auto& bootstrap = router_.link(cluster_router::bootstrap_id);
+  if (!router_.routed() && !bootstrap.up()) {
+    // An attached in-process node that went away: nothing will ever take these.
+    fail_everything(last_error_.ok() ? make_error(errc::unreachable, "lost connection to " + bootstrap.peer())
+                                     : last_error_);
     return;
   }
-  size_t slots = config_.max_in_flight - std::min(config_.max_in_flight, in_flight_.size());
+  wake_at_.reset();
   std::optional<steady_clock::time_point> linger_deadline;
-  if (slots > 0) {
-    size_t per_request = std::max<size_t>(1, config_.max_request_bytes / std::max<size_t>(1, config_.batch_bytes));
-    size_t want = slots * per_request;
-    if (queue_.size() < want) {
-      std::lock_guard lock{shared_->mtx};
-      bool all = shared_->drain_all > 0;
-      for (auto& b : shared_->acc.drain(now, want - queue_.size(), all))
-        queue_.push_back(std::move(b));
-      linger_deadline = shared_->acc.next_linger_deadline();
-    }
-    while (in_flight_.size() < config_.max_in_flight && !queue_.empty())
-      send_request(next_request());
-  }
-  if (linger_deadline && in_flight_.size() < config_.max_in_flight)
-    arm_timer(*linger_deadline);
+  drain_accumulator(now, linger_deadline);
+  std::vector<finished> done;
+  send_planned(now, done);
+  complete(done);
+  if (linger_deadline && in_flight_.size() < router_.leader_count() * config_.max_in_flight)
+    wake_at(*linger_deadline);
   for (auto& r : backoff_)
-    arm_timer(r.due);
+    wake_at(r.due);
+  if (auto at = router_.poll(now))
+    wake_at(std::max(*at, now));
+  if (wake_at_)
+    timer_.arm(this, *wake_at_);
 }
 
-// Without a connection nothing is sent: try to reconnect (when the node has an address) and
-// fail what waited longer than delivery.timeout.ms meanwhile; an in-process node that went
-// away fails everything at once.
-void producer_sender::when_link_down(steady_clock::time_point now, std::vector<finished>& done) {
-  {
-    std::lock_guard lock{shared_->mtx};
-    for (auto& b : shared_->acc.drain(now, SIZE_MAX, true))
-      queue_.push_back(std::move(b));
-  }
-  if (last_error_.ok())
-    last_error_ = make_error(errc::unreachable, "lost connection to " + link_.peer());
-  bool give_up = !link_.can_reconnect();
-  std::deque<producer_batch> keep;
-  for (auto& b : queue_) {
-    if (give_up || now - b.created >= config_.delivery_timeout)
-      done.push_back({std::move(b), offset{-1}, last_error_});
-    else
-      keep.push_back(std::move(b));
-  }
-  queue_ = std::move(keep);
-  if (give_up) {
-    for (auto& r : backoff_)
-      done.push_back({std::move(r.batch), offset{-1}, last_error_});
-    backoff_.clear();
+void producer_sender::wake_at(steady_clock::time_point at) {
+  if (!wake_at_ || at < *wake_at_)
+    wake_at_ = at;
+}
+
+// Retries whose backoff passed go first, in the order they became due.
+void producer_sender::take_due_retries(steady_clock::time_point now) {
+  if (backoff_.empty())
     return;
-  }
-  if (!link_.connecting())
-    link_.reconnect(this, config_.request_timeout, [this](const client::error& e) {
-      if (e.ok()) {
-        last_error_ = {};
-        pump();
-      } else {
-        last_error_ = e;
-        arm_timer(steady_clock::now() + config_.retry_backoff);
-      }
-    });
-  if (!queue_.empty() || !backoff_.empty())
-    arm_timer(now + config_.retry_backoff);
+  std::stable_sort(backoff_.begin(), backoff_.end(), [](auto& a, auto& b) { return a.due < b.due; });
+  auto due_end = std::find_if(backoff_.begin(), backoff_.end(), [&](auto& r) { return r.due > now; });
+  std::vector<producer_batch> due;
+  for (auto i = backoff_.begin(); i != due_end; ++i)
+    due.push_back(std::move(i->batch));
+  backoff_.erase(backoff_.begin(), due_end);
+  queue_.insert(queue_.begin(), std::make_move_iterator(due.begin()), std::make_move_iterator(due.end()));
 }
 
-// The front batch plus later ones of other partitions, up to max.request.size.
-std::vector<producer_batch> producer_sender::next_request() {
-  std::vector<producer_batch> picked;
-  std::deque<producer_batch> rest;
-  size_t bytes = 0;
+// Takes from the accumulator what the free request slots can carry, so that open batches keep
+// filling while requests are in flight. Batches waiting for a route do not count: they wait
+// here, where delivery.timeout.ms fails them, and do not hold back other partitions'.
+void producer_sender::drain_accumulator(steady_clock::time_point now,
+                                        std::optional<steady_clock::time_point>& linger_deadline) {
+  size_t per_request = std::max<size_t>(1, config_.max_request_bytes / std::max<size_t>(1, config_.batch_bytes));
+  size_t capacity = router_.leader_count() * config_.max_in_flight;
+  size_t want = (capacity - std::min(capacity, in_flight_.size())) * per_request;
+  size_t sendable = queue_.size() - std::min(queue_.size(), parked_);
+  if (sendable >= want)
+    return;
+  std::lock_guard lock{shared_->mtx};
+  bool all = shared_->drain_all > 0;
+  for (auto& b : shared_->acc.drain(now, want - sendable, all))
+    queue_.push_back(std::move(b));
+  linger_deadline = shared_->acc.next_linger_deadline();
+}
+
+// Routes every queued batch, fails those that cannot be sent ever (unknown topic) or any more
+// (delivery.timeout.ms passed while waiting), and sends what the plan packs into requests.
+void producer_sender::send_planned(steady_clock::time_point now, std::vector<finished>& done) {
+  // Partitions with a retry backing off: their queued batches wait for it (order).
+  std::set<std::pair<std::string_view, int32_t>> retrying;
+  for (auto& r : backoff_)
+    retrying.emplace(r.batch.topic, r.batch.partition.value);
+  std::deque<producer_batch> kept;
+  std::vector<std::optional<link_id>> links;
+  std::optional<steady_clock::time_point> first_expiry;
+  parked_ = 0;
   for (auto& b : queue_) {
-    bool same_partition = std::any_of(picked.begin(), picked.end(), [&](auto& p) {
-      return p.partition == b.partition && p.topic == b.topic;
-    });
-    if (picked.empty() || (!same_partition && bytes + b.bytes.size() <= config_.max_request_bytes)) {
-      bytes += b.bytes.size();
-      picked.push_back(std::move(b));
-    } else {
-      rest.push_back(std::move(b));
+    std::optional<link_id> link;
+    if (retrying.empty() || !retrying.contains({b.topic, b.partition.value})) {
+      auto t = router_.route(b.topic, b.partition, now);
+      if (t.what == cluster_router::target::kind::unknown_topic) {
+        auto e = unknown_topic(b.topic);
+        done.push_back({std::move(b), offset{-1}, std::move(e)});
+        continue;
+      }
+      if (t.what == cluster_router::target::kind::ready)
+        link = t.link;
     }
+    if (!link) {
+      auto expires = b.created + config_.delivery_timeout;
+      if (now >= expires) {
+        auto e = expiry_error(b);
+        done.push_back({std::move(b), offset{-1}, std::move(e)});
+        continue;
+      }
+      ++parked_;
+      first_expiry = std::min(first_expiry.value_or(expires), expires);
+    }
+    kept.push_back(std::move(b));
+    links.push_back(link);
   }
+  queue_ = std::move(kept);
+  if (first_expiry)
+    wake_at(*first_expiry);
+  if (queue_.size() == parked_)
+    return;
+  std::vector<plan_batch> plan;
+  plan.reserve(queue_.size());
+  for (size_t i = 0; i < queue_.size(); ++i)
+    plan.push_back({queue_[i].topic, queue_[i].partition, queue_[i].bytes.size(), links[i]});
+  auto free_slots = [this](link_id l) { return config_.max_in_flight - std::min(config_.max_in_flight, in_flight_on(l)); };
+  auto requests = plan_requests(plan, free_slots, config_.max_request_bytes);
+  plan.clear(); // views into queue_, which changes below
+  if (requests.empty())
+    return;
+  std::vector<bool> taken(queue_.size(), false);
+  std::vector<std::vector<producer_batch>> batches(requests.size());
+  for (size_t k = 0; k < requests.size(); ++k)
+    for (auto i : requests[k].batches) {
+      batches[k].push_back(std::move(queue_[i]));
+      taken[i] = true;
+    }
+  std::deque<producer_batch> rest;
+  for (size_t i = 0; i < queue_.size(); ++i)
+    if (!taken[i])
+      rest.push_back(std::move(queue_[i]));
   queue_ = std::move(rest);
-  return picked;
+  for (size_t k = 0; k < requests.size(); ++k)
+    send_request(requests[k].link, std::move(batches[k]));
 }
 
-void producer_sender::send_request(std::vector<producer_batch> batches) {
+client::error producer_sender::expiry_error(const producer_batch& b) const {
+  if (!b.last_error.ok())
+    return b.last_error;
+  if (!last_error_.ok())
+    return last_error_;
+  return make_error(errc::timed_out, b.topic + "/" + std::to_string(b.partition.value)
+                                       + ": no leader to send to within delivery.timeout.ms");
+}
+
+void producer_sender::send_request(link_id link, std::vector<producer_batch> batches) {
   schema::produce_request req;
   req.acks = config_.acks;
   req.timeout_ms = static_cast<int32_t>(config_.request_timeout.count());
@@ -190,17 +255,20 @@ void producer_sender::send_request(std::vector<producer_batch> batches) {
   for (size_t i = 0; i < batches.size(); ++i)
     batches[i].bytes = std::move(req.partitions[i].records);
   auto id = next_request_id_++;
-  in_flight_.emplace(id, std::move(batches));
-  request(link_.node(), caf::duration{config_.request_timeout}, produce_atom_v, std::move(env))
+  in_flight_.emplace(id, request_in_flight{link, std::move(batches)});
+  ++in_flight_on(link);
+  auto& l = router_.link(link);
+  request(l.node(), caf::duration{config_.request_timeout}, produce_atom_v, std::move(env))
     .then([this, id](schema::envelope& reply) { on_reply(id, reply); },
-          [this, id](caf::error& e) { on_request_error(id, from_caf(e, link_.peer())); });
+          [this, id, peer = l.peer()](caf::error& e) { on_request_error(id, from_caf(e, peer)); });
 }
 
 void producer_sender::on_reply(uint64_t id, const schema::envelope& reply) {
   auto node = in_flight_.extract(id);
   if (node.empty())
     return;
-  auto& batches = node.mapped();
+  --in_flight_on(node.mapped().link);
+  auto& batches = node.mapped().batches;
   auto now = steady_clock::now();
   std::vector<finished> done;
   auto resp = decode_reply<schema::produce_response>(reply);
@@ -214,13 +282,17 @@ void producer_sender::on_reply(uint64_t id, const schema::envelope& reply) {
     auto p = std::find_if(parts.begin(), parts.end(), [&](auto& x) {
       return x.partition == b.partition && x.topic == b.topic;
     });
-    if (p == parts.end())
+    if (p == parts.end()) {
       done.push_back({std::move(b), offset{-1},
                       make_error(errc::protocol, "produce response has no result for " + where)});
-    else if (!p->error.ok())
-      retry_or_fail(std::move(b), from_server(p->error, where), now, done);
-    else
+    } else if (!p->error.ok()) {
+      auto e = from_server(p->error, where);
+      if (e.stale_leader())
+        router_.invalidate(b.topic, b.partition);
+      retry_or_fail(std::move(b), e, now, done);
+    } else {
       done.push_back({std::move(b), p->base_offset, {}});
+    }
   }
   complete(done);
   pump();
@@ -230,9 +302,12 @@ void producer_sender::on_request_error(uint64_t id, const client::error& e) {
   auto node = in_flight_.extract(id);
   if (node.empty())
     return;
+  --in_flight_on(node.mapped().link);
+  if (e.no_answer())
+    router_.request_refresh();
   auto now = steady_clock::now();
   std::vector<finished> done;
-  for (auto& b : node.mapped())
+  for (auto& b : node.mapped().batches)
     retry_or_fail(std::move(b), e, now, done);
   complete(done);
   pump();
@@ -245,10 +320,30 @@ void producer_sender::retry_or_fail(producer_batch b, const client::error& e,
     done.push_back({std::move(b), offset{-1}, e});
     return;
   }
+  b.last_error = e;
   auto shift = std::min(b.attempts - 1, 16);
   auto backoff = std::min<milliseconds>(config_.retry_backoff * (int64_t{1} << shift),
                                         config_.retry_backoff_max);
   backoff_.push_back({now + backoff, std::move(b)});
+}
+
+// Fresh metadata: a broker answered, and partition counts that grew are taken up by the
+// partitioner (as Kafka's producer does).
+void producer_sender::on_metadata(const schema::metadata_response& md) {
+  last_error_ = {};
+  std::lock_guard lock{shared_->mtx};
+  for (auto& t : md.topics) {
+    if (!t.error.ok() || t.partitions.empty())
+      continue;
+    auto* known = shared_->acc.find_topic(t.name);
+    if (!known)
+      continue;
+    int32_t count = 0;
+    for (auto& p : t.partitions)
+      count = std::max(count, p.partition.value + 1);
+    if (count > shared_->acc.partitions(*known))
+      shared_->acc.set_topic(t.name, count);
+  }
 }
 
 // Callbacks run before the records stop counting as incomplete, so flush() returns only
@@ -284,14 +379,6 @@ void producer_sender::complete(std::vector<finished>& done) {
   }
   done.clear();
   shared_->changed.notify_all();
-}
-
-void producer_sender::arm_timer(steady_clock::time_point at) {
-  if (timer_at_ && *timer_at_ <= at)
-    return;
-  timer_at_ = at;
-  auto delay = std::max(at - steady_clock::now(), steady_clock::duration::zero());
-  delayed_send(this, duration_cast<microseconds>(delay) + microseconds{1}, caf::timeout_atom_v);
 }
 
 } // namespace sluice::client

@@ -1,33 +1,45 @@
 #pragma once
 
-// The producer's sender: the actor that takes sealed batches from the accumulator, packs them
-// into produce requests (at most one batch per partition each, up to max.request.size), keeps
-// up to max.in.flight requests outstanding, retries retriable failures with backoff, and
-// completes every record exactly once (delivery callback, then memory released).
+// The producer's sender: the actor that takes sealed batches from the accumulator, routes each
+// to its partition's leader (client/cluster_router.hpp), packs them per leader into produce
+// requests (client/produce_plan.hpp: at most one batch per partition each, up to
+// max.request.size), keeps up to max.in.flight requests outstanding per link, retries
+// retriable failures with backoff, and completes every record exactly once (delivery
+// callback, then memory released).
 //
-// Ordering: batches of one partition leave in the order they were sealed. A retried batch may
-// land after a later one of its partition, as in Kafka without idempotence when
-// max.in.flight > 1.
+// Retries: a batch refused with not_leader, leader_not_available or a fenced or unknown
+// leader epoch makes its partition's route invalid until fresh metadata names the leader; a
+// request without an answer (lost link, timeout) asks for fresh metadata too. Either way the
+// batch waits out its backoff and goes to whoever leads then. A batch that cannot be sent
+// (no leader, link down) waits, and fails once delivery.timeout.ms passed since its creation.
+//
+// Ordering: batches of one partition leave in the order they were sealed, and while one of
+// them waits for its retry the later ones wait too. Batches already in flight behind a failing
+// one fail alike, come back in their order, and may then still land in another order than
+// sent, as in Kafka without idempotence when max.in.flight > 1.
 
+#include "client/cluster_router.hpp"
 #include "client/node_link.hpp"
 #include "client/producer_config.hpp"
 #include "client/producer_shared.hpp"
+#include "client/wakeup_timer.hpp"
 #include "schema/envelope.hpp"
 
 #include <caf/event_based_actor.hpp>
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 namespace sluice::client {
 
 class producer_sender : public caf::event_based_actor {
 public:
-  producer_sender(caf::actor_config& cfg, std::shared_ptr<producer_shared> shared, node_link link,
-                  producer_config config);
+  // `bootstrap` is the connection's node; `routed` as connection::routed().
+  producer_sender(caf::actor_config& cfg, std::shared_ptr<producer_shared> shared, node_link bootstrap,
+                  bool routed, producer_config config);
 
   caf::behavior make_behavior() override;
   const char* name() const override { return "sluice.producer"; }
@@ -42,29 +54,41 @@ private:
     offset base{-1};
     client::error error;
   };
+  struct request_in_flight {
+    link_id link = 0;
+    std::vector<producer_batch> batches;
+  };
 
   void pump();
-  void on_link_lost();
+  void take_due_retries(steady_clock::time_point now);
+  void drain_accumulator(steady_clock::time_point now, std::optional<steady_clock::time_point>& linger_deadline);
+  void send_planned(steady_clock::time_point now, std::vector<finished>& done);
+  void fail_everything(const client::error& e);
+  void on_link_lost(link_id link);
   void abort_all();
-  void when_link_down(steady_clock::time_point now, std::vector<finished>& done);
-  std::vector<producer_batch> next_request();
-  void send_request(std::vector<producer_batch> batches);
+  void send_request(link_id link, std::vector<producer_batch> batches);
   void on_reply(uint64_t id, const schema::envelope& reply);
   void on_request_error(uint64_t id, const client::error& e);
   void retry_or_fail(producer_batch b, const client::error& e, steady_clock::time_point now,
                      std::vector<finished>& done);
+  client::error expiry_error(const producer_batch& b) const;
+  void on_metadata(const schema::metadata_response& md);
   void complete(std::vector<finished>& done);
-  void arm_timer(steady_clock::time_point at);
+  size_t& in_flight_on(link_id link);
+  void wake_at(steady_clock::time_point at);
 
   std::shared_ptr<producer_shared> shared_;
-  node_link link_;
   producer_config config_;
-  std::deque<producer_batch> queue_;   // sealed, waiting for a request slot
+  cluster_router router_;
+  std::deque<producer_batch> queue_;   // sealed, waiting for a route and a request slot
+  size_t parked_ = 0;                  // of queue_, those without a route at the last pump
   std::vector<waiting_retry> backoff_; // failed retriably, waiting to go back into queue_
-  std::unordered_map<uint64_t, std::vector<producer_batch>> in_flight_;
+  std::map<uint64_t, request_in_flight> in_flight_; // by id: in sending order
+  std::vector<size_t> in_flight_per_link_; // indexed by link_id
   uint64_t next_request_id_ = 0;
-  std::optional<steady_clock::time_point> timer_at_;
-  client::error last_error_; // why the link is down, for batches that expire meanwhile
+  wakeup_timer timer_;
+  std::optional<steady_clock::time_point> wake_at_; // the earliest wake-up this pump wants
+  client::error last_error_; // why no broker could be reached, for batches that expire meanwhile
 };
 
 } // namespace sluice::client
