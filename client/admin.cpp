@@ -1,8 +1,11 @@
 #include "client/admin.hpp"
 
+#include "client/routing_table.hpp"
 #include "client/topic_metadata.hpp"
 
 #include <algorithm>
+#include <map>
+#include <thread>
 
 namespace sluice::client {
 
@@ -89,24 +92,103 @@ admin::describe_configs(const std::string& topic) {
   return std::move(i->configs);
 }
 
+namespace {
+
+// The offsets of `tps` (whose indices into the caller's list are `at`) from one answer, into `out`.
+status take_offsets(const schema::list_offsets_response& resp, const std::vector<topic_partition>& tps,
+                    const std::vector<size_t>& at, std::vector<offset>& out) {
+  for (auto i : at) {
+    auto& tp = tps[i];
+    auto p = std::find_if(resp.partitions.begin(), resp.partitions.end(), [&](auto& x) {
+      return x.topic == tp.topic && x.partition == tp.partition;
+    });
+    if (p == resp.partitions.end())
+      return make_error(errc::protocol, "no offset for " + tp.to_string() + " in the answer");
+    if (!p->error.ok())
+      return from_server(p->error, tp.to_string());
+    out[i] = p->off;
+  }
+  return {};
+}
+
+schema::list_offsets_request offsets_request(const std::vector<topic_partition>& tps, const std::vector<size_t>& at,
+                                             schema::offset_query q, timestamp_ms ts) {
+  schema::list_offsets_request req;
+  for (auto i : at)
+    req.partitions.push_back({tps[i].topic, tps[i].partition, leader_epoch{-1}, q, ts});
+  return req;
+}
+
+// Tries of a list offsets while leadership moves (not_leader, no leader yet), and the pause
+// between them: Kafka's admin client retries until its timeout likewise.
+constexpr int list_offsets_tries = 10;
+constexpr std::chrono::milliseconds list_offsets_backoff{200};
+
+} // namespace
+
 result<std::vector<offset>> admin::list_offsets(const std::vector<topic_partition>& tps,
                                                 schema::offset_query q, timestamp_ms ts) {
-  schema::list_offsets_request req;
+  std::vector<size_t> all(tps.size());
+  for (size_t i = 0; i < tps.size(); ++i)
+    all[i] = i;
+  if (!conn_->routed()) { // an attached node answers for every partition
+    auto resp = conn_->call<schema::list_offsets_response>(list_offsets_atom_v, offsets_request(tps, all, q, ts));
+    if (!resp)
+      return resp.err();
+    std::vector<offset> out(tps.size(), offset{-1});
+    if (auto st = take_offsets(*resp, tps, all, out); !st)
+      return st.err();
+    return out;
+  }
+  for (int attempt = 1;; ++attempt) {
+    auto r = list_offsets_at_leaders(tps, q, ts);
+    if (r || !r.err().retriable() || attempt == list_offsets_tries)
+      return r;
+    std::this_thread::sleep_for(list_offsets_backoff);
+  }
+}
+
+result<std::vector<offset>> admin::list_offsets_at_leaders(const std::vector<topic_partition>& tps,
+                                                           schema::offset_query q, timestamp_ms ts) {
+  std::vector<std::string> topics;
   for (auto& tp : tps)
-    req.partitions.push_back({tp.topic, tp.partition, leader_epoch{-1}, q, ts});
-  auto resp = conn_->call<schema::list_offsets_response>(list_offsets_atom_v, req);
-  if (!resp)
-    return resp.err();
-  std::vector<offset> out;
-  for (auto& tp : tps) {
-    auto i = std::find_if(resp->partitions.begin(), resp->partitions.end(), [&](auto& p) {
-      return p.topic == tp.topic && p.partition == tp.partition;
-    });
-    if (i == resp->partitions.end())
-      return make_error(errc::protocol, "no offset for " + tp.to_string() + " in the answer");
-    if (!i->error.ok())
-      return from_server(i->error, tp.to_string());
-    out.push_back(i->off);
+    if (std::find(topics.begin(), topics.end(), tp.topic) == topics.end())
+      topics.push_back(tp.topic);
+  auto md = metadata(topics);
+  if (!md)
+    return md.err();
+  routing_table table{{}};
+  for (auto& t : topics)
+    table.track(t);
+  table.update(*md, routing_table::clock::now());
+  std::map<int32_t, std::vector<size_t>> by_leader;
+  std::map<int32_t, node_address> where;
+  for (size_t i = 0; i < tps.size(); ++i) {
+    auto r = table.lookup(tps[i].topic, tps[i].partition);
+    switch (r.what) {
+      case routing_table::route::kind::unknown_topic: return unknown_topic(tps[i].topic);
+      case routing_table::route::kind::unknown_partition:
+        return error{errc::server, schema::errc::unknown_topic_or_partition, tps[i].to_string() + ": no such partition"};
+      case routing_table::route::kind::wait:
+        return error{errc::server, schema::errc::leader_not_available, tps[i].to_string() + ": no leader"};
+      case routing_table::route::kind::leader:
+        by_leader[r.leader.value].push_back(i);
+        where.emplace(r.leader.value, dial_address(*r.address, conn_->address()));
+        break;
+    }
+  }
+  std::vector<offset> out(tps.size(), offset{-1});
+  for (auto& [leader, at] : by_leader) {
+    auto& addr = where.at(leader);
+    auto node = conn_->node_at(addr);
+    if (!node)
+      return node.err();
+    auto resp = conn_->call_on<schema::list_offsets_response>(*node, "node at " + addr.to_string(),
+                                                              list_offsets_atom_v, offsets_request(tps, at, q, ts));
+    if (!resp)
+      return resp.err();
+    if (auto st = take_offsets(*resp, tps, at, out); !st)
+      return st.err();
   }
   return out;
 }

@@ -57,6 +57,7 @@ public:
   status create_partitions(const std::string& name, int32_t new_total);
   result<std::vector<schema::describe_configs_response::entry>> describe_configs(const std::string& topic);
   // One offset per partition asked for, in request order; a partition's error fails the call.
+  // Asked of each partition's leader (by fresh metadata, again while leadership moves).
   result<std::vector<offset>> list_offsets(const std::vector<topic_partition>& tps, schema::offset_query q,
                                            timestamp_ms ts = no_timestamp);
   // Every topic when `topics` is empty.
@@ -82,6 +83,9 @@ public:
   const connection& conn() const { return *conn_; }
 
 private:
+  result<std::vector<offset>> list_offsets_at_leaders(const std::vector<topic_partition>& tps,
+                                                     schema::offset_query q, timestamp_ms ts);
+
   std::shared_ptr<connection> conn_;
 };
 
