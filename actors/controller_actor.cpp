@@ -272,6 +272,10 @@ private:
   }
 
   void set_peers(controller_peers p) {
+    std::vector<node_id> lost;
+    for (auto& [id, _] : peers_)
+      if (!p.nodes.contains(id))
+        lost.push_back(id);
     peers_ = std::move(p.nodes);
     cluster::raft_peers rp;
     for (auto& [id, node] : peers_)
@@ -280,6 +284,13 @@ private:
     send(raft_, cluster::raft_peers_atom::value, std::move(rp));
     retry_lost_forwards();
     retry_parked();
+    // A broker whose link dropped is gone (its process died or the network split): its
+    // partitions get new leaders now, not a session timeout later (issue 7's failover bound).
+    // A live one heartbeats again over the next link and is unfenced.
+    if (leading())
+      for (auto id : lost)
+        if (auto* b = image_.broker(id); b && !b->fenced && !fencing_.contains(id))
+          fence(id, "its link to this controller dropped");
   }
 
   void on_raft_changed(cluster::raft_status s) {
@@ -290,6 +301,13 @@ private:
       sessions_.restart(steady_ms());
       fencing_.clear();
       send(this, broker_beat_atom::value);
+      // The old leader's node, most often, and any other controller node this one has no
+      // link to: gone for now (see set_peers), so their partitions move without a session
+      // timeout.
+      for (auto& c : args_.controllers)
+        if (c.id != args_.self && !peers_.contains(c.id))
+          if (auto* b = image_.broker(c.id); b && !b->fenced)
+            fence(c.id, "no link to it from the new controller leader");
     } else if (!leading() && was_leading) {
       spdlog::info("controller {}: no longer leads (term {})", args_.self.value,
                    raft_status_.term.value);
@@ -975,14 +993,17 @@ private:
     for (auto& [id, b] : image_.brokers())
       if (!b.fenced && !fencing_.contains(id))
         candidates.push_back(id);
-    for (auto id : sessions_.expired(candidates, now)) {
-      auto epoch = image_.broker(id)->registration.epoch;
-      fencing_.insert(id);
-      spdlog::warn("controller {}: broker {} missed its heartbeats for {} ms; fencing it",
-                   args_.self.value, id.value, args_.broker_session_timeout_ms);
-      propose(broker_fence_record{id, epoch, true},
-              [this, id](apply_result, int64_t) { fencing_.erase(id); });
-    }
+    for (auto id : sessions_.expired(candidates, now))
+      fence(id, "it missed its heartbeats for " + std::to_string(args_.broker_session_timeout_ms)
+                  + " ms");
+  }
+
+  void fence(node_id id, const std::string& why) {
+    auto epoch = image_.broker(id)->registration.epoch;
+    fencing_.insert(id);
+    spdlog::warn("controller {}: fencing broker {}: {}", args_.self.value, id.value, why);
+    propose(broker_fence_record{id, epoch, true},
+            [this, id](apply_result, int64_t) { fencing_.erase(id); });
   }
 
   void on_tick() {

@@ -344,6 +344,22 @@ CAF_TEST(a silent broker is fenced and leads nothing and a new leader keeps the 
   CAF_CHECK(heards[victim]->topics.contains("t"));
 }
 
+CAF_TEST(a broker whose link drops is fenced at once and its partitions get new leaders) {
+  auto leader = settled();
+  create(leader, "fast", 3, 3);
+  run_for(100ms);
+  auto victim = other_than(leader);
+  stop(victim); // its links drop (wire() without it), long before its 1 s session runs out
+  run_for(50ms);
+  for (auto& b : status(leader).brokers)
+    CAF_CHECK_EQUAL(b.fenced, b.id == victim);
+  auto& states = heards[leader]->states.at("fast");
+  for (auto& st : states) {
+    CAF_CHECK(st.leader != std::optional{victim});
+    CAF_CHECK(std::ranges::find(st.isr, victim) == st.isr.end());
+  }
+}
+
 CAF_TEST(a write and a read forwarded to a leader that dies without answering go to the next leader) {
   auto leader = settled();
   *mutes[leader] = true;
