@@ -138,6 +138,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   produce->add_option("--delivery-timeout-ms", o.delivery_timeout_ms,
                       "give up on a record not acked within this time")
     ->check(CLI::PositiveNumber);
+  produce->add_flag("--print-acks", o.print_acks,
+                    "print PARTITION<TAB>OFFSET<TAB>VALUE for each acknowledged record, as acked");
 
   // consume
   auto* consume = app.add_subcommand(
