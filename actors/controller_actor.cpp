@@ -295,7 +295,15 @@ private:
 
   void on_raft_changed(cluster::raft_status s) {
     bool was_leading = leading();
+    auto old_leader = leader();
     raft_status_ = std::move(s);
+    if (leader() && leader() != old_leader) {
+      // A heartbeat still in flight to a leader whose node died gets no answer, only its
+      // timeout (CAF 0.17), long after the new leader's session check would fence this
+      // broker: heartbeat the new leader now.
+      heartbeat_in_flight_ = false;
+      send_heartbeat();
+    }
     if (leading() && !was_leading) {
       spdlog::info("controller {}: leader of term {}", args_.self.value, raft_status_.term.value);
       sessions_.restart(steady_ms());
