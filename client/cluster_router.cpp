@@ -52,7 +52,7 @@ cluster_router::target cluster_router::route(std::string_view topic, partition_i
     return {target::kind::ready, id};
   e.wanted = true;
   connect(id, now);
-  return {target::kind::waiting, id};
+  return {target::kind::dialling, id};
 }
 
 link_id cluster_router::link_to(node_id broker, const routing_table::broker& b) {

@@ -52,7 +52,8 @@ public:
   struct target {
     enum class kind : uint8_t {
       ready,             // on `link`, which is up
-      waiting,           // no leader known, or its link is down (being dialled): later
+      waiting,           // no leader known: later, after a refresh
+      dialling,          // the leader is known, its link (`link`) is down and being dialled
       unknown_topic,     // the cluster says the topic does not exist
       unknown_partition, // the topic has fewer partitions, as far as known
     };

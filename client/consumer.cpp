@@ -196,6 +196,7 @@ status consumer::seek(const topic_partition& tp, offset off) {
       return make_error(errc::invalid_argument, "seek: negative offset for " + tp.to_string());
     ++st->second.epoch;
     st->second.fetch_position = off;
+    st->second.fetched = false;
     st->second.consumed = off;
     shared_->purge(tp);
   }
@@ -211,6 +212,7 @@ status consumer::seek_to(const std::vector<topic_partition>& tps, offset_reset w
       st.fetch_position.reset();
       st.consumed.reset();
       st.reset = where;
+      st.fetched = false;
       shared_->purge(tp);
     };
     if (tps.empty()) {

@@ -165,7 +165,7 @@ namespace {
 // What a fetch response means per partition, before anything shared is touched.
 struct fetch_outcome {
   std::vector<fetched_chunk> chunks;
-  std::vector<const consumer_fetcher::part*> out_of_range;
+  std::vector<consumer_fetcher::out_of_range> out_of_range;
   std::vector<const consumer_fetcher::part*> moved; // the leader moved: ask the new one
   std::optional<client::error> fatal; // for the next poll()
   bool retry_later = false;           // a retriable error: back off before the next fetch
@@ -178,7 +178,7 @@ fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_
     if (p == parts.end())
       continue; // not asked for: nothing to advance
     if (pr.error.code == schema::errc::offset_out_of_range) {
-      out.out_of_range.push_back(&*p);
+      out.out_of_range.push_back({&*p, pr.high_watermark, pr.log_start_offset});
     } else if (!pr.error.ok()) {
       auto e = from_server(pr.error, p->tp.to_string());
       if (e.stale_leader())
@@ -222,18 +222,22 @@ void consumer_fetcher::on_fetch(link_id link, const schema::envelope& reply, con
   bool got_data = !out.chunks.empty();
   for (auto* p : out.moved)
     router_.invalidate(p->tp.topic, p->tp.partition);
+  bool behind_hw = false; // a leader whose high watermark has not reached what was read yet
   {
     std::lock_guard lock{shared_->mtx};
     shared_->fetch_latency_us.record(static_cast<uint64_t>(duration_cast<microseconds>(now - sent).count()));
     apply_chunks(out.chunks);
-    for (auto* p : out.out_of_range)
-      if (auto e = reset_position(*p))
-        out.fatal = std::move(e);
+    for (auto& oor : out.out_of_range) {
+      auto r = reset_position(oor);
+      if (r.error)
+        out.fatal = std::move(r.error);
+      behind_hw = behind_hw || r.wait;
+    }
     if (out.fatal && !shared_->failure)
       shared_->failure = *out.fatal;
   }
   shared_->ready.notify_all();
-  if (out.retry_later || out.fatal)
+  if (out.retry_later || out.fatal || behind_hw)
     pause(link, config_.retry_backoff); // an error repeats on the next fetch: not at full speed
   else if (!got_data && out.out_of_range.empty() && out.moved.empty() && now - sent < config_.fetch_max_wait / 2)
     pause(link, empty_fetch_pause);
@@ -250,26 +254,37 @@ void consumer_fetcher::apply_chunks(std::vector<fetched_chunk>& chunks) {
     st->second.fetch_position = c.next;
     if (c.batches.empty())
       continue;
+    st->second.fetched = true;
     shared_->buffered_bytes += c.bytes.size();
     shared_->buffered.push_back(std::move(c));
   }
 }
 
 // Under shared_->mtx: a fetch position outside the log is resolved again by
-// auto.offset.reset, or is an error when that is none.
-std::optional<client::error> consumer_fetcher::reset_position(const part& p) {
+// auto.offset.reset, or is an error when that is none. Except a position reached by fetching
+// that is past the leader's high watermark but not below its log start: a leader elected a
+// moment ago may not have advanced its high watermark to its predecessor's yet (it has the
+// records: they were committed), so the fetch is tried again after retry.backoff.ms instead
+// of resetting (which would read records twice, or skip some). After an unclean election that
+// truncated below the position, the consumer waits until the log reaches it again.
+consumer_fetcher::reset_outcome consumer_fetcher::reset_position(const out_of_range& oor) {
+  auto& p = *oor.p;
   auto st = shared_->assignment.find(p.tp);
   if (st == shared_->assignment.end() || st->second.epoch != p.epoch || st->second.fetch_position != p.position)
-    return std::nullopt;
+    return {};
+  if (st->second.fetched && oor.high_watermark.value >= 0 && p.position > oor.high_watermark
+      && p.position >= oor.log_start)
+    return {std::nullopt, true};
   if (config_.auto_offset_reset == offset_reset::none) {
     client::error e{errc::server, schema::errc::offset_out_of_range,
                     p.tp.to_string() + ": offset " + std::to_string(p.position.value)
                       + " is out of range and auto.offset.reset is none"};
-    return e;
+    return {std::move(e), false};
   }
   st->second.fetch_position.reset();
+  st->second.fetched = false;
   st->second.reset = config_.auto_offset_reset;
-  return std::nullopt;
+  return {};
 }
 
 void consumer_fetcher::resolve(link_id link, std::vector<part> parts) {
@@ -318,6 +333,7 @@ void consumer_fetcher::on_offsets(link_id link, const schema::envelope& reply, c
       if (r.error.ok() && r.off.value >= 0) {
         st->second.fetch_position = r.off;
         st->second.consumed = r.off;
+        st->second.fetched = false;
         continue;
       }
       auto e = r.error.ok() ? make_error(errc::protocol, p->tp.to_string() + ": no offset in list offsets answer")

@@ -48,6 +48,13 @@ public:
     offset_reset reset = offset_reset::latest; // list offsets: which end
   };
 
+  // A partition a fetch answered offset_out_of_range for, with the leader's bounds.
+  struct out_of_range {
+    const part* p = nullptr;
+    offset high_watermark{-1};
+    offset log_start{-1};
+  };
+
 private:
   using clock = std::chrono::steady_clock;
 
@@ -67,7 +74,11 @@ private:
   void on_fetch(link_id link, const schema::envelope& reply, const std::vector<part>& parts,
                 clock::time_point sent);
   void apply_chunks(std::vector<fetched_chunk>& chunks);
-  std::optional<client::error> reset_position(const part& p);
+  struct reset_outcome {
+    std::optional<client::error> error; // auto.offset.reset is none
+    bool wait = false;                  // behind the leader's high watermark: ask again later
+  };
+  reset_outcome reset_position(const out_of_range& oor);
   void on_offsets(link_id link, const schema::envelope& reply, const std::vector<part>& parts);
   void on_request_error(link_id link, const client::error& e);
   void on_link_lost(link_id link);

@@ -26,6 +26,10 @@ struct consumer_shared {
     offset_reset reset = offset_reset::latest;
     uint64_t epoch = 0;                   // bumped by every seek: older fetches are dropped
     std::optional<offset> consumed;       // the position after what poll() returned
+    // The fetch position was reached by fetching (not set by seek, reset or list offsets):
+    // the records below it were served below a leader's high watermark, so every later
+    // leader (elected cleanly) has them. See consumer_fetcher::reset_position.
+    bool fetched = false;
   };
 
   std::mutex mtx;

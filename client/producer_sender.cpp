@@ -179,8 +179,9 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
   parked_ = 0;
   for (auto& b : queue_) {
     std::optional<link_id> link;
+    cluster_router::target t;
     if (retrying.empty() || !retrying.contains({b.topic, b.partition.value})) {
-      auto t = router_.route(b.topic, b.partition, now);
+      t = router_.route(b.topic, b.partition, now);
       if (t.what == cluster_router::target::kind::unknown_topic) {
         auto e = unknown_topic(b.topic);
         done.push_back({std::move(b), offset{-1}, std::move(e)});
@@ -192,7 +193,7 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
     if (!link) {
       auto expires = b.created + config_.delivery_timeout;
       if (now >= expires) {
-        auto e = expiry_error(b);
+        auto e = expiry_error(b, t);
         done.push_back({std::move(b), offset{-1}, std::move(e)});
         continue;
       }
@@ -232,13 +233,18 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
     send_request(requests[k].link, std::move(batches[k]));
 }
 
-client::error producer_sender::expiry_error(const producer_batch& b) const {
+// Why a batch that waited for a route failed: the error of its last attempt, else what it
+// waited for.
+client::error producer_sender::expiry_error(const producer_batch& b, const cluster_router::target& t) {
   if (!b.last_error.ok())
     return b.last_error;
+  auto where = b.topic + "/" + std::to_string(b.partition.value);
+  if (t.what == cluster_router::target::kind::dialling)
+    return make_error(errc::unreachable, where + ": its leader's " + router_.link(t.link).peer()
+                                           + " stayed unreachable for delivery.timeout.ms");
   if (!last_error_.ok())
     return last_error_;
-  return make_error(errc::timed_out, b.topic + "/" + std::to_string(b.partition.value)
-                                       + ": no leader to send to within delivery.timeout.ms");
+  return make_error(errc::timed_out, where + ": no leader to send to within delivery.timeout.ms");
 }
 
 void producer_sender::send_request(link_id link, std::vector<producer_batch> batches) {

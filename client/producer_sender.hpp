@@ -71,7 +71,7 @@ private:
   void on_request_error(uint64_t id, const client::error& e);
   void retry_or_fail(producer_batch b, const client::error& e, steady_clock::time_point now,
                      std::vector<finished>& done);
-  client::error expiry_error(const producer_batch& b) const;
+  client::error expiry_error(const producer_batch& b, const cluster_router::target& t);
   void on_metadata(const schema::metadata_response& md);
   void complete(std::vector<finished>& done);
   size_t& in_flight_on(link_id link);

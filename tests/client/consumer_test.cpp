@@ -156,6 +156,37 @@ CAF_TEST(out of range resets to earliest) {
   CAF_CHECK_EQUAL(got.front().first, 0);
 }
 
+CAF_TEST(a leader whose high watermark lags what was read is waited for not reset) {
+  st->add_topic("t", 1);
+  produce(0, 10);
+  auto cfg = fast();
+  cfg.auto_offset_reset = offset_reset::earliest; // a reset would read everything again
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  CAF_REQUIRE_EQUAL(take(c, 10).size(), 10u);
+  // A new leader whose high watermark is still at 5: fetching from 10 is out of its range.
+  {
+    std::lock_guard lock{st->mtx};
+    st->lagging_hw[{"t", 0}] = 5;
+  }
+  produce(10, 5);
+  auto none = c.poll(100ms);
+  CAF_REQUIRE(none.ok());
+  CAF_CHECK(none->empty());
+  {
+    std::lock_guard lock{st->mtx};
+    st->lagging_hw.clear();
+  }
+  auto got = take(c, 5);
+  CAF_REQUIRE_EQUAL(got.size(), 5u);
+  CAF_CHECK_EQUAL(got.front().first, 10);
+  CAF_CHECK_EQUAL(got.back().first, 14);
+  auto rest = c.poll(100ms);
+  CAF_REQUIRE(rest.ok());
+  CAF_CHECK(rest->empty()); // nothing twice
+}
+
 CAF_TEST(out of range without reset is an error) {
   st->add_topic("t", 1);
   produce(0, 10);
