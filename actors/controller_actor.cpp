@@ -194,6 +194,9 @@ public:
       [this](broker_heartbeat_atom, const envelope& e) { return heartbeat(e); },
       [this](cluster_status_atom, const envelope& e) { return cluster_status(e); },
       [this](alter_partition_atom, const envelope& e) { return client_write(e, true); },
+      [this](reassign_partitions_atom, const envelope& e) { return client_write(e, false); },
+      [this](elect_leaders_atom, const envelope& e) { return client_write(e, false); },
+      [this](decommission_broker_atom, const envelope& e) { return client_write(e, false); },
       [this](controller_write_atom, const envelope& e, bool internal) {
         return forwarded_write(e, internal);
       },
@@ -350,8 +353,10 @@ private:
                     r.err().message);
     } else {
       res = image_.apply(index, *r);
-      if (res.status)
-        notify(*r);
+      if (res.status) {
+        notify(*r, res);
+        log_moves(res);
+      }
       publish_states();
     }
     results_.insert_or_assign(index, res);
@@ -407,15 +412,42 @@ private:
     }
   }
 
-  void notify(const metadata_record& r) {
-    if (auto* put = std::get_if<topic_put_record>(&r)) {
-      if (auto* spec = image_.table().find(put->spec.name))
-        for (auto& s : subscribers_)
-          anon_send(s, topic_update_atom::value, *spec);
-    } else if (auto* del = std::get_if<topic_delete_record>(&r)) {
+  // A topic whose spec changed (a put, or a replica assignment a move changed) goes to the
+  // subscribers, which host (or stop hosting) partitions by it.
+  void notify(const metadata_record& r, const apply_result& res) {
+    if (auto* del = std::get_if<topic_delete_record>(&r)) {
       for (auto& s : subscribers_)
         anon_send(s, topic_deleted_atom::value, del->name);
+      return;
     }
+    for (auto& name : res.respecified)
+      if (auto* spec = image_.table().find(name))
+        for (auto& s : subscribers_)
+          anon_send(s, topic_update_atom::value, *spec);
+  }
+
+  // The leader says what moves (every controller applies the same; one line per change).
+  void log_moves(const apply_result& res) {
+    if (!leading())
+      return;
+    for (auto& [topic, p] : res.reassigned) {
+      auto name = topic + "-" + std::to_string(p);
+      auto r = image_.replication(topic, p);
+      if (!r)
+        continue;
+      if (auto* m = image_.moving(topic, p))
+        spdlog::info("controller {}: {} moving to replicas {} (replicas {}, ISR {})",
+                     args_.self.value, name, caf::deep_to_string(m->target),
+                     caf::deep_to_string(r->replicas), caf::deep_to_string(r->isr));
+      else
+        spdlog::info("controller {}: {} on replicas {} (ISR {}, leader {})", args_.self.value,
+                     name, caf::deep_to_string(r->replicas), caf::deep_to_string(r->isr),
+                     r->leader ? r->leader->value : -1);
+    }
+    for (auto& e : res.elected)
+      spdlog::info("controller {}: {}-{} leader {} -> {} (preferred, epoch {})", args_.self.value,
+                   e.where.topic, e.where.partition, e.from ? e.from->value : -1, e.to.value,
+                   e.epoch.value);
   }
 
   // Runs `f` once this image applied `index`.
@@ -649,12 +681,16 @@ private:
       image_.table(), req, std::move(brokers), leader().value_or(node_id{-1}),
       [this](const topic_spec& spec, int32_t p) {
         schema::metadata_response::partition_metadata out{{}, partition_id{p}, node_id{-1},
-                                                          leader_epoch{0}, {}, {}};
+                                                          leader_epoch{0}, {}, {}, {}, {}};
         if (static_cast<size_t>(p) < spec.replicas.size())
           out.replicas = spec.replicas[static_cast<size_t>(p)];
         if (auto* st = image_.partition(spec.name, p)) {
           out.isr = st->isr;
           out.epoch = st->epoch;
+        }
+        if (auto* m = image_.moving(spec.name, p)) {
+          out.adding_replicas = m->adding();
+          out.removing_replicas = m->removing();
         }
         if (auto l = image_.leader_of(spec, p))
           out.leader = *l;
@@ -749,6 +785,16 @@ private:
         names.push_back(t.name);
       return encode(schema::create_partitions_response{each(names)});
     }
+    if (auto r = schema::decode<schema::reassign_partitions_request>(e)) {
+      schema::reassign_partitions_response out;
+      for (auto& p : r->partitions)
+        out.partitions.push_back({p.topic, p.partition, err, {}, {}, {}});
+      return encode(out);
+    }
+    if (schema::decode<schema::elect_leaders_request>(e))
+      return encode(schema::elect_leaders_response{err, {}});
+    if (schema::decode<schema::decommission_broker_request>(e))
+      return encode(schema::decommission_broker_response{err, {}});
     return encode(schema::error_response{err});
   }
 
@@ -783,6 +829,24 @@ private:
         if (!req)
           return done(encode(schema::error_response{req.err()}), 0);
         return alter_partition(*req, std::move(done));
+      }
+      case schema::message_kind::reassign_partitions_request: {
+        auto req = schema::decode<schema::reassign_partitions_request>(e);
+        if (!req)
+          return done(encode(schema::error_response{req.err()}), 0);
+        return reassign(*req, std::move(done));
+      }
+      case schema::message_kind::elect_leaders_request: {
+        auto req = schema::decode<schema::elect_leaders_request>(e);
+        if (!req)
+          return done(encode(schema::error_response{req.err()}), 0);
+        return elect_preferred(*req, std::move(done));
+      }
+      case schema::message_kind::decommission_broker_request: {
+        auto req = schema::decode<schema::decommission_broker_request>(e);
+        if (!req)
+          return done(encode(schema::error_response{req.err()}), 0);
+        return decommission(*req, std::move(done));
       }
       default:
         done(encode(schema::error_response{{errc::invalid_request,
@@ -855,6 +919,90 @@ private:
       }
       done(encode(out), index);
     });
+  }
+
+  // -- operations (issue 7): reassignment, preferred leaders, decommissioning -----------------
+
+  // One record per partition (KIP-455), checked here so that a bad one costs no log entry and
+  // again when applied; the answer shows each partition's replicas and move after them all.
+  void reassign(const schema::reassign_partitions_request& req, write_done done) {
+    struct gather {
+      schema::reassign_partitions_response out;
+      size_t outstanding = 1; // held until every proposal left
+      int64_t index = 0;
+    };
+    auto g = std::make_shared<gather>();
+    auto finish = [this, g, done] {
+      if (--g->outstanding != 0)
+        return;
+      for (auto& p : g->out.partitions) {
+        if (auto r = image_.replication(p.topic, p.partition))
+          p.replicas = r->replicas;
+        if (auto* m = image_.moving(p.topic, p.partition)) {
+          p.adding = m->adding();
+          p.removing = m->removing();
+        }
+      }
+      done(encode(g->out), g->index);
+    };
+    for (size_t i = 0; i < req.partitions.size(); ++i) {
+      auto& p = req.partitions[i];
+      g->out.partitions.push_back({p.topic, p.partition, {}, {}, {}, {}});
+      auto mode = p.cancel ? reassign_mode::cancel : reassign_mode::start;
+      if (auto st = image_.check_reassign(p.topic, p.partition, mode, p.replicas); !st) {
+        g->out.partitions[i].error = st.err();
+        continue;
+      }
+      ++g->outstanding;
+      propose(reassign_record{p.topic, p.partition, mode, p.replicas, {}},
+              [g, i, finish](apply_result r, int64_t index) {
+                if (!r.status)
+                  g->out.partitions[i].error = r.status.err();
+                g->index = std::max(g->index, index);
+                finish();
+              });
+    }
+    finish();
+  }
+
+  void elect_preferred(const schema::elect_leaders_request& req, write_done done) {
+    if (!req.topic.empty() && !image_.table().find(req.topic))
+      return done(encode(schema::elect_leaders_response{
+                    {errc::unknown_topic_or_partition, "topic '" + req.topic + "' does not exist"},
+                    {}}),
+                  0);
+    propose(elect_preferred_record{req.topic}, [done](apply_result r, int64_t index) {
+      schema::elect_leaders_response out;
+      if (!r.status)
+        out.error = r.status.err();
+      for (auto& e : r.elected)
+        out.elected.push_back({e.where.topic, e.where.partition, e.from.value_or(node_id{-1}),
+                               e.to, e.epoch});
+      done(encode(out), index);
+    });
+  }
+
+  void decommission(const schema::decommission_broker_request& req, write_done done) {
+    auto refuse = [&](schema::error err) {
+      done(encode(schema::decommission_broker_response{std::move(err), {}}), 0);
+    };
+    if (!image_.broker(req.id))
+      return refuse({errc::invalid_request, "broker " + std::to_string(req.id.value) + " is not registered"});
+    if (!req.cancel)
+      if (auto plan = image_.plan_decommission(req.id); !plan)
+        return refuse(plan.err());
+    propose(broker_decommission_record{req.id, !req.cancel, true},
+            [this, done](apply_result r, int64_t index) {
+              schema::decommission_broker_response out;
+              if (!r.status)
+                out.error = r.status.err();
+              for (auto& [topic, p] : r.reassigned) {
+                auto* m = image_.moving(topic, p);
+                auto now = image_.replication(topic, p);
+                out.moves.push_back({topic, p, m ? m->target : now ? now->replicas : std::vector<node_id>{}});
+              }
+              done(encode(out), index);
+            });
   }
 
   void remove(const schema::delete_topics_request& req, write_done done) {
@@ -1077,7 +1225,7 @@ private:
             out.brokers.push_back({id, b.registration.host, b.registration.port,
                                    b.registration.rack.value_or(""), b.registration.epoch,
                                    b.fenced, hb ? now - *hb : -1, counts[id].first,
-                                   counts[id].second});
+                                   counts[id].second, b.decommissioned});
           }
           rp.deliver(encode(out));
         },

@@ -122,6 +122,23 @@ public:
         out.error = not_a_cluster();
         return encode(out);
       },
+      [](reassign_partitions_atom, const envelope& e) {
+        schema::reassign_partitions_response out;
+        if (auto req = schema::decode<schema::reassign_partitions_request>(e))
+          for (auto& p : req->partitions)
+            out.partitions.push_back({p.topic, p.partition, not_a_cluster(), {}, {}, {}});
+        return encode(out);
+      },
+      [](elect_leaders_atom, const envelope&) {
+        schema::elect_leaders_response out;
+        out.error = not_a_cluster();
+        return encode(out);
+      },
+      [](decommission_broker_atom, const envelope&) {
+        schema::decommission_broker_response out;
+        out.error = not_a_cluster();
+        return encode(out);
+      },
     };
   }
 
@@ -235,7 +252,7 @@ private:
     auto self = args_.self.id;
     return answer_metadata(table_, req, {args_.self}, self, [self](const topic_spec&, int32_t p) {
       return schema::metadata_response::partition_metadata{{}, partition_id{p}, self, leader_epoch{0},
-                                                           {self}, {self}};
+                                                           {self}, {self}, {}, {}};
     });
   }
 

@@ -68,7 +68,13 @@ using metadata_actor = caf::typed_actor<
   caf::replies_to<read_index_atom>::with<int64_t>,
   // A partition leader's ISR change (alter_partition_request), committed through the
   // controller leader like a topic write; answered with alter_partition_response.
-  caf::replies_to<alter_partition_atom, schema::envelope>::with<schema::envelope>>;
+  caf::replies_to<alter_partition_atom, schema::envelope>::with<schema::envelope>,
+  // Operators' partition reassignment, preferred leader election and decommissioning
+  // (reassign_partitions, elect_leaders, decommission_broker requests), committed through the
+  // controller leader like a topic write.
+  caf::replies_to<reassign_partitions_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<elect_leaders_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<decommission_broker_atom, schema::envelope>::with<schema::envelope>>;
 
 } // namespace sluice::actors
 

@@ -18,6 +18,9 @@ enum class record_type : uint8_t {
   barrier = 4,
   partition_state = 5,
   alter_isr = 6,
+  reassign = 7,
+  elect_preferred = 8,
+  decommission = 9,
 };
 
 schema::error corrupt(const std::string& what) {
@@ -128,6 +131,28 @@ schema::result<metadata_record> decode_alter_isr(std::string_view in) {
                                           leader_epoch{*epoch}, *version, std::move(*isr), *seq}};
 }
 
+schema::result<metadata_record> decode_reassign(std::string_view in) {
+  auto mode = kvf::read_int<uint8_t>(in);
+  auto topic = kvf::read_str(in);
+  auto partition = kvf::read_int<int32_t>(in);
+  auto target = read_ids(in);
+  auto original = read_ids(in);
+  if (!mode || *mode > uint8_t(reassign_mode::restore) || !topic || !partition || !target
+      || !original || !in.empty())
+    return corrupt("a reassignment does not decode");
+  return metadata_record{reassign_record{std::string{*topic}, *partition, reassign_mode{*mode},
+                                         std::move(*target), std::move(*original)}};
+}
+
+schema::result<metadata_record> decode_decommission(std::string_view in) {
+  auto id = kvf::read_int<int32_t>(in);
+  auto on = kvf::read_int<uint8_t>(in);
+  auto move = kvf::read_int<uint8_t>(in);
+  if (!id || !on || *on > 1 || !move || *move > 1 || !in.empty())
+    return corrupt("a decommission does not decode");
+  return metadata_record{broker_decommission_record{node_id{*id}, *on == 1, *move == 1}};
+}
+
 } // namespace
 
 std::string encode_metadata_record(const metadata_record& r) {
@@ -178,6 +203,21 @@ std::string encode_metadata_record(const metadata_record& r) {
         kvf::append_int(out, x.version);
         append_ids(out, x.isr);
         kvf::append_int(out, x.seq);
+      } else if constexpr (std::is_same_v<T, reassign_record>) {
+        append_type(out, record_type::reassign);
+        kvf::append_int(out, static_cast<uint8_t>(x.mode));
+        kvf::append_str(out, x.topic);
+        kvf::append_int(out, x.partition);
+        append_ids(out, x.target);
+        append_ids(out, x.original);
+      } else if constexpr (std::is_same_v<T, elect_preferred_record>) {
+        append_type(out, record_type::elect_preferred);
+        kvf::append_str(out, x.topic);
+      } else if constexpr (std::is_same_v<T, broker_decommission_record>) {
+        append_type(out, record_type::decommission);
+        kvf::append_int(out, x.id.value);
+        kvf::append_int(out, static_cast<uint8_t>(x.decommissioned));
+        kvf::append_int(out, static_cast<uint8_t>(x.move_replicas));
       } else {
         append_type(out, record_type::barrier);
       }
@@ -214,6 +254,14 @@ schema::result<metadata_record> decode_metadata_record(std::string_view bytes) {
       return metadata_record{barrier_record{}};
     case record_type::partition_state: return decode_partition_state(bytes);
     case record_type::alter_isr: return decode_alter_isr(bytes);
+    case record_type::reassign: return decode_reassign(bytes);
+    case record_type::elect_preferred: {
+      auto topic = kvf::read_str(bytes);
+      if (!topic || !bytes.empty())
+        return corrupt("a preferred leader election does not decode");
+      return metadata_record{elect_preferred_record{std::string{*topic}}};
+    }
+    case record_type::decommission: return decode_decommission(bytes);
   }
   return corrupt("unknown record type " + std::to_string(*type));
 }

@@ -16,6 +16,14 @@
 //     type 2  broker register i32 id | str host | u16 port | u8 has rack | str rack | i64 epoch
 //     type 3  broker fence    i32 id | i64 epoch | u8 fenced (1) or unfenced (0)
 //     type 4  barrier         (nothing: a linearizable read's place in the log)
+//     type 5  partition state str topic | i32 partition | i32 leader (-1: none) | i32 leader epoch |
+//                             ids isr | i32 partition epoch | u64 isr seq
+//     type 6  ISR change      str topic | i32 partition | i32 leader | i32 leader epoch |
+//                             i32 partition epoch | ids isr | u64 seq
+//     type 7  reassignment    u8 mode | str topic | i32 partition | ids target | ids original
+//     type 8  preferred election  str topic (empty: every topic)
+//     type 9  decommission    i32 id | u8 decommissioned | u8 move replicas
+//   ids = u32 n | n x i32 broker
 //
 // A register's epoch is -1 when proposed: the broker epoch becomes the Raft index of the
 // record (as KRaft's is its offset), unique and increasing; snapshots carry it explicitly.
@@ -101,9 +109,45 @@ struct alter_isr_record {
   bool operator==(const alter_isr_record&) const = default;
 };
 
+enum class reassign_mode : uint8_t {
+  start = 0,   // move to `target` (replacing a move in progress: from its original replicas)
+  cancel = 1,  // back to the original replicas of the move in progress
+  restore = 2, // snapshots: the move in progress as it stands, unconditionally
+};
+
+// An operator moves a partition's replicas (KIP-455; metadata_image.hpp has the rules). Like an
+// ISR change it is validated when applied, against the state it then meets.
+struct reassign_record {
+  std::string topic;
+  int32_t partition = 0;
+  reassign_mode mode = reassign_mode::start;
+  std::vector<node_id> target;   // start, restore: the replicas once done, preferred leader first
+  std::vector<node_id> original; // restore: the replicas before the move began
+  bool operator==(const reassign_record&) const = default;
+};
+
+// Preferred leader election: every partition (of `topic`, or of all topics when empty) whose
+// first replica is alive, in the ISR and not leading gets it as leader in the next epoch.
+struct elect_preferred_record {
+  std::string topic;
+  bool operator==(const elect_preferred_record&) const = default;
+};
+
+// A broker leaves the cluster for good: no new replica is placed on it, and (`move_replicas`)
+// every partition it holds starts moving that replica to another live broker, all or none.
+// `decommissioned` false takes it back as a placement candidate (moves already made stay).
+// Snapshots write it with `move_replicas` false: the moves are in the partition records.
+struct broker_decommission_record {
+  node_id id{0};
+  bool decommissioned = true;
+  bool move_replicas = true;
+  bool operator==(const broker_decommission_record&) const = default;
+};
+
 using metadata_record = std::variant<topic_put_record, topic_delete_record,
                                      broker_register_record, broker_fence_record, barrier_record,
-                                     partition_state_record, alter_isr_record>;
+                                     partition_state_record, alter_isr_record, reassign_record,
+                                     elect_preferred_record, broker_decommission_record>;
 
 std::string encode_metadata_record(const metadata_record& r);
 // corrupt_message for bytes that are not a version-1 record.

@@ -70,6 +70,9 @@ node_impl::behavior_type node_impl::make_behavior() {
     [this](inspect_atom, const std::string& filter) { return inspect_tree(filter); },
     [to_controller](broker_heartbeat_atom a, const envelope& e) { return to_controller(a, e); },
     [to_controller](cluster_status_atom a, const envelope& e) { return to_controller(a, e); },
+    [to_controller](reassign_partitions_atom a, const envelope& e) { return to_controller(a, e); },
+    [to_controller](elect_leaders_atom a, const envelope& e) { return to_controller(a, e); },
+    [to_controller](decommission_broker_atom a, const envelope& e) { return to_controller(a, e); },
     [this](cluster::raft_atom a, const envelope& e) { send(metadata_, a, e); },
     [this](controller_write_atom a, const envelope& e, bool internal) {
       return delegate(metadata_, a, e, internal);
@@ -156,9 +159,10 @@ void node_impl::ensure_offsets_topic() {
     return;
   schema::create_topics_request req;
   req.timeout_ms = 30'000;
-  // Replicated like any topic in a cluster (Kafka's offsets.topic.replication.factor, 3), so
-  // committed offsets survive a broker and coordinators move with the partition leaders.
-  auto rf = static_cast<int16_t>(std::min<size_t>(3, std::max<size_t>(1, config_.controllers.size())));
+  // Replicated like any topic in a cluster (offsets.topic.replication.factor), so committed
+  // offsets survive a broker and coordinators move with the partition leaders.
+  auto rf = static_cast<int16_t>(std::min<size_t>(static_cast<size_t>(config_.offsets_replication),
+                                                  std::max<size_t>(1, config_.controllers.size())));
   req.topics.push_back({std::string{offsets_topic}, config_.offsets_partitions, rf,
                         {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}});
   // In a cluster the first attempts may find no controller leader or no registered broker

@@ -60,6 +60,10 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 1, 1000, v); !st)
       return st;
     cfg.offsets_partitions = static_cast<int32_t>(v);
+  } else if (key == "offsets.topic.replication.factor") {
+    if (auto st = parse_int(key, value, 1, 5, v); !st)
+      return st;
+    cfg.offsets_replication = static_cast<int16_t>(v);
   } else if (key == "group.min.session.timeout.ms") {
     if (auto st = parse_int(key, value, 1, cfg.group_max_session_timeout_ms, v); !st)
       return st;
@@ -130,6 +134,8 @@ std::string node_config_help() {
     + "  cap on a fetch's max_wait_ms\n"
     "  offsets.topic.num.partitions=" + std::to_string(d.offsets_partitions)
     + " partitions of __consumer_offsets (fixed once created)\n"
+    "  offsets.topic.replication.factor=" + std::to_string(d.offsets_replication)
+    + " its replicas in a cluster, at most the controllers (fixed once created)\n"
     "  group.min.session.timeout.ms=" + std::to_string(d.group_min_session_timeout_ms)
     + " shortest session.timeout.ms a consumer may ask for\n"
     "  group.max.session.timeout.ms=" + std::to_string(d.group_max_session_timeout_ms)

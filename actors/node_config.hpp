@@ -40,6 +40,9 @@ struct node_config {
   size_t max_parked_fetches = 4096;              // per partition
   int32_t max_wait_ms_limit = 60'000;            // a fetch never parks longer than this
   int32_t offsets_partitions = 8;                // of __consumer_offsets, fixed at its creation
+  // Replicas of __consumer_offsets in a cluster (Kafka's offsets.topic.replication.factor),
+  // at most the number of controllers; fixed at its creation.
+  int16_t offsets_replication = 3;
   std::chrono::milliseconds group_tick_interval{100}; // session checks; 0 disables them (tests)
   int32_t group_min_session_timeout_ms = 100;
   int32_t group_max_session_timeout_ms = 30 * 60 * 1000;

@@ -51,7 +51,8 @@ using node_actor = caf::typed_actor<
   // actor name ("" for all).
   caf::replies_to<inspect_atom, std::string>::with<std::string>,
   // Cluster mode: answered by (or through) the node's metadata controller, see
-  // actors/metadata_interface.hpp. Clients send the first two; controllers all four.
+  // actors/metadata_interface.hpp. Clients send the first two and the operations below;
+  // controllers the first four.
   caf::replies_to<broker_heartbeat_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<cluster_status_atom, schema::envelope>::with<schema::envelope>,
   caf::reacts_to<cluster::raft_atom, schema::envelope>,
@@ -59,6 +60,11 @@ using node_actor = caf::typed_actor<
   caf::replies_to<read_index_atom>::with<int64_t>,
   // Replication: a follower's epoch query (offset_for_leader_epoch_request) to the node of the
   // partitions' leader; its fetches are fetch requests with replica_id set.
-  caf::replies_to<epoch_query_atom, schema::envelope>::with<schema::envelope>>::extend_with<group_request_actor>;
+  caf::replies_to<epoch_query_atom, schema::envelope>::with<schema::envelope>,
+  // Operations (issue 7), through the node's controller to the leader: partition reassignment,
+  // preferred leader election, decommissioning a broker.
+  caf::replies_to<reassign_partitions_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<elect_leaders_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<decommission_broker_atom, schema::envelope>::with<schema::envelope>>::extend_with<group_request_actor>;
 
 } // namespace sluice::actors

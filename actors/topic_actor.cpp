@@ -8,7 +8,10 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 namespace sluice::actors {
@@ -17,17 +20,21 @@ namespace {
 
 using schema::errc;
 
+constexpr auto remove_timeout = std::chrono::seconds(60);
+
 struct topic_status {
   topic_spec spec;
   std::vector<int> restarts; // per partition
   bool deleting = false;
+  std::vector<int32_t> removing; // replicas moved off this node whose data is being deleted
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topic_status& x) {
   field restarts{"restarts", x.restarts};
   field deleting{"deleting", x.deleting};
-  return f(caf::meta::type_name("topic"), x.spec, restarts, deleting);
+  field removing{"removing", x.removing};
+  return f(caf::meta::type_name("topic"), x.spec, restarts, deleting, removing);
 }
 
 class topic_impl : public topic_actor::base {
@@ -74,12 +81,14 @@ public:
         for (size_t i = 0; i < states_.size() && i < partitions_.size(); ++i)
           if (partitions_[i])
             send(partitions_[i], partition_states_atom_v, states_[i]);
+        remove_leaving();
       },
       [this](topic_update_atom, topic_spec& spec) {
         if (spec.configs != status_.spec.configs)
           spdlog::warn("topic {}: config changes apply when the node restarts", spec.name);
         args_.spec.replicas = spec.replicas;
         status_.spec.replicas = spec.replicas;
+        rehost();
         grow(spec.partitions);
         status_.spec.partitions = spec.partitions;
       },
@@ -97,6 +106,7 @@ public:
       if (p)
         send_exit(p, caf::exit_reason::user_shutdown);
     partitions_.clear();
+    removing_.clear(); // they quit on their own once their data is gone
   }
 
 private:
@@ -142,9 +152,81 @@ private:
   void grow(int32_t count) {
     while (partitions_.size() < static_cast<size_t>(count)) {
       partition_id p{static_cast<int32_t>(partitions_.size())};
+      if (!hosted(p))
+        remove_stray(p);
       partitions_.push_back(hosted(p) ? spawn_one(p) : partition_actor{});
       status_.restarts.push_back(0);
     }
+  }
+
+  // Cluster mode, after the assignment changed (a reassignment, issue 7): a replica moved to
+  // this node starts (a follower: the states say so), one moved off it stops and its data is
+  // deleted. A replica that comes back while its old data is still being deleted starts once
+  // the deletion is done (both would use the same directory).
+  //
+  // A replica moved off this node may still lead: it first hears the partition states of the
+  // same change (the controller publishes them right after the topic update), so that it steps
+  // down and its waiting producers and consumers hear not_leader (and go to the new leader),
+  // not that the partition is gone; then its data is deleted (remove_leaving).
+  void rehost() {
+    if (status_.deleting)
+      return;
+    for (size_t i = 0; i < partitions_.size(); ++i) {
+      partition_id p{static_cast<int32_t>(i)};
+      if (hosted(p)) {
+        leaving_.erase(i); // moved back before it left
+        if (!partitions_[i] && !removing_.contains(i)) {
+          spdlog::info("topic {}: partition {} moved to this node", args_.spec.name, p.value);
+          status_.restarts[i] = 0;
+          partitions_[i] = spawn_one(p);
+        }
+      } else if (partitions_[i]) {
+        leaving_.insert(i);
+      }
+    }
+  }
+
+  // After a partition states message: the replicas moved off this node heard it; they go.
+  void remove_leaving() {
+    for (auto i : std::exchange(leaving_, {}))
+      if (i < partitions_.size() && partitions_[i] && !hosted(partition_id{static_cast<int32_t>(i)})
+          && !status_.deleting) {
+        spdlog::info("topic {}: partition {} moved off this node; deleting its data",
+                     args_.spec.name, i);
+        remove_replica(i);
+      }
+  }
+
+  void remove_replica(size_t i) {
+    auto a = std::exchange(partitions_[i], partition_actor{});
+    demonitor(a.address()); // it quits once its data is gone: no restart
+    removing_.emplace(i, a);
+    status_.removing.push_back(static_cast<int32_t>(i));
+    auto done = [this, i](bool ok) {
+      if (!ok)
+        spdlog::error("topic {}: partition {}: some data of the moved replica was not deleted",
+                      args_.spec.name, i);
+      removing_.erase(i);
+      std::erase(status_.removing, static_cast<int32_t>(i));
+      rehost(); // back here in the meantime
+    };
+    request(a, remove_timeout, delete_data_atom_v)
+      .then([done](bool ok) { done(ok); }, [done](caf::error&) { done(false); });
+  }
+
+  // A partition whose assignment leaves out this node but whose directory exists: its move off
+  // this node was cut short by a crash before the data was gone.
+  void remove_stray(partition_id p) {
+    auto dir = args_.topics_dir / partition_dir_name(args_.spec.name, p);
+    std::error_code ec;
+    if (!args_.replication || static_cast<size_t>(p.value) >= args_.spec.replicas.size()
+        || !std::filesystem::exists(dir, ec))
+      return;
+    spdlog::warn("topic {}: removing {}: this node holds no replica of it", args_.spec.name,
+                 dir.string());
+    std::filesystem::remove_all(dir, ec);
+    if (ec)
+      spdlog::error("topic {}: cannot remove {}: {}", args_.spec.name, dir.string(), ec.message());
   }
 
   partition_actor spawn_one(partition_id p) {
@@ -220,6 +302,8 @@ private:
   topic_args args_;
   topic_config config_;
   std::vector<partition_actor> partitions_; // invalid: not hosted on this node
+  std::set<size_t> leaving_;                   // moved off this node, until the states follow
+  std::map<size_t, partition_actor> removing_; // moved off this node, deleting their data
   std::vector<cluster::partition_replicas> states_;
   topic_status status_;
 };

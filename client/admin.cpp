@@ -214,6 +214,8 @@ result<topic_description> admin::describe_topic(const std::string& name) {
     d.epoch = p.epoch;
     d.replicas = p.replicas;
     d.isr = p.isr;
+    d.adding = p.adding_replicas;
+    d.removing = p.removing_replicas;
     d.error = from_server(p.error, topic_partition{name, p.partition}.to_string());
     out.partitions.push_back(std::move(d));
     tps.push_back({name, p.partition});
@@ -252,6 +254,53 @@ result<schema::cluster_status_response> admin::cluster_status() {
   if (!resp->error.ok())
     return from_server(resp->error, "cluster status");
   return resp;
+}
+
+namespace {
+
+result<admin::reassignment> one_reassignment(connection& conn, schema::reassign_partitions_request req) {
+  auto resp = conn.call<schema::reassign_partitions_response>(reassign_partitions_atom_v, req);
+  if (!resp)
+    return resp.err();
+  if (resp->partitions.size() != 1)
+    return make_error(errc::protocol, "reassign: expected one partition in the answer");
+  auto& p = resp->partitions.front();
+  if (!p.error.ok())
+    return from_server(p.error);
+  return std::move(p);
+}
+
+} // namespace
+
+result<admin::reassignment> admin::reassign_partition(const std::string& topic, int32_t partition,
+                                                      const std::vector<node_id>& replicas) {
+  return one_reassignment(*conn_, {{{topic, partition, replicas, false}}});
+}
+
+result<admin::reassignment> admin::cancel_reassignment(const std::string& topic, int32_t partition) {
+  return one_reassignment(*conn_, {{{topic, partition, {}, true}}});
+}
+
+result<std::vector<schema::elect_leaders_response::election>>
+admin::elect_preferred_leaders(const std::string& topic) {
+  auto resp = conn_->call<schema::elect_leaders_response>(elect_leaders_atom_v,
+                                                          schema::elect_leaders_request{topic});
+  if (!resp)
+    return resp.err();
+  if (!resp->error.ok())
+    return from_server(resp->error);
+  return std::move(resp->elected);
+}
+
+result<std::vector<schema::decommission_broker_response::move>> admin::decommission_broker(node_id id,
+                                                                                           bool cancel) {
+  auto resp = conn_->call<schema::decommission_broker_response>(
+    decommission_broker_atom_v, schema::decommission_broker_request{id, cancel});
+  if (!resp)
+    return resp.err();
+  if (!resp->error.ok())
+    return from_server(resp->error);
+  return std::move(resp->moves);
 }
 
 result<std::vector<schema::list_groups_response::group>> admin::list_groups() {

@@ -33,6 +33,8 @@ struct partition_description {
   leader_epoch epoch{-1};
   std::vector<node_id> replicas;
   std::vector<node_id> isr;
+  std::vector<node_id> adding;   // a reassignment in progress: the replicas joining,
+  std::vector<node_id> removing; // and leaving (both empty: not moving)
   offset log_start{-1};
   offset log_end{-1}; // the high watermark
   client::error error; // the partition's own error, if the node reported one
@@ -76,6 +78,22 @@ public:
   // The controllers, the leader and its term, and every registered broker (cluster mode; a
   // single node answers not_controller).
   result<schema::cluster_status_response> cluster_status();
+
+  // Operations on a cluster (issue 7; a single node answers not_controller).
+  // Moves a partition to the `replicas` (KIP-455): answered once the move started (or, when
+  // the target is already in sync, completed), with the partition's replicas and move then.
+  using reassignment = schema::reassign_partitions_response::partition;
+  result<reassignment> reassign_partition(const std::string& topic, int32_t partition,
+                                          const std::vector<node_id>& replicas);
+  // Back to the replicas the partition had before its move in progress.
+  result<reassignment> cancel_reassignment(const std::string& topic, int32_t partition);
+  // Preferred leader election over `topic` (every topic when empty): the leaderships moved.
+  result<std::vector<schema::elect_leaders_response::election>>
+  elect_preferred_leaders(const std::string& topic = "");
+  // The broker takes no new replicas and every replica it holds starts moving to another live
+  // broker (the moves started); `cancel`: it takes replicas again.
+  result<std::vector<schema::decommission_broker_response::move>> decommission_broker(node_id id,
+                                                                                       bool cancel = false);
 
   // The node's actor tree and states as text; `actor` filters by name ("" for all).
   result<std::string> inspect(const std::string& actor = "");

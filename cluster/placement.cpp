@@ -86,4 +86,33 @@ schema::result<replica_assignment> assign_replicas(std::vector<broker_info> brok
   return out;
 }
 
+std::optional<node_id> choose_replacement(const std::vector<broker_info>& candidates,
+                                          const std::vector<broker_info>& keep,
+                                          const std::map<node_id, int32_t>& load) {
+  std::set<std::string> racks_kept;
+  for (auto& b : keep)
+    if (b.rack)
+      racks_kept.insert(*b.rack);
+  auto holds = [&](const broker_info& c) {
+    return std::ranges::any_of(keep, [&](auto& k) { return k.id == c.id; });
+  };
+  auto new_rack = [&](const broker_info& c) { return c.rack && !racks_kept.contains(*c.rack); };
+  bool any_new_rack = std::ranges::any_of(candidates, [&](auto& c) { return !holds(c) && new_rack(c); });
+  auto load_of = [&](node_id id) {
+    auto it = load.find(id);
+    return it == load.end() ? 0 : it->second;
+  };
+  std::optional<broker_info> best;
+  for (auto& c : candidates) {
+    if (holds(c) || (any_new_rack && !new_rack(c)))
+      continue;
+    if (!best || load_of(c.id) < load_of(best->id)
+        || (load_of(c.id) == load_of(best->id) && c.id < best->id))
+      best = c;
+  }
+  if (!best)
+    return std::nullopt;
+  return best->id;
+}
+
 } // namespace sluice::cluster

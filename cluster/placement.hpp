@@ -21,6 +21,7 @@
 #include "store/types.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,5 +53,17 @@ struct placement_request {
 // others do not).
 schema::result<replica_assignment> assign_replicas(std::vector<broker_info> brokers,
                                                    const placement_request& req);
+
+// Decommissioning (issue 7): the broker that takes over one replica of a partition from a
+// broker leaving it. Among `candidates` (the brokers that may take replicas; the leaving one is
+// not among them) that are not in `keep` (the partition's other replicas), by:
+//   1. racks: one whose rack no broker of `keep` is on, while such a candidate exists (so a
+//      partition keeps spanning min(R, racks) racks, as assign_replicas places it);
+//   2. load: the fewest replicas by `load` (absent: 0), so moves spread like placement;
+//   3. the lowest id, so every controller picks the same.
+// nullopt when every candidate already holds a replica of the partition.
+std::optional<node_id> choose_replacement(const std::vector<broker_info>& candidates,
+                                          const std::vector<broker_info>& keep,
+                                          const std::map<node_id, int32_t>& load);
 
 } // namespace sluice::cluster

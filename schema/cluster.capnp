@@ -3,7 +3,9 @@
 # then heartbeats (both BrokerHeartbeat, as KRaft's BrokerRegistration + BrokerHeartbeat); any
 # node answers ClusterStatus by asking the controller leader. Brokers send these to any
 # controller's node; a follower controller forwards them to its leader. A partition leader
-# asks for ISR changes with AlterPartition (Kafka's AlterPartition, issue 7).
+# asks for ISR changes with AlterPartition (Kafka's AlterPartition, issue 7). Operators move
+# partitions (ReassignPartitions, KIP-455), elect preferred leaders and decommission brokers
+# through any node, whose controller forwards them to its leader.
 # Framing and conventions: see common.capnp.
 
 using Cxx = import "/capnp/c++.capnp";
@@ -57,6 +59,7 @@ struct ClusterStatusResponse {
     lastHeartbeatMsAgo @6 :Int64 = -1;  # -1: none since this leader took over
     replicas @7 :Int32;                 # partition replicas assigned to it
     leaderOf @8 :Int32;                 # partitions it leads
+    decommissioned @9 :Bool;            # takes no new replicas; its own are moving away
   }
 }
 
@@ -103,5 +106,72 @@ struct OffsetForLeaderEpochResponse {
     errorMessage @3 :Text;
     leaderEpoch @4 :Int32 = -1;  # the largest epoch of the leader <= the one asked (-1: none)
     endOffset @5 :Int64 = -1;    # where it ends in the leader's log
+  }
+}
+
+struct ReassignPartitionsRequest {
+  # KIP-455's AlterPartitionReassignments: each partition moves to its target replicas while it
+  # serves (the target and the original replicas together until every target replica is in
+  # the ISR), or its move in progress is cancelled (back to the original replicas).
+  partitions @0 :List(Partition);
+
+  struct Partition {
+    topic @0 :Text;
+    partition @1 :Int32;
+    replicas @2 :List(Int32);  # the target, preferred leader first; empty with cancel
+    cancel @3 :Bool;
+  }
+}
+
+struct ReassignPartitionsResponse {
+  partitions @0 :List(Partition);  # one per partition asked, in request order
+
+  struct Partition {
+    topic @0 :Text;
+    partition @1 :Int32;
+    errorCode @2 :Common.ErrorCode;  # invalidReplicaAssignment, noReassignmentInProgress, ...
+    errorMessage @3 :Text;
+    replicas @4 :List(Int32);        # the partition's replicas after the request
+    addingReplicas @5 :List(Int32);  # both empty: no move in progress (done at once, or none)
+    removingReplicas @6 :List(Int32);
+  }
+}
+
+struct ElectLeadersRequest {
+  # Preferred leader election: each partition whose first replica is alive, in the ISR and not
+  # leading gets it as leader (next leader epoch).
+  topic @0 :Text;  # empty: every topic
+}
+
+struct ElectLeadersResponse {
+  errorCode @0 :Common.ErrorCode;
+  errorMessage @1 :Text;
+  elected @2 :List(Election);  # the leaderships that moved
+
+  struct Election {
+    topic @0 :Text;
+    partition @1 :Int32;
+    from @2 :Int32 = -1;  # the leader before, -1: none (offline)
+    to @3 :Int32;
+    leaderEpoch @4 :Int32;
+  }
+}
+
+struct DecommissionBrokerRequest {
+  # The broker takes no new replicas and every replica it holds moves to another live broker
+  # (all partitions or none); `cancel` makes it a placement candidate again.
+  nodeId @0 :Int32;
+  cancel @1 :Bool;
+}
+
+struct DecommissionBrokerResponse {
+  errorCode @0 :Common.ErrorCode;
+  errorMessage @1 :Text;
+  moves @2 :List(Move);  # the moves this request started or redirected
+
+  struct Move {
+    topic @0 :Text;
+    partition @1 :Int32;
+    replicas @2 :List(Int32);  # the new target
   }
 }

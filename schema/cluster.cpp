@@ -100,6 +100,7 @@ envelope encode(const cluster_status_response& x) {
         out.setLastHeartbeatMsAgo(in.last_heartbeat_ms_ago);
         out.setReplicas(in.replicas);
         out.setLeaderOf(in.leader_of);
+        out.setDecommissioned(in.decommissioned);
       }
     });
 }
@@ -119,7 +120,8 @@ result<cluster_status_response> decode_bytes<cluster_status_response>(std::span<
       for (auto b : r.getBrokers())
         out.brokers.push_back({node_id{b.getNodeId()}, str(b.getHost()), b.getPort(),
                                str(b.getRack()), b.getBrokerEpoch(), b.getFenced(),
-                               b.getLastHeartbeatMsAgo(), b.getReplicas(), b.getLeaderOf()});
+                               b.getLastHeartbeatMsAgo(), b.getReplicas(), b.getLeaderOf(),
+                               b.getDecommissioned()});
       return out;
     });
 }
@@ -238,6 +240,183 @@ decode_bytes<offset_for_leader_epoch_response>(std::span<const char> bytes) {
       for (auto p : ps)
         x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
                                 leader_epoch{p.getLeaderEpoch()}, offset{p.getEndOffset()}});
+      return x;
+    });
+}
+
+namespace {
+
+size_t ids_bytes(const std::vector<node_id>& ids) { return 4 * ids.size() + 8; }
+
+} // namespace
+
+envelope encode(const reassign_partitions_request& x) {
+  size_t expected = 64;
+  for (auto& p : x.partitions)
+    expected += entry_overhead_bytes + p.topic.size() + ids_bytes(p.replicas);
+  return write<wire::ReassignPartitionsRequest>(
+    x.kind, expected, [&](wire::ReassignPartitionsRequest::Builder b) {
+      auto ps = b.initPartitions(list_size(x.partitions.size()));
+      for (unsigned i = 0; i < ps.size(); ++i) {
+        auto& in = x.partitions[i];
+        auto out = ps[i];
+        out.setTopic(text(in.topic));
+        out.setPartition(in.partition);
+        set_node_ids(out.initReplicas(list_size(in.replicas.size())), in.replicas);
+        out.setCancel(in.cancel);
+      }
+    });
+}
+
+template <>
+result<reassign_partitions_request>
+decode_bytes<reassign_partitions_request>(std::span<const char> bytes) {
+  return read<wire::ReassignPartitionsRequest, reassign_partitions_request>(
+    bytes, [](wire::ReassignPartitionsRequest::Reader r) -> result<reassign_partitions_request> {
+      reassign_partitions_request x;
+      auto ps = r.getPartitions();
+      x.partitions.reserve(ps.size());
+      for (auto p : ps)
+        x.partitions.push_back({str(p.getTopic()), p.getPartition(), get_node_ids(p.getReplicas()),
+                                p.getCancel()});
+      return x;
+    });
+}
+
+envelope encode(const reassign_partitions_response& x) {
+  size_t expected = 64;
+  for (auto& p : x.partitions)
+    expected += entry_overhead_bytes + p.topic.size() + p.error.message.size()
+                + ids_bytes(p.replicas) + ids_bytes(p.adding) + ids_bytes(p.removing);
+  return write<wire::ReassignPartitionsResponse>(
+    x.kind, expected, [&](wire::ReassignPartitionsResponse::Builder b) {
+      auto ps = b.initPartitions(list_size(x.partitions.size()));
+      for (unsigned i = 0; i < ps.size(); ++i) {
+        auto& in = x.partitions[i];
+        auto out = ps[i];
+        out.setTopic(text(in.topic));
+        out.setPartition(in.partition);
+        set_error(out, in.error);
+        set_node_ids(out.initReplicas(list_size(in.replicas.size())), in.replicas);
+        set_node_ids(out.initAddingReplicas(list_size(in.adding.size())), in.adding);
+        set_node_ids(out.initRemovingReplicas(list_size(in.removing.size())), in.removing);
+      }
+    });
+}
+
+template <>
+result<reassign_partitions_response>
+decode_bytes<reassign_partitions_response>(std::span<const char> bytes) {
+  return read<wire::ReassignPartitionsResponse, reassign_partitions_response>(
+    bytes, [](wire::ReassignPartitionsResponse::Reader r) -> result<reassign_partitions_response> {
+      reassign_partitions_response x;
+      auto ps = r.getPartitions();
+      x.partitions.reserve(ps.size());
+      for (auto p : ps)
+        x.partitions.push_back({str(p.getTopic()), p.getPartition(), get_error(p),
+                                get_node_ids(p.getReplicas()), get_node_ids(p.getAddingReplicas()),
+                                get_node_ids(p.getRemovingReplicas())});
+      return x;
+    });
+}
+
+envelope encode(const elect_leaders_request& x) {
+  return write<wire::ElectLeadersRequest>(x.kind, 32 + x.topic.size(),
+                                          [&](wire::ElectLeadersRequest::Builder b) {
+                                            if (!x.topic.empty())
+                                              b.setTopic(text(x.topic));
+                                          });
+}
+
+template <>
+result<elect_leaders_request> decode_bytes<elect_leaders_request>(std::span<const char> bytes) {
+  return read<wire::ElectLeadersRequest, elect_leaders_request>(
+    bytes, [](wire::ElectLeadersRequest::Reader r) -> result<elect_leaders_request> {
+      return elect_leaders_request{str(r.getTopic())};
+    });
+}
+
+envelope encode(const elect_leaders_response& x) {
+  size_t expected = 64 + x.error.message.size();
+  for (auto& e : x.elected)
+    expected += entry_overhead_bytes + e.topic.size();
+  return write<wire::ElectLeadersResponse>(
+    x.kind, expected, [&](wire::ElectLeadersResponse::Builder b) {
+      set_error(b, x.error);
+      auto es = b.initElected(list_size(x.elected.size()));
+      for (unsigned i = 0; i < es.size(); ++i) {
+        auto& in = x.elected[i];
+        auto out = es[i];
+        out.setTopic(text(in.topic));
+        out.setPartition(in.partition);
+        out.setFrom(in.from.value);
+        out.setTo(in.to.value);
+        out.setLeaderEpoch(in.epoch.value);
+      }
+    });
+}
+
+template <>
+result<elect_leaders_response> decode_bytes<elect_leaders_response>(std::span<const char> bytes) {
+  return read<wire::ElectLeadersResponse, elect_leaders_response>(
+    bytes, [](wire::ElectLeadersResponse::Reader r) -> result<elect_leaders_response> {
+      elect_leaders_response x;
+      x.error = get_error(r);
+      auto es = r.getElected();
+      x.elected.reserve(es.size());
+      for (auto e : es)
+        x.elected.push_back({str(e.getTopic()), e.getPartition(), node_id{e.getFrom()},
+                             node_id{e.getTo()}, leader_epoch{e.getLeaderEpoch()}});
+      return x;
+    });
+}
+
+envelope encode(const decommission_broker_request& x) {
+  return write<wire::DecommissionBrokerRequest>(x.kind, 32,
+                                                [&](wire::DecommissionBrokerRequest::Builder b) {
+                                                  b.setNodeId(x.id.value);
+                                                  b.setCancel(x.cancel);
+                                                });
+}
+
+template <>
+result<decommission_broker_request>
+decode_bytes<decommission_broker_request>(std::span<const char> bytes) {
+  return read<wire::DecommissionBrokerRequest, decommission_broker_request>(
+    bytes, [](wire::DecommissionBrokerRequest::Reader r) -> result<decommission_broker_request> {
+      return decommission_broker_request{node_id{r.getNodeId()}, r.getCancel()};
+    });
+}
+
+envelope encode(const decommission_broker_response& x) {
+  size_t expected = 64 + x.error.message.size();
+  for (auto& m : x.moves)
+    expected += entry_overhead_bytes + m.topic.size() + ids_bytes(m.replicas);
+  return write<wire::DecommissionBrokerResponse>(
+    x.kind, expected, [&](wire::DecommissionBrokerResponse::Builder b) {
+      set_error(b, x.error);
+      auto ms = b.initMoves(list_size(x.moves.size()));
+      for (unsigned i = 0; i < ms.size(); ++i) {
+        auto& in = x.moves[i];
+        auto out = ms[i];
+        out.setTopic(text(in.topic));
+        out.setPartition(in.partition);
+        set_node_ids(out.initReplicas(list_size(in.replicas.size())), in.replicas);
+      }
+    });
+}
+
+template <>
+result<decommission_broker_response>
+decode_bytes<decommission_broker_response>(std::span<const char> bytes) {
+  return read<wire::DecommissionBrokerResponse, decommission_broker_response>(
+    bytes, [](wire::DecommissionBrokerResponse::Reader r) -> result<decommission_broker_response> {
+      decommission_broker_response x;
+      x.error = get_error(r);
+      auto ms = r.getMoves();
+      x.moves.reserve(ms.size());
+      for (auto m : ms)
+        x.moves.push_back({str(m.getTopic()), m.getPartition(), get_node_ids(m.getReplicas())});
       return x;
     });
 }

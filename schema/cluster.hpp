@@ -64,6 +64,7 @@ struct cluster_status_response {
     int64_t last_heartbeat_ms_ago = -1;
     int32_t replicas = 0;
     int32_t leader_of = 0;
+    bool decommissioned = false;
 
     bool operator==(const broker&) const = default;
   };
@@ -142,6 +143,97 @@ struct offset_for_leader_epoch_response {
   bool operator==(const offset_for_leader_epoch_response&) const = default;
 };
 
+// KIP-455's reassignment of partitions (metadata_image.hpp has the rules).
+struct reassign_partitions_request {
+  static constexpr message_kind kind = message_kind::reassign_partitions_request;
+
+  struct partition {
+    std::string topic;
+    int32_t partition = 0;
+    std::vector<node_id> replicas; // the target; empty with cancel
+    bool cancel = false;
+
+    bool operator==(const struct partition&) const = default;
+  };
+
+  std::vector<partition> partitions;
+
+  bool operator==(const reassign_partitions_request&) const = default;
+};
+
+struct reassign_partitions_response {
+  static constexpr message_kind kind = message_kind::reassign_partitions_response;
+
+  struct partition {
+    std::string topic;
+    int32_t partition = 0;
+    schema::error error;
+    std::vector<node_id> replicas; // after the request
+    std::vector<node_id> adding;   // both empty: not moving
+    std::vector<node_id> removing;
+
+    bool operator==(const struct partition&) const = default;
+  };
+
+  std::vector<partition> partitions; // in request order
+
+  bool operator==(const reassign_partitions_response&) const = default;
+};
+
+// Preferred leader election over one topic (or every topic: empty).
+struct elect_leaders_request {
+  static constexpr message_kind kind = message_kind::elect_leaders_request;
+
+  std::string topic;
+
+  bool operator==(const elect_leaders_request&) const = default;
+};
+
+struct elect_leaders_response {
+  static constexpr message_kind kind = message_kind::elect_leaders_response;
+
+  struct election {
+    std::string topic;
+    int32_t partition = 0;
+    node_id from{-1}; // -1: offline before
+    node_id to{0};
+    leader_epoch epoch{0};
+
+    bool operator==(const election&) const = default;
+  };
+
+  schema::error error;
+  std::vector<election> elected;
+
+  bool operator==(const elect_leaders_response&) const = default;
+};
+
+struct decommission_broker_request {
+  static constexpr message_kind kind = message_kind::decommission_broker_request;
+
+  node_id id{0};
+  bool cancel = false;
+
+  bool operator==(const decommission_broker_request&) const = default;
+};
+
+struct decommission_broker_response {
+  static constexpr message_kind kind = message_kind::decommission_broker_response;
+
+  struct move {
+    std::string topic;
+    int32_t partition = 0;
+    std::vector<node_id> replicas; // the new target
+
+    bool operator==(const move&) const = default;
+  };
+
+  schema::error error;
+  std::vector<move> moves;
+
+  bool operator==(const decommission_broker_response&) const = default;
+};
+
 #define SLUICE_CLUSTER_CODEC(T)                                                                    \
   envelope encode(const T& x);                                                                     \
   template <>                                                                                      \
@@ -155,6 +247,12 @@ SLUICE_CLUSTER_CODEC(alter_partition_request)
 SLUICE_CLUSTER_CODEC(alter_partition_response)
 SLUICE_CLUSTER_CODEC(offset_for_leader_epoch_request)
 SLUICE_CLUSTER_CODEC(offset_for_leader_epoch_response)
+SLUICE_CLUSTER_CODEC(reassign_partitions_request)
+SLUICE_CLUSTER_CODEC(reassign_partitions_response)
+SLUICE_CLUSTER_CODEC(elect_leaders_request)
+SLUICE_CLUSTER_CODEC(elect_leaders_response)
+SLUICE_CLUSTER_CODEC(decommission_broker_request)
+SLUICE_CLUSTER_CODEC(decommission_broker_response)
 
 #undef SLUICE_CLUSTER_CODEC
 

@@ -59,6 +59,9 @@ enum ErrorCode {
   invalidSessionTimeout @30;       # outside the node's group.min/max.session.timeout.ms
   # Cluster membership (schema/cluster.capnp).
   staleBrokerEpoch @31;            # the heartbeat's broker epoch is not the broker's registration
+  # Partition reassignment (KIP-455) and decommissioning.
+  invalidReplicaAssignment @32;    # an empty or duplicated target, or a broker that cannot hold it
+  noReassignmentInProgress @33;    # a cancel of a partition that is not moving
 }
 
 # How far a consumer may read: read_uncommitted up to the high watermark, read_committed up to

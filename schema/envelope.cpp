@@ -49,6 +49,12 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::alter_partition_response: return "alter_partition_response";
     case message_kind::offset_for_leader_epoch_request: return "offset_for_leader_epoch_request";
     case message_kind::offset_for_leader_epoch_response: return "offset_for_leader_epoch_response";
+    case message_kind::reassign_partitions_request: return "reassign_partitions_request";
+    case message_kind::reassign_partitions_response: return "reassign_partitions_response";
+    case message_kind::elect_leaders_request: return "elect_leaders_request";
+    case message_kind::elect_leaders_response: return "elect_leaders_response";
+    case message_kind::decommission_broker_request: return "decommission_broker_request";
+    case message_kind::decommission_broker_response: return "decommission_broker_response";
   }
   return "unknown";
 }

@@ -55,10 +55,16 @@ enum class message_kind : uint16_t {
   alter_partition_response = 42,
   offset_for_leader_epoch_request = 43, // follower -> partition leader (KIP-279)
   offset_for_leader_epoch_response = 44,
+  reassign_partitions_request = 45, // operator -> controller (KIP-455)
+  reassign_partitions_response = 46,
+  elect_leaders_request = 47, // operator -> controller: preferred leader election
+  elect_leaders_response = 48,
+  decommission_broker_request = 49, // operator -> controller
+  decommission_broker_response = 50,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::offset_for_leader_epoch_response;
+inline constexpr message_kind last_message_kind = message_kind::decommission_broker_response;
 
 const char* to_string(message_kind k) noexcept;
 

@@ -41,6 +41,8 @@ static_assert(same(errc::group_id_not_found, wire::ErrorCode::GROUP_ID_NOT_FOUND
 static_assert(same(errc::invalid_group_id, wire::ErrorCode::INVALID_GROUP_ID));
 static_assert(same(errc::invalid_session_timeout, wire::ErrorCode::INVALID_SESSION_TIMEOUT));
 static_assert(same(errc::stale_broker_epoch, wire::ErrorCode::STALE_BROKER_EPOCH));
+static_assert(same(errc::invalid_replica_assignment, wire::ErrorCode::INVALID_REPLICA_ASSIGNMENT));
+static_assert(same(errc::no_reassignment_in_progress, wire::ErrorCode::NO_REASSIGNMENT_IN_PROGRESS));
 // The enumerant count (a new wire code needs a new errc) is checked by tests/schema/errc_test.cpp.
 
 } // namespace
@@ -79,6 +81,8 @@ const char* to_string(errc e) noexcept {
     case errc::invalid_group_id: return "invalid_group_id";
     case errc::invalid_session_timeout: return "invalid_session_timeout";
     case errc::stale_broker_epoch: return "stale_broker_epoch";
+    case errc::invalid_replica_assignment: return "invalid_replica_assignment";
+    case errc::no_reassignment_in_progress: return "no_reassignment_in_progress";
   }
   return "unknown";
 }

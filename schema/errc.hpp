@@ -41,9 +41,11 @@ enum class errc : uint16_t {
   invalid_group_id,
   invalid_session_timeout,
   stale_broker_epoch,
+  invalid_replica_assignment,
+  no_reassignment_in_progress,
 };
 
-inline constexpr errc last_errc = errc::stale_broker_epoch;
+inline constexpr errc last_errc = errc::no_reassignment_in_progress;
 
 const char* to_string(errc e) noexcept;
 

@@ -40,5 +40,9 @@ struct MetadataResponse {
     leaderEpoch @4 :Int32 = -1;
     replicas @5 :List(Int32);    # node ids; the first is the preferred leader
     isr @6 :List(Int32);         # in-sync replicas, a subset of replicas
+    # A reassignment in progress (KIP-455): the replicas joining and leaving; both empty
+    # when the partition is not moving. `replicas` holds both meanwhile.
+    addingReplicas @7 :List(Int32);
+    removingReplicas @8 :List(Int32);
   }
 }

@@ -55,6 +55,12 @@ envelope encode(const metadata_response& x) {
         pout.setLeaderEpoch(pin.epoch.value);
         set_node_ids(pout.initReplicas(list_size(pin.replicas.size())), pin.replicas);
         set_node_ids(pout.initIsr(list_size(pin.isr.size())), pin.isr);
+        if (!pin.adding_replicas.empty())
+          set_node_ids(pout.initAddingReplicas(list_size(pin.adding_replicas.size())),
+                       pin.adding_replicas);
+        if (!pin.removing_replicas.empty())
+          set_node_ids(pout.initRemovingReplicas(list_size(pin.removing_replicas.size())),
+                       pin.removing_replicas);
       }
     }
   });
@@ -93,7 +99,9 @@ result<metadata_response> decode_bytes<metadata_response>(std::span<const char> 
         for (auto p : ps)
           topic.partitions.push_back({get_error(p), partition_id{p.getPartition()},
                                       node_id{p.getLeader()}, leader_epoch{p.getLeaderEpoch()},
-                                      get_node_ids(p.getReplicas()), get_node_ids(p.getIsr())});
+                                      get_node_ids(p.getReplicas()), get_node_ids(p.getIsr()),
+                                      get_node_ids(p.getAddingReplicas()),
+                                      get_node_ids(p.getRemovingReplicas())});
       }
       return x;
     });

@@ -39,6 +39,9 @@ struct metadata_response {
     leader_epoch epoch{-1};
     std::vector<node_id> replicas; // the first is the preferred leader
     std::vector<node_id> isr;      // a subset of replicas
+    // A reassignment in progress: the replicas joining and leaving (both in `replicas`).
+    std::vector<node_id> adding_replicas;
+    std::vector<node_id> removing_replicas;
 
     bool operator==(const partition_metadata&) const = default;
   };

@@ -45,6 +45,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   CAF_ADD_ATOM(sluice, sluice, alter_partition_atom, "alter_part")
   // A follower's KIP-279 query to a partition leader's node (offset_for_leader_epoch_request).
   CAF_ADD_ATOM(sluice, sluice, epoch_query_atom, "epoch_qry")
+  // Operations (issue 7): partition reassignment, preferred leader election, decommissioning.
+  CAF_ADD_ATOM(sluice, sluice, reassign_partitions_atom, "reassign")
+  CAF_ADD_ATOM(sluice, sluice, elect_leaders_atom, "elect_lead")
+  CAF_ADD_ATOM(sluice, sluice, decommission_broker_atom, "decommissn")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

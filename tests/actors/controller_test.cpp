@@ -65,6 +65,9 @@ public:
         return delegate(ctrl_, a);
       },
       no_handler<epoch_query_atom>(),
+      [this](reassign_partitions_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
+      [this](elect_leaders_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
+      [this](decommission_broker_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
       no_handler<join_group_atom>(), no_handler<sync_group_atom>(), no_handler<heartbeat_atom>(),
       no_handler<leave_group_atom>(), no_handler<offset_commit_atom>(),
       no_handler<offset_fetch_atom>(), no_handler<list_groups_atom>(),
@@ -431,6 +434,118 @@ CAF_TEST(an isr change is committed through any controller once and refused when
     CAF_CHECK(st[0].leader == std::optional{part_leader});
     CAF_CHECK_EQUAL(st[0].replicas.size(), 3u);
   }
+}
+
+CAF_TEST(operators move partitions elect preferred leaders and decommission brokers through any controller) {
+  auto leader = settled();
+  auto follower = other_than(leader);
+  CAF_REQUIRE(create(leader, "mv", 2, 2).topics[0].error.ok());
+  run_for(100ms);
+  auto original = heards[follower]->topics.at("mv").replicas.at(0);
+  CAF_REQUIRE_EQUAL(original.size(), 2u);
+  auto spare = other_than(original[0], original[1]);
+  // Move partition 0 from (a, b) to (spare, b) through a follower.
+  std::vector<node_id> target{spare, original[1]};
+  auto reassign = [&](node_id on, schema::reassign_partitions_request r) {
+    return ask<schema::reassign_partitions_response>(on, reassign_partitions_atom_v, r);
+  };
+  auto moving = reassign(follower, {{{"mv", 0, target, false}}});
+  CAF_REQUIRE_EQUAL(moving.partitions.size(), 1u);
+  CAF_CHECK(moving.partitions[0].error.ok());
+  CAF_CHECK(moving.partitions[0].replicas == (std::vector<node_id>{spare, original[1], original[0]}));
+  CAF_CHECK(moving.partitions[0].adding == std::vector<node_id>{spare});
+  CAF_CHECK(moving.partitions[0].removing == std::vector<node_id>{original[0]});
+  // The nodes heard the union (so the spare's node hosts it) before the answer.
+  CAF_CHECK(heards[follower]->topics.at("mv").replicas.at(0) == moving.partitions[0].replicas);
+  schema::metadata_request mreq;
+  mreq.all_topics = false;
+  mreq.topics = {"mv"};
+  auto md = ask<schema::metadata_response>(leader, metadata_atom_v, mreq);
+  CAF_CHECK(md.topics.at(0).partitions.at(0).adding_replicas == std::vector<node_id>{spare});
+  CAF_CHECK(md.topics.at(0).partitions.at(0).removing_replicas == std::vector<node_id>{original[0]});
+  // The partition leader reports the spare caught up: the move completes, a leaves.
+  auto p0 = md.topics.at(0).partitions.at(0);
+  auto isr = p0.isr;
+  isr.push_back(spare);
+  auto st = ask<schema::alter_partition_response>(follower, alter_partition_atom_v,
+                                                  schema::alter_partition_request{
+                                                    "mv", 0, p0.leader, p0.epoch,
+                                                    heards[leader]->states.at("mv").at(0).version.value,
+                                                    isr, 1});
+  CAF_CHECK(st.error.ok());
+  run_for(100ms);
+  for (auto& [id, h] : heards) {
+    CAF_CHECK(h->topics.at("mv").replicas.at(0) == target);
+    auto& s0 = h->states.at("mv").at(0);
+    CAF_CHECK(s0.replicas == target);
+    CAF_CHECK(s0.leader && std::ranges::find(target, *s0.leader) != target.end());
+    CAF_CHECK(std::ranges::find(s0.isr, original[0]) == s0.isr.end());
+  }
+  md = ask<schema::metadata_response>(follower, metadata_atom_v, mreq);
+  CAF_CHECK(md.topics.at(0).partitions.at(0).adding_replicas.empty());
+  // A new order of in-sync replicas: done at once; the preferred one then leads after an
+  // election, which says what moved.
+  auto now = md.topics.at(0).partitions.at(0);
+  std::vector<node_id> reordered{now.isr.back(), now.isr.front()};
+  if (reordered.front() == now.leader)
+    std::swap(reordered.front(), reordered.back());
+  CAF_REQUIRE(reassign(leader, {{{"mv", 0, reordered, false}}}).partitions.at(0).error.ok());
+  auto elected = ask<schema::elect_leaders_response>(follower, elect_leaders_atom_v,
+                                                     schema::elect_leaders_request{"mv"});
+  CAF_CHECK(elected.error.ok());
+  CAF_REQUIRE_EQUAL(elected.elected.size(), 1u);
+  CAF_CHECK_EQUAL(elected.elected[0].from, now.leader);
+  CAF_CHECK_EQUAL(elected.elected[0].to, reordered.front());
+  CAF_CHECK_EQUAL(elected.elected[0].epoch.value, now.epoch.value + 1);
+  auto again = ask<schema::elect_leaders_response>(leader, elect_leaders_atom_v, schema::elect_leaders_request{});
+  CAF_CHECK(again.elected.empty());
+  // Refusals, one line each, nothing changes.
+  auto bad = reassign(follower, {{{"nope", 0, target, false},
+                                  {"mv", 7, target, false},
+                                  {"mv", 1, {}, false},
+                                  {"mv", 1, {spare, spare}, false},
+                                  {"mv", 1, {node_id{9}}, false},
+                                  {"mv", 1, {}, true}}});
+  CAF_REQUIRE_EQUAL(bad.partitions.size(), 6u);
+  CAF_CHECK_EQUAL(bad.partitions[0].error.code, errc::unknown_topic_or_partition);
+  CAF_CHECK_EQUAL(bad.partitions[1].error.code, errc::unknown_topic_or_partition);
+  CAF_CHECK_EQUAL(bad.partitions[2].error.code, errc::invalid_replica_assignment);
+  CAF_CHECK_EQUAL(bad.partitions[3].error.code, errc::invalid_replica_assignment);
+  CAF_CHECK_EQUAL(bad.partitions[4].error.code, errc::invalid_replica_assignment);
+  CAF_CHECK_EQUAL(bad.partitions[5].error.code, errc::no_reassignment_in_progress);
+  for (auto& p : bad.partitions)
+    CAF_MESSAGE(p.error.message);
+  CAF_CHECK_EQUAL(ask<schema::elect_leaders_response>(leader, elect_leaders_atom_v,
+                                                      schema::elect_leaders_request{"nope"})
+                    .error.code,
+                  errc::unknown_topic_or_partition);
+  // Decommissioning: an RF 3 topic has nowhere to go, so nothing moves; without it, every
+  // replica on the broker starts moving to the third broker.
+  CAF_REQUIRE(create(leader, "wide", 1, 3).topics[0].error.ok());
+  auto decommission = [&](node_id on, node_id id, bool cancel) {
+    return ask<schema::decommission_broker_response>(on, decommission_broker_atom_v,
+                                                     schema::decommission_broker_request{id, cancel});
+  };
+  auto victim = target[1];
+  auto refused = decommission(follower, victim, false);
+  CAF_CHECK_EQUAL(refused.error.code, errc::invalid_replica_assignment);
+  CAF_MESSAGE(refused.error.message);
+  CAF_CHECK_EQUAL(decommission(follower, node_id{9}, false).error.code, errc::invalid_request);
+  schema::delete_topics_request del;
+  del.names = {"wide"};
+  CAF_REQUIRE(ask<schema::delete_topics_response>(leader, delete_topics_atom_v, del).topics.at(0).error.ok());
+  auto started = decommission(follower, victim, false);
+  CAF_CHECK(started.error.ok());
+  CAF_CHECK(!started.moves.empty());
+  for (auto& m : started.moves)
+    CAF_CHECK(std::ranges::find(m.replicas, victim) == m.replicas.end());
+  auto status_now = status(leader);
+  for (auto& b : status_now.brokers)
+    CAF_CHECK_EQUAL(b.decommissioned, b.id == victim);
+  // New topics avoid it; cancelled, it takes replicas again.
+  CAF_CHECK_EQUAL(create(leader, "three", 1, 3).topics[0].error.code, errc::invalid_replication_factor);
+  CAF_CHECK(decommission(leader, victim, true).error.ok());
+  CAF_CHECK(create(leader, "three", 1, 3).topics[0].error.ok());
 }
 
 CAF_TEST(without a majority a write waits for a leader and then fails with not_controller) {

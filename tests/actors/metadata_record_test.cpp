@@ -30,7 +30,14 @@ std::vector<metadata_record> every_kind() {
           barrier_record{},
           partition_state_record{"orders", 3, {node_id{2}, leader_epoch{4}, {node_id{2}, node_id{3}}, 9, 2}},
           partition_state_record{"orders", 4, {std::nullopt, leader_epoch{5}, {node_id{1}}, 11, 0}},
-          alter_isr_record{"orders", 3, node_id{2}, leader_epoch{4}, 9, {node_id{2}}, 3}};
+          alter_isr_record{"orders", 3, node_id{2}, leader_epoch{4}, 9, {node_id{2}}, 3},
+          reassign_record{"orders", 5, reassign_mode::start, {node_id{3}, node_id{4}}, {}},
+          reassign_record{"orders", 5, reassign_mode::cancel, {}, {}},
+          reassign_record{"orders", 6, reassign_mode::restore, {node_id{4}}, {node_id{1}, node_id{2}}},
+          elect_preferred_record{"orders"},
+          elect_preferred_record{""},
+          broker_decommission_record{node_id{3}, true, true},
+          broker_decommission_record{node_id{3}, false, false}};
 }
 
 metadata_image fresh() { return metadata_image{{}, {}}; }
@@ -57,7 +64,7 @@ CAF_TEST(every truncation and a foreign version or type is refused) {
   version[0] = 9;
   CAF_CHECK(!decode_metadata_record(version));
   auto type = bytes;
-  type[1] = 7;
+  type[1] = 200;
   auto r = decode_metadata_record(type);
   CAF_REQUIRE(!r);
   CAF_CHECK_EQUAL(r.err().code, schema::errc::corrupt_message);
@@ -219,8 +226,22 @@ CAF_TEST(replicas applying the same log end with the same image and its snapshot
   for (int i = 0; i < 400; ++i) {
     auto name = "t" + std::to_string(rng() % 20);
     auto broker = node_id{static_cast<int32_t>(rng() % 5)};
-    switch (rng() % 7) {
+    switch (rng() % 10) {
       case 0: log.push_back(encode_metadata_record(topic_delete_record{name})); break;
+      case 7: {
+        std::vector<node_id> target{node_id{int32_t(rng() % 5)}};
+        if (rng() % 2)
+          target.push_back(node_id{int32_t(rng() % 5)});
+        auto mode = rng() % 4 == 0 ? reassign_mode::cancel : reassign_mode::start;
+        log.push_back(encode_metadata_record(reassign_record{name, int32_t(rng() % 3), mode, target, {}}));
+        break;
+      }
+      case 8:
+        log.push_back(encode_metadata_record(elect_preferred_record{rng() % 2 ? name : ""}));
+        break;
+      case 9:
+        log.push_back(encode_metadata_record(broker_decommission_record{broker, rng() % 3 != 0, true}));
+        break;
       case 5: {
         std::vector<node_id> isr{node_id{int32_t(rng() % 5)}};
         if (rng() % 2)

@@ -68,13 +68,14 @@ CAF_TEST(the config file sets node settings and topic defaults) {
   test::temp_dir dir;
   auto file = dir / "node.conf";
   std::ofstream{file} << "# defaults for this node\n\nretention.ms = 3600000\nnum.partitions=4\n"
-                         "tick.ms=250\n";
+                         "tick.ms=250\noffsets.topic.replication.factor=2\n";
   auto a = parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--config",
                                file.string(), "--fsync", "always"});
   auto& cfg = std::get<actors::node_config>(a);
   CAF_CHECK_EQUAL(cfg.topic_defaults.retention_ms, 3600000);
   CAF_CHECK_EQUAL(cfg.limits.default_partitions, 4);
   CAF_CHECK_EQUAL(cfg.tick_interval.count(), 250);
+  CAF_CHECK_EQUAL(cfg.offsets_replication, 2);
   CAF_CHECK_EQUAL(cfg.topic_defaults.flush_messages, 1);
   std::ofstream{file} << "retention.ms=soon\n";
   auto msg = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
@@ -82,4 +83,9 @@ CAF_TEST(the config file sets node settings and topic defaults) {
   CAF_MESSAGE(msg);
   CAF_CHECK(msg.find("node.conf:1") != std::string::npos);
   CAF_CHECK(msg.find("retention.ms") != std::string::npos);
+  std::ofstream{file} << "offsets.topic.replication.factor=0\n";
+  msg = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                                "--config", file.string()}));
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("offsets.topic.replication.factor") != std::string::npos);
 }

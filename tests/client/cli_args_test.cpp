@@ -195,3 +195,44 @@ CAF_TEST(ISO 8601 date-times) {
                    "2026-11-24T10:00:00+5", "2026-11-24T10:00:00.Z"})
     CAF_CHECK(!parse_iso8601(bad));
 }
+
+CAF_TEST(operations: reassign elect-preferred-leaders and decommission) {
+  auto r = parse({"topic", "reassign", "orders", "--partition", "2", "--replicas", "3,1,2", "--wait"});
+  CAF_REQUIRE(r.outcome.run);
+  CAF_CHECK(r.opts.cmd == command::topic_reassign);
+  CAF_CHECK_EQUAL(r.opts.name, "orders");
+  CAF_CHECK(r.opts.partition == 2);
+  CAF_CHECK(r.opts.replicas == (std::vector<int32_t>{3, 1, 2}));
+  CAF_CHECK(r.opts.wait);
+  CAF_CHECK(!r.opts.cancel);
+  auto c = parse({"topic", "reassign", "orders", "--partition", "0", "--cancel"});
+  CAF_REQUIRE(c.outcome.run);
+  CAF_CHECK(c.opts.cancel);
+  CAF_CHECK(c.opts.replicas.empty());
+  check_refused({"topic", "reassign", "orders", "--partition", "0"}, "--replicas");
+  check_refused({"topic", "reassign", "orders", "--replicas", "1,2"}, "--partition");
+  check_refused({"topic", "reassign", "orders", "--partition", "0", "--replicas", ""}, "empty");
+  check_refused({"topic", "reassign", "orders", "--partition", "0", "--replicas", "1,,2"}, "broker ids");
+  check_refused({"topic", "reassign", "orders", "--partition", "0", "--replicas", "1,-2"}, "broker ids");
+  check_refused({"topic", "reassign", "orders", "--partition", "0", "--replicas", "a"}, "broker ids");
+  check_refused({"topic", "reassign", "orders", "--partition", "0", "--replicas", "1", "--cancel"},
+                "--cancel");
+  auto e = parse({"cluster", "elect-preferred-leaders"});
+  CAF_REQUIRE(e.outcome.run);
+  CAF_CHECK(e.opts.cmd == command::cluster_elect_preferred);
+  CAF_CHECK(e.opts.topic.empty());
+  CAF_CHECK_EQUAL(parse({"cluster", "elect-preferred-leaders", "--topic", "t"}).opts.topic, "t");
+  auto d = parse({"cluster", "decommission", "3", "--wait", "--timeout-ms", "5000"});
+  CAF_REQUIRE(d.outcome.run);
+  CAF_CHECK(d.opts.cmd == command::cluster_decommission);
+  CAF_CHECK_EQUAL(d.opts.broker, 3);
+  CAF_CHECK(d.opts.wait);
+  CAF_CHECK(d.opts.timeout_ms == int64_t{5000});
+  CAF_CHECK(parse({"cluster", "decommission", "3", "--cancel"}).opts.cancel);
+  check_refused({"cluster", "decommission"}, "BROKER");
+  check_refused({"cluster", "decommission", "x"}, "x");
+  CAF_CHECK(parse_broker_ids("7") == (std::vector<int32_t>{7}));
+  CAF_CHECK(!parse_broker_ids(""));
+  CAF_CHECK(!parse_broker_ids("1,"));
+  CAF_CHECK(!parse_broker_ids(" 1"));
+}

@@ -59,6 +59,9 @@ struct fake_state {
   std::map<int, int> produce_requests_at; // by node id
   std::map<int, int> fetch_requests_at;
   int metadata_requests = 0;
+  // A leader's high watermark behind the log end, as right after an election: fetches past it
+  // answer offset_out_of_range (as real nodes do), with it as the high watermark.
+  std::map<std::pair<std::string, int>, int64_t> lagging_hw;
 
   // Under mtx.
   int leader_of(const std::string& topic, int partition) const {
@@ -119,6 +122,9 @@ public:
       },
       [](read_index_atom) -> caf::result<int64_t> { return caf::sec::runtime_error; },
       [](epoch_query_atom, const envelope&) { return not_a_cluster(); },
+      [](reassign_partitions_atom, const envelope&) { return not_a_cluster(); },
+      [](elect_leaders_atom, const envelope&) { return not_a_cluster(); },
+      [](decommission_broker_atom, const envelope&) { return not_a_cluster(); },
     };
   }
 
@@ -200,8 +206,10 @@ private:
       } else {
         auto& log = t->second[static_cast<size_t>(p.partition.value)];
         r.high_watermark = log.log_end;
+        if (auto lag = st_->lagging_hw.find({p.topic, p.partition.value}); lag != st_->lagging_hw.end())
+          r.high_watermark = offset{lag->second};
         r.log_start_offset = log.log_start;
-        if (p.fetch_offset < log.log_start || p.fetch_offset > log.log_end) {
+        if (p.fetch_offset < log.log_start || p.fetch_offset > r.high_watermark) {
           r.error = {schema::errc::offset_out_of_range, ""};
         } else {
           for (auto& b : log.batches) {

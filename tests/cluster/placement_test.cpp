@@ -129,3 +129,27 @@ CAF_TEST(impossible requests are refused with the numbers in the message) {
   CAF_REQUIRE(!m);
   CAF_CHECK_EQUAL(m.err().code, schema::errc::invalid_config);
 }
+
+CAF_TEST(a replacement goes to a broker without a replica on a free rack and otherwise to the least loaded) {
+  auto all = brokers(6, 3); // racks r0: 1, 4  r1: 2, 5  r2: 3, 6
+  // Broker 1 leaves a partition on 1, 2, 3: the others keep r1 and r2, so r0's broker 4 is
+  // the only one on a free rack, whatever the load.
+  std::vector<broker_info> candidates(all.begin() + 1, all.end());
+  std::vector<broker_info> keep{all[1], all[2]};
+  std::map<node_id, int32_t> load{{node_id{4}, 9}, {node_id{5}, 0}, {node_id{6}, 0}};
+  CAF_CHECK(choose_replacement(candidates, keep, load) == node_id{4});
+  // Without racks: the least loaded, ties to the lowest id, never one that holds a replica.
+  auto bare = brokers(5);
+  std::vector<broker_info> others(bare.begin() + 1, bare.end());
+  std::vector<broker_info> kept{bare[1]};
+  CAF_CHECK(choose_replacement(others, kept, {{node_id{3}, 4}, {node_id{4}, 2}, {node_id{5}, 2}})
+            == node_id{4});
+  CAF_CHECK(choose_replacement(others, kept, {}) == node_id{3});
+  // Every rack taken: any rack, by load.
+  std::vector<broker_info> three_racks{all[1], all[2], all[3]}; // r1 r2 r0
+  std::vector<broker_info> rest{all[4], all[5]};
+  CAF_CHECK(choose_replacement(rest, three_racks, {{node_id{5}, 3}, {node_id{6}, 1}}) == node_id{6});
+  // Every candidate already holds a replica.
+  CAF_CHECK(!choose_replacement(kept, kept, {}));
+  CAF_CHECK(!choose_replacement({}, kept, {}));
+}

@@ -36,7 +36,9 @@ using message_types =
              describe_groups_response, raft_message, broker_heartbeat_request,
              broker_heartbeat_response, cluster_status_request, cluster_status_response,
              alter_partition_request, alter_partition_response,
-             offset_for_leader_epoch_request, offset_for_leader_epoch_response>;
+             offset_for_leader_epoch_request, offset_for_leader_epoch_response,
+             reassign_partitions_request, reassign_partitions_response, elect_leaders_request,
+             elect_leaders_response, decommission_broker_request, decommission_broker_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -90,9 +92,10 @@ inline message_types samples() {
   cluster.controller_id = node_id{1};
   metadata_response::topic_metadata orders{{}, "orders", {}};
   orders.partitions.push_back({{}, partition_id{0}, node_id{1}, leader_epoch{3},
-                               {node_id{1}, node_id{2}, node_id{3}}, {node_id{1}, node_id{2}}});
+                               {node_id{3}, node_id{1}, node_id{2}}, {node_id{1}, node_id{2}},
+                               {node_id{3}}, {node_id{2}}});
   orders.partitions.push_back({sample_error(errc::leader_not_available), partition_id{1},
-                               node_id{-1}, leader_epoch{4}, {node_id{2}}, {}});
+                               node_id{-1}, leader_epoch{4}, {node_id{2}}, {}, {}, {}});
   cluster.topics.push_back(orders);
   cluster.topics.push_back({sample_error(errc::unknown_topic_or_partition), "gone", {}});
 
@@ -206,8 +209,8 @@ inline message_types samples() {
   cluster_status_response status{{}, node_id{1}, 4, 118, {}, {}};
   status.controllers.push_back({node_id{1}, "127.0.0.1", 9292, 118});
   status.controllers.push_back({node_id{2}, "127.0.0.1", 9293, -1});
-  status.brokers.push_back({node_id{1}, "127.0.0.1", 9292, "", 5, false, 120, 12, 4});
-  status.brokers.push_back({node_id{2}, "127.0.0.1", 9293, "rack-b", 9, true, -1, 3, 0});
+  status.brokers.push_back({node_id{1}, "127.0.0.1", 9292, "", 5, false, 120, 12, 4, false});
+  status.brokers.push_back({node_id{2}, "127.0.0.1", 9293, "rack-b", 9, true, -1, 3, 0, true});
 
   alter_partition_request alter{"orders", 3, node_id{2}, leader_epoch{4}, 9,
                                 {node_id{2}, node_id{3}}, 5};
@@ -221,12 +224,28 @@ inline message_types samples() {
      {"audit", partition_id{0}, sample_error(errc::fenced_leader_epoch), leader_epoch{-1},
       offset{-1}}}};
 
+  reassign_partitions_request reassign{
+    {{"orders", 3, {node_id{4}, node_id{2}}, false}, {"audit", 0, {}, true}}};
+  reassign_partitions_response reassigned{
+    {{"orders", 3, {}, {node_id{4}, node_id{2}, node_id{1}}, {node_id{4}}, {node_id{1}}},
+     {"audit", 0, sample_error(errc::no_reassignment_in_progress), {node_id{1}}, {}, {}}}};
+  elect_leaders_request elect{"orders"};
+  elect_leaders_response elected{
+    sample_error(errc::not_controller),
+    {{"orders", 3, node_id{2}, node_id{1}, leader_epoch{7}},
+     {"audit", 0, node_id{-1}, node_id{3}, leader_epoch{2}}}};
+  decommission_broker_request decommission{node_id{3}, true};
+  decommission_broker_response decommissioned{
+    sample_error(errc::invalid_replica_assignment),
+    {{"orders", 3, {node_id{1}, node_id{4}}}, {"audit", 0, {node_id{2}}}}};
+
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
           join, joined, sync, synced, beat, beaten, leave, left, commit, committed,
           fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described,
           raft, heartbeat, heartbeat_answer, cluster_status_request{}, status, alter, altered,
-          epoch_query, epoch_answer};
+          epoch_query, epoch_answer, reassign, reassigned, elect, elected, decommission,
+          decommissioned};
 }
 
 // Raft payloads beyond the append of samples(), one message each, so that the round-trip and

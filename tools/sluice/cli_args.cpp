@@ -85,6 +85,24 @@ std::optional<timestamp_ms> parse_iso8601(const std::string& s) {
   return timestamp_ms{secs * 1000 + ms};
 }
 
+std::optional<std::vector<int32_t>> parse_broker_ids(const std::string& s) {
+  std::vector<int32_t> out;
+  size_t at = 0;
+  while (at <= s.size()) {
+    auto comma = s.find(',', at);
+    auto part = s.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    int32_t id = -1;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
+    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || id < 0)
+      return std::nullopt;
+    out.push_back(id);
+    if (comma == std::string::npos)
+      break;
+    at = comma + 1;
+  }
+  return out;
+}
+
 namespace {
 
 // The first line of a CLI11 message: errors stay one line on stderr.
@@ -125,6 +143,18 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   alter->add_option("--partitions", o.partitions, "the new partition count (only grows)")
     ->required()
     ->check(CLI::Range(1, 1 << 20));
+  auto* reassign = topic->add_subcommand(
+    "reassign", "move a partition's replicas while it serves (KIP-455), or --cancel the move");
+  reassign->add_option("NAME", o.name, "topic name")->required();
+  reassign->add_option("--partition", o.partition, "partition")->required()->check(CLI::NonNegativeNumber);
+  std::string replicas_arg;
+  auto* replicas = reassign->add_option("--replicas", replicas_arg,
+                                        "target broker ids, preferred leader first: a,b,c");
+  auto* cancel = reassign->add_flag("--cancel", o.cancel, "back to the replicas before the move in progress");
+  replicas->excludes(cancel);
+  reassign->add_flag("--wait", o.wait, "return once the target replicas are in sync and the move is done");
+  reassign->add_option("--timeout-ms", o.timeout_ms, "give up waiting after this long (default 300000)")
+    ->check(CLI::PositiveNumber);
 
   // produce
   auto* produce = app.add_subcommand(
@@ -204,6 +234,17 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   auto* cluster = app.add_subcommand("cluster", "the cluster's nodes");
   cluster->require_subcommand(1);
   auto* status = cluster->add_subcommand("status", "node id, address, topic and partition counts");
+  auto* elect = cluster->add_subcommand(
+    "elect-preferred-leaders",
+    "make each partition's first replica its leader where it is alive and in sync; prints what moved");
+  elect->add_option("--topic", o.topic, "only this topic's partitions");
+  auto* decommission = cluster->add_subcommand(
+    "decommission", "move every replica off a broker to the other live brokers; it takes no new ones");
+  decommission->add_option("BROKER", o.broker, "broker id")->required()->check(CLI::NonNegativeNumber);
+  decommission->add_flag("--cancel", o.cancel, "the broker takes new replicas again (moves made stay)");
+  decommission->add_flag("--wait", o.wait, "return once the broker holds no replica");
+  decommission->add_option("--timeout-ms", o.timeout_ms, "give up waiting after this long (default 300000)")
+    ->check(CLI::PositiveNumber);
 
   // inspect [NODE] [ACTOR]
   auto* inspect = app.add_subcommand(
@@ -295,14 +336,35 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
       o.reset_timestamp = *ts;
     }
   }
+  if (reassign->parsed()) {
+    if (!o.cancel && replicas->count() == 0) {
+      out.exit_code = exit_usage;
+      out.err = "sluice: topic reassign needs --replicas a,b,c or --cancel (see --help)";
+      return out;
+    }
+    if (!o.cancel) {
+      auto ids = parse_broker_ids(replicas_arg);
+      if (!ids) {
+        out.exit_code = exit_usage;
+        out.err = replicas_arg.empty()
+                    ? "sluice: --replicas is empty: give the target broker ids a,b,c (see --help)"
+                    : "sluice: --replicas '" + replicas_arg + "' is not a list of broker ids a,b,c (see --help)";
+        return out;
+      }
+      o.replicas = std::move(*ids);
+    }
+  }
   if (create->parsed()) o.cmd = command::topic_create;
   else if (list->parsed()) o.cmd = command::topic_list;
   else if (describe->parsed()) o.cmd = command::topic_describe;
   else if (del->parsed()) o.cmd = command::topic_delete;
   else if (alter->parsed()) o.cmd = command::topic_alter;
+  else if (reassign->parsed()) o.cmd = command::topic_reassign;
   else if (produce->parsed()) o.cmd = command::produce;
   else if (consume->parsed()) o.cmd = command::consume;
   else if (status->parsed()) o.cmd = command::cluster_status;
+  else if (elect->parsed()) o.cmd = command::cluster_elect_preferred;
+  else if (decommission->parsed()) o.cmd = command::cluster_decommission;
   else if (inspect->parsed()) o.cmd = command::inspect;
   else if (pp->parsed()) o.cmd = command::perf_produce;
   else if (pc->parsed()) o.cmd = command::perf_consume;

@@ -18,6 +18,7 @@ enum class command {
   topic_describe,
   topic_delete,
   topic_alter,
+  topic_reassign,
   produce,
   consume,
   cluster_status,
@@ -28,6 +29,8 @@ enum class command {
   group_list,
   group_describe,
   group_reset_offsets,
+  cluster_elect_preferred,
+  cluster_decommission,
 };
 
 // group reset-offsets --to-...
@@ -42,6 +45,12 @@ struct cli_options {
   int32_t partitions = 1;
   int32_t replication_factor = 1;
   std::vector<std::string> configs; // k=v
+  std::vector<int32_t> replicas;    // topic reassign --replicas a,b,c (with --partition)
+  bool cancel = false;              // topic reassign, cluster decommission
+  bool wait = false;                // ... until the replicas moved (bounded by --timeout-ms)
+
+  // cluster decommission BROKER
+  int32_t broker = -1;
 
   // produce, consume, perf
   std::string topic;
@@ -92,6 +101,9 @@ struct parse_outcome {
   std::string out;
   std::string err;
 };
+
+// "a,b,c" -> broker ids (each >= 0); nullopt for anything else, an empty string included.
+std::optional<std::vector<int32_t>> parse_broker_ids(const std::string& s);
 
 // Exit codes: 0 success, 1 the command failed (unknown topic, unreachable node, ...),
 // 2 the command line was refused (bad flag, invalid value, not supported yet).

@@ -22,11 +22,20 @@ int run_topic(const cli_options& o, const conn_ptr& conn);
 int run_produce(const cli_options& o, const conn_ptr& conn);
 int run_consume(const cli_options& o, const conn_ptr& conn);
 int run_cluster_status(const cli_options& o, const conn_ptr& conn);
+int run_elect_preferred(const cli_options& o, const conn_ptr& conn);
+int run_decommission(const cli_options& o, const conn_ptr& conn);
 int run_inspect(const cli_options& o, const conn_ptr& conn);
 int run_group(const cli_options& o, const conn_ptr& conn);
 int run_perf_produce(const cli_options& o, const conn_ptr& conn);
 int run_perf_consume(const cli_options& o, const conn_ptr& conn);
 int run_perf_e2e(const cli_options& o, const conn_ptr& conn);
+
+// "1,2,3", or "-" for none.
+std::string join_ids(const std::vector<node_id>& ids);
+
+// --wait: how long (--timeout-ms, else 5 minutes) and how often to look.
+inline constexpr int64_t default_wait_ms = 300'000;
+inline constexpr int64_t wait_poll_ms = 200;
 
 // --acks as the wire value.
 schema::acks parse_acks(const std::string& acks);

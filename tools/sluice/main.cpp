@@ -42,6 +42,7 @@ int run(const cli_options& o) {
     case command::topic_describe:
     case command::topic_delete:
     case command::topic_alter:
+    case command::topic_reassign:
       return run_topic(o, *conn);
     case command::produce:
       return run_produce(o, *conn);
@@ -49,6 +50,10 @@ int run(const cli_options& o) {
       return run_consume(o, *conn);
     case command::cluster_status:
       return run_cluster_status(o, *conn);
+    case command::cluster_elect_preferred:
+      return run_elect_preferred(o, *conn);
+    case command::cluster_decommission:
+      return run_decommission(o, *conn);
     case command::inspect:
       return run_inspect(o, *conn);
     case command::perf_produce:

@@ -3,19 +3,24 @@
 #include "client/admin.hpp"
 #include "tools/sluice/commands.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 namespace sluice::cli {
 
-namespace {
-
-std::string join(const std::vector<node_id>& ids) {
+std::string join_ids(const std::vector<node_id>& ids) {
   std::string out;
   for (auto& id : ids)
     out += (out.empty() ? "" : ",") + std::to_string(id.value);
   return out.empty() ? "-" : out;
 }
+
+namespace {
+
+std::string join(const std::vector<node_id>& ids) { return join_ids(ids); }
 
 int create(const cli_options& o, client::admin& adm) {
   client::new_topic t{o.name, o.partitions, static_cast<int16_t>(o.replication_factor), {}};
@@ -58,8 +63,63 @@ int describe(const cli_options& o, client::admin& adm) {
     if (!p.error.ok())
       std::printf("  error %s", p.error.message.c_str());
     std::printf("\n");
+    // Its own line, so that a partition line keeps its fields (scripts read them by position).
+    if (!p.adding.empty() || !p.removing.empty())
+      std::printf("    reassigning  adding %s  removing %s\n", join(p.adding).c_str(),
+                  join(p.removing).c_str());
   }
   return 0;
+}
+
+// The partition's metadata now (for --wait).
+client::result<schema::metadata_response::partition_metadata> partition_now(client::admin& adm,
+                                                                           const std::string& topic,
+                                                                           int32_t partition) {
+  auto md = adm.metadata({topic});
+  if (!md)
+    return md.err();
+  for (auto& t : md->topics)
+    for (auto& p : t.partitions)
+      if (t.name == topic && p.partition.value == partition)
+        return p;
+  return client::make_error(client::errc::protocol, "no metadata for " + topic + "-" + std::to_string(partition));
+}
+
+// topic reassign: one line for what started (or ended at once); with --wait, one more when
+// the move is done.
+int reassign(const cli_options& o, client::admin& adm) {
+  auto p = *o.partition;
+  auto name = o.name + "-" + std::to_string(p);
+  std::vector<node_id> target;
+  for (auto id : o.replicas)
+    target.push_back(node_id{id});
+  auto r = o.cancel ? adm.cancel_reassignment(o.name, p) : adm.reassign_partition(o.name, p, target);
+  if (!r)
+    return fail(r.err());
+  if (r->adding.empty() && r->removing.empty()) {
+    std::printf("%s %s: replicas %s\n", name.c_str(), o.cancel ? "back on its replicas" : "reassigned",
+                join(r->replicas).c_str());
+    return 0;
+  }
+  std::printf("reassigning %s: replicas %s  adding %s  removing %s\n", name.c_str(),
+              join(r->replicas).c_str(), join(r->adding).c_str(), join(r->removing).c_str());
+  if (!o.wait)
+    return 0;
+  auto deadline = std::chrono::steady_clock::now()
+                  + std::chrono::milliseconds(o.timeout_ms.value_or(default_wait_ms));
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_poll_ms));
+    auto now = partition_now(adm, o.name, p);
+    if (!now)
+      continue; // a controller election: look again
+    if (now->adding_replicas.empty() && now->removing_replicas.empty()) {
+      std::printf("%s reassigned: replicas %s  isr %s  leader %d\n", name.c_str(),
+                  join(now->replicas).c_str(), join(now->isr).c_str(), now->leader.value);
+      return 0;
+    }
+  }
+  return fail(name + " is still moving after " + std::to_string(o.timeout_ms.value_or(default_wait_ms))
+              + " ms (topic describe shows its progress)");
 }
 
 } // namespace
@@ -78,6 +138,8 @@ int run_topic(const cli_options& o, const conn_ptr& conn) {
         return fail(st.err());
       std::printf("deleted topic %s\n", o.name.c_str());
       return 0;
+    case command::topic_reassign:
+      return reassign(o, adm);
     case command::topic_alter:
       if (auto st = adm.create_partitions(o.name, o.partitions); !st)
         return fail(st.err());
