@@ -1,6 +1,7 @@
 #include "client/connection.hpp"
 
 #include "schema/metadata.hpp"
+#include "schema/scheduler_tuning.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
@@ -14,6 +15,7 @@ struct client_config : caf::actor_system_config {
   client_config() {
     load<caf::io::middleman>();
     schema::register_message_types(*this);
+    schema::tune_scheduler(*this);
   }
 };
 

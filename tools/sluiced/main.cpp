@@ -1,6 +1,7 @@
 // sluiced: one Sluice node. See tools/sluiced/args.cpp for the command line.
 
 #include "actors/node_actor.hpp"
+#include "schema/scheduler_tuning.hpp"
 #include "schema/type_ids.hpp"
 #include "tools/sluiced/args.hpp"
 
@@ -32,12 +33,7 @@ struct config : caf::actor_system_config {
     // Links between nodes carry heartbeats, so a peer that hangs (not only one whose socket
     // closes) is noticed: CAF's default of 0 disables them.
     set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
-    // An idle worker polls its queue 100 times, then 500 times 50 us apart, before it waits on
-    // its condition variable (CAF's defaults). A cluster node gets a timer or heartbeat every
-    // few ms (Raft, replica fetch rounds, partition ticks), so its workers never got past the
-    // polling: 30% of a core per idle node, taken from the nodes sharing the machine. After a
-    // few polls the wait is cheap, and an enqueue wakes it.
-    set("work-stealing.moderate-poll-attempts", size_t{20});
+    schema::tune_scheduler(*this);
   }
 };
 
