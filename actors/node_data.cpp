@@ -173,7 +173,7 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
             });
   }
   if (s->outstanding == 0)
-    return encode(s->response);
+    return encode_referencing(s->response);
   s->rp = make_response_promise<envelope>();
   return s->rp;
 }
@@ -203,7 +203,7 @@ void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i
       std::vector<std::byte>{}.swap(p.records);
     total += p.records.size();
   }
-  s->rp.deliver(encode(s->response));
+  s->rp.deliver(encode_referencing(s->response));
 }
 
 void node_impl::on_fetch_progress(uint64_t id, int64_t bytes) {

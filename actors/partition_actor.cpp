@@ -519,6 +519,8 @@ private:
         break;
       if (!replica && !clip_to(got, limit))
         break;
+      // Rounded up to whole words: the node's encode_referencing pads the buffer in place.
+      out.records.reserve((out.records.size() + got.size() + 7) / 8 * 8);
       out.records.insert(out.records.end(), got.begin(), got.end());
       from = scratch_.next_offset;
       if (out.records.size() >= budget || from >= limit)

@@ -3,6 +3,8 @@
 #include "schema/fetch.capnp.h"
 #include "schema/framing.hpp"
 
+#include <capnp/orphan.h>
+
 namespace sluice::schema {
 
 using namespace framing;
@@ -36,12 +38,17 @@ envelope encode(const fetch_request& x) {
   });
 }
 
-envelope encode(const fetch_response& x) {
+namespace {
+
+// Fills a FetchResponse; with `reference`, each partition's records become a segment of
+// their own instead of a copy inside the first one (see encode_referencing).
+envelope encode_response(const fetch_response& x, bool reference) {
   size_t expected = 64;
   for (auto& p : x.partitions)
     expected += partition_overhead_bytes + p.topic.size() + p.error.message.size()
-                + p.records.size();
+                + (reference ? 0 : p.records.size());
   return write<wire::FetchResponse>(x.kind, expected, [&](wire::FetchResponse::Builder b) {
+    auto orphanage = capnp::Orphanage::getForMessageContaining(b);
     auto ps = b.initPartitions(list_size(x.partitions.size()));
     for (unsigned i = 0; i < ps.size(); ++i) {
       auto& in = x.partitions[i];
@@ -52,10 +59,30 @@ envelope encode(const fetch_response& x) {
       out.setHighWatermark(in.high_watermark.value);
       out.setLogStartOffset(in.log_start_offset.value);
       out.setLastStableOffset(in.last_stable_offset.value);
-      if (!in.records.empty())
+      if (in.records.empty())
+        continue;
+      if (reference)
+        out.adoptRecords(orphanage.referenceExternalData(data(in.records)));
+      else
         out.setRecords(data(in.records));
     }
   });
+}
+
+} // namespace
+
+envelope encode(const fetch_response& x) { return encode_response(x, false); }
+
+envelope encode_referencing(fetch_response& x) {
+  constexpr size_t word = sizeof(capnp::word);
+  for (auto& p : x.partitions) {
+    // capnp writes a referenced blob in whole words: the bytes up to the next word boundary
+    // are zeroed here (they would otherwise be whatever the buffer held).
+    auto n = p.records.size();
+    p.records.resize((n + word - 1) / word * word);
+    p.records.resize(n);
+  }
+  return encode_response(x, true);
 }
 
 template <>

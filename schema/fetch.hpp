@@ -59,6 +59,12 @@ struct fetch_response {
 
 envelope encode(const fetch_request& x);
 envelope encode(const fetch_response& x);
+// A message that decodes as encode(x) does, with each partition's records copied once (into the framing)
+// instead of twice (into the message, then the framing): capnp references them in place
+// (Orphanage::referenceExternalData). Each records buffer is first zero-padded in place up
+// to a multiple of 8 bytes past its size (capnp writes whole words), which may reallocate it
+// unless its capacity allows; its size and contents stay as they were.
+envelope encode_referencing(fetch_response& x);
 
 template <>
 result<fetch_request> decode_bytes<fetch_request>(std::span<const char> bytes);
