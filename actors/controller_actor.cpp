@@ -311,7 +311,7 @@ private:
       spdlog::info("controller {}: leader of term {}", args_.self.value, raft_status_.term.value);
       sessions_.restart(steady_ms());
       fencing_.clear();
-      send(this, broker_beat_atom::value);
+      send_heartbeat(); // one now; the periodic broker_beat_atom chain goes on as it was
       // The old leader's node, most often, and any other controller node this one has no
       // link to: gone for now (see set_peers), so their partitions move without a session
       // timeout.
@@ -1118,7 +1118,7 @@ private:
       if (r->error.code == errc::stale_broker_epoch) {
         spdlog::warn("controller {}: {}", args_.self.value, r->error.message);
         broker_epoch_ = schema::broker_heartbeat_request::register_epoch;
-        send(this, broker_beat_atom::value);
+        send_heartbeat(); // not broker_beat_atom: that would start a second periodic chain
         return;
       }
       if (r->error.ok()) {
