@@ -666,7 +666,7 @@ private:
 
   // Appends fetched batches, skipping any that end below the log end (a fetch answered
   // from the batch holding the fetch offset). False when the batches do not fit the log.
-  bool append_replicated(std::vector<std::byte>& records) {
+  bool append_replicated(std::span<const std::byte> records) {
     auto end = log_->log_end_offset();
     size_t pos = 0;
     while (pos < records.size()) {

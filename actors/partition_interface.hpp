@@ -31,6 +31,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -115,7 +117,9 @@ struct replica_data {
   offset end_offset{-1};
   offset high_watermark{-1};     // fetch: the leader's
   offset log_start_offset{-1};
-  std::vector<std::byte> records;
+  // Whole batches, viewed in the fetch response they came in, which `owner` keeps alive.
+  std::shared_ptr<const void> owner;
+  std::span<const std::byte> records;
 };
 
 // Whoever asks with report_progress: (fetch id, bytes appended since the last report).

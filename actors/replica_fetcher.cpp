@@ -155,8 +155,8 @@ private:
     auto timeout = std::chrono::milliseconds{req.max_wait_ms} + round_slack;
     request(args_.leader_node, timeout, fetch_atom_v, encode(req))
       .then(
-        [this](const schema::envelope& e) {
-          auto r = schema::decode<schema::fetch_response>(e);
+        [this](schema::envelope& e) {
+          auto r = schema::decode_view(std::move(e));
           if (!r)
             return failed(r.err().to_string());
           std::vector<std::pair<key, replica_data>> parts;
@@ -166,7 +166,8 @@ private:
             d.high_watermark = p.high_watermark;
             d.log_start_offset = p.log_start_offset;
             status_.bytes += p.records.size();
-            d.records = std::move(p.records);
+            d.owner = r->owner;
+            d.records = p.records;
             parts.emplace_back(key{p.topic, p.partition.value}, std::move(d));
           }
           deliver(std::move(parts));

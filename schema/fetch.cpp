@@ -5,6 +5,10 @@
 
 #include <capnp/orphan.h>
 
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
 namespace sluice::schema {
 
 using namespace framing;
@@ -119,6 +123,39 @@ result<fetch_response> decode_bytes<fetch_response>(std::span<const char> bytes)
         x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
                                 offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
                                 offset{p.getLastStableOffset()}, to_bytes(p.getRecords())});
+      return x;
+    });
+}
+
+result<fetch_response_view> decode_view(envelope&& e) {
+  if (e.kind != fetch_response::kind)
+    return kind_mismatch(fetch_response::kind, e.kind);
+  auto bytes = std::make_shared<std::vector<char>>(std::move(e.bytes));
+  e.bytes.clear();
+  std::shared_ptr<const void> owner = bytes;
+  std::span<const char> in{bytes->data(), bytes->size()};
+  // framing::read reads an unaligned message from a copy that dies with it; the views must
+  // point into bytes that live on, so such a message is aligned here, once, instead.
+  if (reinterpret_cast<uintptr_t>(in.data()) % alignof(capnp::word) != 0) {
+    auto words = std::make_shared<std::vector<capnp::word>>((in.size() + sizeof(capnp::word) - 1)
+                                                            / sizeof(capnp::word));
+    std::memcpy(words->data(), in.data(), in.size());
+    in = {reinterpret_cast<const char*>(words->data()), in.size()};
+    owner = std::move(words);
+  }
+  return read<wire::FetchResponse, fetch_response_view>(
+    in, [&](wire::FetchResponse::Reader r) -> result<fetch_response_view> {
+      fetch_response_view x;
+      x.owner = owner;
+      auto ps = r.getPartitions();
+      x.partitions.reserve(ps.size());
+      for (auto p : ps) {
+        auto d = p.getRecords();
+        x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
+                                offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
+                                offset{p.getLastStableOffset()},
+                                {reinterpret_cast<const std::byte*>(d.begin()), d.size()}});
+      }
       return x;
     });
 }

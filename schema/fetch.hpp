@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,28 @@ envelope encode(const fetch_response& x);
 // to a multiple of 8 bytes past its size (capnp writes whole words), which may reallocate it
 // unless its capacity allows; its size and contents stay as they were.
 envelope encode_referencing(fetch_response& x);
+
+// A fetch response read in place, for the paths that move every fetched byte (followers):
+// each partition's records are a view into the envelope's bytes, which `owner` keeps alive
+// for whoever holds a view, instead of the copy decode<fetch_response> makes of them. The
+// views were bounds-checked by capnp; the batches in them are not validated here.
+struct fetch_response_view {
+  struct partition_view {
+    std::string topic;
+    partition_id partition{0};
+    schema::error error;
+    offset high_watermark{-1};
+    offset log_start_offset{-1};
+    offset last_stable_offset{-1};
+    std::span<const std::byte> records;
+  };
+
+  std::shared_ptr<const void> owner;
+  std::vector<partition_view> partitions;
+};
+
+// Takes the bytes of `e` (left empty); the errors are decode<fetch_response>'s.
+result<fetch_response_view> decode_view(envelope&& e);
 
 template <>
 result<fetch_request> decode_bytes<fetch_request>(std::span<const char> bytes);

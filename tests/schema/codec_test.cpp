@@ -123,6 +123,61 @@ CAF_TEST(a fetch response referencing its records decodes as the copying encode 
   CAF_CHECK(std::find(e.bytes.begin(), e.bytes.end(), static_cast<char>(0xAB)) == e.bytes.end());
 }
 
+namespace {
+
+// A fetch response read in place, compared field by field with the copying decode.
+void check_view_matches(const fetch_response_view& v, const fetch_response& want) {
+  CAF_REQUIRE_EQUAL(v.partitions.size(), want.partitions.size());
+  for (size_t i = 0; i < want.partitions.size(); ++i) {
+    auto& a = v.partitions[i];
+    auto& b = want.partitions[i];
+    CAF_CHECK_EQUAL(a.topic, b.topic);
+    CAF_CHECK_EQUAL(a.partition, b.partition);
+    CAF_CHECK(a.error == b.error);
+    CAF_CHECK_EQUAL(a.high_watermark, b.high_watermark);
+    CAF_CHECK_EQUAL(a.log_start_offset, b.log_start_offset);
+    CAF_CHECK_EQUAL(a.last_stable_offset, b.last_stable_offset);
+    CAF_CHECK(std::equal(a.records.begin(), a.records.end(), b.records.begin(), b.records.end()));
+  }
+}
+
+} // namespace
+
+CAF_TEST(a fetch response read in place views the same records and outlives its envelope) {
+  auto sent = std::get<fetch_response>(test::samples());
+  sent.partitions.push_back({"t", partition_id{3}, {}, offset{5}, offset{0}, offset{5},
+                             std::vector<std::byte>(13, std::byte{0x5A})});
+  auto e = through_caf(encode(sent));
+  auto v = decode_view(std::move(e));
+  CAF_REQUIRE(v.ok());
+  CAF_CHECK(e.bytes.empty());
+  check_view_matches(*v, sent);
+  // The views point into the envelope's own bytes, kept by the owner (no copy was made).
+  auto* owned = static_cast<const std::vector<char>*>(v->owner.get());
+  auto& last = v->partitions.back().records;
+  CAF_CHECK(reinterpret_cast<const char*>(last.data()) >= owned->data()
+            && reinterpret_cast<const char*>(last.data() + last.size()) <= owned->data() + owned->size());
+  auto copy = v->partitions;
+  auto owner = v->owner;
+  *v = fetch_response_view{};
+  CAF_CHECK(std::all_of(copy.back().records.begin(), copy.back().records.end(),
+                        [](std::byte b) { return b == std::byte{0x5A}; }));
+}
+
+CAF_TEST(a fetch response read in place refuses what the copying decode refuses) {
+  auto wrong = decode_view(encode(std::get<produce_request>(test::samples())));
+  CAF_REQUIRE(!wrong.ok());
+  CAF_CHECK_EQUAL(wrong.code(), errc::invalid_request);
+  auto e = encode(std::get<fetch_response>(test::samples()));
+  e.bytes.resize(e.bytes.size() - 8);
+  auto cut = decode_view(std::move(e));
+  CAF_REQUIRE(!cut.ok());
+  CAF_CHECK_EQUAL(cut.code(), errc::corrupt_message);
+  auto empty = decode_view(envelope{message_kind::fetch_response, {}});
+  CAF_REQUIRE(!empty.ok());
+  CAF_CHECK_EQUAL(empty.code(), errc::corrupt_message);
+}
+
 CAF_TEST(decoding as the wrong message type is invalid_request) {
   auto e = encode(std::get<produce_request>(test::samples()));
   auto r = decode<fetch_request>(e);
