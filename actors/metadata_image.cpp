@@ -434,13 +434,21 @@ void metadata_image::sync_partitions(const topic_spec& spec) {
   }
 }
 
-void metadata_image::elect(partition_state& s, const std::vector<node_id>& assignment) const {
+void metadata_image::elect(partition_state& s, const std::vector<node_id>& assignment,
+                           bool unclean) const {
   s.leader.reset();
   for (auto id : assignment)
     if (std::ranges::find(s.isr, id) != s.isr.end() && usable(id)) {
       s.leader = id;
       break;
     }
+  if (!s.leader && unclean)
+    for (auto id : assignment)
+      if (usable(id)) {
+        s.leader = id;
+        s.isr = {id};
+        break;
+      }
   ++s.epoch;
   ++s.version;
   s.isr_seq = 0;
@@ -457,7 +465,7 @@ void metadata_image::lose(node_id id) {
         changed = true;
       }
       if (s.leader == id)
-        elect(s, spec->replicas[p]);
+        elect(s, spec->replicas[p], unclean_election_enabled(*spec));
       else if (changed)
         ++s.version;
     }
@@ -469,8 +477,10 @@ void metadata_image::regain(node_id id) {
     auto* spec = table_.find(topic);
     for (size_t p = 0; p < states.size() && spec && p < spec->replicas.size(); ++p) {
       auto& s = states[p];
-      if (!s.leader && std::ranges::find(s.isr, id) != s.isr.end())
-        elect(s, spec->replicas[p]);
+      auto& assignment = spec->replicas[p];
+      bool unclean = unclean_election_enabled(*spec);
+      if (!s.leader && (holds(s.isr, id) || (unclean && holds(assignment, id))))
+        elect(s, assignment, unclean);
     }
   }
 }

@@ -18,6 +18,14 @@
 //   - an ISR change commits only as cluster::isr_proposal says (alter_isr_record).
 //   - preferred leader election (elect_preferred_record) makes a partition's first replica its
 //     leader where it is alive, in the ISR and not leading.
+//   - unclean leader election, only for a topic created with
+//     unclean.leader.election.enable=true (its own override: every controller decides the
+//     same whatever its node defaults): when a partition's leader is lost and no ISR member is
+//     alive, or a replica comes back to a partition left offline, the first live replica in
+//     assignment order leads, alone in the ISR, in the next leader epoch. It trades what the
+//     old ISR held beyond that replica's log (records producers were told were committed,
+//     with acks=all too) for the partition being writable again; the old members truncate to
+//     it when they return (KIP-279).
 // Every change of leader or ISR bumps the partition epoch; a leader change also the leader
 // epoch (and starts the ISR proposal seqs afresh).
 //
@@ -158,7 +166,9 @@ private:
   void sync_partitions(const topic_spec& spec); // new partitions get their first state
   void lose(node_id id);   // fenced or restarted: out of ISRs, its leaderships elected away
   void regain(node_id id); // back: leads the offline partitions whose ISR holds it
-  void elect(partition_state& s, const std::vector<node_id>& assignment) const;
+  // The first live ISR member in assignment order leads, in the next leader epoch; none
+  // leads when there is none, unless `unclean`: then the first live replica, alone in the ISR.
+  void elect(partition_state& s, const std::vector<node_id>& assignment, bool unclean = false) const;
 
   topic_table table_;
   std::map<node_id, broker_entry> brokers_;

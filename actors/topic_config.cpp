@@ -49,6 +49,12 @@ schema::status set_config(topic_config& config, std::string_view key, std::strin
     config.cleanup_policy = std::string{value};
     return {};
   }
+  if (key == unclean_election_key) {
+    if (value != "true" && value != "false")
+      return invalid(std::string{key} + " must be true or false, not '" + std::string{value} + "'");
+    config.unclean_leader_election = value == "true";
+    return {};
+  }
   for (auto& k : int_keys) {
     if (k.name != key)
       continue;
@@ -83,6 +89,7 @@ describe_config(const topic_config& defaults, const config_overrides& overrides)
     out.push_back({std::string{key}, std::move(value), !overrides.contains(std::string{key})});
   };
   add(cleanup_policy_key, c.cleanup_policy);
+  add(unclean_election_key, c.unclean_leader_election ? "true" : "false");
   for (auto& k : int_keys)
     add(k.name, std::to_string(c.*k.member));
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.key < b.key; });

@@ -30,12 +30,17 @@ struct topic_config {
   int64_t flush_ms = never;                      // fsync when the oldest unflushed is this old
   std::string cleanup_policy = "delete";         // only "delete": compaction is not built
   int64_t min_insync_replicas = 1;               // acks=all refuses below this ISR size
+  // May a replica outside the ISR become leader when no ISR member is alive? Off: the
+  // partition stays offline instead of losing acknowledged records (actors/metadata_image.hpp).
+  bool unclean_leader_election = false;          // unclean.leader.election.enable
 
   bool operator==(const topic_config&) const = default;
 };
 
 // Topic overrides as given at creation: key -> value text, validated by effective_config.
 using config_overrides = std::map<std::string, std::string>;
+
+inline constexpr std::string_view unclean_election_key = "unclean.leader.election.enable";
 
 // Sets `key` from its text form. Errors are invalid_config naming the key: an unknown key, a
 // value that is not a number, or one outside the key's bounds.

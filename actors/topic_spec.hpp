@@ -32,6 +32,13 @@ struct topic_spec {
   bool operator==(const topic_spec&) const = default;
 };
 
+// unclean.leader.election.enable as the topic's own override says (validated at creation).
+// Node defaults do not count: every controller applying the metadata log must elect alike.
+inline bool unclean_election_enabled(const topic_spec& spec) {
+  auto it = spec.configs.find(std::string{unclean_election_key});
+  return it != spec.configs.end() && it->second == "true";
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topic_spec& x) {
   field name{"name", x.name};

@@ -31,14 +31,15 @@ struct cluster_image {
   metadata_image img{{}, {}};
   int64_t index = 0;
 
-  cluster_image(int n, std::vector<ids> placement, int racks = 0) {
+  cluster_image(int n, std::vector<ids> placement, int racks = 0, config_overrides configs = {}) {
     for (int i = 1; i <= n; ++i) {
       std::optional<std::string> rack;
       if (racks > 0)
         rack = "r" + std::to_string((i - 1) % racks);
       apply(broker_register_record{node_id{i}, "h", uint16_t(i), rack, -1});
     }
-    topic_spec s{"t", static_cast<int32_t>(placement.size()), 2, {}, std::move(placement)};
+    topic_spec s{"t", static_cast<int32_t>(placement.size()), 2, std::move(configs),
+                 std::move(placement)};
     CAF_REQUIRE(apply(topic_put_record{s, put_mode::create, 0}).status);
   }
 
@@ -73,6 +74,18 @@ struct cluster_image {
   }
 
   int64_t epoch_of(int32_t id) const { return img.broker(node_id{id})->registration.epoch; }
+
+  void fence(int32_t id, bool fenced = true) {
+    CAF_REQUIRE(apply(broker_fence_record{node_id{id}, epoch_of(id), fenced}).status);
+  }
+
+  // The leader of partition 0 shrinks its ISR to itself (the followers fell behind).
+  void shrink_to_leader() {
+    auto s = state(0);
+    CAF_REQUIRE(apply(alter_isr_record{"t", 0, *s.leader, s.epoch, s.version, ids{*s.leader},
+                                       s.isr_seq + 1})
+                  .status);
+  }
 };
 
 bool contains(const std::vector<std::string>& names, const std::string& n) {
@@ -440,4 +453,73 @@ CAF_TEST(a snapshot carries moves in progress and decommissioned brokers) {
   // A deleted topic takes its moves along.
   CAF_REQUIRE(c.apply(topic_delete_record{"t"}).status);
   CAF_CHECK(c.img.moving("t", 0) == nullptr);
+}
+
+// -- unclean leader election --------------------------------------------------------------
+
+CAF_TEST(without unclean election a partition whose ISR died stays offline) {
+  cluster_image c{3, {of({1, 2, 3})}};
+  c.shrink_to_leader();
+  auto before = c.state(0);
+  c.fence(1);
+  auto s = c.state(0);
+  CAF_CHECK(!s.leader);
+  CAF_CHECK(s.isr == of({1})); // kept: the partition comes back with 1's data
+  CAF_CHECK_GREATER(s.epoch, before.epoch);
+  // Live replicas outside the ISR, even restarted ones, do not lead.
+  c.apply(broker_register_record{node_id{2}, "h", 2, std::nullopt, -1});
+  CAF_CHECK(!c.state(0).leader);
+  c.fence(1, false);
+  CAF_CHECK(c.state(0).leader == node_id{1});
+}
+
+CAF_TEST(unclean election makes the first live replica leader alone in a new epoch) {
+  cluster_image c{3, {of({1, 2, 3})}, 0, {{"unclean.leader.election.enable", "true"}}};
+  c.shrink_to_leader();
+  auto before = c.state(0);
+  c.fence(1);
+  auto s = c.state(0);
+  CAF_CHECK(s.leader == node_id{2});
+  CAF_CHECK(s.isr == of({2}));
+  CAF_CHECK_GREATER(s.epoch, before.epoch);
+  CAF_CHECK_GREATER(s.version, before.version);
+  // The old leader coming back is a follower of the new epoch (it truncates to it).
+  c.fence(1, false);
+  CAF_CHECK(c.state(0).leader == node_id{2});
+  CAF_CHECK(c.state(0).isr == of({2}));
+}
+
+CAF_TEST(unclean election prefers a live isr member and waits for any replica) {
+  cluster_image c{3, {of({1, 2, 3})}, 0, {{"unclean.leader.election.enable", "true"}}};
+  c.fence(1); // ISR 1,2,3: a clean election is possible and wins
+  CAF_CHECK(c.state(0).leader == node_id{2});
+  CAF_CHECK(c.state(0).isr == of({2, 3}));
+  c.shrink_to_leader(); // ISR 2
+  c.fence(3);
+  c.fence(2); // no replica alive at all: offline, ISR kept
+  CAF_CHECK(!c.state(0).leader);
+  CAF_CHECK(c.state(0).isr == of({2}));
+  auto before = c.state(0);
+  c.fence(3, false); // an out-of-sync replica returns to an offline partition: it leads
+  auto s = c.state(0);
+  CAF_CHECK(s.leader == node_id{3});
+  CAF_CHECK(s.isr == of({3}));
+  CAF_CHECK_GREATER(s.epoch, before.epoch);
+}
+
+CAF_TEST(unclean election is a topic override checked as a boolean) {
+  topic_config c;
+  CAF_CHECK(!c.unclean_leader_election);
+  CAF_CHECK(set_config(c, "unclean.leader.election.enable", "true"));
+  CAF_CHECK(c.unclean_leader_election);
+  CAF_CHECK(set_config(c, "unclean.leader.election.enable", "false"));
+  CAF_CHECK(!c.unclean_leader_election);
+  auto bad = set_config(c, "unclean.leader.election.enable", "yes");
+  CAF_CHECK_EQUAL(bad.code(), errc::invalid_config);
+  CAF_CHECK(bad.err().message.find("true or false") != std::string::npos);
+  topic_spec on{"t", 1, 3, {{"unclean.leader.election.enable", "true"}}, {}};
+  topic_spec off{"t", 1, 3, {{"unclean.leader.election.enable", "false"}}, {}};
+  CAF_CHECK(unclean_election_enabled(on));
+  CAF_CHECK(!unclean_election_enabled(off));
+  CAF_CHECK(!unclean_election_enabled(topic_spec{}));
 }

@@ -61,6 +61,9 @@ struct repl_options {
   int64_t delay_min_ms = 1;
   int64_t delay_max_ms = 5;
   bool trace = false; // narrate elections, roles, truncations, ISR changes and acks
+  // unclean.leader.election.enable, as actors/metadata_image.hpp elects: with no live ISR
+  // member, the first live replica leads alone. Only to show what it costs.
+  bool unclean = false;
 };
 
 struct record {
@@ -524,7 +527,8 @@ private:
         fence(hb->id); // a new incarnation: the old one's leadership and ISR place end
       if (fenced_.count(hb->id)) {
         fenced_.erase(hb->id);
-        if (!state_.leader && std::ranges::find(state_.isr, hb->id) != state_.isr.end())
+        if (!state_.leader
+            && (opt_.unclean || std::ranges::find(state_.isr, hb->id) != state_.isr.end()))
           elect();
       }
     } else if (auto* a = std::get_if<alter_isr>(&m.p)) {
@@ -578,6 +582,13 @@ private:
         state_.leader = id;
         break;
       }
+    if (!state_.leader && opt_.unclean)
+      for (auto id : state_.replicas)
+        if (!fenced_.count(id)) {
+          state_.leader = id;
+          state_.isr = {id};
+          break;
+        }
     ++state_.epoch;
     ++state_.version;
     ++elections_;

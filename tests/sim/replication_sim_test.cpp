@@ -197,3 +197,45 @@ CAF_TEST(isr shrunk to the leader then the leader dies loses nothing with min in
   c.run_for(500);
   CAF_CHECK_GREATER(c.acked(), acked_before); // and it takes writes again
 }
+
+// The same scenario with Kafka's 2013 settings, min.insync.replicas=1 and unclean election on:
+// the lone leader acknowledges writes nobody else has, dies, and a follower outside the ISR
+// takes over. The partition is writable again at once, and the acknowledged writes are gone:
+// the risk unclean.leader.election.enable=true takes (README, "Failover").
+CAF_TEST(unclean election after the isr shrank to a dead leader loses acknowledged records) {
+  repl_options o;
+  o.min_insync = 1;
+  o.unclean = true;
+  repl_cluster c{42, o};
+  for (int i = 0; i < 50; ++i) {
+    c.produce();
+    c.run_for(5);
+  }
+  c.run_for(300);
+  auto leader = *c.metadata().leader;
+  std::vector<int> g(o.brokers + 1, 1);
+  g[size_t(leader.value - 1)] = 0;
+  g[o.brokers] = 0;
+  c.partition(g);
+  c.run_for(o.lag_time_max_ms * 3);
+  CAF_REQUIRE_EQUAL(c.metadata().isr.size(), 1u);
+  auto acked_before = c.acked();
+  for (int i = 0; i < 20; ++i) {
+    c.produce();
+    c.run_for(5);
+  }
+  c.run_for(100);
+  CAF_REQUIRE_GREATER(c.acked(), acked_before); // min.insync 1: the lone leader acknowledges
+  c.crash(leader);
+  c.heal();
+  c.run_for(o.session_timeout_ms * 2);
+  CAF_REQUIRE(c.metadata().leader.has_value()); // an out-of-sync follower leads at once
+  CAF_CHECK_NOT_EQUAL(*c.metadata().leader, leader);
+  c.restart(leader);
+  for (int i = 0; i < 400 && !c.converged(); ++i)
+    c.run_for(50);
+  c.check_final();
+  CAF_MESSAGE("what the checker found: " << c.failure());
+  CAF_CHECK(c.failure().find("is lost") != std::string::npos
+            || c.failure().find("truncates") != std::string::npos);
+}
