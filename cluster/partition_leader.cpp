@@ -94,8 +94,10 @@ bool partition_leader::on_metadata(const partition_replicas& state, int64_t now_
     return true;
   if (in_flight_ && state.version > in_flight_->version)
     in_flight_.reset(); // committed (the new state includes it) or dead (its version is gone)
-  if (state.version > state_.version)
+  if (state.version > state_.version) {
     due_.reset(); // recomputed against the new state below
+    expand_held_until_ms_ = 0;
+  }
   state_ = state;
   for (auto id : state_.replicas)
     if (id != self_ && !followers_.count(id))
@@ -112,6 +114,9 @@ bool partition_leader::on_metadata(const partition_replicas& state, int64_t now_
 void partition_leader::on_refused(uint64_t seq, int64_t now_ms) {
   if (!in_flight_ || in_flight_->seq != seq)
     return;
+  bool expanded = std::ranges::any_of(in_flight_->isr, [&](node_id id) { return !in_isr(id); });
+  if (expanded)
+    expand_held_until_ms_ = now_ms + cfg_.isr_refusal_backoff_ms;
   in_flight_.reset();
   maybe_advance_hw(); // members it would have added no longer hold HW back
   maybe_propose(now_ms);
@@ -167,11 +172,12 @@ void partition_leader::maybe_propose(int64_t now_ms) {
   if (in_flight_ || due_)
     return;
   std::vector<node_id> isr{self_};
+  bool may_expand = now_ms >= expand_held_until_ms_;
   for (auto& [id, f] : followers_) {
     bool member = in_isr(id);
     bool lagging = now_ms - f.caught_up_ms > cfg_.lag_time_max_ms;
     bool caught_up = f.end >= hw_ && f.end >= epoch_start_;
-    if ((member && !lagging) || (!member && caught_up && !lagging))
+    if ((member && !lagging) || (!member && may_expand && caught_up && !lagging))
       isr.push_back(id);
   }
   auto sorted = [](std::vector<node_id> v) {

@@ -39,6 +39,11 @@ namespace sluice::cluster {
 struct leader_config {
   int32_t min_insync_replicas = 1;
   int64_t lag_time_max_ms = 30'000; // replica.lag.time.max.ms
+  // After a refused proposal that added members, no expansion is proposed again for this long
+  // (shrinks are never held), unless a newer partition state comes first. A refusal for a
+  // reason outside the partition state (a fenced follower that still fetches) would otherwise
+  // be proposed again on the very next fetch, one metadata record per fetch round.
+  int64_t isr_refusal_backoff_ms = 500;
 };
 
 class partition_leader {
@@ -115,6 +120,7 @@ private:
   std::optional<isr_proposal> in_flight_;  // sent, not yet answered by on_metadata
   std::optional<isr_proposal> due_;        // computed, not yet taken
   uint64_t next_seq_ = 1;
+  int64_t expand_held_until_ms_ = 0; // see leader_config::isr_refusal_backoff_ms
   struct wait {
     uint64_t id;
     offset end;

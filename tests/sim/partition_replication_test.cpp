@@ -420,6 +420,48 @@ CAF_TEST(leader drops only the refused proposal and then lets hw advance) {
   CAF_CHECK(!l.take_proposal().has_value()); // n3 is below HW now: not proposed again
 }
 
+CAF_TEST(leader holds a refused expansion for the backoff unless a newer state comes) {
+  auto l = make_leader({n1, n2}, 10);
+  fetch(l, n2, 10, 1);
+  fetch(l, n3, 10, 2);
+  auto p = l.take_proposal();
+  CAF_REQUIRE(p.has_value());
+  CAF_CHECK_EQUAL(ids(p->isr), "1,2,3");
+  auto backoff = leader_config{}.isr_refusal_backoff_ms;
+  l.on_refused(p->seq, 10); // e.g. n3's broker is fenced, yet it still fetches
+  for (int64_t t = 11; t < 10 + backoff; t += 7) {
+    fetch(l, n2, 10, t);
+    fetch(l, n3, 10, t);
+    CAF_REQUIRE(!l.take_proposal().has_value());
+  }
+  fetch(l, n3, 10, 10 + backoff);
+  auto again = l.take_proposal();
+  CAF_REQUIRE(again.has_value());
+  CAF_CHECK_EQUAL(ids(again->isr), "1,2,3");
+  CAF_CHECK_GREATER(again->seq, p->seq);
+  // Refused again, then the partition changes (another proposal committed, an unrelated
+  // change): the hold ends with it.
+  l.on_refused(again->seq, 10 + backoff + 1);
+  fetch(l, n3, 10, 10 + backoff + 2);
+  CAF_CHECK(!l.take_proposal().has_value());
+  CAF_CHECK(l.on_metadata(state({n1, n2}, version10 + 1), 10 + backoff + 3));
+  auto after = l.take_proposal();
+  CAF_REQUIRE(after.has_value());
+  CAF_CHECK_EQUAL(ids(after->isr), "1,2,3");
+}
+
+CAF_TEST(leader never holds a shrink after a refused expansion) {
+  auto l = make_leader({n1, n2}, 10);
+  fetch(l, n3, 10, 1);
+  auto p = l.take_proposal();
+  CAF_REQUIRE(p.has_value());
+  l.on_refused(p->seq, 2);
+  l.tick(lag_ms + 1); // n2 never fetched: it lags now, and n3 is held
+  auto shrink = l.take_proposal();
+  CAF_REQUIRE(shrink.has_value());
+  CAF_CHECK_EQUAL(ids(shrink->isr), "1");
+}
+
 // ---- leader: metadata ----------------------------------------------------------------------
 
 CAF_TEST(leader keeps its proposal in flight on a rebroadcast of the same version) {
