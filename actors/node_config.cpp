@@ -94,6 +94,11 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 10, 3'600'000, v); !st)
       return st;
     cfg.replica_lag_time_max_ms = v;
+  } else if (key == unclean_election_key) {
+    // The controllers elect from the topic's own configs: a node default would differ from
+    // node to node and could not be applied alike by every controller.
+    return invalid(std::string{key} + " is set per topic (sluice topic create T --config "
+                   + std::string{key} + "=true), not as a node default");
   } else {
     return set_config(cfg.topic_defaults, key, value);
   }
@@ -152,7 +157,8 @@ std::string node_config_help() {
     + " a follower not caught up for this long leaves the ISR\n"
     "  and every topic config key, setting the node's default:\n";
   for (auto& e : describe_config(d.topic_defaults, {}))
-    out += "  " + e.key + "=" + e.value + "\n";
+    if (e.key != unclean_election_key)
+      out += "  " + e.key + "=" + e.value + "\n";
   return out;
 }
 

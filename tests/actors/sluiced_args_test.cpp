@@ -88,4 +88,10 @@ CAF_TEST(the config file sets node settings and topic defaults) {
                                 "--config", file.string()}));
   CAF_MESSAGE(msg);
   CAF_CHECK(msg.find("offsets.topic.replication.factor") != std::string::npos);
+  // Unclean election is the topic's own setting: the controllers must elect alike.
+  std::ofstream{file} << "unclean.leader.election.enable=true\n";
+  msg = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                                "--config", file.string()}));
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("set per topic") != std::string::npos);
 }

@@ -66,4 +66,16 @@ expect_fail "unknown topic" "$SLUICE" topic describe nosuch
 step "topic delete"
 "$SLUICE" topic delete cli >/dev/null
 expect_fail "unknown topic" "$SLUICE" topic delete cli
+
+step "the documented config example starts a node; a trailing comment after a value is refused"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+"$SLUICED" --node-id 7 --data-dir "$WORK/example" --listen 127.0.0.1:0 \
+  --config "$ROOT/deploy/sluiced.conf.example" >"$WORK/example.log" 2>&1 &
+EXAMPLE=$!
+for _ in $(seq 100); do grep -q "listening" "$WORK/example.log" && break; sleep 0.05; done
+grep -q "listening" "$WORK/example.log" || { kill -9 $EXAMPLE; fail "deploy/sluiced.conf.example: $(tail -2 "$WORK/example.log")"; }
+kill -TERM $EXAMPLE; wait $EXAMPLE || fail "the example node did not stop cleanly"
+printf 'broker.session.timeout.ms=9000  # nine seconds\n' >"$WORK/trailing.conf"
+expect_fail "must be an integer" "$SLUICED" --node-id 7 --data-dir "$WORK/example" \
+  --listen 127.0.0.1:0 --config "$WORK/trailing.conf"
 echo "1 passed, 0 failed"

@@ -21,15 +21,16 @@ EOF
 cluster() { "$ROOT/deploy/cluster" "$@"; }
 on_exit() {
   local rc=$?
+  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
   [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
     echo "--- $f (last 15 lines) ---" >&2; tail -n 15 "$f" >&2
   done
   [ $rc -ne 0 ] && for f in "$WORK"/*.err; do echo "--- $f ---" >&2; tail -n 5 "$f" >&2; done
   for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
-    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
   done
-  [ -n "${PRODUCER:-}" ] && kill -9 "$PRODUCER" 2>/dev/null
-  [ -n "${CONSUMER:-}" ] && kill -9 "$CONSUMER" 2>/dev/null
+  [ -n "${PRODUCER:-}" ] && kill -9 "$PRODUCER" 2>/dev/null || true
+  [ -n "${CONSUMER:-}" ] && kill -9 "$CONSUMER" 2>/dev/null || true
   return $rc
 }
 trap 'on_exit; cleanup' EXIT

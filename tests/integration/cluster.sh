@@ -19,11 +19,12 @@ cluster() { "$ROOT/deploy/cluster" "$@"; }
 stop_cluster() { cluster down >/dev/null 2>&1 || true; }
 on_exit() {
   local rc=$?
+  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
   [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
     echo "--- $f (last 15 lines) ---" >&2; tail -n 15 "$f" >&2
   done
   for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
-    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
   done
   cleanup_rc=$rc
   return $rc

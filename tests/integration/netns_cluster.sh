@@ -24,6 +24,7 @@ replica.lag.time.max.ms=3000
 EOF
 on_exit() {
   local rc=$?
+  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
   [ $rc -ne 0 ] && for f in "$SLUICE_NETNS_DATA"/node-*/sluiced.log; do
     echo "--- $f (last 15 lines) ---" >&2; tail -n 15 "$f" >&2
   done

@@ -24,12 +24,13 @@ cluster() { "$ROOT/deploy/cluster" "$@"; }
 PRODUCER=""
 on_exit() {
   local rc=$?
-  [ -n "$PRODUCER" ] && kill -9 "$PRODUCER" 2>/dev/null
+  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
+  [ -n "$PRODUCER" ] && kill -9 "$PRODUCER" 2>/dev/null || true
   [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
     echo "--- $f (last 20 lines) ---" >&2; tail -n 20 "$f" >&2
   done
   for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
-    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
   done
   return $rc
 }
