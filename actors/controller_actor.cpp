@@ -373,6 +373,10 @@ private:
       return;
     }
     applied_ = std::max(applied_, index);
+    if (!synced_) {
+      run_waiters(); // nothing goes to subscribers before sync (publish_states)
+      return;
+    }
     for (auto& [name, _] : before)
       if (!image_.table().find(name))
         for (auto& s : subscribers_)
@@ -400,6 +404,11 @@ private:
   // Tells the subscribers of every topic whose partition states changed since the last call;
   // a topic's states go after its topic_update (notify), so a node hosts it first.
   void publish_states() {
+    // Before this controller caught up (sync), the states of a replay are history: a node that
+    // restarts (with an empty disk, say) and hosted by them would lead partitions whose
+    // leadership has long moved on. sync() sends everybody the state it caught up to.
+    if (!synced_)
+      return;
     std::erase_if(published_, [&](auto& kv) { return !image_.table().find(kv.first); });
     for (auto& [name, spec] : image_.table().topics()) {
       auto now = states_of(spec);
@@ -415,6 +424,8 @@ private:
   // A topic whose spec changed (a put, or a replica assignment a move changed) goes to the
   // subscribers, which host (or stop hosting) partitions by it.
   void notify(const metadata_record& r, const apply_result& res) {
+    if (!synced_)
+      return; // as publish_states: the topic list at sync says what there is
     if (auto* del = std::get_if<topic_delete_record>(&r)) {
       for (auto& s : subscribers_)
         anon_send(s, topic_deleted_atom::value, del->name);
@@ -656,8 +667,16 @@ private:
                    args_.self.value, applied_, image_.table().topics().size(),
                    image_.brokers().size());
       auto list = topic_list();
-      for (auto& l : subscribers_)
+      // What the subscribers were not told during the replay: the table, as updates (a node
+      // hosting a topic already takes one as a no-op), then the partition states.
+      for (auto& l : subscribers_) {
+        for (auto& spec : list)
+          anon_send(l, topic_update_atom::value, spec);
         send_states(l);
+      }
+      published_.clear();
+      for (auto& [name, spec] : image_.table().topics())
+        published_.insert_or_assign(name, states_of(spec).partitions);
       for (auto& w : subscribe_waiters_)
         w.deliver(list);
       subscribe_waiters_.clear();

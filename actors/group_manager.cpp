@@ -25,6 +25,8 @@ using schema::errc;
 
 constexpr size_t max_group_id_bytes = 255; // keeps every LMDB key of a group below 511 bytes
 constexpr auto log_timeout = std::chrono::seconds(30);
+// Between attempts to load a partition whose log is not ready to serve it yet.
+constexpr auto load_retry = std::chrono::milliseconds(200);
 constexpr int32_t load_fetch_bytes = 4 << 20;
 
 const std::string& group_of(const schema::join_group_request& r) { return r.group_id; }
@@ -76,10 +78,14 @@ typename Inspector::result_type inspect(Inspector& f, manager_status& x) {
            replayed, forwarded, error);
 }
 
-class manager_impl : public group_manager_actor::base {
+// Self-sent: try loading the partitions this node leads and has not loaded (load_retry).
+using load_retry_atom = caf::atom_constant<caf::atom("gm_retry")>;
+using manager_internal = group_manager_actor::extend<caf::reacts_to<load_retry_atom>>;
+
+class manager_impl : public manager_internal::base {
 public:
   manager_impl(caf::actor_config& cfg, group_manager_args args)
-    : group_manager_actor::base(cfg), args_(std::move(args)) {
+    : manager_internal::base(cfg), args_(std::move(args)) {
     if (args_.incarnation == 0)
       args_.incarnation = std::random_device{}() | (uint64_t{std::random_device{}()} << 32) | 1;
   }
@@ -105,6 +111,7 @@ public:
         broadcast_counts();
       },
       [this](partition_states_atom, partition_states& s) { on_leaders(s); },
+      [this](load_retry_atom) { load_all(); },
       [this](peers_atom, controller_peers& p) { nodes_ = std::move(p.nodes); },
       [this](state_atom) { return state(); },
     };
@@ -452,6 +459,10 @@ private:
       status_.error = "loading " + std::string{offsets_topic} + "-" + std::to_string(p.value)
                       + ": " + r.error.to_string();
       spdlog::error("groups: {}", status_.error);
+      // The metadata may reach this manager before the partition actor (a node catching up
+      // hears every state at once): while this node is to lead the partition, try again.
+      if (leads(static_cast<size_t>(p.value)))
+        delayed_send(this, load_retry, load_retry_atom::value);
       return;
     }
     std::vector<offsets_record> records;
@@ -602,7 +613,7 @@ private:
 } // namespace
 
 group_manager_actor spawn_group_manager(caf::actor_system& sys, group_manager_args args) {
-  return sys.spawn<manager_impl>(std::move(args));
+  return caf::actor_cast<group_manager_actor>(sys.spawn<manager_impl>(std::move(args)));
 }
 
 } // namespace sluice::actors

@@ -138,12 +138,15 @@ void node_impl::subscribe_metadata() {
 }
 
 void node_impl::start_groups() {
-  groups_ = spawn_group_manager(
-    home_system(),
-    group_manager_args{config_.data_dir / "groups", config_.id, config_.group_tick_interval,
-                       group_limits{config_.group_min_session_timeout_ms,
-                                    config_.group_max_session_timeout_ms},
-                       0});
+  group_manager_args args{config_.data_dir / "groups", config_.id, config_.group_tick_interval,
+                          group_limits{config_.group_min_session_timeout_ms,
+                                       config_.group_max_session_timeout_ms},
+                          0};
+  // Without it a cluster node took itself for the only one: it loaded every partition of
+  // __consumer_offsets (failing on those others lead) and answered "loading" for their groups
+  // instead of forwarding them to the leader's node.
+  args.cluster = !config_.controllers.empty();
+  groups_ = spawn_group_manager(home_system(), std::move(args));
   monitor(groups_);
   for (auto& [name, t] : topics_) {
     anon_send(groups_, topic_update_atom_v, t.spec);

@@ -627,8 +627,14 @@ private:
   void truncate_for(const cluster::epoch_end& answer) {
     auto mine = log_->end_offset_for(answer.epoch).end_offset;
     auto cut = follower_->on_epoch_end(answer, mine);
-    if (cut >= log_->log_end_offset())
+    if (cut >= log_->log_end_offset()) {
+      // Nothing to cut, but an epoch of this replica's own that begins at its log end (it led
+      // without writing, e.g. after a restart with an empty log) is dropped, or the leader's
+      // batches of older epochs from here on would be refused as stale.
+      if (auto st = log_->truncate_to(log_->log_end_offset()); !st)
+        spdlog::error("partition {}: cannot drop its unused epochs: {}", label(), st.err().to_string());
       return;
+    }
     if (cut < log_->log_start_offset()) {
       restart_at(cut);
       return;

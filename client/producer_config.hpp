@@ -17,7 +17,10 @@ struct producer_config {
   std::chrono::milliseconds linger{5};                 // linger.ms
   size_t buffer_bytes = 32u << 20;                     // buffer.memory
   std::chrono::milliseconds max_block{60000};          // max.block.ms: send() waiting for memory
-  size_t max_in_flight = 16;                           // max.in.flight.requests.per.connection
+  // max.in.flight.requests.per.connection. 1 also keeps one batch per partition in flight
+  // (Kafka's order guarantee without idempotence): with more, a batch that fails and is
+  // retried can land after a later batch of its partition that went through.
+  size_t max_in_flight = 16;
   size_t max_request_bytes = 1u << 20;                 // max.request.size: batches per request
   int32_t retries = INT32_MAX;                         // retries (bounded by delivery_timeout)
   std::chrono::milliseconds retry_backoff{100};        // retry.backoff.ms, doubled per attempt

@@ -169,10 +169,15 @@ void producer_sender::drain_accumulator(steady_clock::time_point now,
 // Routes every queued batch, fails those that cannot be sent ever (unknown topic) or any more
 // (delivery.timeout.ms passed while waiting), and sends what the plan packs into requests.
 void producer_sender::send_planned(steady_clock::time_point now, std::vector<finished>& done) {
-  // Partitions with a retry backing off: their queued batches wait for it (order).
+  // Partitions with a retry backing off: their queued batches wait for it (order). With
+  // max.in.flight 1, also those with a batch in flight (see producer_config::max_in_flight).
   std::set<std::pair<std::string_view, int32_t>> retrying;
   for (auto& r : backoff_)
     retrying.emplace(r.batch.topic, r.batch.partition.value);
+  if (config_.max_in_flight == 1)
+    for (auto& [id, req] : in_flight_)
+      for (auto& b : req.batches)
+        retrying.emplace(b.topic, b.partition.value);
   std::deque<producer_batch> kept;
   std::vector<std::optional<link_id>> links;
   std::optional<steady_clock::time_point> first_expiry;

@@ -481,8 +481,15 @@ void raft_node::on_append_response(node_id from, const append_response& m) {
   pr.heard_ms = now_ms_;
   if (m.success)
     return on_follower_match(from, pr, m.match_index);
-  if (m.rejected_index <= pr.match)
-    return; // stale: that prefix is known to match by now
+  if (m.rejected_index <= pr.match) {
+    // Stale (that prefix is known to match by now), unless the follower's log ends below what
+    // it matched: it lost its log (a wiped or replaced disk, which Raft assumes never happens;
+    // the heartbeats at the old match would be refused forever). It is replicated to again
+    // from scratch; a late stale refusal taken for one only costs a probe.
+    if (m.hint_index >= pr.match)
+      return;
+    pr.match = log_index{0};
+  }
   if (!pr.replicating && m.rejected_index != pr.next - 1)
     return; // answers an older probe
   // The follower's entries in (hint_index, rejected_index] conflict. Ours in (k, hint_index]

@@ -521,8 +521,12 @@ status partition_log::lower_recovery_point(offset o) {
 status partition_log::truncate_to(offset o) {
   if (closed_)
     return make_error(errc::invalid_argument, dir_.string() + ": truncate of a closed log");
-  if (o == log_end_offset())
-    return {};
+  if (o == log_end_offset()) {
+    // No record to cut, but an epoch started here without a record (a leadership that wrote
+    // nothing) goes: the leader's batches from here on may carry older epochs.
+    epochs_.truncate_from_end(o);
+    return epochs_.flush();
+  }
   if (o < log_start_offset() || o > log_end_offset())
     return make_error(errc::offset_out_of_range,
                       dir_.string() + ": cannot truncate to " + std::to_string(o.value)

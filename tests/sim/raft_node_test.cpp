@@ -620,6 +620,34 @@ CAF_TEST(a lagging follower catches up from the snapshot of the leader in a simu
   CHECK_SIM_OK(c);
 }
 
+// A follower whose disk is wiped (replaced, or deleted by an operator) restarts empty. The
+// leader's heartbeats at the match it had are refused for good unless the leader replicates
+// to it again from the start; before, it caught up only once another node led.
+CAF_TEST(a follower restarted with a wiped disk is replicated to from scratch) {
+  sim_cluster c{23, quiet()};
+  c.run_for(1'000);
+  auto leader = c.leader();
+  CAF_REQUIRE(leader.has_value());
+  for (int i = 0; i < 10; ++i) {
+    CAF_REQUIRE_EQUAL(c.propose(*leader, "a" + std::to_string(i)).error, propose_errc::none);
+    c.run_for(5);
+  }
+  c.run_for(200);
+  node_id wiped = *leader == n3 ? n2 : n3;
+  CAF_REQUIRE(c.applied_everywhere("a9"));
+  c.crash(wiped);
+  c.node(wiped).disk = disk_state{};
+  c.node(wiped).applied.clear();
+  c.node(wiped).digest = 0;
+  c.restart(wiped);
+  c.run_for(300);
+  CAF_CHECK_EQUAL(c.leader(), leader); // no election: the same leader repairs it
+  CAF_REQUIRE_EQUAL(c.propose(*leader, "b").error, propose_errc::none);
+  c.run_for(300);
+  CAF_CHECK(c.applied_everywhere("b"));
+  CAF_CHECK_EQUAL(c.node(wiped).applied, c.node(*leader).applied);
+}
+
 CAF_TEST(nodes restarted from their snapshots on disk rebuild the same state) {
   auto opts = quiet();
   opts.compact_every = 4;

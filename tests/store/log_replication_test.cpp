@@ -319,6 +319,23 @@ CAF_TEST(truncate drops the epochs of the cut tail) {
   CAF_CHECK_EQUAL(stored_epochs(), l->epochs().entries());
 }
 
+// A replica that led an epoch without writing (an empty log after a restart, acting on a stale
+// leadership) and then follows: the leader's batches of older epochs must fit after truncating
+// to its log end, which drops the unused epoch.
+CAF_TEST(truncate to the log end drops an epoch that began there unused) {
+  auto leader = open(dir.path() / "leader");
+  append(*leader, 2, "a", 0);
+  auto follower = open();
+  CAF_REQUIRE(follower->assign_epoch(leader_epoch{1}).ok());
+  CAF_REQUIRE_EQUAL(follower->epochs().entries(), (std::vector{entry(1, 0)}));
+  CAF_CHECK(!follower->append_replicated(fetch(*leader, offset{0})).ok()); // epoch 0 after 1
+  CAF_REQUIRE(follower->truncate_to(offset{0}).ok());
+  CAF_CHECK(follower->epochs().entries().empty());
+  CAF_CHECK(stored_epochs().empty());
+  CAF_REQUIRE(follower->append_replicated(fetch(*leader, offset{0})).ok());
+  CAF_CHECK_EQUAL(follower->epochs().entries(), leader->epochs().entries());
+}
+
 // --- reset_to -----------------------------------------------------------------
 
 CAF_TEST(reset below the log start empties the log there) {

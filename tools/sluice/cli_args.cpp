@@ -168,6 +168,10 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   produce->add_option("--delivery-timeout-ms", o.delivery_timeout_ms,
                       "give up on a record not acked within this time")
     ->check(CLI::PositiveNumber);
+  produce->add_option("--max-in-flight", o.max_in_flight,
+                      "max.in.flight.requests.per.connection; 1 keeps each partition's records "
+                      "in send order through retries")
+    ->check(CLI::Range(1, 1024));
   produce->add_flag("--print-acks", o.print_acks,
                     "print PARTITION<TAB>OFFSET<TAB>VALUE for each acknowledged record, as acked");
 

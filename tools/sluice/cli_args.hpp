@@ -58,6 +58,7 @@ struct cli_options {
   std::string acks = "1";
   std::optional<int32_t> partition;
   int64_t delivery_timeout_ms = 10000;
+  size_t max_in_flight = 16;
   bool print_acks = false;
   bool from_beginning = false;
   std::optional<int64_t> max_messages;

@@ -17,6 +17,7 @@ int run_produce(const cli_options& o, const conn_ptr& conn) {
   cfg.acks = parse_acks(o.acks);
   cfg.delivery_timeout = std::chrono::milliseconds{o.delivery_timeout_ms};
   cfg.request_timeout = std::min(cfg.request_timeout, cfg.delivery_timeout);
+  cfg.max_in_flight = o.max_in_flight;
   client::producer prod{conn, cfg};
   std::optional<partition_id> partition;
   if (o.partition)
