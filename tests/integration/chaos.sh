@@ -2,8 +2,9 @@
 # deploy/chaos in ./tests/run (issue 8): a 120 s seeded fault schedule on a 3-node cluster of
 # network namespaces (kill -9, SIGSTOP past the session timeout, controller leader kill, data
 # wiped, isolation, one-way cuts) under two acks=all producers and a consumer group. Passes when
-# the summary ends "lost: 0 ... reordered: 0", no committed offset moved back, the group read
-# the SVG report was written (the group's lag once drained is reported, not yet asserted). Also the refusals of bad flags.
+# the summary ends "lost: 0 ... reordered: 0", no committed offset moved back and the SVG report
+# was written; the group's lag once drained is reported, not yet asserted. Also the refusals of
+# bad flags.
 # The seed is fixed so a failure replays: ./deploy/chaos --seconds 120 --seed 2026.
 source "$(dirname "$0")/lib.sh"
 
