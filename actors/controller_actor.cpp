@@ -373,17 +373,15 @@ private:
       return;
     }
     applied_ = std::max(applied_, index);
-    if (!synced_) {
-      run_waiters(); // nothing goes to subscribers before sync (publish_states)
-      return;
-    }
-    for (auto& [name, _] : before)
-      if (!image_.table().find(name))
+    if (synced_) { // before sync, subscribers hear nothing (publish_states)
+      for (auto& [name, _] : before)
+        if (!image_.table().find(name))
+          for (auto& s : subscribers_)
+            anon_send(s, topic_deleted_atom::value, name);
+      for (auto& [_, spec] : image_.table().topics())
         for (auto& s : subscribers_)
-          anon_send(s, topic_deleted_atom::value, name);
-    for (auto& [_, spec] : image_.table().topics())
-      for (auto& s : subscribers_)
-        anon_send(s, topic_update_atom::value, spec);
+          anon_send(s, topic_update_atom::value, spec);
+    }
     publish_states();
     run_waiters();
   }

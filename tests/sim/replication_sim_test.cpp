@@ -116,6 +116,27 @@ std::string run_seed(uint64_t seed, totals& sum, bool trace = false) {
   return {};
 }
 
+// Jepsen 2013's first steps: `n` records sent 5 ms apart, ...
+void produce_spaced(repl_cluster& c, int n) {
+  for (int i = 0; i < n; ++i) {
+    c.produce();
+    c.run_for(5);
+  }
+}
+
+// ... then the leader keeps the controller but loses both followers, until the ISR is the
+// leader alone. Returns the leader.
+node_id isolate_leader_until_isr_shrinks(repl_cluster& c, const repl_options& o) {
+  auto leader = *c.metadata().leader;
+  std::vector<int> g(o.brokers + 1, 1);
+  g[size_t(leader.value - 1)] = 0;
+  g[o.brokers] = 0;
+  c.partition(g);
+  c.run_for(o.lag_time_max_ms * 3);
+  CAF_REQUIRE_EQUAL(c.metadata().isr.size(), 1u);
+  return leader;
+}
+
 } // namespace
 
 CAF_TEST(seeded runs lose no acknowledged record and converge once healed) {
@@ -161,25 +182,12 @@ CAF_TEST(isr shrunk to the leader then the leader dies loses nothing with min in
   repl_options o;
   o.min_insync = 2;
   repl_cluster c{42, o};
-  for (int i = 0; i < 50; ++i) {
-    c.produce();
-    c.run_for(5);
-  }
+  produce_spaced(c, 50);
   c.run_for(300);
   auto acked_before = c.acked();
   CAF_REQUIRE_GREATER(acked_before, 0u);
-  auto leader = *c.metadata().leader;
-  // The leader keeps the controller but loses both followers.
-  std::vector<int> g(o.brokers + 1, 1);
-  g[size_t(leader.value - 1)] = 0;
-  g[o.brokers] = 0;
-  c.partition(g);
-  c.run_for(o.lag_time_max_ms * 3);
-  CAF_REQUIRE_EQUAL(c.metadata().isr.size(), 1u);
-  for (int i = 0; i < 20; ++i) {
-    c.produce();
-    c.run_for(5);
-  }
+  auto leader = isolate_leader_until_isr_shrinks(c, o);
+  produce_spaced(c, 20);
   c.run_for(100);
   CAF_CHECK_EQUAL(c.acked(), acked_before); // refused: ISR 1 < min.insync 2
   CAF_CHECK_GREATER(c.refused(), 0u);
@@ -207,23 +215,11 @@ CAF_TEST(unclean election after the isr shrank to a dead leader loses acknowledg
   o.min_insync = 1;
   o.unclean = true;
   repl_cluster c{42, o};
-  for (int i = 0; i < 50; ++i) {
-    c.produce();
-    c.run_for(5);
-  }
+  produce_spaced(c, 50);
   c.run_for(300);
-  auto leader = *c.metadata().leader;
-  std::vector<int> g(o.brokers + 1, 1);
-  g[size_t(leader.value - 1)] = 0;
-  g[o.brokers] = 0;
-  c.partition(g);
-  c.run_for(o.lag_time_max_ms * 3);
-  CAF_REQUIRE_EQUAL(c.metadata().isr.size(), 1u);
+  auto leader = isolate_leader_until_isr_shrinks(c, o);
   auto acked_before = c.acked();
-  for (int i = 0; i < 20; ++i) {
-    c.produce();
-    c.run_for(5);
-  }
+  produce_spaced(c, 20);
   c.run_for(100);
   CAF_REQUIRE_GREATER(c.acked(), acked_before); // min.insync 1: the lone leader acknowledges
   c.crash(leader);
