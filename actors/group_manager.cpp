@@ -262,7 +262,7 @@ private:
     };
     auto g = std::make_shared<gather>();
     g->filter = std::move(req->states_filter);
-    if (static_cast<int32_t>(partitions_.size()) != status_.loaded || partitions_.empty())
+    if (partitions_.empty() || !all_led_loaded())
       g->response.error = {errc::coordinator_not_available,
                            "group coordinators are loading; the list may be incomplete"};
     if (coordinators_.empty())
@@ -285,6 +285,8 @@ private:
     return g->rp;
   }
 
+  // Each group is described by its coordinator: here, or (cluster mode) the node leading its
+  // offsets partition, which gets the groups it coordinates as one request.
   caf::result<envelope> describe(const envelope& e) {
     auto req = schema::decode<schema::describe_groups_request>(e);
     if (!req)
@@ -293,15 +295,27 @@ private:
       schema::describe_groups_response response;
       size_t outstanding = 0;
       caf::typed_response_promise<envelope> rp;
+      void done() {
+        if (--outstanding == 0)
+          rp.deliver(encode(response));
+      }
     };
     auto g = std::make_shared<gather>();
     g->response.groups.resize(req->groups.size());
     std::vector<std::pair<size_t, group_coordinator_actor>> asks;
+    std::vector<std::pair<node_actor, std::vector<size_t>>> forwards;
     for (size_t i = 0; i < req->groups.size(); ++i) {
       auto& name = req->groups[i];
       auto& out = g->response.groups[i];
       out.group_id = name;
       out.state = "dead";
+      if (auto node = coordinator_node(name, out.error)) {
+        auto f = std::ranges::find(forwards, *node, &std::pair<node_actor, std::vector<size_t>>::first);
+        (f == forwards.end() ? forwards.emplace_back(*node, std::vector<size_t>{}) : *f).second.push_back(i);
+        continue;
+      }
+      if (!out.error.ok())
+        continue;
       out.error = check_group(name);
       if (!out.error.ok())
         continue;
@@ -312,28 +326,56 @@ private:
       }
       asks.emplace_back(i, it->second);
     }
-    if (asks.empty())
+    if (asks.empty() && forwards.empty())
       return encode(g->response);
-    g->outstanding = asks.size();
+    g->outstanding = asks.size() + forwards.size();
     g->rp = make_response_promise<envelope>();
     for (auto& [i, c] : asks) {
-      auto done = [g, i](schema::describe_groups_response::group x) {
-        g->response.groups[i] = std::move(x);
-        if (--g->outstanding == 0)
-          g->rp.deliver(encode(g->response));
-      };
       auto name = req->groups[i];
       request(c, std::chrono::seconds(10), describe_groups_atom_v)
-        .then([done](schema::describe_groups_response::group& x) { done(std::move(x)); },
-              [done, name](caf::error& err) {
-                schema::describe_groups_response::group x;
-                x.group_id = name;
-                x.error = {errc::coordinator_not_available,
-                           "the coordinator of group '" + name + "' did not answer: " + to_string(err)};
-                done(std::move(x));
+        .then([g, i](schema::describe_groups_response::group& x) {
+                g->response.groups[i] = std::move(x);
+                g->done();
+              },
+              [g, i, name](caf::error& err) {
+                g->response.groups[i].error = {errc::coordinator_not_available,
+                                               "the coordinator of group '" + name
+                                                 + "' did not answer: " + to_string(err)};
+                g->done();
               });
     }
+    for (auto& [node, indices] : forwards)
+      forward_describe(g->response, node, indices, *req, [g] { g->done(); });
+    status_.forwarded += forwards.size();
     return g->rp;
+  }
+
+  // Asks `node` about the groups at `indices` of `req` and fills their places in `out` (which
+  // outlives the answer: it lives in the gather that `done` completes).
+  void forward_describe(schema::describe_groups_response& out, const node_actor& node,
+                        const std::vector<size_t>& indices, const schema::describe_groups_request& req,
+                        std::function<void()> done) {
+    schema::describe_groups_request sub;
+    for (auto i : indices)
+      sub.groups.push_back(req.groups[i]);
+    auto fail = [&out, indices, done](const std::string& why) {
+      for (auto i : indices)
+        out.groups[i].error = {errc::coordinator_not_available,
+                               "the coordinator of group '" + out.groups[i].group_id
+                                 + "' did not answer: " + why};
+      done();
+    };
+    request(node, std::chrono::seconds(10), describe_groups_atom_v, encode(sub))
+      .then(
+        [&out, indices, done, fail](const envelope& reply) {
+          auto r = schema::decode<schema::describe_groups_response>(reply);
+          if (!r || r->groups.size() != indices.size())
+            return fail(r ? "an answer for other groups" : r.err().to_string());
+          for (size_t k = 0; k < indices.size(); ++k)
+            out.groups[indices[k]] = std::move(r->groups[k]);
+          done();
+        },
+        [fail](caf::error& err) { fail(to_string(err)); });
   }
 
   // -- topics --------------------------------------------------------------------------------
@@ -376,6 +418,15 @@ private:
     for (size_t i = 0; i < partitions_.size(); ++i)
       if (!partitions_[i].loaded && !partitions_[i].loading && leads(i))
         load(partition_id{static_cast<int32_t>(i)});
+  }
+
+  // In a cluster a node lists only the groups it coordinates (clients ask every broker, as
+  // Kafka's admin does), so only the partitions it leads must be loaded for a whole answer.
+  bool all_led_loaded() const {
+    for (size_t i = 0; i < partitions_.size(); ++i)
+      if (leads(i) && !partitions_[i].loaded)
+        return false;
+    return true;
   }
 
   bool leads(size_t p) const {
@@ -443,7 +494,8 @@ private:
               partitions_[static_cast<size_t>(p.value)].loading = false;
               spdlog::warn("groups: loading {}-{} failed: {}; retrying", offsets_topic, p.value,
                            to_string(err));
-              delayed_send(this, std::chrono::seconds(1), offsets_log_atom_v, log_);
+              // Only what is missing: the partitions loaded meanwhile keep serving.
+              delayed_send(this, load_retry, load_retry_atom::value);
             });
   }
 

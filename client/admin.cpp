@@ -303,13 +303,41 @@ result<std::vector<schema::decommission_broker_response::move>> admin::decommiss
   return std::move(resp->moves);
 }
 
+// A node lists the groups it coordinates; in a cluster every broker is asked (as Kafka's
+// admin does) and the answers merged. A broker the metadata lists that does not answer fails
+// the whole listing: its groups would be missing without a word.
 result<std::vector<schema::list_groups_response::group>> admin::list_groups() {
-  auto resp = conn_->call<schema::list_groups_response>(list_groups_atom_v, schema::list_groups_request{});
-  if (!resp)
-    return resp.err();
-  if (!resp->error.ok())
-    return from_server(resp->error, "list groups");
-  return std::move(resp->groups);
+  schema::list_groups_request req;
+  if (!conn_->routed()) {
+    auto resp = conn_->call<schema::list_groups_response>(list_groups_atom_v, req);
+    if (!resp)
+      return resp.err();
+    if (!resp->error.ok())
+      return from_server(resp->error, "list groups");
+    return std::move(resp->groups);
+  }
+  auto md = metadata({});
+  if (!md)
+    return md.err();
+  std::map<std::string, schema::list_groups_response::group> all;
+  for (auto& b : md->brokers) {
+    auto addr = dial_address(b, conn_->address());
+    auto node = conn_->node_at(addr);
+    if (!node)
+      return node.err();
+    auto resp = conn_->call_on<schema::list_groups_response>(*node, "node at " + addr.to_string(),
+                                                             list_groups_atom_v, req);
+    if (!resp)
+      return resp.err();
+    if (!resp->error.ok())
+      return from_server(resp->error, "list groups of broker " + std::to_string(b.id.value));
+    for (auto& g : resp->groups)
+      all.try_emplace(g.group_id, std::move(g));
+  }
+  std::vector<schema::list_groups_response::group> out;
+  for (auto& [_, g] : all)
+    out.push_back(std::move(g));
+  return out;
 }
 
 result<schema::describe_groups_response::group> admin::describe_group(const std::string& group) {

@@ -1,15 +1,22 @@
 #include "client/connection.hpp"
 
+#include "client/routing_table.hpp"
 #include "schema/metadata.hpp"
 #include "schema/scheduler_tuning.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
 #include <caf/io/remote_actor.hpp>
+
+#include <algorithm>
+#include <set>
 
 namespace sluice::client {
 
 namespace {
+
+constexpr std::chrono::milliseconds max_connect_wait{5000};
 
 struct client_config : caf::actor_system_config {
   client_config() {
@@ -27,33 +34,49 @@ struct connection::owned_system {
 };
 
 connection::~connection() {
-  node_ = nullptr;
+  home_.reset();
 }
 
 result<std::shared_ptr<connection>> connection::open(std::string_view bootstrap,
                                                      std::chrono::milliseconds request_timeout) {
-  auto addr = parse_address(bootstrap);
-  if (!addr)
-    return addr.err();
+  std::vector<node_address> addrs;
+  for (size_t from = 0;;) {
+    auto comma = bootstrap.find(',', from);
+    auto addr = parse_address(bootstrap.substr(from, comma == std::string_view::npos ? comma : comma - from));
+    if (!addr)
+      return addr.err();
+    addrs.push_back(std::move(*addr));
+    if (comma == std::string_view::npos)
+      break;
+    from = comma + 1;
+  }
   std::shared_ptr<connection> c{new connection};
   c->owned_ = std::make_unique<owned_system>();
   c->sys_ = &c->owned_->sys;
-  c->address_ = *addr;
   c->request_timeout_ = request_timeout;
-  auto node = caf::io::remote_actor<actors::node_actor>(*c->sys_, addr->host, addr->port);
-  if (!node)
-    return make_error(errc::unreachable,
-                      "cannot reach node at " + addr->to_string() + ": " + describe(node.error()));
-  c->node_ = std::move(*node);
+  c->bootstrap_ = addrs;
   c->connector_ = middleman_connector();
-  return c;
+  error last;
+  for (auto& addr : addrs) {
+    auto node = caf::io::remote_actor<actors::node_actor>(*c->sys_, addr.host, addr.port);
+    if (!node) {
+      last = make_error(errc::unreachable,
+                        "cannot reach node at " + addr.to_string() + ": " + describe(node.error()));
+      continue;
+    }
+    c->address_ = addr;
+    c->home_ = std::make_shared<home_node>(home_node::entry{std::move(*node), addr});
+    c->learn_brokers(c->home_->get().node, addr);
+    return c;
+  }
+  return last;
 }
 
 std::shared_ptr<connection> connection::attach(caf::actor_system& sys, actors::node_actor node,
                                                std::chrono::milliseconds request_timeout) {
   std::shared_ptr<connection> c{new connection};
   c->sys_ = &sys;
-  c->node_ = std::move(node);
+  c->home_ = std::make_shared<home_node>(home_node::entry{std::move(node), std::nullopt});
   c->request_timeout_ = request_timeout;
   return c;
 }
@@ -64,7 +87,8 @@ connection::attach_cluster(caf::actor_system& sys, node_address bootstrap,
                            std::chrono::milliseconds request_timeout) {
   std::shared_ptr<connection> c{new connection};
   c->sys_ = &sys;
-  c->node_ = find(bootstrap);
+  c->home_ = std::make_shared<home_node>(home_node::entry{find(bootstrap), bootstrap});
+  c->bootstrap_ = {bootstrap};
   c->address_ = std::move(bootstrap);
   c->request_timeout_ = request_timeout;
   // A metadata round trip with the node found stands for the connect handshake: the answer
@@ -82,12 +106,15 @@ connection::attach_cluster(caf::actor_system& sys, node_address bootstrap,
                                                             + (found ? describe(e) : "nothing listens there")));
             });
   };
+  if (auto h = c->home_->get(); h.node)
+    c->learn_brokers(h.node, *c->address_);
   return c;
 }
 
 result<actors::node_actor> connection::node_at(const node_address& addr) const {
-  if (!address_ || addr == *address_)
-    return node_;
+  auto h = home_->get();
+  if (!address_ || addr == h.address)
+    return h.node;
   if (find_) {
     if (auto n = find_(addr))
       return n;
@@ -100,8 +127,70 @@ result<actors::node_actor> connection::node_at(const node_address& addr) const {
   return std::move(*node);
 }
 
-std::string connection::peer() const {
-  return address_ ? "node at " + address_->to_string() : std::string{"in-process node"};
+std::string connection::peer() const { return peer_of(home_->get().address); }
+
+std::string connection::peer_of(const std::optional<node_address>& a) {
+  return a ? "node at " + a->to_string() : std::string{"in-process node"};
+}
+
+void connection::learn_brokers(const actors::node_actor& node, const node_address& at) const {
+  auto md = ask<schema::envelope>(node, peer_of(at), request_timeout_, metadata_atom_v,
+                                  encode(schema::metadata_request{false, {}}));
+  if (!md)
+    return; // the bootstrap list stays the only way back
+  auto r = decode_reply<schema::metadata_response>(*md);
+  if (!r)
+    return;
+  std::vector<node_address> found;
+  for (auto& b : r->brokers)
+    found.push_back(dial_address(b, at));
+  std::lock_guard lock{failover_mtx_};
+  brokers_ = std::move(found);
+}
+
+void connection::recover() const {
+  if (!can_fail_over() || !home_->suspect())
+    return;
+  std::unique_lock lock{failover_mtx_};
+  if (!home_->suspect())
+    return; // another thread found a node meanwhile
+  // The bootstrap list, then the brokers learned, each once, starting after the node that
+  // failed (it comes last: it may be back).
+  auto failed = home_->get().address;
+  std::vector<node_address> order;
+  for (const auto* list : {&bootstrap_, static_cast<const std::vector<node_address>*>(&brokers_)})
+    for (auto& a : *list)
+      if (std::ranges::find(order, a) == order.end())
+        order.push_back(a);
+  if (auto at = std::ranges::find(order, failed); at != order.end())
+    std::ranges::rotate(order, at + 1);
+  for (auto& addr : order) {
+    auto node = connect(addr);
+    if (!node)
+      continue;
+    home_->replace({node, addr});
+    lock.unlock();
+    learn_brokers(node, addr);
+    return;
+  }
+}
+
+actors::node_actor connection::connect(const node_address& addr) const {
+  if (find_)
+    return find_(addr);
+  // Through the middleman actor with a deadline: a blocking remote_actor has none, and a
+  // paused node takes the TCP connect but never the handshake.
+  caf::scoped_actor self{*sys_};
+  actors::node_actor out;
+  auto timeout = std::min(request_timeout_, max_connect_wait);
+  self->request(sys_->middleman().actor_handle(), caf::duration{timeout}, caf::connect_atom_v,
+                addr.host, addr.port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        out = caf::actor_cast<actors::node_actor>(std::move(ptr));
+      },
+      [](caf::error&) {});
+  return out;
 }
 
 } // namespace sluice::client

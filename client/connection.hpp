@@ -1,14 +1,16 @@
 #pragma once
 
 // What producer, consumer and admin share: the actor system the client's actors run in and
-// the typed handle of the bootstrap node (actors/node_interface.hpp). Either the client owns
-// both (open: a process of its own talking to a node over the network) or borrows them
-// (attach: a node in the same actor system, as in tests). Admin, metadata and group requests
-// go to the bootstrap node; the producer and consumer send partition requests to each
-// partition's leader (client/cluster_router.hpp), except with an attached node, which is the
-// only one.
+// the typed handle of a node (actors/node_interface.hpp). Either the client owns both (open:
+// a process of its own talking to a node over the network) or borrows them (attach: a node in
+// the same actor system, as in tests). Admin, metadata and group requests go to the home node
+// (client/home_node.hpp): first a bootstrap node, and after it failed any other node the
+// bootstrap list or the cluster's metadata names (Kafka's bootstrap.servers, then the
+// brokers it learned). The producer and consumer send partition requests to each partition's
+// leader (client/cluster_router.hpp), except with an attached node, which is the only one.
 
 #include "actors/node_interface.hpp"
+#include "client/home_node.hpp"
 #include "client/node_address.hpp"
 #include "client/node_link.hpp"
 #include "client/reply.hpp"
@@ -22,6 +24,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,8 +35,9 @@ class connection {
 public:
   static constexpr std::chrono::milliseconds default_request_timeout{30000};
 
-  // Starts an actor system with the middleman and connects to the node at `bootstrap`
-  // (HOST:PORT). Fails with "cannot reach node at HOST:PORT: ..." when nothing answers there.
+  // Starts an actor system with the middleman and connects to the first node of `bootstrap`
+  // (HOST:PORT[,HOST:PORT...]) that answers, then learns the cluster's brokers from it. Fails
+  // with "cannot reach node at HOST:PORT: ..." (the last one tried) when none answers.
   static result<std::shared_ptr<connection>>
   open(std::string_view bootstrap, std::chrono::milliseconds request_timeout = default_request_timeout);
 
@@ -56,17 +60,28 @@ public:
   connection& operator=(const connection&) = delete;
 
   caf::actor_system& system() const { return *sys_; }
-  const actors::node_actor& node() const { return node_; }
-  // Where the node listens; nullopt for an attached in-process node.
+  // The home node now.
+  actors::node_actor node() const { return home_->get().node; }
+  const std::shared_ptr<home_node>& home() const { return home_; }
+  // Where the bootstrap node that answered first listens; nullopt for an attached node.
   const std::optional<node_address>& address() const { return address_; }
   std::chrono::milliseconds request_timeout() const { return request_timeout_; }
   // Whether partition requests follow the metadata to the partitions' leaders (open,
   // attach_cluster); false for an attached node, which gets everything.
   bool routed() const { return address_.has_value(); }
-  // The bootstrap node as a link for one of the client's actors.
-  node_link bootstrap_link() const { return node_link{node_, address_, connector_}; }
-  // "node at HOST:PORT", for messages.
+  // The home node as a link for one of the client's actors.
+  node_link bootstrap_link() const {
+    auto h = home_->get();
+    return node_link{std::move(h.node), std::move(h.address), connector_};
+  }
+  // "node at HOST:PORT" of the home node, for messages.
   std::string peer() const;
+
+  // When a request to the home node found it gone or silent: connects to the next node of the
+  // bootstrap list and the brokers learned (each connect bounded by the request timeout) and
+  // makes the first that answers home. Blocking; every call_within starts with it, and a
+  // consumer's poll() calls it for the heartbeat, which only reports.
+  void recover() const;
 
   // One blocking request/response with the node, from a thread that is not an actor.
   template <class Response, class Atom, class Request>
@@ -91,7 +106,12 @@ public:
 
   template <class Reply, class... Ts>
   result<Reply> call_within(std::chrono::milliseconds timeout, Ts&&... xs) const {
-    return ask<Reply>(node_, peer(), timeout, std::forward<Ts>(xs)...);
+    recover();
+    auto h = home_->get();
+    auto r = ask<Reply>(h.node, peer_of(h.address), timeout, std::forward<Ts>(xs)...);
+    if (!r && r.err().no_answer() && can_fail_over())
+      home_->failed(h.node);
+    return r;
   }
 
   // The broker listening at `addr`, for a request that its partitions' leader must answer
@@ -114,21 +134,43 @@ private:
 
   connection() = default;
 
+  static std::string peer_of(const std::optional<node_address>& a);
+  bool can_fail_over() const { return address_.has_value(); }
+  // Remembers the brokers the metadata of `node` names, as failover candidates.
+  void learn_brokers(const actors::node_actor& node, const node_address& at) const;
+  // The node at `addr`, or none when it does not answer within the request timeout.
+  actors::node_actor connect(const node_address& addr) const;
+
+  // CAF 0.17 never answers a request in flight to a node whose connection dropped (only its
+  // timeout fires), so the node is monitored and its death ends the wait at once. A plain
+  // send: its reply comes back as an ordinary message, which a receive can take beside the
+  // down message (a request's receive takes only its response).
   template <class Reply, class... Ts>
   result<Reply> ask(const actors::node_actor& node, const std::string& who, std::chrono::milliseconds timeout,
                     Ts&&... xs) const {
+    if (!node)
+      return make_error(errc::unreachable, "lost connection to " + who);
     caf::scoped_actor self{*sys_};
+    self->monitor(node);
+    self->send(node, std::forward<Ts>(xs)...);
     std::optional<result<Reply>> out;
-    self->request(node, caf::duration{timeout}, std::forward<Ts>(xs)...)
-      .receive([&](Reply& r) { out.emplace(std::move(r)); },
-               [&](caf::error& e) { out.emplace(from_caf(e, who)); });
+    self->receive([&](Reply& r) { out.emplace(std::move(r)); },
+                  [&](caf::error& e) { out.emplace(from_caf(e, who)); },
+                  [&](caf::down_msg& dm) {
+                    out.emplace(make_error(errc::unreachable, "lost connection to " + who + ": "
+                                                                + describe(dm.reason)));
+                  },
+                  caf::after(timeout) >> [&] { out.emplace(make_error(errc::timed_out, who + " did not answer in time")); });
     return std::move(*out);
   }
 
-  std::unique_ptr<owned_system> owned_; // declared first: destroyed after node_
+  std::unique_ptr<owned_system> owned_; // declared first: destroyed after home_
   caf::actor_system* sys_ = nullptr;
-  actors::node_actor node_;
+  std::shared_ptr<home_node> home_;
   std::optional<node_address> address_;
+  std::vector<node_address> bootstrap_; // as given to open, in order
+  mutable std::mutex failover_mtx_;     // one recover at a time; guards brokers_
+  mutable std::vector<node_address> brokers_;
   node_connector connector_; // empty for an attached node: no way back once it is gone
   std::function<actors::node_actor(const node_address&)> find_; // attach_cluster only
   std::chrono::milliseconds request_timeout_{default_request_timeout};

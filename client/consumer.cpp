@@ -249,6 +249,7 @@ std::optional<offset> consumer::position(const topic_partition& tp) const {
 result<consumer_records> consumer::poll(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   if (group_) {
+    conn_->recover(); // the heartbeat reports a home node that failed; finding another is ours
     group_->note_poll();
     group_->run_completions();
     if (group_->rejoin_pending())

@@ -76,9 +76,9 @@ void on_group_error(group_shared& g, const schema::error& e,
 // partitions go to members that still make progress). Also sends commit_async requests.
 class heartbeat_actor : public caf::event_based_actor {
 public:
-  heartbeat_actor(caf::actor_config& cfg, std::shared_ptr<group_shared> g, actors::node_actor node,
+  heartbeat_actor(caf::actor_config& cfg, std::shared_ptr<group_shared> g, std::shared_ptr<home_node> home,
                   consumer_config config)
-    : caf::event_based_actor(cfg), g_(std::move(g)), node_(std::move(node)), config_(std::move(config)) {}
+    : caf::event_based_actor(cfg), g_(std::move(g)), home_(std::move(home)), config_(std::move(config)) {}
 
   const char* name() const override { return "sluice.heartbeat"; }
 
@@ -109,21 +109,24 @@ private:
       }
       req.member = {config_.group_id, g_->generation, g_->member_id, config_.group_instance_id};
     }
-    request(node_, config_.request_timeout, heartbeat_atom_v, encode(req))
+    auto node = home_->get().node;
+    request(node, config_.request_timeout, heartbeat_atom_v, encode(req))
       .then(
         [this, gen = req.member.generation](schema::envelope& e) {
           auto r = decode_reply<schema::heartbeat_response>(e);
           if (r && !r->error.ok())
             on_group_error(*g_, r->error, gen);
         },
-        [](caf::error&) {}); // the session timeout decides; the next beat retries
+        // The session timeout decides; the next beat retries, on another node once poll()
+        // found one (Kafka's heartbeat thread also leaves finding the coordinator to poll).
+        [this, node](caf::error&) { home_->failed(node); });
   }
 
   // Called with g_->mtx held.
   void leave_for_slowness() {
     schema::leave_group_request req{config_.group_id, g_->member_id};
     if (!config_.group_instance_id)
-      request(node_, config_.request_timeout, leave_group_atom_v, encode(req))
+      request(home_->get().node, config_.request_timeout, leave_group_atom_v, encode(req))
         .then([](schema::envelope&) {}, [](caf::error&) {});
     g_->member_id.clear();
     g_->generation = no_generation;
@@ -139,7 +142,8 @@ private:
       if (c.callback)
         g_->completions.push_back([cb = c.callback, offsets = c.offsets, st] { cb(offsets, st); });
     };
-    request(node_, config_.request_timeout, offset_commit_atom_v, encode(c.request))
+    auto node = home_->get().node;
+    request(node, config_.request_timeout, offset_commit_atom_v, encode(c.request))
       .then(
         [this, done, gen = c.request.member.generation](schema::envelope& e) {
           auto r = decode_reply<schema::offset_commit_response>(e);
@@ -148,11 +152,14 @@ private:
             on_group_error(*g_, {st.err().server, st.err().message}, gen);
           done(st);
         },
-        [done](caf::error& e) { done(make_error(errc::unreachable, to_string(e))); });
+        [this, done, node](caf::error& e) {
+          home_->failed(node);
+          done(make_error(errc::unreachable, to_string(e)));
+        });
   }
 
   std::shared_ptr<group_shared> g_;
-  actors::node_actor node_;
+  std::shared_ptr<home_node> home_;
   consumer_config config_;
 };
 
@@ -160,7 +167,7 @@ private:
 
 consumer_group::consumer_group(std::shared_ptr<connection> conn, consumer_config config)
   : conn_(std::move(conn)), config_(std::move(config)), shared_(std::make_shared<group_shared>()) {
-  heartbeat_ = conn_->system().spawn<heartbeat_actor>(shared_, conn_->node(), config_);
+  heartbeat_ = conn_->system().spawn<heartbeat_actor>(shared_, conn_->home(), config_);
 }
 
 consumer_group::~consumer_group() {

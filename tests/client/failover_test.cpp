@@ -7,6 +7,7 @@
 // broker is killed (a lost link), with the bootstrap broker among the dead too. The fake
 // brokers share their logs, as perfectly replicated brokers would.
 
+#include "client/admin.hpp"
 #include "client/consumer.hpp"
 #include "client/producer.hpp"
 #include "tests/client/fake_node.hpp"
@@ -339,6 +340,41 @@ CAF_TEST(list offsets for a reset goes to the leader) {
   }
   int64_t pos = c.position(tp).value_or(offset{-1}).value; // GCC 12: no *optional in CAF_CHECK
   CAF_CHECK_EQUAL(pos, 10);
+}
+
+CAF_TEST(admin and group requests move to another broker when the bootstrap dies) {
+  st->add_topic("t", 1);
+  admin a{conn};
+  CAF_REQUIRE(a.list_topics().ok());
+  CAF_CHECK_EQUAL(conn->peer(), "node at 10.0.0.1:9001");
+  kill(1);
+  fence(1);
+  // The request in flight to the dead node fails (it may have been carried out: no blind
+  // resend); the next goes to the next broker the metadata named.
+  CAF_CHECK(!a.list_topics().ok());
+  auto listed = a.list_topics();
+  CAF_REQUIRE(listed.ok());
+  CAF_CHECK_EQUAL(listed->size(), 1u);
+  CAF_CHECK_EQUAL(conn->peer(), "node at 10.0.0.2:9002");
+  // Every node dead: requests fail, and the first broker back is found.
+  kill(2);
+  kill(3);
+  CAF_CHECK(!a.list_topics().ok());
+  CAF_CHECK(!a.list_topics().ok());
+  start(3);
+  CAF_CHECK(a.list_topics().ok());
+  CAF_CHECK_EQUAL(conn->peer(), "node at 10.0.0.3:9003");
+}
+
+CAF_TEST(an attached node is never replaced) {
+  auto node = sys.spawn<test::fake_node>(st, node_id{1});
+  auto attached = connection::attach(sys, node, 1s);
+  admin a{attached};
+  CAF_REQUIRE(a.list_topics().ok());
+  caf::anon_send_exit(node, caf::exit_reason::kill);
+  CAF_CHECK(!a.list_topics().ok());
+  CAF_CHECK(!a.list_topics().ok());
+  CAF_CHECK_EQUAL(attached->peer(), "in-process node");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -4,7 +4,10 @@
 # keep running while the leader of a partition is killed (kill -9) and restarted, and then the
 # node both were given as bootstrap is killed. The producer exits 0 (every record acknowledged)
 # and every record is in the logs, each partition's in the order sent; the consumer, running
-# throughout, reads exactly what the logs hold, nothing twice and nothing skipped.
+# throughout, reads exactly what the logs hold, nothing twice and nothing skipped. A consumer in
+# a group, bootstrapped from the same node, goes on reading and committing through both kills
+# (its group requests move to another node when its bootstrap dies, Kafka's bootstrap list then
+# the brokers it learned): it reads every record and its committed offsets reach the log ends.
 # The producer is not idempotent (as Kafka's without enable.idempotence): a batch the killed
 # leader had replicated but not acknowledged is sent again and may be in the log twice.
 source "$(dirname "$0")/lib.sh"
@@ -31,6 +34,7 @@ on_exit() {
   done
   [ -n "${PRODUCER:-}" ] && kill -9 "$PRODUCER" 2>/dev/null || true
   [ -n "${CONSUMER:-}" ] && kill -9 "$CONSUMER" 2>/dev/null || true
+  [ -n "${GROUPED:-}" ] && kill -9 "$GROUPED" 2>/dev/null || true
   return $rc
 }
 trap 'on_exit; cleanup' EXIT
@@ -73,6 +77,9 @@ step "$(stamp) a consumer, and a producer with acks=all sending 5000 records/s"
 "$SLUICE" consume --topic ft --from-beginning --timeout-ms 60000 \
   >"$WORK/consumed" 2>"$WORK/consume.err" &
 CONSUMER=$!
+"$SLUICE" consume --topic ft --group fg --from-beginning --timeout-ms 60000 --auto-commit-interval-ms 200 \
+  >"$WORK/grouped" 2>"$WORK/grouped.err" &
+GROUPED=$!
 # A delivery timeout far above a failover: this machine may be slow, the test is about routing.
 feed | "$SLUICE" produce --topic ft --acks all --delivery-timeout-ms 60000 \
   >"$WORK/produce.out" 2>"$WORK/produce.err" &
@@ -129,5 +136,30 @@ cat "$WORK"/p[012] | sort >"$WORK/logs.sorted"
 sort "$WORK/consumed" >"$WORK/consumed.sorted"
 cmp -s "$WORK/logs.sorted" "$WORK/consumed.sorted" \
   || fail "the consumer did not read exactly the logs: $(diff "$WORK/logs.sorted" "$WORK/consumed.sorted" | head -5)"
+
+step "the group consumer read every record and committed up to every log end"
+group_lag() {
+  "$SLUICE" group describe fg 2>/dev/null \
+    | awk '$1 == "partition" && $7 == "lag" { n++; if ($8 == "-") s = -1e18; else s += $8 } END { print (n != 3 || s < 0 ? "-" : s + 0) }'
+}
+for _ in $(seq 300); do [ "$(group_lag)" = 0 ] && break; sleep 0.1; done
+"$SLUICE" group describe fg || true
+[ "$(group_lag)" = 0 ] || fail "group fg did not commit up to the log ends: lag $(group_lag); $(tail -n 3 "$WORK/grouped.err")"
+kill "$GROUPED" 2>/dev/null || true; wait "$GROUPED" 2>/dev/null || true
+GROUPED=""
+sort -u "$WORK/grouped" >"$WORK/grouped.sorted"
+sort -u "$WORK/logs.sorted" | cmp -s - "$WORK/grouped.sorted" \
+  || fail "the group consumer did not read every record: $(sort -u "$WORK/logs.sorted" | diff - "$WORK/grouped.sorted" | head -5)"
+echo "the group consumer read $(wc -l <"$WORK/grouped") records ($(wc -l <"$WORK/grouped.sorted") distinct)"
+
+step "every surviving node lists the group and describes it (forwarded to its coordinator)"
+for n in 2 3; do
+  at=127.0.0.1:$((BASE + n))
+  SLUICE_BOOTSTRAP=$at "$SLUICE" group list >"$WORK/list.$n" 2>&1 || fail "group list at node $n: $(cat "$WORK/list.$n")"
+  grep -q "^fg	" "$WORK/list.$n" || fail "group list at node $n lacks fg: $(cat "$WORK/list.$n")"
+  SLUICE_BOOTSTRAP=$at "$SLUICE" group describe fg >"$WORK/describe.$n" 2>&1 \
+    || fail "group describe at node $n: $(cat "$WORK/describe.$n")"
+  grep -q "^group fg  state " "$WORK/describe.$n" || fail "group describe at node $n: $(head -1 "$WORK/describe.$n")"
+done
 
 echo "1 passed, 0 failed"
