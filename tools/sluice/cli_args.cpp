@@ -121,7 +121,9 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   CLI::App app{"sluice: the Sluice command line (topics, produce, consume, perf, inspect)", "sluice"};
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
-  app.add_option("--bootstrap", o.bootstrap, "node to talk to, HOST:PORT (env SLUICE_BOOTSTRAP)");
+  app.add_option("--bootstrap", o.bootstrap,
+                 "nodes to talk to, HOST:PORT[,HOST:PORT...]: the first that answers, the others "
+                 "and every broker it names when it dies (env SLUICE_BOOTSTRAP)");
 
   // topic ...
   auto* topic = app.add_subcommand("topic", "create, list, describe, delete and alter topics");
