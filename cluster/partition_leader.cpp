@@ -71,7 +71,7 @@ partition_leader::fetch_answer partition_leader::on_fetch(node_id from, leader_e
   if (fetch_offset >= log_end_)
     f.caught_up_ms = now_ms;
   maybe_advance_hw();
-  maybe_propose(now_ms);
+  maybe_propose(now_ms, from);
   return {repl_errc::none, hw_};
 }
 
@@ -165,10 +165,13 @@ void partition_leader::maybe_advance_hw() {
 }
 
 // One proposal at a time (Kafka's AlterPartition): the ISR without the followers that lagged
-// more than lag_time_max_ms, plus the replicas that caught up with HW and with this epoch's
-// first offset (so an added follower holds everything this leader exposed and its own epoch's
-// records from the start).
-void partition_leader::maybe_propose(int64_t now_ms) {
+// more than lag_time_max_ms, plus the follower fetching now if it caught up with HW and with
+// this epoch's first offset (so an added follower holds everything this leader exposed and its
+// own epoch's records from the start). Only a fetch adds a follower, as in Kafka's
+// maybeExpandIsr: a broker that died caught up (its last fetch at an idle partition's end)
+// would otherwise be proposed on every other input until it lagged, each refused by the
+// controller because the broker is fenced.
+void partition_leader::maybe_propose(int64_t now_ms, std::optional<node_id> fetching) {
   if (in_flight_ || due_)
     return;
   std::vector<node_id> isr{self_};
@@ -177,7 +180,7 @@ void partition_leader::maybe_propose(int64_t now_ms) {
     bool member = in_isr(id);
     bool lagging = now_ms - f.caught_up_ms > cfg_.lag_time_max_ms;
     bool caught_up = f.end >= hw_ && f.end >= epoch_start_;
-    if ((member && !lagging) || (!member && may_expand && caught_up && !lagging))
+    if ((member && !lagging) || (!member && may_expand && fetching == id && caught_up && !lagging))
       isr.push_back(id);
   }
   auto sorted = [](std::vector<node_id> v) {

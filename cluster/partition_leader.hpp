@@ -107,7 +107,7 @@ private:
 
   bool in_isr(node_id id) const;
   void maybe_advance_hw();
-  void maybe_propose(int64_t now_ms);
+  void maybe_propose(int64_t now_ms, std::optional<node_id> fetching = std::nullopt);
   void complete_waits();
 
   node_id self_;

@@ -445,9 +445,32 @@ CAF_TEST(leader holds a refused expansion for the backoff unless a newer state c
   fetch(l, n3, 10, 10 + backoff + 2);
   CAF_CHECK(!l.take_proposal().has_value());
   CAF_CHECK(l.on_metadata(state({n1, n2}, version10 + 1), 10 + backoff + 3));
+  CAF_CHECK(!l.take_proposal().has_value()); // only a fetch of n3 adds it
+  fetch(l, n3, 10, 10 + backoff + 4);
   auto after = l.take_proposal();
   CAF_REQUIRE(after.has_value());
   CAF_CHECK_EQUAL(ids(after->isr), "1,2,3");
+}
+
+CAF_TEST(leader never proposes a follower that stopped fetching) {
+  // n3 fetched at the log end of an idle partition and died; the controller fenced it and
+  // took it out of the ISR. However caught up it looked, nothing but a fetch brings it back.
+  auto l = make_leader({n1, n2, n3}, 10);
+  fetch(l, n2, 10, 1);
+  fetch(l, n3, 10, 1);
+  CAF_CHECK(!l.take_proposal().has_value());
+  CAF_CHECK(l.on_metadata(state({n1, n2}, version10 + 1), 2));
+  for (int64_t t = 3; t < 2000; t += 97) {
+    l.tick(t);
+    fetch(l, n2, 10, t);
+    CAF_REQUIRE(!l.take_proposal().has_value());
+  }
+  l.on_append(off(12), 2000);
+  CAF_CHECK(!l.take_proposal().has_value());
+  fetch(l, n3, 12, 2001); // back, and caught up
+  auto p = l.take_proposal();
+  CAF_REQUIRE(p.has_value());
+  CAF_CHECK_EQUAL(ids(p->isr), "1,2,3");
 }
 
 CAF_TEST(leader never holds a shrink after a refused expansion) {
