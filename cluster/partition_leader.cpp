@@ -147,6 +147,15 @@ std::map<node_id, offset> partition_leader::follower_ends() const {
   return out;
 }
 
+std::vector<partition_leader::follower_progress> partition_leader::progress(int64_t now_ms) const {
+  std::vector<follower_progress> out;
+  for (auto& [id, f] : followers_) {
+    auto lag = f.end.value < 0 ? int64_t{-1} : log_end_.value - f.end.value;
+    out.push_back({id, f.end, lag, now_ms - f.caught_up_ms, in_isr(id)});
+  }
+  return out;
+}
+
 bool partition_leader::in_isr(node_id id) const {
   return std::ranges::find(state_.isr, id) != state_.isr.end();
 }

@@ -98,6 +98,16 @@ public:
   bool proposal_in_flight() const { return in_flight_.has_value(); }
   // Per follower: the log end its last fetch showed (-1 before any).
   std::map<node_id, offset> follower_ends() const;
+  // What an operator asks of each follower (sluice inspect): how far behind the log end it
+  // is and how long ago it was last caught up, which is what drives an ISR shrink.
+  struct follower_progress {
+    node_id id{0};
+    offset end{-1};               // as its last fetch showed; -1: no fetch in this epoch
+    int64_t lag_records = -1;     // log_end() - end; -1 while end is unknown
+    int64_t caught_up_ms_ago = 0; // at most since this leader's epoch began here
+    bool in_isr = false;          // in the committed ISR
+  };
+  std::vector<follower_progress> progress(int64_t now_ms) const;
 
 private:
   struct follower {

@@ -157,6 +157,28 @@ CAF_TEST(leader hw never moves down when a member fetches below it) {
   CAF_CHECK_EQUAL(ends(l), "2:3 3:-1");
 }
 
+// ---- leader: follower progress (sluice inspect) ---------------------------------------------
+
+CAF_TEST(leader reports the lag of each follower and the time since it was caught up) {
+  auto l = make_leader({n1, n2}, 10);
+  fetch(l, n2, 10, 5); // caught up at 5
+  l.on_append(off(16), 6);
+  fetch(l, n2, 12, 7); // behind by 4, still last caught up at 5
+  auto p = l.progress(40);
+  CAF_REQUIRE_EQUAL(p.size(), 2u);
+  CAF_CHECK_EQUAL(p[0].id, n2);
+  CAF_CHECK_EQUAL(p[0].end, off(12));
+  CAF_CHECK_EQUAL(p[0].lag_records, 4);
+  CAF_CHECK_EQUAL(p[0].caught_up_ms_ago, 35);
+  CAF_CHECK(p[0].in_isr);
+  // n3 never fetched: lag unknown, counted from the leader's start (time 0), not in the ISR.
+  CAF_CHECK_EQUAL(p[1].id, n3);
+  CAF_CHECK_EQUAL(p[1].end, off(-1));
+  CAF_CHECK_EQUAL(p[1].lag_records, -1);
+  CAF_CHECK_EQUAL(p[1].caught_up_ms_ago, 40);
+  CAF_CHECK(!p[1].in_isr);
+}
+
 // ---- leader: fetch errors ------------------------------------------------------------------
 // Each starts from n2 at 6, n3 at 4 (HW 4) and sends a bad fetch from n3 at the log end: had it
 // been accepted, HW would move to 6.
