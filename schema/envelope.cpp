@@ -55,6 +55,8 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::elect_leaders_response: return "elect_leaders_response";
     case message_kind::decommission_broker_request: return "decommission_broker_request";
     case message_kind::decommission_broker_response: return "decommission_broker_response";
+    case message_kind::inspect_request: return "inspect_request";
+    case message_kind::inspect_response: return "inspect_response";
   }
   return "unknown";
 }

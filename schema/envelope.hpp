@@ -61,10 +61,12 @@ enum class message_kind : uint16_t {
   elect_leaders_response = 48,
   decommission_broker_request = 49, // operator -> controller
   decommission_broker_response = 50,
+  inspect_request = 51, // sluice inspect -> any node, about that node only (issue 8)
+  inspect_response = 52,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::decommission_broker_response;
+inline constexpr message_kind last_message_kind = message_kind::inspect_response;
 
 const char* to_string(message_kind k) noexcept;
 

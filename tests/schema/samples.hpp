@@ -8,6 +8,7 @@
 #include "schema/error_response.hpp"
 #include "schema/fetch.hpp"
 #include "schema/group.hpp"
+#include "schema/inspect.hpp"
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
@@ -38,7 +39,8 @@ using message_types =
              alter_partition_request, alter_partition_response,
              offset_for_leader_epoch_request, offset_for_leader_epoch_response,
              reassign_partitions_request, reassign_partitions_response, elect_leaders_request,
-             elect_leaders_response, decommission_broker_request, decommission_broker_response>;
+             elect_leaders_response, decommission_broker_request, decommission_broker_response,
+             inspect_request, inspect_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -239,13 +241,31 @@ inline message_types samples() {
     sample_error(errc::invalid_replica_assignment),
     {{"orders", 3, {node_id{1}, node_id{4}}}, {"audit", 0, {node_id{2}}}}};
 
+  inspect_request inspect{"partition"};
+  inspect_response inspected{sample_error(errc::coordinator_not_available), node_id{2},
+                             "node 2 (mailbox 0): node(...)\n  topic orders (mailbox 1): ...", {},
+                             {}, {{node_id{1}, "10.99.0.1", 9292}, {node_id{2}, "10.99.0.2", 9293}}};
+  inspected.replicas.push_back({"orders", partition_id{3}, "leader", node_id{2}, leader_epoch{4},
+                                offset{100}, offset{1200}, offset{1150},
+                                {node_id{2}, node_id{1}, node_id{3}}, {node_id{2}, node_id{1}},
+                                {{node_id{1}, offset{1150}, 50, 12, true},
+                                 {node_id{3}, offset{-1}, -1, 31000, false}},
+                                ""});
+  inspected.replicas.push_back({"audit", partition_id{0}, "none", node_id{-1}, leader_epoch{-1},
+                                offset{-1}, offset{-1}, offset{-1}, {}, {}, {},
+                                "did not answer: timeout"});
+  inspected.groups.push_back({"billing", "stable", generation_id{7}, "range", "m-1",
+                              partition_id{5}, {{"m-1", "", 2}, {"m-2", "host-b", 1}}, ""});
+  inspected.groups.push_back({"audit-g", "dead", no_generation, "", "", partition_id{0}, {},
+                              "did not answer"});
+
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
           join, joined, sync, synced, beat, beaten, leave, left, commit, committed,
           fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described,
           raft, heartbeat, heartbeat_answer, cluster_status_request{}, status, alter, altered,
           epoch_query, epoch_answer, reassign, reassigned, elect, elected, decommission,
-          decommissioned};
+          decommissioned, inspect, inspected};
 }
 
 // Raft payloads beyond the append of samples(), one message each, so that the round-trip and
