@@ -22,6 +22,7 @@
 #include "actors/topic_interface.hpp"
 #include "schema/envelope.hpp"
 #include "schema/group.hpp"
+#include "schema/inspect.hpp"
 #include "schema/type_ids.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -75,7 +76,9 @@ using group_manager_actor = group_request_actor::extend<
   caf::reacts_to<partition_states_atom, partition_states>,
   caf::reacts_to<peers_atom, controller_peers>,
   // Its state line, then its coordinators' lines.
-  caf::replies_to<state_atom>::with<std::string>>;
+  caf::replies_to<state_atom>::with<std::string>,
+  // The groups this node coordinates, by id (inspect).
+  caf::replies_to<inspect_atom>::with<std::vector<schema::group_status>>>;
 
 } // namespace sluice::actors
 
@@ -90,3 +93,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::offset_commit_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::offset_fetch_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::describe_groups_response::group)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::list_groups_response::group)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<sluice::schema::group_status>)

@@ -1,5 +1,6 @@
 #include "actors/group_manager.hpp"
 
+#include "actors/fan_in.hpp"
 #include "actors/group_refusal.hpp"
 #include "actors/group_store.hpp"
 #include "actors/inspect_field.hpp"
@@ -114,6 +115,7 @@ public:
       [this](load_retry_atom) { load_all(); },
       [this](peers_atom, controller_peers& p) { nodes_ = std::move(p.nodes); },
       [this](state_atom) { return state(); },
+      [this](inspect_atom) { return group_summaries(); },
     };
   }
 
@@ -647,6 +649,41 @@ private:
     for (auto& [name, c] : coordinators_)
       children.push_back(child(c, "group_coordinator " + name));
     return gather_states(this, std::move(line), std::move(children));
+  }
+
+  static schema::group_status summary(schema::describe_groups_response::group g, partition_id p) {
+    schema::group_status out{std::move(g.group_id), std::move(g.state), g.generation,
+                             std::move(g.protocol), std::move(g.leader), p, {}, {}};
+    for (auto& m : g.members)
+      out.members.push_back({std::move(m.member_id), m.group_instance_id.value_or(""),
+                             static_cast<int32_t>(m.assignment.size())});
+    if (!g.error.ok())
+      out.error = g.error.message;
+    return out;
+  }
+
+  caf::result<std::vector<schema::group_status>> group_summaries() {
+    std::vector<group_coordinator_actor> asked;
+    std::vector<std::pair<std::string, partition_id>> names;
+    for (auto& [name, c] : coordinators_) {
+      asked.push_back(c);
+      names.emplace_back(name, partition_of(name).value_or(partition_id{-1}));
+    }
+    auto rp = make_response_promise<std::vector<schema::group_status>>();
+    auto done = [rp, names](std::vector<caf::expected<schema::describe_groups_response::group>> in) mutable {
+      std::vector<schema::group_status> out;
+      for (size_t i = 0; i < in.size(); ++i) {
+        auto& [name, p] = names[i];
+        if (in[i])
+          out.push_back(summary(std::move(*in[i]), p));
+        else
+          out.push_back({name, "", no_generation, "", "", p, {}, "did not answer: " + to_string(in[i].error())});
+      }
+      rp.deliver(std::move(out));
+    };
+    fan_in<schema::describe_groups_response::group>(this, asked, inspect_leaf_timeout,
+                                                    std::move(done), describe_groups_atom_v);
+    return rp;
   }
 
   group_manager_args args_;

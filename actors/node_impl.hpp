@@ -1,8 +1,8 @@
 #pragma once
 
-// The node actor's class, shared by its two source files: node_actor.cpp (lifecycle, topics,
-// administration, inspect) and node_data.cpp (produce, fetch, list offsets). Include only
-// from those.
+// The node actor's class, shared by its source files: node_actor.cpp (lifecycle, topics,
+// administration, inspect), node_data.cpp (produce, fetch, list offsets), node_cluster.cpp
+// (controller peers) and node_inspect.cpp (inspect across nodes). Include only from those.
 
 #include "actors/group_interface.hpp"
 #include "actors/inspect_field.hpp"
@@ -81,6 +81,10 @@ private:
   void on_down(const caf::down_msg& dm);
   caf::result<bool> ready();
   caf::result<std::string> inspect_tree(const std::string& filter);
+
+  // -- inspect across nodes (node_inspect.cpp) --
+  caf::result<envelope> inspect_node(const envelope& e);
+  schema::inspect_response inspect_identity() const;
 
   // -- cluster mode (node_cluster.cpp) --
   void start_controller();

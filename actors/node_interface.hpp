@@ -50,6 +50,10 @@ using node_actor = caf::typed_actor<
   // actor's state (its inspect()), rendered as text; the argument filters by
   // actor name ("" for all).
   caf::replies_to<inspect_atom, std::string>::with<std::string>,
+  // The same tree with summaries of the node's partition replicas and consumer groups
+  // (inspect_request -> inspect_response, schema/inspect.hpp): what `sluice inspect` asks
+  // every node of a cluster. The node answers for itself, without its controller.
+  caf::replies_to<inspect_atom, schema::envelope>::with<schema::envelope>,
   // Cluster mode: answered by (or through) the node's metadata controller, see
   // actors/metadata_interface.hpp. Clients send the first two and the operations below;
   // controllers the first four.

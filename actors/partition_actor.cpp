@@ -125,6 +125,7 @@ public:
       [this](replica_data_atom, replica_data& d) { return on_replica_data(d); },
       [this](delete_data_atom) { return delete_data(); },
       [this](state_atom) { return state_line(); },
+      [this](inspect_atom) { return replica_summary(); },
       [this](tick_atom) { tick(); },
       [this](fetch_expire_atom) { expire(); },
       [this](propose_atom, uint64_t seq) { resend_proposal(seq); },
@@ -763,6 +764,29 @@ private:
     status_.acks_waiting = acks_waits_.size();
     return "partition " + label() + " (mailbox " + std::to_string(mailbox().size())
            + "): " + caf::deep_to_string(status_);
+  }
+
+  schema::replica_status replica_summary() {
+    schema::replica_status out;
+    out.topic = args_.topic;
+    out.partition = args_.partition;
+    out.role = status_.role;
+    out.leader = state_.leader.value_or(node_id{-1});
+    out.epoch = state_.epoch;
+    out.replicas = state_.replicas;
+    out.isr = state_.isr;
+    if (!log_) {
+      out.error = "log not open: " + status_.error;
+      return out;
+    }
+    out.log_start = log_->log_start_offset();
+    out.log_end = log_->log_end_offset();
+    out.high_watermark = leader_ ? leader_->high_watermark()
+                                 : follower_ ? follower_->high_watermark() : hw_;
+    if (leader_)
+      for (auto& f : leader_->progress(now_ms()))
+        out.followers.push_back({f.id, f.end, f.lag_records, f.caught_up_ms_ago, f.in_isr});
+    return out;
   }
 
   partition_args args_;

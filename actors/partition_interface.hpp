@@ -20,6 +20,7 @@
 #include "actors/atoms.hpp"
 #include "actors/partition_states.hpp"
 #include "schema/errc.hpp"
+#include "schema/inspect.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
 #include "schema/type_ids.hpp"
@@ -137,6 +138,8 @@ using partition_actor = caf::typed_actor<
   // Answers parked fetches, closes the log, removes the partition directory, then quits.
   caf::replies_to<delete_data_atom>::with<bool>,
   caf::replies_to<state_atom>::with<std::string>,
+  // Its replication role and positions, and the leader's view of each follower (inspect).
+  caf::replies_to<inspect_atom>::with<schema::replica_status>,
   caf::reacts_to<tick_atom>,
   caf::reacts_to<fetch_expire_atom>,
   caf::reacts_to<propose_atom, uint64_t>>; // self-sent: send ISR proposal `seq` again
@@ -153,3 +156,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::epoch_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::epoch_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::follower_position)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::replica_data)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::replica_status)

@@ -1,5 +1,6 @@
 #include "actors/topic_actor.hpp"
 
+#include "actors/fan_in.hpp"
 #include "actors/inspect_field.hpp"
 #include "actors/partition_actor.hpp"
 #include "actors/state_gather.hpp"
@@ -94,6 +95,7 @@ public:
       },
       [this](delete_data_atom) { return delete_data(); },
       [this](state_atom) { return state(); },
+      [this](inspect_atom) { return replica_summaries(); },
       [this](lookup_atom, partition_id p) {
         auto* a = find(p);
         return a ? *a : partition_actor{};
@@ -297,6 +299,34 @@ private:
       if (partitions_[i])
         children.push_back(child(partitions_[i], "partition " + std::to_string(i)));
     return gather_states(this, std::move(line), std::move(children));
+  }
+
+  caf::result<std::vector<schema::replica_status>> replica_summaries() {
+    std::vector<partition_actor> hosted;
+    std::vector<partition_id> ids;
+    for (size_t i = 0; i < partitions_.size(); ++i)
+      if (partitions_[i]) {
+        hosted.push_back(partitions_[i]);
+        ids.emplace_back(static_cast<int32_t>(i));
+      }
+    auto rp = make_response_promise<std::vector<schema::replica_status>>();
+    auto done = [rp, ids, topic = args_.spec.name](std::vector<caf::expected<schema::replica_status>> in) mutable {
+      std::vector<schema::replica_status> out;
+      for (size_t i = 0; i < in.size(); ++i) {
+        if (in[i]) {
+          out.push_back(std::move(*in[i]));
+          continue;
+        }
+        schema::replica_status missing;
+        missing.topic = topic;
+        missing.partition = ids[i];
+        missing.error = "did not answer: " + to_string(in[i].error());
+        out.push_back(std::move(missing));
+      }
+      rp.deliver(std::move(out));
+    };
+    fan_in<schema::replica_status>(this, hosted, inspect_leaf_timeout, std::move(done), inspect_atom_v);
+    return rp;
   }
 
   topic_args args_;

@@ -24,8 +24,12 @@ using topic_actor = caf::typed_actor<
   caf::replies_to<delete_data_atom>::with<bool>,
   // Its own state line, then its partitions' lines indented below it.
   caf::replies_to<state_atom>::with<std::string>,
+  // Each hosted partition's replica_status, by partition (one that did not answer: its error).
+  caf::replies_to<inspect_atom>::with<std::vector<schema::replica_status>>,
   // The partition's current actor (invalid when out of range): for supervision tests, and
   // for whoever must watch one partition.
   caf::replies_to<lookup_atom, partition_id>::with<partition_actor>>;
 
 } // namespace sluice::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<sluice::schema::replica_status>)

@@ -4,6 +4,7 @@
 #include "actors/node_actor.hpp"
 #include "schema/error_response.hpp"
 #include "schema/fetch.hpp"
+#include "schema/inspect.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
 #include "schema/topics.hpp"
@@ -271,6 +272,42 @@ CAF_TEST(inspect returns a tree naming the partitions) {
   auto one = require_reply<std::string>();
   CAF_CHECK_EQUAL(one.find("partition orders-1"), 0u);
   CAF_CHECK_EQUAL(one.find('\n'), std::string::npos);
+}
+
+CAF_TEST(inspect request summarises each replica and the tree) {
+  create("orders", 2);
+  produce("orders", 1, batch_of(3, "a"));
+  auto r = ask<schema::inspect_response>(inspect_atom_v, schema::inspect_request{});
+  CAF_CHECK(r.error.ok());
+  CAF_CHECK_EQUAL(r.node, node_id{1});
+  CAF_CHECK(r.controllers.empty()); // a single node
+  CAF_CHECK(r.tree.find("node 1 (mailbox") == 0);
+  CAF_CHECK(r.tree.find("partition orders-1 (mailbox") != std::string::npos);
+  std::vector<schema::replica_status> orders;
+  for (auto& x : r.replicas)
+    if (x.topic == "orders")
+      orders.push_back(x);
+  CAF_REQUIRE_EQUAL(orders.size(), 2u);
+  auto& p1 = orders[1];
+  CAF_CHECK_EQUAL(p1.partition, partition_id{1});
+  CAF_CHECK_EQUAL(p1.role, "leader");
+  CAF_CHECK_EQUAL(p1.leader, node_id{1}); // the node's id, not the partition's node 0
+  CAF_CHECK_EQUAL(p1.epoch, leader_epoch{0});
+  CAF_CHECK(p1.isr == std::vector<node_id>{node_id{1}});
+  CAF_CHECK_EQUAL(p1.log_start, offset{0});
+  CAF_CHECK_EQUAL(p1.log_end, offset{3});
+  CAF_CHECK_EQUAL(p1.high_watermark, offset{3});
+  CAF_CHECK(p1.followers.empty());
+  CAF_CHECK(p1.error.empty());
+  CAF_CHECK(r.groups.empty());
+  // The filter narrows the tree only.
+  auto f = ask<schema::inspect_response>(inspect_atom_v, schema::inspect_request{"orders-1"});
+  CAF_CHECK_EQUAL(f.tree.find("partition orders-1"), 0u);
+  CAF_CHECK_EQUAL(f.replicas.size(), r.replicas.size());
+  // A request that does not decode is refused, and the node goes on.
+  auto bad = refused(call(inspect_atom_v, schema::envelope{schema::message_kind::inspect_request, {1, 2, 3}}));
+  CAF_CHECK_EQUAL(bad.code, errc::corrupt_message);
+  still_serving();
 }
 
 CAF_TEST(a deleted topic is gone and can be created afresh) {

@@ -16,6 +16,7 @@
 #include "schema/configs.hpp"
 #include "schema/error_response.hpp"
 #include "schema/fetch.hpp"
+#include "schema/inspect.hpp"
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
@@ -104,6 +105,7 @@ public:
       [this](create_partitions_atom, const envelope& e) -> envelope { return create_partitions(e); },
       [this](describe_configs_atom, const envelope& e) -> envelope { return describe_configs(e); },
       [](inspect_atom, const std::string& filter) -> std::string { return "fake node; filter=" + filter; },
+      [this](inspect_atom, const envelope& e) -> envelope { return inspect(e); },
       // Group tests run against a real node (tests/actors/group_*_test.cpp, integration).
       [](join_group_atom, const envelope&) -> envelope { return no_groups(); },
       [](sync_group_atom, const envelope&) -> envelope { return no_groups(); },
@@ -367,6 +369,19 @@ private:
         tc.configs = {{"retention.ms", "604800000", true}, {"segment.bytes", "1073741824", true}};
       out.topics.push_back(std::move(tc));
     }
+    return encode(out);
+  }
+
+  // Its id, a one-line tree naming the filter, and one replica it leads.
+  schema::envelope inspect(const schema::envelope& e) {
+    auto req = schema::decode<schema::inspect_request>(e);
+    if (!req)
+      return encode(schema::error_response{req.err()});
+    schema::inspect_response out;
+    out.node = self_;
+    out.tree = "fake node " + std::to_string(self_.value) + "; filter=" + req->filter;
+    out.replicas.push_back({"t", partition_id{self_.value}, "leader", self_, leader_epoch{0},
+                            offset{0}, offset{10}, offset{10}, {self_}, {self_}, {}, ""});
     return encode(out);
   }
 
