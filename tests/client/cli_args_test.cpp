@@ -97,6 +97,39 @@ CAF_TEST(perf inspect and cluster) {
   CAF_CHECK(parse({"cluster", "status"}).opts.cmd == command::cluster_status);
 }
 
+CAF_TEST(inspect watch count and timeout) {
+  auto once = parse({"inspect"});
+  CAF_REQUIRE(once.outcome.run);
+  CAF_CHECK(!once.opts.watch);
+  CAF_CHECK(!once.opts.watch_count);
+  // --watch alone: every 2 s until interrupted.
+  auto w = parse({"inspect", "--watch"});
+  CAF_REQUIRE(w.outcome.run);
+  CAF_CHECK(w.opts.watch);
+  CAF_CHECK_EQUAL(w.opts.watch_seconds, 2.0);
+  CAF_CHECK(!w.opts.watch_count);
+  auto n = parse({"inspect", "--watch", "1", "--count", "2"});
+  CAF_REQUIRE(n.outcome.run);
+  CAF_CHECK(n.opts.watch);
+  CAF_CHECK_EQUAL(n.opts.watch_seconds, 1.0);
+  CAF_REQUIRE(n.opts.watch_count);
+  CAF_CHECK_EQUAL(*n.opts.watch_count, 2);
+  CAF_CHECK(n.opts.inspect_args.empty()); // the 1 is the interval, not a node
+  // NODE and ACTOR before the flags; a fraction of a second; a per-node timeout.
+  auto a = parse({"inspect", "3", "partition", "--watch", "0.5", "--timeout-ms", "800"});
+  CAF_REQUIRE(a.outcome.run);
+  CAF_CHECK_EQUAL(a.opts.inspect_args.size(), 2u);
+  CAF_CHECK_EQUAL(a.opts.watch_seconds, 0.5);
+  CAF_REQUIRE(a.opts.timeout_ms);
+  CAF_CHECK_EQUAL(*a.opts.timeout_ms, 800);
+  check_refused({"inspect", "--count", "2"}, "--watch");
+  check_refused({"inspect", "--watch", "1", "--count", "0"}, "--count");
+  check_refused({"inspect", "--watch", "0"}, "--watch");
+  check_refused({"inspect", "--watch", "soon"}, "--watch");
+  check_refused({"inspect", "--timeout-ms", "0"}, "--timeout-ms");
+  check_refused({"inspect", "--bogus"}, "--bogus");
+}
+
 CAF_TEST(help is printed and exits zero) {
   for (auto args : std::vector<std::vector<std::string>>{{"--help"}, {"topic", "create", "--help"},
                                                           {"consume", "--help"}, {"perf", "produce", "-h"},

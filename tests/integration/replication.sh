@@ -118,7 +118,7 @@ for p in 0 1 2 3 4 5; do
   ends=""
   for n in 1 2 3; do
     for _ in $(seq 100); do # a follower may be one fetch behind: until log end = HW
-      line=$(on "$n" inspect 2>/dev/null | grep "partition repl-$p " || true)
+      line=$(on "$n" inspect "$n" 2>/dev/null | grep "partition repl-$p " || true)
       e=$(echo "$line" | sed -nE 's/.*log_end\(([0-9]+)\).*/\1/p')
       h=$(echo "$line" | sed -nE 's/.*high_watermark\(([0-9]+)\).*/\1/p')
       [ -n "$e" ] && [ "$e" = "$h" ] && break

@@ -254,9 +254,21 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
 
   // inspect [NODE] [ACTOR]
   auto* inspect = app.add_subcommand(
-    "inspect", "a node's actor tree, mailbox sizes and states. NODE: a node id or HOST:PORT "
-               "(default: the bootstrap node); ACTOR: filter by actor name");
+    "inspect", "every node's actor tree with mailbox sizes and states, partition replicas (role, "
+               "ISR, followers' lag) and consumer groups. NODE: only this node, an id or "
+               "HOST:PORT; ACTOR: only the actors whose name contains it");
   inspect->add_option("NODE_ACTOR", o.inspect_args, "[NODE] [ACTOR]")->expected(0, 2);
+  // --watch takes an optional value: given alone it means every 2 s.
+  auto* watch = inspect->add_option("--watch", o.watch_seconds,
+                                    "redraw every SECONDS (default 2) until interrupted (NODE and ACTOR go before it)")
+                  ->expected(0, 1)
+                  ->check(CLI::Range(0.1, 3600.0));
+  inspect->add_option("--count", o.watch_count, "with --watch: stop after N snapshots")
+    ->check(CLI::PositiveNumber)
+    ->needs(watch);
+  inspect->add_option("--timeout-ms", o.timeout_ms,
+                      "per node: how long to wait for its answer (default 5000)")
+    ->check(CLI::PositiveNumber);
 
   // perf produce | perf consume | perf e2e
   auto* perf = app.add_subcommand(
@@ -371,7 +383,10 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   else if (status->parsed()) o.cmd = command::cluster_status;
   else if (elect->parsed()) o.cmd = command::cluster_elect_preferred;
   else if (decommission->parsed()) o.cmd = command::cluster_decommission;
-  else if (inspect->parsed()) o.cmd = command::inspect;
+  else if (inspect->parsed()) {
+    o.cmd = command::inspect;
+    o.watch = watch->count() > 0;
+  }
   else if (pp->parsed()) o.cmd = command::perf_produce;
   else if (pc->parsed()) o.cmd = command::perf_consume;
   else if (pe->parsed()) o.cmd = command::perf_e2e;

@@ -81,8 +81,11 @@ struct cli_options {
   timestamp_ms reset_timestamp{-1}; // reset_datetime, parsed
   bool dry_run = false;
 
-  // inspect [NODE] [ACTOR]
+  // inspect [NODE] [ACTOR] [--watch [SECONDS] [--count N]] (--timeout-ms: per node)
   std::vector<std::string> inspect_args;
+  bool watch = false;
+  double watch_seconds = 2;            // between snapshots
+  std::optional<int64_t> watch_count;  // snapshots to print; unset: until interrupted
 
   // perf
   int64_t records = 0;

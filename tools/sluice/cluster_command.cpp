@@ -1,10 +1,9 @@
-// sluice cluster status | elect-preferred-leaders | decommission  |  sluice inspect [NODE] [ACTOR]
+// sluice cluster status | elect-preferred-leaders | decommission
 
 #include "client/admin.hpp"
 #include "tools/sluice/commands.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -108,50 +107,6 @@ int run_decommission(const cli_options& o, const conn_ptr& conn) {
   }
   return fail("broker " + std::to_string(id.value) + " still holds replicas after "
               + std::to_string(wait_ms) + " ms (cluster status shows how many)");
-}
-
-namespace {
-
-bool is_node_id(const std::string& s) {
-  int32_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc{} && end == s.data() + s.size();
-}
-
-} // namespace
-
-// NODE is a node id known to the cluster or HOST:PORT; anything else is taken as ACTOR.
-int run_inspect(const cli_options& o, const conn_ptr& conn) {
-  auto args = o.inspect_args;
-  conn_ptr target = conn;
-  if (!args.empty() && (is_node_id(args[0]) || args[0].find(':') != std::string::npos)) {
-    auto node = args[0];
-    args.erase(args.begin());
-    std::string address = node;
-    if (is_node_id(node)) {
-      auto md = client::admin{conn}.metadata();
-      if (!md)
-        return fail(md.err());
-      auto b = std::find_if(md->brokers.begin(), md->brokers.end(),
-                            [&](auto& x) { return std::to_string(x.id.value) == node; });
-      if (b == md->brokers.end())
-        return fail("unknown node " + node);
-      address = b->host + ":" + std::to_string(b->port);
-    }
-    if (!conn->address() || conn->address()->to_string() != address) {
-      auto other = client::connection::open(address);
-      if (!other)
-        return fail(other.err());
-      target = *other;
-    }
-  }
-  auto text = client::admin{target}.inspect(args.empty() ? "" : args[0]);
-  if (!text)
-    return fail(text.err());
-  std::fwrite(text->data(), 1, text->size(), stdout);
-  if (text->empty() || text->back() != '\n')
-    std::fputc('\n', stdout);
-  return 0;
 }
 
 } // namespace sluice::cli
