@@ -1,9 +1,11 @@
 #include "client/cluster_inspect.hpp"
 
 #include "client/reply.hpp"
+#include "client/routing_table.hpp"
 #include "schema/cluster.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include <algorithm>
 #include <future>
@@ -41,8 +43,8 @@ struct gathered {
 // What the asking actor needs of the connection, copied: it may outlive a caller that stopped
 // waiting, and with it the connection.
 struct asker {
-  actors::node_actor bootstrap;
-  std::optional<node_address> bootstrap_address;
+  actors::node_actor home; // the connection's home node, asked over its own link
+  std::optional<node_address> home_address;
   node_connector connector;
   schema::envelope request;
   clock_type::time_point deadline;
@@ -63,8 +65,8 @@ void ask(caf::event_based_actor* self, const actors::node_actor& node, const std
 void inspect_one(caf::event_based_actor* self, const asker& a, const node_address& addr, size_t i,
                  const std::shared_ptr<gathered>& g) {
   auto peer = "node at " + addr.to_string();
-  if (!a.bootstrap_address || addr == *a.bootstrap_address) {
-    ask(self, a.bootstrap, peer, a, i, g);
+  if (!a.home_address || addr == *a.home_address) {
+    ask(self, a.home, peer, a, i, g);
     return;
   }
   if (!a.connector) {
@@ -80,13 +82,20 @@ void inspect_one(caf::event_based_actor* self, const asker& a, const node_addres
   });
 }
 
-std::vector<inspect_target> brokers_of(const schema::cluster_status_response& st) {
+// Where to dial a node: as registered, except a wildcard host (listening on 0.0.0.0), which
+// means the host the connection reached its home node at (dial_address).
+node_address dial(node_id id, const std::string& host, uint16_t port, const std::optional<node_address>& home) {
+  return dial_address(schema::metadata_response::broker{id, host, port, ""}, home);
+}
+
+std::vector<inspect_target> brokers_of(const schema::cluster_status_response& st,
+                                       const std::optional<node_address>& home) {
   std::vector<inspect_target> out;
   for (auto& b : st.brokers) {
     std::string note = b.fenced ? "fenced" : "";
     if (b.decommissioned)
       note += note.empty() ? "decommissioned" : " decommissioned";
-    out.push_back({b.id, {b.host, b.port}, note});
+    out.push_back({b.id, dial(b.id, b.host, b.port, home), note});
   }
   std::ranges::sort(out, {}, [](auto& t) { return t.id.value; });
   return out;
@@ -105,8 +114,9 @@ std::vector<node_inspection> inspect_nodes(const connection& conn,
   g->answers.resize(targets.size());
   g->outstanding = targets.size();
   auto all = g->all.get_future();
-  asker a{conn.node(), conn.address(), conn.bootstrap_link().connector(),
-          encode(schema::inspect_request{filter}), clock_type::now() + timeout};
+  auto link = conn.bootstrap_link();
+  asker a{link.node(), link.address(), link.connector(), encode(schema::inspect_request{filter}),
+          clock_type::now() + timeout};
   std::vector<node_address> addresses;
   for (auto& t : targets)
     addresses.push_back(t.address);
@@ -132,30 +142,56 @@ namespace {
 // leader (up to 10 s) before it gives up, which the fallback need not wait for.
 constexpr auto status_timeout_max = 2000ms;
 
-node_address bootstrap_address(const connection& conn) {
-  return conn.address().value_or(node_address{"in-process", 0});
+// The connection's home node: the bootstrap node that answered, or the one it moved to.
+inspect_target home_target(const connection& conn) {
+  auto link = conn.bootstrap_link();
+  return {node_id{-1}, link.address().value_or(node_address{"in-process", 0}), ""};
 }
 
-node_inspection ask_bootstrap(const connection& conn, const std::string& filter,
-                              std::chrono::milliseconds timeout) {
-  auto out = inspect_nodes(conn, {{node_id{-1}, bootstrap_address(conn), ""}}, filter, timeout).front();
+node_inspection ask_home(const connection& conn, const std::string& filter, std::chrono::milliseconds timeout) {
+  auto out = inspect_nodes(conn, {home_target(conn)}, filter, timeout).front();
   if (out.answer)
     out.target.id = out.answer->node;
   return out;
 }
 
-// The nodes as the controllers know them, else as `me` (the bootstrap node) was configured.
+// The home node did not answer: the connection moves to the next node it knows (its
+// bootstrap list, then the brokers it learned), as any of its blocking calls would, and that
+// one is asked. Unchanged when no other node answers.
+node_inspection ask_next_home(const connection& conn, node_inspection failed, const std::string& filter,
+                              std::chrono::milliseconds timeout) {
+  auto gone = conn.node();
+  if (!conn.routed() || !failed.answer.err().no_answer())
+    return failed;
+  conn.home()->failed(gone);
+  conn.recover();
+  if (conn.node() == gone)
+    return failed;
+  return ask_home(conn, filter, timeout);
+}
+
+// Cluster status from the home node, without the connection's failover: a node that answered
+// its inspection is alive even when its controller has no quorum to answer this.
+result<schema::cluster_status_response> cluster_status(const connection& conn, std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{conn.system()};
+  std::optional<result<schema::cluster_status_response>> out;
+  self->request(conn.node(), caf::duration{timeout}, cluster_status_atom_v, encode(schema::cluster_status_request{}))
+    .receive([&](schema::envelope& e) { out.emplace(decode_reply<schema::cluster_status_response>(e)); },
+             [&](caf::error& e) { out.emplace(from_caf(e, conn.peer())); });
+  return std::move(*out);
+}
+
+// The nodes as the controllers know them, else as `me` (the home node) was configured.
 inspect_plan plan_from(const connection& conn, const node_inspection& me,
                        std::chrono::milliseconds timeout) {
   if (me.answer->controllers.empty())
     return {{me.target}, ""};
-  auto st = conn.call<schema::cluster_status_response>(cluster_status_atom_v, schema::cluster_status_request{},
-                                                       std::min(timeout, std::chrono::milliseconds{status_timeout_max}));
+  auto st = cluster_status(conn, std::min(timeout, std::chrono::milliseconds{status_timeout_max}));
   if (st && st->error.ok() && !st->brokers.empty())
-    return {brokers_of(*st), ""};
+    return {brokers_of(*st, conn.bootstrap_link().address()), ""};
   inspect_plan plan;
   for (auto& c : me.answer->controllers)
-    plan.targets.push_back({c.id, {c.host, c.port}, ""});
+    plan.targets.push_back({c.id, dial(c.id, c.host, c.port, conn.bootstrap_link().address()), ""});
   auto why = !st ? st.err().to_string() : st->error.message;
   plan.warning = "cluster status did not answer (" + why + "): asking the controllers node "
                  + std::to_string(me.target.id.value) + " was started with";
@@ -193,7 +229,9 @@ std::vector<node_inspection> ask_others(const connection& conn, const node_inspe
 } // namespace
 
 result<inspect_plan> list_nodes(const connection& conn, std::chrono::milliseconds timeout) {
-  auto me = ask_bootstrap(conn, "", timeout);
+  auto me = ask_home(conn, "", timeout);
+  if (!me.answer)
+    me = ask_next_home(conn, std::move(me), "", timeout);
   if (!me.answer)
     return me.answer.err();
   return plan_from(conn, me, timeout);
@@ -202,11 +240,13 @@ result<inspect_plan> list_nodes(const connection& conn, std::chrono::millisecond
 result<cluster_inspection> inspect_cluster(const connection& conn, const std::string& filter,
                                            std::chrono::milliseconds timeout,
                                            std::vector<inspect_target>& known) {
-  auto me = ask_bootstrap(conn, filter, timeout);
+  auto me = ask_home(conn, filter, timeout);
+  if (!me.answer)
+    me = ask_next_home(conn, std::move(me), filter, timeout);
   if (!me.answer) {
     if (known.empty())
       return me.answer.err();
-    auto warning = "the bootstrap node did not answer (" + me.answer.err().to_string()
+    auto warning = "no node the connection knows answered (" + me.answer.err().to_string()
                    + "): asking the nodes of the previous snapshot";
     return cluster_inspection{ask_others(conn, me, known, filter, timeout), warning};
   }

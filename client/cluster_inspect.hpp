@@ -35,12 +35,13 @@ struct inspect_plan {
 // The nodes of the cluster: every broker the controllers registered, fenced ones included (a
 // fenced broker may still run: paused, cut off); a single node (no controllers) is the only
 // one. Without a controller quorum (cluster status fails or takes longer than 2 s), the
-// controllers the bootstrap node was started with, and a warning saying so.
+// controllers the connection's home node (the bootstrap node that answered) was started with,
+// and a warning saying so.
 result<inspect_plan> list_nodes(const connection& conn, std::chrono::milliseconds timeout);
 
 // Asks every target concurrently (connect, then inspect_request) from one actor of the
 // connection's system and returns one inspection per target, in order, after at most
-// `timeout` and some scheduling slack. The bootstrap node is asked over the connection's own
+// `timeout` and some scheduling slack. The connection's home node is asked over its own
 // link; an attached in-process node stands for every address (tests).
 std::vector<node_inspection> inspect_nodes(const connection& conn,
                                            const std::vector<inspect_target>& targets,
@@ -52,11 +53,13 @@ struct cluster_inspection {
   std::string warning;                // how the nodes were found, when not from the controllers
 };
 
-// One snapshot of the whole cluster: the bootstrap node first (its answer says whether it is
-// alone, and names the controllers when the quorum is gone), then every other node of
+// One snapshot of the whole cluster: the connection's home node first (its answer says
+// whether it is alone, and names the controllers when the quorum is gone; when it does not
+// answer, the connection moves to the next node it knows), then every other node of
 // list_nodes at once; no node is asked twice. `known` holds the nodes of the previous
-// snapshot and is updated: when the bootstrap node does not answer they are asked instead (a
-// watch outlives it). Fails only when the bootstrap node does not answer and `known` is empty.
+// snapshot and is updated: when no home node answers they are asked instead (a watch
+// outlives the nodes it started with). Fails only when no home node answers and `known` is
+// empty.
 result<cluster_inspection> inspect_cluster(const connection& conn, const std::string& filter,
                                            std::chrono::milliseconds timeout,
                                            std::vector<inspect_target>& known);

@@ -151,12 +151,36 @@ CAF_TEST(without the bootstrap node the known nodes are asked) {
   known = all();
   auto snap = inspect_cluster(*conn, "", 1s, known);
   CAF_REQUIRE(snap.ok());
-  CAF_CHECK(contains(snap->warning, "bootstrap node did not answer"));
+  CAF_CHECK(contains(snap->warning, "no node the connection knows answered"));
   CAF_REQUIRE_EQUAL(snap->nodes.size(), 3u);
   CAF_CHECK(!snap->nodes[0].answer.ok());
   CAF_CHECK_EQUAL(snap->nodes[0].target.id, node_id{1}); // named as known
   CAF_CHECK(snap->nodes[1].answer.ok());
   CAF_CHECK(snap->nodes[2].answer.ok());
+}
+
+CAF_TEST(a dead home node hands over to the next node the connection knows) {
+  {
+    std::lock_guard lock{st->mtx};
+    st->brokers.clear();
+    for (int id = 1; id <= 3; ++id)
+      st->brokers.push_back({node_id{id}, address(id).host, address(id).port, ""});
+  }
+  conn = connection::attach_cluster(
+    sys, address(1),
+    [this](const node_address& a) {
+      std::lock_guard lock{mtx};
+      auto i = nodes.find(a.to_string());
+      return i == nodes.end() ? actors::node_actor{} : i->second;
+    },
+    5s);
+  kill(1);
+  std::vector<inspect_target> known;
+  auto snap = inspect_cluster(*conn, "", 1s, known);
+  CAF_REQUIRE(snap.ok());
+  CAF_REQUIRE_EQUAL(snap->nodes.size(), 1u); // a fake node is a single node: only itself
+  CAF_REQUIRE(snap->nodes[0].answer.ok());
+  CAF_CHECK_EQUAL(snap->nodes[0].answer->node, node_id{2});
 }
 
 CAF_TEST(the report shows roles isr lag and groups) {

@@ -65,8 +65,7 @@ step "a consumer group g stays a member while we look"
 SLUICE_BOOTSTRAP=127.0.0.1:$(port 2) "$SLUICE" consume --topic t --group g --from-beginning \
   --timeout-ms 60000 >"$WORK/consumed" 2>&1 &
 CONSUMER=$!
-# Seen through inspect, which asks every node: `group describe` asks only the bootstrap node,
-# which answers "loading" for a group coordinated elsewhere (it does not forward describe).
+# Seen through inspect, which asks every node: exactly one of them coordinates g.
 group_stable() {
   [ "$(grep -cE '^    g  stable  generation [0-9]+  protocol [a-z-]+  members 1  \(__consumer_offsets-[0-9]+\)$' "$WORK/inspect.out")" = 1 ]
 }
