@@ -8,6 +8,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 #include <caf/io/remote_actor.hpp>
+#include <caf/send.hpp>
 
 #include <algorithm>
 #include <set>
@@ -34,6 +35,8 @@ struct connection::owned_system {
 };
 
 connection::~connection() {
+  if (learner_)
+    caf::anon_send_exit(learner_, caf::exit_reason::kill);
   home_.reset();
 }
 
@@ -133,19 +136,29 @@ std::string connection::peer_of(const std::optional<node_address>& a) {
   return a ? "node at " + a->to_string() : std::string{"in-process node"};
 }
 
+// Asynchronous: a node without a controller quorum holds a metadata request for seconds, and
+// no command should wait for that before its own request. The learner is killed with the
+// connection (the actor system would otherwise wait for its answer before shutting down).
 void connection::learn_brokers(const actors::node_actor& node, const node_address& at) const {
-  auto md = ask<schema::envelope>(node, peer_of(at), request_timeout_, metadata_atom_v,
-                                  encode(schema::metadata_request{false, {}}));
-  if (!md)
-    return; // the bootstrap list stays the only way back
-  auto r = decode_reply<schema::metadata_response>(*md);
-  if (!r)
-    return;
-  std::vector<node_address> found;
-  for (auto& b : r->brokers)
-    found.push_back(dial_address(b, at));
+  auto learned = learned_;
+  auto timeout = request_timeout_;
   std::lock_guard lock{failover_mtx_};
-  brokers_ = std::move(found);
+  if (learner_)
+    caf::anon_send_exit(learner_, caf::exit_reason::user_shutdown);
+  learner_ = sys_->spawn([learned, node, at, timeout](caf::event_based_actor* self) {
+    self->request(node, caf::duration{timeout}, metadata_atom_v, encode(schema::metadata_request{false, {}}))
+      .then(
+        [learned, at](schema::envelope& e) {
+          auto r = decode_reply<schema::metadata_response>(e);
+          if (!r)
+            return; // the bootstrap list stays the only way back
+          std::vector<node_address> found;
+          for (auto& b : r->brokers)
+            found.push_back(dial_address(b, at));
+          learned->set(std::move(found));
+        },
+        [](caf::error&) {});
+  });
 }
 
 void connection::recover() const {
@@ -158,8 +171,8 @@ void connection::recover() const {
   // failed (it comes last: it may be back).
   auto failed = home_->get().address;
   std::vector<node_address> order;
-  for (const auto* list : {&bootstrap_, static_cast<const std::vector<node_address>*>(&brokers_)})
-    for (auto& a : *list)
+  for (const auto& list : {bootstrap_, learned_->get()})
+    for (auto& a : list)
       if (std::ranges::find(order, a) == order.end())
         order.push_back(a);
   if (auto at = std::ranges::find(order, failed); at != order.end())

@@ -74,6 +74,9 @@ public:
     auto h = home_->get();
     return node_link{std::move(h.node), std::move(h.address), connector_};
   }
+  // The brokers the metadata named, learned after open and after each move (failover
+  // candidates after the bootstrap list).
+  std::vector<node_address> learned_brokers() const { return learned_->get(); }
   // "node at HOST:PORT" of the home node, for messages.
   std::string peer() const;
 
@@ -136,7 +139,8 @@ private:
 
   static std::string peer_of(const std::optional<node_address>& a);
   bool can_fail_over() const { return address_.has_value(); }
-  // Remembers the brokers the metadata of `node` names, as failover candidates.
+  // Remembers the brokers the metadata of `node` names, as failover candidates, once it
+  // answers (returns at once).
   void learn_brokers(const actors::node_actor& node, const node_address& at) const;
   // The node at `addr`, or none when it does not answer within the request timeout.
   actors::node_actor connect(const node_address& addr) const;
@@ -169,8 +173,22 @@ private:
   std::shared_ptr<home_node> home_;
   std::optional<node_address> address_;
   std::vector<node_address> bootstrap_; // as given to open, in order
-  mutable std::mutex failover_mtx_;     // one recover at a time; guards brokers_
-  mutable std::vector<node_address> brokers_;
+  // The brokers the metadata named, filled by the learner actor (learn_brokers).
+  struct broker_list {
+    std::vector<node_address> get() const {
+      std::lock_guard lock{mtx};
+      return list;
+    }
+    void set(std::vector<node_address> l) {
+      std::lock_guard lock{mtx};
+      list = std::move(l);
+    }
+    mutable std::mutex mtx;
+    std::vector<node_address> list;
+  };
+  std::shared_ptr<broker_list> learned_ = std::make_shared<broker_list>();
+  mutable std::mutex failover_mtx_; // one recover at a time; guards learner_
+  mutable caf::actor learner_;
   node_connector connector_; // empty for an attached node: no way back once it is gone
   std::function<actors::node_actor(const node_address&)> find_; // attach_cluster only
   std::chrono::milliseconds request_timeout_{default_request_timeout};

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <string>
 
 using namespace sluice;
@@ -174,6 +175,9 @@ CAF_TEST(a dead home node hands over to the next node the connection knows) {
       return i == nodes.end() ? actors::node_actor{} : i->second;
     },
     5s);
+  for (int i = 0; i < 500 && conn->learned_brokers().size() < 3; ++i)
+    std::this_thread::sleep_for(10ms); // the connection learns the brokers in the background
+  CAF_REQUIRE_EQUAL(conn->learned_brokers().size(), 3u);
   kill(1);
   std::vector<inspect_target> known;
   auto snap = inspect_cluster(*conn, "", 1s, known);

@@ -347,6 +347,9 @@ CAF_TEST(admin and group requests move to another broker when the bootstrap dies
   admin a{conn};
   CAF_REQUIRE(a.list_topics().ok());
   CAF_CHECK_EQUAL(conn->peer(), "node at 10.0.0.1:9001");
+  for (int i = 0; i < 500 && conn->learned_brokers().size() < 3; ++i)
+    std::this_thread::sleep_for(10ms);
+  CAF_REQUIRE_EQUAL(conn->learned_brokers().size(), 3u);
   kill(1);
   fence(1);
   // The request in flight to the dead node fails (it may have been carried out: no blind
@@ -356,6 +359,8 @@ CAF_TEST(admin and group requests move to another broker when the bootstrap dies
   CAF_REQUIRE(listed.ok());
   CAF_CHECK_EQUAL(listed->size(), 1u);
   CAF_CHECK_EQUAL(conn->peer(), "node at 10.0.0.2:9002");
+  for (int i = 0; i < 500 && conn->learned_brokers().size() != 2; ++i)
+    std::this_thread::sleep_for(10ms); // node 2 names the brokers left: 2 and 3
   // Every node dead: requests fail, and the first broker back is found.
   kill(2);
   kill(3);
