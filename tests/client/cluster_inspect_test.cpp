@@ -16,8 +16,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 
 using namespace sluice;
 using namespace sluice::client;
