@@ -94,6 +94,10 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 10, 3'600'000, v); !st)
       return st;
     cfg.replica_lag_time_max_ms = v;
+  } else if (key == "scheduler.threads") {
+    if (auto st = parse_int(key, value, 0, 256, v); !st)
+      return st;
+    cfg.scheduler_threads = static_cast<size_t>(v);
   } else if (key == unclean_election_key) {
     // The controllers elect from the topic's own configs: a node default would differ from
     // node to node and could not be applied alike by every controller.
@@ -155,6 +159,7 @@ std::string node_config_help() {
     + " metadata log records between snapshots (0: never)\n"
     "  replica.lag.time.max.ms=" + std::to_string(d.replica_lag_time_max_ms)
     + " a follower not caught up for this long leaves the ISR\n"
+    "  scheduler.threads=0          actor scheduler threads (0: one per core)\n"
     "  and every topic config key, setting the node's default:\n";
   for (auto& e : describe_config(d.topic_defaults, {}))
     if (e.key != unclean_election_key)

@@ -34,6 +34,9 @@ struct node_config {
   int64_t controller_election_timeout_ms = 1000; // Raft: randomised in [this, 2 x this)
   size_t metadata_snapshot_records = 1000;       // applied records between snapshots
   int64_t replica_lag_time_max_ms = 30'000;      // a follower behind this long leaves the ISR
+  // CAF scheduler threads; 0: one per core. Nodes sharing one machine (deploy/cluster) each
+  // take their share, so that they do not wake each other's threads across cores for nothing.
+  size_t scheduler_threads = 0;
   topic_config topic_defaults;
   topic_limits limits;
   std::chrono::milliseconds tick_interval{1000}; // log upkeep; 0 disables it (tests)

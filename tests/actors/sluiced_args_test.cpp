@@ -95,3 +95,23 @@ CAF_TEST(the config file sets node settings and topic defaults) {
   CAF_MESSAGE(msg);
   CAF_CHECK(msg.find("set per topic") != std::string::npos);
 }
+
+CAF_TEST(scheduler threads are a count up to 256) {
+  test::temp_dir dir;
+  auto file = dir / "node.conf";
+  auto parse = [&] {
+    return parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--config", file.string()});
+  };
+  std::ofstream{file} << "scheduler.threads=1\n";
+  auto a = parse();
+  CAF_CHECK_EQUAL(std::get<actors::node_config>(a).scheduler_threads, 1u);
+  std::ofstream{file} << "scheduler.threads=0\n";
+  a = parse();
+  CAF_CHECK_EQUAL(std::get<actors::node_config>(a).scheduler_threads, 0u);
+  for (auto* v : {"-1", "257", "two"}) {
+    std::ofstream{file} << "scheduler.threads=" << v << "\n";
+    auto msg = bad(parse());
+    CAF_MESSAGE(msg);
+    CAF_CHECK(msg.find("scheduler.threads") != std::string::npos);
+  }
+}

@@ -84,6 +84,8 @@ int run(const actors::node_config& cfg) {
                                      + " belongs to a cluster node (raft/); start it with its "
                                        "--controllers");
   config sys_cfg;
+  if (cfg.scheduler_threads > 0)
+    sys_cfg.set("scheduler.max-threads", cfg.scheduler_threads);
   caf::actor_system sys{sys_cfg};
   auto node = actors::spawn_node(sys, cfg);
   auto listen = cfg.host + ":" + std::to_string(cfg.port);
