@@ -25,41 +25,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct fixture {
-  test::client_test_config cfg;
-  caf::actor_system sys{cfg};
-  std::shared_ptr<test::fake_state> st = std::make_shared<test::fake_state>();
-  std::mutex mtx;
-  std::map<std::string, actors::node_actor> nodes; // by address: the live brokers
-  std::shared_ptr<connection> conn;
-
-  static node_address address(int id) { return {"10.0.0." + std::to_string(id), static_cast<uint16_t>(9000 + id)}; }
-
-  fixture() {
-    for (int id = 1; id <= 3; ++id)
-      nodes[address(id).to_string()] = sys.spawn<test::fake_node>(st, node_id{id});
-    conn = connection::attach_cluster(
-      sys, address(1),
-      [this](const node_address& a) {
-        std::lock_guard lock{mtx};
-        auto i = nodes.find(a.to_string());
-        return i == nodes.end() ? actors::node_actor{} : i->second;
-      },
-      5s);
-  }
-
-  ~fixture() {
-    std::lock_guard lock{mtx};
-    for (auto& [a, n] : nodes)
-      caf::anon_send_exit(n, caf::exit_reason::user_shutdown);
-  }
-
-  void kill(int id) {
-    std::lock_guard lock{mtx};
-    auto n = nodes.at(address(id).to_string());
-    nodes.erase(address(id).to_string());
-    caf::anon_send_exit(n, caf::exit_reason::kill);
-  }
+struct fixture : test::fake_cluster_fixture {
+  fixture() : fake_cluster_fixture(false) {}
 
   std::vector<inspect_target> all() const {
     return {{node_id{1}, address(1), ""}, {node_id{2}, address(2), ""}, {node_id{3}, address(3), "fenced"}};
@@ -161,20 +128,8 @@ CAF_TEST(without the bootstrap node the known nodes are asked) {
 }
 
 CAF_TEST(a dead home node hands over to the next node the connection knows) {
-  {
-    std::lock_guard lock{st->mtx};
-    st->brokers.clear();
-    for (int id = 1; id <= 3; ++id)
-      st->brokers.push_back({node_id{id}, address(id).host, address(id).port, ""});
-  }
-  conn = connection::attach_cluster(
-    sys, address(1),
-    [this](const node_address& a) {
-      std::lock_guard lock{mtx};
-      auto i = nodes.find(a.to_string());
-      return i == nodes.end() ? actors::node_actor{} : i->second;
-    },
-    5s);
+  list_brokers();
+  conn = connect();
   for (int i = 0; i < 500 && conn->learned_brokers().size() < 3; ++i)
     std::this_thread::sleep_for(10ms); // the connection learns the brokers in the background
   CAF_REQUIRE_EQUAL(conn->learned_brokers().size(), 3u);

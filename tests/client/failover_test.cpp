@@ -28,54 +28,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct fixture {
-  test::client_test_config cfg;
-  caf::actor_system sys{cfg};
-  std::shared_ptr<test::fake_state> st = std::make_shared<test::fake_state>();
-  std::mutex mtx;
-  std::map<std::string, actors::node_actor> nodes; // by address: the live brokers
-  std::shared_ptr<connection> conn;
-
-  static node_address address(int id) { return {"10.0.0." + std::to_string(id), static_cast<uint16_t>(9000 + id)}; }
-
-  fixture() {
-    st->brokers.clear();
-    for (int id = 1; id <= 3; ++id) {
-      auto a = address(id);
-      st->brokers.push_back({node_id{id}, a.host, a.port, ""});
-      start(id);
-    }
-    conn = connection::attach_cluster(
-      sys, address(1),
-      [this](const node_address& a) {
-        std::lock_guard lock{mtx};
-        auto i = nodes.find(a.to_string());
-        return i == nodes.end() ? actors::node_actor{} : i->second;
-      },
-      5s);
-  }
-
-  ~fixture() {
-    std::lock_guard lock{mtx};
-    for (auto& [a, n] : nodes)
-      caf::anon_send_exit(n, caf::exit_reason::user_shutdown);
-  }
-
-  void start(int id) {
-    std::lock_guard lock{mtx};
-    nodes[address(id).to_string()] = sys.spawn<test::fake_node>(st, node_id{id});
-  }
-
-  // kill -9: the process is gone (links to it drop) and nothing listens at its address.
-  void kill(int id) {
-    actors::node_actor n;
-    {
-      std::lock_guard lock{mtx};
-      n = nodes.at(address(id).to_string());
-      nodes.erase(address(id).to_string());
-    }
-    caf::anon_send_exit(n, caf::exit_reason::kill);
-  }
+struct fixture : test::fake_cluster_fixture {
+  fixture() : fake_cluster_fixture(true) {}
 
   // The controller fences the broker: it leaves the metadata's broker list.
   void fence(int id) {

@@ -406,4 +406,70 @@ struct fake_node_fixture {
   ~fake_node_fixture() { caf::anon_send_exit(node, caf::exit_reason::user_shutdown); }
 };
 
+// Three fake brokers at made-up addresses (10.0.0.I:900I) in one actor system and a client
+// connection bootstrapped at broker 1 that follows them as a cluster's
+// (connection::attach_cluster). With `listed`, the metadata names the three as the cluster's
+// brokers; else each fake node calls itself the only one.
+struct fake_cluster_fixture {
+  client_test_config cfg;
+  caf::actor_system sys{cfg};
+  std::shared_ptr<fake_state> st = std::make_shared<fake_state>();
+  std::mutex mtx;
+  std::map<std::string, actors::node_actor> nodes; // by address: the live brokers
+  std::shared_ptr<client::connection> conn;
+
+  static client::node_address address(int id) {
+    return {"10.0.0." + std::to_string(id), static_cast<uint16_t>(9000 + id)};
+  }
+
+  explicit fake_cluster_fixture(bool listed) {
+    if (listed)
+      list_brokers();
+    for (int id = 1; id <= 3; ++id)
+      start(id);
+    conn = connect();
+  }
+
+  ~fake_cluster_fixture() {
+    std::lock_guard lock{mtx};
+    for (auto& [a, n] : nodes)
+      caf::anon_send_exit(n, caf::exit_reason::user_shutdown);
+  }
+
+  void list_brokers() {
+    std::lock_guard lock{st->mtx};
+    st->brokers.clear();
+    for (int id = 1; id <= 3; ++id)
+      st->brokers.push_back({node_id{id}, address(id).host, address(id).port, ""});
+  }
+
+  // A new connection bootstrapped at broker 1.
+  std::shared_ptr<client::connection> connect() {
+    return client::connection::attach_cluster(
+      sys, address(1),
+      [this](const client::node_address& a) {
+        std::lock_guard lock{mtx};
+        auto i = nodes.find(a.to_string());
+        return i == nodes.end() ? actors::node_actor{} : i->second;
+      },
+      std::chrono::seconds{5});
+  }
+
+  void start(int id) {
+    std::lock_guard lock{mtx};
+    nodes[address(id).to_string()] = sys.spawn<fake_node>(st, node_id{id});
+  }
+
+  // kill -9: the process is gone (links to it drop) and nothing listens at its address.
+  void kill(int id) {
+    actors::node_actor n;
+    {
+      std::lock_guard lock{mtx};
+      n = nodes.at(address(id).to_string());
+      nodes.erase(address(id).to_string());
+    }
+    caf::anon_send_exit(n, caf::exit_reason::kill);
+  }
+};
+
 } // namespace sluice::test
