@@ -2,6 +2,7 @@
 # Debian's CAF 0.17.6 ships no CMake config, hence FindCAF.cmake beside this file.
 find_package(CAF REQUIRED)
 find_package(CapnProto CONFIG REQUIRED)
+find_package(OpenSSL REQUIRED) # libssl-dev: net/tls.cpp checks certificates and keys at start
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 find_package(Threads REQUIRED)
