@@ -4,16 +4,16 @@
 //
 // Links are CAF middleman connections with heartbeats (sluiced sets
 // middleman.heartbeat-interval), monitored: a link that drops is dialled again every
-// peer_retry until it is back, and the controller hears of every change.
+// peer_retry until it is back, and the controller hears of every change. With TLS on
+// (tls.enabled) they are opened through CAF's OpenSSL module (net/links.hpp), as clients' are.
 
 #include "actors/node_impl.hpp"
 
 #include "actors/controller_actor.hpp"
 #include "actors/replica_manager.hpp"
+#include "net/links.hpp"
 
 #include <caf/actor_cast.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 #include <spdlog/spdlog.h>
 
 namespace sluice::actors {
@@ -61,27 +61,33 @@ void node_impl::connect_peer(node_id id) {
                         [&](auto& x) { return x.id == id; });
   if (c == config_.controllers.end() || peer_nodes_.contains(id) || !peer_connecting_.insert(id).second)
     return;
-  auto retry = [this, id] {
+  // Each new reason a dial fails is logged once: a peer that is down is dialled 4 times a
+  // second, and a TLS mismatch (another CA) would otherwise leave no trace on this side.
+  auto retry = [this, id, where = c->host + ":" + std::to_string(c->port)](const std::string& why) {
     peer_connecting_.erase(id);
+    if (auto& last = peer_dial_errors_[id]; last != why) {
+      last = why;
+      spdlog::warn("node {}: cannot reach controller {} at {}: {}", config_.id.value, id.value, where, why);
+    }
     delayed_send(this, peer_retry, peers_atom_v, id);
   };
-  auto mm = home_system().middleman().actor_handle();
-  request(mm, connect_timeout, caf::connect_atom_v, c->host, c->port)
+  request(net::connector(home_system()), connect_timeout, caf::connect_atom_v, c->host, c->port)
     .then(
       [this, id, retry](const caf::node_id&, caf::strong_actor_ptr& ptr,
                         const std::set<std::string>&) {
         if (!ptr) {
-          retry();
+          retry("no node published there");
           return;
         }
         peer_connecting_.erase(id);
+        peer_dial_errors_.erase(id);
         auto node = caf::actor_cast<node_actor>(std::move(ptr));
         monitor(node);
         peer_nodes_.insert_or_assign(id, node);
         spdlog::info("node {}: connected to controller {}", config_.id.value, id.value);
         announce_peers();
       },
-      [retry](caf::error&) { retry(); });
+      [this, retry](caf::error& e) { retry(home_system().render(e)); });
 }
 
 bool node_impl::on_peer_down(const caf::down_msg& dm) {

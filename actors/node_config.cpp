@@ -98,6 +98,16 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 0, 256, v); !st)
       return st;
     cfg.scheduler_threads = static_cast<size_t>(v);
+  } else if (key == "tls.enabled") {
+    if (value != "true" && value != "false")
+      return invalid(std::string{key} + " must be true or false, not '" + std::string{value} + "'");
+    cfg.tls.enabled = value == "true";
+  } else if (key == "tls.certificate") {
+    cfg.tls.certificate = value;
+  } else if (key == "tls.key") {
+    cfg.tls.key = value;
+  } else if (key == "tls.ca") {
+    cfg.tls.ca = value;
   } else if (key == unclean_election_key) {
     // The controllers elect from the topic's own configs: a node default would differ from
     // node to node and could not be applied alike by every controller.
@@ -160,6 +170,12 @@ std::string node_config_help() {
     "  replica.lag.time.max.ms=" + std::to_string(d.replica_lag_time_max_ms)
     + " a follower not caught up for this long leaves the ISR\n"
     "  scheduler.threads=0          actor scheduler threads (0: one per core)\n"
+    "  tls.enabled=false            TLS on every link, to clients and between nodes (needs\n"
+    "                               the three below; deploy/make-certs makes test ones)\n"
+    "  tls.certificate=             this node's certificate, PEM (also shown to other nodes)\n"
+    "  tls.key=                     its private key, PEM, unencrypted\n"
+    "  tls.ca=                      CA certificates, PEM: peers (nodes and clients) must\n"
+    "                               present a certificate one of them signed\n"
     "  and every topic config key, setting the node's default:\n";
   for (auto& e : describe_config(d.topic_defaults, {}))
     if (e.key != unclean_election_key)

@@ -8,6 +8,7 @@
 #include "actors/controller_actor.hpp"
 #include "actors/topic_config.hpp"
 #include "actors/topic_table.hpp"
+#include "net/tls.hpp"
 #include "schema/result.hpp"
 #include "store/types.hpp"
 
@@ -49,6 +50,7 @@ struct node_config {
   std::chrono::milliseconds group_tick_interval{100}; // session checks; 0 disables them (tests)
   int32_t group_min_session_timeout_ms = 100;
   int32_t group_max_session_timeout_ms = 30 * 60 * 1000;
+  net::tls_options tls; // tls.*: every link of the node, to clients and to the other nodes
 };
 
 // One line of the config file. Errors are invalid_config naming the key.

@@ -113,6 +113,7 @@ private:
   // Cluster mode: the latest replication state of each topic's partitions.
   std::map<std::string, std::vector<cluster::partition_replicas>, std::less<>> states_;
   std::set<node_id> peer_connecting_;
+  std::map<node_id, std::string> peer_dial_errors_; // the last failure logged per peer
   std::map<std::string, hosted_topic, std::less<>> topics_;
   std::map<std::string, topic_actor, std::less<>> deleting_;   // until their actor is down
   std::map<std::string, topic_spec, std::less<>> recreate_;    // created while still deleting

@@ -1,6 +1,7 @@
 #define CAF_SUITE tools.sluiced_args
 #include <caf/test/unit_test.hpp>
 
+#include "net/tls.hpp"
 #include "tools/sluiced/args.hpp"
 #include "tests/store/temp_dir.hpp"
 
@@ -114,4 +115,51 @@ CAF_TEST(scheduler threads are a count up to 256) {
     CAF_MESSAGE(msg);
     CAF_CHECK(msg.find("scheduler.threads") != std::string::npos);
   }
+}
+
+CAF_TEST(tls keys in the config file) {
+  test::temp_dir dir;
+  auto file = dir / "node.conf";
+  auto parse_file = [&] {
+    return parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--config", file.string()});
+  };
+  std::ofstream{file} << "num.partitions=2\n";
+  CAF_CHECK(!std::get<actors::node_config>(parse_file()).tls.enabled);
+  std::ofstream{file} << "tls.enabled=true\ntls.certificate=/etc/sluice/node.pem\ntls.key = /etc/sluice/node.key\n"
+                         "tls.ca=/etc/sluice/ca.pem\n";
+  auto a = parse_file();
+  auto& tls = std::get<actors::node_config>(a).tls;
+  CAF_CHECK(tls.enabled);
+  CAF_CHECK_EQUAL(tls.certificate, "/etc/sluice/node.pem");
+  CAF_CHECK_EQUAL(tls.key, "/etc/sluice/node.key");
+  CAF_CHECK_EQUAL(tls.ca, "/etc/sluice/ca.pem");
+  std::ofstream{file} << "tls.enabled=yes\n";
+  auto msg = bad(parse_file());
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("node.conf:1") != std::string::npos);
+  CAF_CHECK(msg.find("tls.enabled must be true or false") != std::string::npos);
+}
+
+// What sluiced checks before it starts (the files themselves: tests/integration/tls.sh).
+CAF_TEST(tls settings that cannot serve are refused naming the setting) {
+  test::temp_dir dir;
+  net::tls_options tls;
+  CAF_CHECK(net::check_tls(tls, net::node_tls_names, true).ok()); // off: nothing to check
+  tls.enabled = true;
+  auto msg = net::check_tls(tls, net::node_tls_names, true).err().message;
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("tls.enabled needs tls.certificate") != std::string::npos);
+  tls.certificate = dir / "node.pem";
+  tls.key = dir / "node.key";
+  tls.ca = dir / "ca.pem";
+  msg = net::check_tls(tls, net::node_tls_names, true).err().message;
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("tls.certificate " + (dir / "node.pem").string() + ": cannot read it") != std::string::npos);
+  std::ofstream{dir / "node.pem"} << "not a certificate\n";
+  std::ofstream{dir / "node.key"} << "not a key\n";
+  std::ofstream{dir / "ca.pem"} << "not a CA\n";
+  msg = net::check_tls(tls, net::node_tls_names, true).err().message;
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("tls.certificate " + (dir / "node.pem").string() + ": not a PEM certificate") != std::string::npos);
+  CAF_CHECK_EQUAL(msg.find('\n'), std::string::npos);
 }

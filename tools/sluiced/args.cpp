@@ -126,7 +126,8 @@ std::string sluiced_usage() {
          + actors::node_config_help()
          + "  --fsync always     fsync every append (flush.messages=1) for power-loss durability\n"
            "\n"
-           "Exit codes: 0 clean stop, 1 cannot start (port in use, data dir), 2 bad arguments.\n";
+           "Exit codes: 0 clean stop, 1 cannot start (port in use, data dir), 2 bad arguments or\n"
+           "config (a TLS file that cannot serve included).\n";
 }
 
 } // namespace sluice::tools

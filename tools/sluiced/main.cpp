@@ -1,6 +1,8 @@
 // sluiced: one Sluice node. See tools/sluiced/args.cpp for the command line.
 
 #include "actors/node_actor.hpp"
+#include "net/links.hpp"
+#include "net/tls.hpp"
 #include "schema/scheduler_tuning.hpp"
 #include "schema/type_ids.hpp"
 #include "tools/sluiced/args.hpp"
@@ -27,14 +29,17 @@ constexpr int exit_cannot_start = 1;
 constexpr int exit_bad_args = 2;
 
 struct config : caf::actor_system_config {
-  config() {
+  explicit config(const net::tls_options& tls) {
     load<caf::io::middleman>();
+    tls_files = net::use_tls(*this, tls);
     schema::register_message_types(*this);
     // Links between nodes carry heartbeats, so a peer that hangs (not only one whose socket
     // closes) is noticed: CAF's default of 0 disables them.
     set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
     schema::tune_scheduler(*this);
   }
+
+  net::tls_snapshot tls_files; // what CAF reads; the config outlives its actor system
 };
 
 int fail(int code, const std::string& message) {
@@ -83,7 +88,7 @@ int run(const actors::node_config& cfg) {
     return fail(exit_cannot_start, cfg.data_dir.string()
                                      + " belongs to a cluster node (raft/); start it with its "
                                        "--controllers");
-  config sys_cfg;
+  config sys_cfg{cfg.tls};
   if (cfg.scheduler_threads > 0)
     sys_cfg.set("scheduler.max-threads", cfg.scheduler_threads);
   caf::actor_system sys{sys_cfg};
@@ -93,8 +98,7 @@ int run(const actors::node_config& cfg) {
   auto publish = [&] {
     // reuse = true: a restarted node can take its port while old connections linger in
     // TIME_WAIT; a live listener on the port still makes this fail.
-    auto port = sys.middleman().publish(caf::actor_cast<actors::node_actor>(node), cfg.port,
-                                        cfg.host.c_str(), true);
+    auto port = net::publish(caf::actor_cast<actors::node_actor>(node), cfg.port, cfg.host.c_str(), true);
     if (!port)
       failure = "cannot listen on " + listen + " (address in use or unavailable): "
                 + sys.render(port.error());
@@ -132,13 +136,16 @@ int run(const actors::node_config& cfg) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return fail(exit_cannot_start, failure);
   }
+  if (cfg.tls.enabled)
+    spdlog::info("node {}: TLS on every link (certificate {}, CA {})", cfg.id.value, cfg.tls.certificate.string(),
+                 cfg.tls.ca.string());
   std::cout << "sluiced node " << cfg.id.value << " listening on " << listen << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("node {}: {} received, shutting down", cfg.id.value, sig == SIGTERM ? "SIGTERM" : "SIGINT");
   // Stop accepting first, then stop the actors: each partition closes its log (flush and
   // checkpoint) on the way out, and the actor system's destructor waits for all of them.
-  if (auto r = sys.middleman().unpublish(caf::actor_cast<actors::node_actor>(node), cfg.port); !r)
+  if (auto r = net::unpublish(caf::actor_cast<actors::node_actor>(node), cfg.port); !r)
     spdlog::warn("node {}: unpublish: {}", cfg.id.value, sys.render(r.error()));
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   return 0;
@@ -154,6 +161,10 @@ int main(int argc, char** argv) {
   }
   if (auto* bad = std::get_if<tools::bad_args>(&parsed))
     return fail(exit_bad_args, bad->message);
+  auto& cfg = std::get<actors::node_config>(parsed);
+  // A node shows its own certificate to the other nodes, which check it against the same CA.
+  if (auto st = net::check_tls(cfg.tls, net::node_tls_names, true); !st)
+    return fail(exit_bad_args, st.err().message);
   tune_malloc();
   auto signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -161,7 +172,9 @@ int main(int argc, char** argv) {
   auto log = spdlog::stderr_logger_mt("sluiced");
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   spdlog::set_default_logger(log);
-  auto rc = run(std::get<actors::node_config>(parsed));
+  if (!cfg.tls.enabled && !(cfg.tls.certificate.empty() && cfg.tls.key.empty() && cfg.tls.ca.empty()))
+    spdlog::warn("node {}: tls.* files are set but tls.enabled is not true: no TLS", cfg.id.value);
+  auto rc = run(cfg);
   if (rc == 0)
     spdlog::info("node stopped");
   return rc;
