@@ -1,13 +1,14 @@
 #include "client/connection.hpp"
 
 #include "client/routing_table.hpp"
+#include "net/links.hpp"
 #include "schema/metadata.hpp"
 #include "schema/scheduler_tuning.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
-#include <caf/io/remote_actor.hpp>
+#include <caf/sec.hpp>
 #include <caf/send.hpp>
 
 #include <algorithm>
@@ -20,16 +21,35 @@ namespace {
 constexpr std::chrono::milliseconds max_connect_wait{5000};
 
 struct client_config : caf::actor_system_config {
-  client_config() {
+  explicit client_config(const net::tls_options& tls) {
     load<caf::io::middleman>();
+    tls_files = net::use_tls(*this, tls);
     schema::register_message_types(*this);
     schema::tune_scheduler(*this);
   }
+
+  net::tls_snapshot tls_files; // what CAF reads; the config outlives its actor system
 };
+
+const net::tls_setting_names tls_names{"tls", "tls.certificate", "tls.key", "tls.ca"};
+
+// "cannot reach node at HOST:PORT: ...", with what a failed handshake most likely means: CAF
+// says only that the connection closed, and TLS on one side only is the common cause.
+error unreachable(caf::actor_system& sys, const node_address& addr, const caf::error& e) {
+  auto msg = "cannot reach node at " + addr.to_string() + ": " + describe(e);
+  bool tls = net::tls_on(sys);
+  bool handshake = e == caf::sec::disconnect_during_handshake || (tls && e == caf::sec::cannot_connect_to_node);
+  if (handshake)
+    msg += tls ? " (TLS handshake failed: is TLS on at the node, and does each side trust the CA that signed "
+                 "the other's certificate?)"
+               : " (a node with TLS on refuses connections without TLS)";
+  return make_error(errc::unreachable, std::move(msg));
+}
 
 } // namespace
 
 struct connection::owned_system {
+  explicit owned_system(const net::tls_options& tls) : cfg{tls} {}
   client_config cfg;
   caf::actor_system sys{cfg};
 };
@@ -40,8 +60,7 @@ connection::~connection() {
   home_.reset();
 }
 
-result<std::shared_ptr<connection>> connection::open(std::string_view bootstrap,
-                                                     std::chrono::milliseconds request_timeout) {
+result<std::shared_ptr<connection>> connection::open(std::string_view bootstrap, connection_options options) {
   std::vector<node_address> addrs;
   for (size_t from = 0;;) {
     auto comma = bootstrap.find(',', from);
@@ -53,18 +72,20 @@ result<std::shared_ptr<connection>> connection::open(std::string_view bootstrap,
       break;
     from = comma + 1;
   }
+  // Before CAF sees them: it checks the files only when a connection opens, and throws then.
+  if (auto st = net::check_tls(options.tls, tls_names, false); !st)
+    return make_error(errc::invalid_argument, st.err().message);
   std::shared_ptr<connection> c{new connection};
-  c->owned_ = std::make_unique<owned_system>();
+  c->owned_ = std::make_unique<owned_system>(options.tls);
   c->sys_ = &c->owned_->sys;
-  c->request_timeout_ = request_timeout;
+  c->request_timeout_ = options.request_timeout;
   c->bootstrap_ = addrs;
   c->connector_ = middleman_connector();
   error last;
   for (auto& addr : addrs) {
-    auto node = caf::io::remote_actor<actors::node_actor>(*c->sys_, addr.host, addr.port);
+    auto node = net::remote_actor<actors::node_actor>(*c->sys_, addr.host, addr.port);
     if (!node) {
-      last = make_error(errc::unreachable,
-                        "cannot reach node at " + addr.to_string() + ": " + describe(node.error()));
+      last = unreachable(*c->sys_, addr, node.error());
       continue;
     }
     c->address_ = addr;
@@ -123,10 +144,9 @@ result<actors::node_actor> connection::node_at(const node_address& addr) const {
       return n;
     return make_error(errc::unreachable, "cannot reach node at " + addr.to_string() + ": nothing listens there");
   }
-  auto node = caf::io::remote_actor<actors::node_actor>(*sys_, addr.host, addr.port);
+  auto node = net::remote_actor<actors::node_actor>(*sys_, addr.host, addr.port);
   if (!node)
-    return make_error(errc::unreachable,
-                      "cannot reach node at " + addr.to_string() + ": " + describe(node.error()));
+    return unreachable(*sys_, addr, node.error());
   return std::move(*node);
 }
 
@@ -196,8 +216,7 @@ actors::node_actor connection::connect(const node_address& addr) const {
   caf::scoped_actor self{*sys_};
   actors::node_actor out;
   auto timeout = std::min(request_timeout_, max_connect_wait);
-  self->request(sys_->middleman().actor_handle(), caf::duration{timeout}, caf::connect_atom_v,
-                addr.host, addr.port)
+  self->request(net::connector(*sys_), caf::duration{timeout}, caf::connect_atom_v, addr.host, addr.port)
     .receive(
       [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
         out = caf::actor_cast<actors::node_actor>(std::move(ptr));

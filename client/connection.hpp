@@ -15,6 +15,7 @@
 #include "client/node_link.hpp"
 #include "client/reply.hpp"
 #include "client/result.hpp"
+#include "net/tls.hpp"
 #include "schema/type_ids.hpp"
 
 #include <caf/actor_system.hpp>
@@ -31,15 +32,25 @@
 
 namespace sluice::client {
 
+inline constexpr std::chrono::milliseconds default_request_timeout{30000};
+
+// How connection::open talks to the nodes.
+struct connection_options {
+  std::chrono::milliseconds request_timeout = default_request_timeout;
+  // TLS to every node (net/tls.hpp): certificate, key and CA, all three, as nodes with TLS on
+  // verify their clients. A node with TLS on refuses clients without it, and the reverse.
+  net::tls_options tls;
+};
+
 class connection {
 public:
-  static constexpr std::chrono::milliseconds default_request_timeout{30000};
+  static constexpr std::chrono::milliseconds default_request_timeout = client::default_request_timeout;
 
   // Starts an actor system with the middleman and connects to the first node of `bootstrap`
   // (HOST:PORT[,HOST:PORT...]) that answers, then learns the cluster's brokers from it. Fails
-  // with "cannot reach node at HOST:PORT: ..." (the last one tried) when none answers.
-  static result<std::shared_ptr<connection>>
-  open(std::string_view bootstrap, std::chrono::milliseconds request_timeout = default_request_timeout);
+  // with "cannot reach node at HOST:PORT: ..." (the last one tried) when none answers (or the
+  // TLS handshake failed), invalid_argument when the TLS files cannot serve.
+  static result<std::shared_ptr<connection>> open(std::string_view bootstrap, connection_options options = {});
 
   // A node in `sys` (which must outlive the connection); no reconnecting.
   static std::shared_ptr<connection>

@@ -1,10 +1,9 @@
 #include "client/node_link.hpp"
 
 #include "client/reply.hpp"
+#include "net/links.hpp"
 
 #include <caf/actor_cast.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 
 #include <set>
 
@@ -13,9 +12,8 @@ namespace sluice::client {
 node_connector middleman_connector() {
   return [](caf::event_based_actor* self, const node_address& addr, std::chrono::milliseconds timeout,
             connect_done done) {
-    auto mm = self->system().middleman().actor_handle();
     auto peer = "node at " + addr.to_string();
-    self->request(mm, caf::duration{timeout}, caf::connect_atom_v, addr.host, addr.port)
+    self->request(net::connector(self->system()), caf::duration{timeout}, caf::connect_atom_v, addr.host, addr.port)
       .then(
         [done, peer](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
           if (!ptr)

@@ -18,7 +18,8 @@
 namespace sluice::client {
 
 // How a link reaches the node at an address: the middleman's connect for real nodes
-// (middleman_connector), a lookup of in-process nodes in tests (connection::attach_cluster).
+// (middleman_connector, over TLS when the actor system has it), a lookup of in-process nodes
+// in tests (connection::attach_cluster).
 // `done` runs later in `self`'s context, with the node's handle or why there is none.
 using connect_done = std::function<void(actors::node_actor, const error&)>;
 using node_connector = std::function<void(caf::event_based_actor* self, const node_address& addr,

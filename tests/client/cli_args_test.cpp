@@ -17,7 +17,7 @@ struct parsed {
 
 parsed parse(std::vector<std::string> args, const char* env = nullptr) {
   parsed p;
-  p.outcome = parse_args(args, p.opts, env);
+  p.outcome = parse_args(args, p.opts, {.bootstrap = env});
   return p;
 }
 
@@ -54,6 +54,28 @@ CAF_TEST(bootstrap from flag then environment then default) {
   CAF_CHECK_EQUAL(parse({"topic", "list"}).opts.bootstrap, "127.0.0.1:9292");
   CAF_CHECK_EQUAL(parse({"topic", "list"}, "10.0.0.1:1").opts.bootstrap, "10.0.0.1:1");
   CAF_CHECK_EQUAL(parse({"--bootstrap", "h:2", "topic", "list"}, "10.0.0.1:1").opts.bootstrap, "h:2");
+}
+
+CAF_TEST(tls from flags then environment) {
+  auto plain = parse({"topic", "list"});
+  CAF_CHECK(!plain.opts.tls.enabled);
+  auto flags = parse({"--tls-ca", "ca.pem", "--tls-certificate", "c.pem", "--tls-key", "c.key", "topic", "list"});
+  CAF_REQUIRE(flags.outcome.run);
+  CAF_CHECK(flags.opts.cmd == command::topic_list);
+  CAF_CHECK(flags.opts.tls.enabled);
+  CAF_CHECK_EQUAL(flags.opts.tls.ca, "ca.pem");
+  CAF_CHECK_EQUAL(flags.opts.tls.certificate, "c.pem");
+  CAF_CHECK_EQUAL(flags.opts.tls.key, "c.key");
+  parsed env;
+  env.outcome = parse_args({"--tls-key", "mine.key", "topic", "list"}, env.opts,
+                           {.tls_ca = "/e/ca.pem", .tls_certificate = "/e/c.pem", .tls_key = "/e/c.key"});
+  CAF_REQUIRE(env.outcome.run);
+  CAF_CHECK(env.opts.tls.enabled);
+  CAF_CHECK_EQUAL(env.opts.tls.ca, "/e/ca.pem");
+  CAF_CHECK_EQUAL(env.opts.tls.key, "mine.key");
+  // Nodes verify their clients, so one file alone cannot work: refused, naming what is missing.
+  check_refused({"--tls-ca", "ca.pem", "topic", "list"}, "missing: --tls-certificate, --tls-key");
+  check_refused({"--tls-key", "k", "--tls-certificate", "c", "produce", "--topic", "t"}, "missing: --tls-ca");
 }
 
 CAF_TEST(produce and consume flags) {

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 
 namespace sluice::cli {
 
@@ -114,16 +115,35 @@ std::string first_line(std::string s) {
 
 } // namespace
 
-parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
-                         const char* bootstrap_env) {
-  if (bootstrap_env && *bootstrap_env)
-    o.bootstrap = bootstrap_env;
+cli_env environment() {
+  return {std::getenv("SLUICE_BOOTSTRAP"), std::getenv("SLUICE_TLS_CA"), std::getenv("SLUICE_TLS_CERTIFICATE"),
+          std::getenv("SLUICE_TLS_KEY")};
+}
+
+const net::tls_setting_names cli_tls_names{"TLS", "--tls-certificate (env SLUICE_TLS_CERTIFICATE)",
+                                           "--tls-key (env SLUICE_TLS_KEY)", "--tls-ca (env SLUICE_TLS_CA)"};
+
+parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, const cli_env& env) {
+  auto from_env = [](const char* value, auto& out) {
+    if (value && *value)
+      out = value;
+  };
+  from_env(env.bootstrap, o.bootstrap);
+  from_env(env.tls_ca, o.tls.ca);
+  from_env(env.tls_certificate, o.tls.certificate);
+  from_env(env.tls_key, o.tls.key);
   CLI::App app{"sluice: the Sluice command line (topics, produce, consume, perf, inspect)", "sluice"};
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
   app.add_option("--bootstrap", o.bootstrap,
                  "nodes to talk to, HOST:PORT[,HOST:PORT...]: the first that answers, the others "
                  "and every broker it names when it dies (env SLUICE_BOOTSTRAP)");
+  // TLS to nodes with tls.enabled: CAF's TLS authenticates both ends, so all three are needed.
+  std::string tls_ca = o.tls.ca.string(), tls_certificate = o.tls.certificate.string(), tls_key = o.tls.key.string();
+  app.add_option("--tls-ca", tls_ca, "TLS: CA certificates (PEM) that sign the nodes' certificates (env SLUICE_TLS_CA)");
+  app.add_option("--tls-certificate", tls_certificate,
+                 "TLS: this client's certificate (PEM), signed by a CA the nodes trust (env SLUICE_TLS_CERTIFICATE)");
+  app.add_option("--tls-key", tls_key, "TLS: its private key (PEM, unencrypted) (env SLUICE_TLS_KEY)");
 
   // topic ...
   auto* topic = app.add_subcommand("topic", "create, list, describe, delete and alter topics");
@@ -303,7 +323,7 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   parse_outcome out;
   // CLI11 reports "a subcommand is required" for a misspelt one; name it instead.
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--bootstrap") {
+    if (args[i] == "--bootstrap" || args[i] == "--tls-ca" || args[i] == "--tls-certificate" || args[i] == "--tls-key") {
       ++i;
       continue;
     }
@@ -329,6 +349,22 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o,
   } catch (const CLI::ParseError& e) {
     out.exit_code = exit_usage;
     out.err = "sluice: " + first_line(e.what()) + " (see --help)";
+    return out;
+  }
+  o.tls.ca = tls_ca;
+  o.tls.certificate = tls_certificate;
+  o.tls.key = tls_key;
+  o.tls.enabled = !(tls_ca.empty() && tls_certificate.empty() && tls_key.empty());
+  if (o.tls.enabled && (tls_ca.empty() || tls_certificate.empty() || tls_key.empty())) {
+    std::string missing;
+    for (auto [given, name] : {std::pair{&tls_ca, "--tls-ca"}, std::pair{&tls_certificate, "--tls-certificate"},
+                               std::pair{&tls_key, "--tls-key"}})
+      if (given->empty())
+        missing += std::string{missing.empty() ? "" : ", "} + name;
+    out.exit_code = exit_usage;
+    out.err = "sluice: TLS needs --tls-ca, --tls-certificate and --tls-key (or SLUICE_TLS_CA, "
+              "SLUICE_TLS_CERTIFICATE, SLUICE_TLS_KEY) together; missing: "
+              + missing + " (see --help)";
     return out;
   }
   if (greset->parsed()) {

@@ -3,6 +3,7 @@
 // The command line of `sluice` (the CLI contract in ARCHITECTURE.md): what was asked for, as
 // plain values. Parsing is separate from running so that tests can check every refusal.
 
+#include "net/tls.hpp"
 #include "store/types.hpp"
 
 #include <cstdint>
@@ -38,6 +39,7 @@ enum class reset_target { earliest, latest, offset, datetime };
 
 struct cli_options {
   std::string bootstrap = "127.0.0.1:9292";
+  net::tls_options tls; // on with --tls-ca, --tls-certificate and --tls-key (all three)
   command cmd = command::topic_list;
 
   // topic
@@ -117,8 +119,19 @@ inline constexpr int exit_usage = 2;
 // ISO 8601 date-time with a zone (Z or +HH:MM) as ms since the epoch; nullopt otherwise.
 std::optional<timestamp_ms> parse_iso8601(const std::string& s);
 
-// `bootstrap_env` is $SLUICE_BOOTSTRAP (nullptr when unset); --bootstrap overrides it.
-parse_outcome parse_args(const std::vector<std::string>& args, cli_options& opts,
-                         const char* bootstrap_env = nullptr);
+// The environment variables sluice reads (nullptr when unset); flags override them.
+struct cli_env {
+  const char* bootstrap = nullptr;       // SLUICE_BOOTSTRAP
+  const char* tls_ca = nullptr;          // SLUICE_TLS_CA
+  const char* tls_certificate = nullptr; // SLUICE_TLS_CERTIFICATE
+  const char* tls_key = nullptr;         // SLUICE_TLS_KEY
+};
+
+cli_env environment();
+
+// The flags and variables the TLS files come from, for messages about them.
+extern const net::tls_setting_names cli_tls_names;
+
+parse_outcome parse_args(const std::vector<std::string>& args, cli_options& opts, const cli_env& env = {});
 
 } // namespace sluice::cli

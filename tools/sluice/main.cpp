@@ -4,7 +4,6 @@
 #include "tools/sluice/commands.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 
 using namespace sluice;
@@ -33,7 +32,9 @@ schema::acks parse_acks(const std::string& acks) {
 namespace {
 
 int run(const cli_options& o) {
-  auto conn = client::connection::open(o.bootstrap);
+  if (auto st = net::check_tls(o.tls, cli_tls_names, false); !st)
+    return fail(st.err().message);
+  auto conn = client::connection::open(o.bootstrap, {.tls = o.tls});
   if (!conn)
     return fail(conn.err());
   switch (o.cmd) {
@@ -74,7 +75,7 @@ int run(const cli_options& o) {
 
 int main(int argc, char** argv) {
   cli_options opts;
-  auto parsed = parse_args({argv + 1, argv + argc}, opts, std::getenv("SLUICE_BOOTSTRAP"));
+  auto parsed = parse_args({argv + 1, argv + argc}, opts, environment());
   if (!parsed.run) {
     std::cout << parsed.out;
     if (!parsed.err.empty())
