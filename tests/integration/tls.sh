@@ -109,6 +109,10 @@ seq 1 3000 | diff -q - "$WORK/got" >/dev/null || fail "consumed $(wc -l <"$WORK/
 [ "$(on 2 consume --topic secure --group g --from-beginning --max-messages 3000 --timeout-ms 5000 | wc -l)" = 3000 ] \
   || fail "group consume over TLS"
 
+# sluice inspect dials every node itself.
+on 1 inspect >"$WORK/inspect" || fail "inspect over TLS: $(head -3 "$WORK/inspect")"
+[ "$(head -1 "$WORK/inspect")" = "3 nodes  3 answered  0 unreachable" ] || fail "inspect: $(head -1 "$WORK/inspect")"
+
 step "refused in one line, the nodes serving on: a plaintext client, another CA's client"
 lost_before=$(links_lost)
 refused "node at 127.0.0.1:$(port 1).*a node with TLS on refuses connections without TLS" plain on 1 topic list
