@@ -12,26 +12,13 @@
 # leader had replicated but not acknowledged is sent again and may be in the log twice.
 source "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export SLUICE_NO_BUILD=1 SLUICED SLUICE
-export SLUICE_CLUSTER_DATA="$WORK/cluster"
-cat >"$WORK/cluster.conf" <<EOF
-controller.election.timeout.ms=500
-broker.heartbeat.interval.ms=300
-broker.session.timeout.ms=2000
-EOF
+use_cluster
 
-cluster() { "$ROOT/deploy/cluster" "$@"; }
 on_exit() {
   local rc=$?
   set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
-    echo "--- $f (last 15 lines) ---" >&2; tail -n 15 "$f" >&2
-  done
+  cluster_exit $rc
   [ $rc -ne 0 ] && for f in "$WORK"/*.err; do echo "--- $f ---" >&2; tail -n 5 "$f" >&2; done
-  for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
-    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
-  done
   [ -n "${PRODUCER:-}" ] && kill -9 "$PRODUCER" 2>/dev/null || true
   [ -n "${CONSUMER:-}" ] && kill -9 "$CONSUMER" 2>/dev/null || true
   [ -n "${GROUPED:-}" ] && kill -9 "$GROUPED" 2>/dev/null || true

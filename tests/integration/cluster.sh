@@ -5,27 +5,14 @@
 # through the survivors, the dead broker fenced, and the old leader restarting and catching up.
 source "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export SLUICE_NO_BUILD=1 SLUICED SLUICE
-export SLUICE_CLUSTER_DATA="$WORK/cluster"
 ELECTION_MS=500 # randomised in [500, 1000)
-cat >"$WORK/cluster.conf" <<EOF
-controller.election.timeout.ms=$ELECTION_MS
-broker.heartbeat.interval.ms=300
-broker.session.timeout.ms=2000
-EOF
+use_cluster controller.election.timeout.ms=$ELECTION_MS
 
-cluster() { "$ROOT/deploy/cluster" "$@"; }
 stop_cluster() { cluster down >/dev/null 2>&1 || true; }
 on_exit() {
   local rc=$?
   set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
-    echo "--- $f (last 15 lines) ---" >&2; tail -n 15 "$f" >&2
-  done
-  for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
-    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
-  done
+  cluster_exit $rc
   cleanup_rc=$rc
   return $rc
 }

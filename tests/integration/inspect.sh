@@ -6,29 +6,15 @@
 # two snapshots; a bad flag, an unknown node id and a bad address are one line and exit non-zero.
 source "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export SLUICE_NO_BUILD=1 SLUICED SLUICE
-export SLUICE_CLUSTER_DATA="$WORK/cluster"
-cat >"$WORK/cluster.conf" <<EOF
-controller.election.timeout.ms=500
-broker.heartbeat.interval.ms=300
-broker.session.timeout.ms=2000
-replica.lag.time.max.ms=2000
-EOF
+use_cluster replica.lag.time.max.ms=2000
 
 CONSUMER=""
-cluster() { "$ROOT/deploy/cluster" "$@"; }
 on_exit() {
   local rc=$?
   set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
   [ -n "$CONSUMER" ] && kill -9 "$CONSUMER" 2>/dev/null
-  [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
-    echo "--- $f (last 15 lines) ---" >&2; tail -n 15 "$f" >&2
-  done
+  cluster_exit $rc
   [ $rc -ne 0 ] && [ -f "$WORK/inspect.out" ] && { echo "--- last inspect ---" >&2; cat "$WORK/inspect.out" >&2; }
-  for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
-    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
-  done
   return $rc
 }
 trap 'on_exit; cleanup' EXIT

@@ -73,6 +73,35 @@ expect_fail() {
   [ "$(wc -l <"$WORK/err")" -le 2 ] || fail "stderr of '$*' is not a short error: $(head -5 "$WORK/err")"
 }
 
+# -- a test's own local cluster (deploy/cluster up N) in $WORK/cluster -------------------------
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# use_cluster [KEY=VALUE...]: the environment deploy/cluster needs (no build: ctest built the
+# binaries) and $WORK/cluster.conf with failure detection fast enough for a test, then the
+# given settings (a key given again overrides). Pass --config "$WORK/cluster.conf" to up.
+use_cluster() {
+  export SLUICE_NO_BUILD=1 SLUICED SLUICE SLUICE_CLUSTER_DATA="$WORK/cluster"
+  printf '%s\n' controller.election.timeout.ms=500 broker.heartbeat.interval.ms=300 \
+    broker.session.timeout.ms=2000 "$@" >"$WORK/cluster.conf"
+}
+cluster() { "$ROOT/deploy/cluster" "$@"; }
+
+# cluster_exit RC [LINES]: for a test's EXIT trap: after a failure (RC != 0) the last LINES
+# (15) lines of every node's log, then kill -9 every node. Never fails: the rest of the trap,
+# cleanup included, must run.
+cluster_exit() {
+  local rc=$1 lines=${2:-15} f
+  if [ "$rc" -ne 0 ]; then
+    for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
+      [ -f "$f" ] && { echo "--- $f (last $lines lines) ---" >&2; tail -n "$lines" "$f" >&2; }
+    done
+  fi
+  for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
+    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+  done
+  return 0
+}
+
 # consume_all TOPIC N: the N values of TOPIC from the beginning, one per line.
 consume_all() {
   "$SLUICE" consume --topic "$1" --from-beginning --max-messages "$2" --timeout-ms 5000

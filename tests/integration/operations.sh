@@ -8,28 +8,13 @@
 # a broker decommissioned while a producer sends; a decommission that has nowhere to go refused.
 source "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export SLUICE_NO_BUILD=1 SLUICED SLUICE
-export SLUICE_CLUSTER_DATA="$WORK/cluster"
-cat >"$WORK/cluster.conf" <<EOF
-controller.election.timeout.ms=500
-broker.heartbeat.interval.ms=300
-broker.session.timeout.ms=2000
-replica.lag.time.max.ms=5000
-offsets.topic.replication.factor=2
-EOF
+use_cluster replica.lag.time.max.ms=5000 offsets.topic.replication.factor=2
 
-cluster() { "$ROOT/deploy/cluster" "$@"; }
 on_exit() {
   local rc=$?
   set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
-    echo "--- $f (last 20 lines) ---" >&2; tail -n 20 "$f" >&2
-  done
+  cluster_exit $rc 20
   [ -n "${PRODUCER:-}" ] && kill -9 "$PRODUCER" 2>/dev/null || true
-  for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
-    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
-  done
   return $rc
 }
 trap 'on_exit; cleanup' EXIT

@@ -6,27 +6,14 @@
 # or client whose files cannot serve refuses to start.
 source "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export SLUICE_NO_BUILD=1 SLUICED SLUICE
-export SLUICE_CLUSTER_DATA="$WORK/cluster"
 CERTS="$WORK/certs" OTHER="$WORK/other-ca"
-cat >"$WORK/cluster.conf" <<EOF
-controller.election.timeout.ms=500
-broker.heartbeat.interval.ms=300
-broker.session.timeout.ms=2000
-EOF
+use_cluster
 
-cluster() { "$ROOT/deploy/cluster" "$@"; }
 STRAY=""
 on_exit() {
   local rc=$?
   set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  [ $rc -ne 0 ] && for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log; do
-    echo "--- $f (last 15 lines) ---" >&2; tail -n 15 "$f" >&2
-  done
-  for f in "$SLUICE_CLUSTER_DATA"/node-*/sluiced.pid; do
-    [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
-  done
+  cluster_exit $rc
   [ -n "$STRAY" ] && kill -9 "$STRAY" 2>/dev/null
   return $rc
 }
