@@ -307,30 +307,29 @@ result<std::vector<schema::decommission_broker_response::move>> admin::decommiss
 // admin does) and the answers merged. A broker the metadata lists that does not answer fails
 // the whole listing: its groups would be missing without a word.
 result<std::vector<schema::list_groups_response::group>> admin::list_groups() {
-  schema::list_groups_request req;
-  if (!conn_->routed()) {
-    auto resp = conn_->call<schema::list_groups_response>(list_groups_atom_v, req);
-    if (!resp)
-      return resp.err();
-    if (!resp->error.ok())
-      return from_server(resp->error, "list groups");
-    return std::move(resp->groups);
+  std::vector<std::pair<actors::node_actor, std::string>> nodes{{conn_->node(), conn_->peer()}};
+  if (conn_->routed()) {
+    // The brokers only: no topic's metadata is needed.
+    auto md = conn_->call<schema::metadata_response>(metadata_atom_v, schema::metadata_request{false, {}});
+    if (!md)
+      return md.err();
+    nodes.clear();
+    for (auto& b : md->brokers) {
+      auto addr = dial_address(b, conn_->address());
+      auto node = conn_->node_at(addr);
+      if (!node)
+        return node.err();
+      nodes.emplace_back(std::move(*node), "node at " + addr.to_string());
+    }
   }
-  auto md = metadata({});
-  if (!md)
-    return md.err();
   std::map<std::string, schema::list_groups_response::group> all;
-  for (auto& b : md->brokers) {
-    auto addr = dial_address(b, conn_->address());
-    auto node = conn_->node_at(addr);
-    if (!node)
-      return node.err();
-    auto resp = conn_->call_on<schema::list_groups_response>(*node, "node at " + addr.to_string(),
-                                                             list_groups_atom_v, req);
+  for (auto& [node, who] : nodes) {
+    auto resp = conn_->call_on<schema::list_groups_response>(node, who, list_groups_atom_v,
+                                                             schema::list_groups_request{});
     if (!resp)
       return resp.err();
     if (!resp->error.ok())
-      return from_server(resp->error, "list groups of broker " + std::to_string(b.id.value));
+      return from_server(resp->error, "list groups at " + who);
     for (auto& g : resp->groups)
       all.try_emplace(g.group_id, std::move(g));
   }
