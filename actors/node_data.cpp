@@ -200,7 +200,7 @@ void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i
   size_t total = 0;
   for (auto& p : s->response.partitions) {
     if (total > 0 && total + p.records.size() > static_cast<size_t>(s->max_bytes))
-      std::vector<std::byte>{}.swap(p.records);
+      store::byte_buffer{}.swap(p.records);
     total += p.records.size();
   }
   s->rp.deliver(encode_referencing(s->response));

@@ -498,8 +498,8 @@ private:
   }
 
   // Whole batches from fetch_offset up to max_bytes (at least one batch), across segments,
-  // below HW for a consumer and below the log end for a follower. The log reads into one
-  // reused buffer; the reply gets its own copy, moved from then on.
+  // below HW for a consumer and below the log end for a follower. The first read lands in
+  // the reply's buffer; reads from later segments are appended to it.
   fetch_reply read(const partition_fetch& req, bool replica) {
     fetch_reply out;
     out.high_watermark = leader_->high_watermark();
@@ -520,9 +520,15 @@ private:
         break;
       if (!replica && !clip_to(got, limit))
         break;
-      // Rounded up to whole words: the node's encode_referencing pads the buffer in place.
-      out.records.reserve((out.records.size() + got.size() + 7) / 8 * 8);
-      out.records.insert(out.records.end(), got.begin(), got.end());
+      if (out.records.empty()) {
+        // The first read becomes the reply as it is (most fetches read one segment): the
+        // buffer moves, and scratch_ allocates anew on its next read.
+        std::swap(out.records, got);
+      } else {
+        // Rounded up to whole words: the node's encode_referencing pads the buffer in place.
+        out.records.reserve((out.records.size() + got.size() + 7) / 8 * 8);
+        out.records.insert(out.records.end(), got.begin(), got.end());
+      }
       from = scratch_.next_offset;
       if (out.records.size() >= budget || from >= limit)
         break;

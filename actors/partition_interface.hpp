@@ -24,6 +24,7 @@
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
 #include "schema/type_ids.hpp"
+#include "store/byte_buffer.hpp"
 #include "store/types.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -72,7 +73,7 @@ struct fetch_reply {
   schema::error error;
   offset high_watermark{-1};
   offset log_start_offset{-1};
-  std::vector<std::byte> records;
+  store::byte_buffer records;
 };
 
 struct offsets_query {

@@ -11,7 +11,7 @@ consumer_records::consumer_records(std::vector<fetched_chunk> chunks) : chunks_(
 
 namespace sluice::client {
 
-result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, std::vector<std::byte> bytes,
+result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, store::byte_buffer bytes,
                                  offset position) {
   fetched_chunk c;
   c.tp = std::move(tp);

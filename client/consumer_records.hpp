@@ -7,6 +7,7 @@
 #include "client/result.hpp"
 #include "client/topic_partition.hpp"
 #include "store/batch.hpp"
+#include "store/byte_buffer.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,7 +19,7 @@ namespace sluice::client {
 struct fetched_chunk {
   topic_partition tp;
   uint64_t epoch = 0;           // the partition's seek epoch when the fetch was sent
-  std::vector<std::byte> bytes; // batches back to back, as the node sent them
+  store::byte_buffer bytes; // batches back to back, as the node sent them
   struct batch_ref {
     size_t pos = 0;
     store::batch_header header;
@@ -33,7 +34,7 @@ struct fetched_chunk {
 // wholly below it are dropped, every kept batch is CRC-checked, a batch cut off at the end
 // (the fetch's byte limit) is left for the next fetch. An error for a corrupt batch, and for
 // bytes that hold no whole batch at all (a batch larger than the fetch limit).
-result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, std::vector<std::byte> bytes,
+result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, store::byte_buffer bytes,
                                  offset position);
 
 class consumer_records {

@@ -1,8 +1,12 @@
 #pragma once
 
+#include <caf/binary_deserializer.hpp>
+#include <caf/deserializer.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/sec.hpp>
 
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 namespace sluice::schema {
@@ -82,9 +86,35 @@ struct envelope {
   bool operator==(const envelope&) const = default;
 };
 
+// Loading an envelope from a remote node: CAF's own loading of a vector<char> resizes it
+// (zero-filling every byte) and then copies into it, two passes over each byte of every
+// fetch response and produce request. Read from BASP's binary_deserializer, the bytes are
+// copied once, straight from its buffer.
+inline caf::error load_envelope_bytes(caf::deserializer& f, std::vector<char>& out) {
+  auto* binary = dynamic_cast<caf::binary_deserializer*>(&f);
+  if (binary == nullptr)
+    return f(out);
+  size_t n = 0;
+  if (auto err = binary->begin_sequence(n))
+    return err;
+  auto rest = binary->remainder();
+  if (n > rest.size())
+    return caf::sec::end_of_stream;
+  auto first = reinterpret_cast<const char*>(rest.data());
+  out.assign(first, first + n);
+  binary->skip(n);
+  return binary->end_sequence();
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, envelope& x) {
-  return f(caf::meta::type_name("sluice::schema::envelope"), x.kind, x.bytes);
+  if constexpr (std::is_base_of_v<caf::deserializer, Inspector>) {
+    if (auto err = f(caf::meta::type_name("sluice::schema::envelope"), x.kind))
+      return err;
+    return load_envelope_bytes(f, x.bytes);
+  } else {
+    return f(caf::meta::type_name("sluice::schema::envelope"), x.kind, x.bytes);
+  }
 }
 
 } // namespace sluice::schema

@@ -83,7 +83,9 @@ envelope encode_referencing(fetch_response& x) {
     // capnp writes a referenced blob in whole words: the bytes up to the next word boundary
     // are zeroed here (they would otherwise be whatever the buffer held).
     auto n = p.records.size();
-    p.records.resize((n + word - 1) / word * word);
+    auto padded = (n + word - 1) / word * word;
+    p.records.resize(padded);
+    std::memset(p.records.data() + n, 0, padded - n);
     p.records.resize(n);
   }
   return encode_response(x, true);
@@ -122,7 +124,7 @@ result<fetch_response> decode_bytes<fetch_response>(std::span<const char> bytes)
       for (auto p : ps)
         x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
                                 offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
-                                offset{p.getLastStableOffset()}, to_bytes(p.getRecords())});
+                                offset{p.getLastStableOffset()}, to_bytes<store::byte_buffer>(p.getRecords())});
       return x;
     });
 }

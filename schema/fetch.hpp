@@ -4,6 +4,7 @@
 
 #include "schema/codec.hpp"
 #include "schema/isolation_level.hpp"
+#include "store/byte_buffer.hpp"
 #include "store/types.hpp"
 
 #include <cstddef>
@@ -49,7 +50,7 @@ struct fetch_response {
     offset log_start_offset{-1};
     offset last_stable_offset{-1};
     // Whole batches as stored (store/batch_format.hpp), back to back; not validated here.
-    std::vector<std::byte> records;
+    store::byte_buffer records;
 
     bool operator==(const partition_response&) const = default;
   };

@@ -5,6 +5,7 @@
 #include "schema/codec.hpp"
 #include "schema/isolation_level.hpp"
 #include "schema/common.capnp.h"
+#include "store/byte_buffer.hpp"
 #include "store/types.hpp"
 
 #include <capnp/message.h>
@@ -14,6 +15,7 @@
 #include <cassert>
 #include <cstddef>
 #include <exception>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,9 +71,11 @@ inline void set_strings(capnp::List<capnp::Text>::Builder list, const std::vecto
     list.set(i, text(v[i]));
 }
 
-inline capnp::Data::Reader data(const std::vector<std::byte>& b) {
+inline capnp::Data::Reader data(std::span<const std::byte> b) {
   return {reinterpret_cast<const kj::byte*>(b.data()), b.size()};
 }
+inline capnp::Data::Reader data(const std::vector<std::byte>& b) { return data(std::span{b}); }
+inline capnp::Data::Reader data(const store::byte_buffer& b) { return data(std::span{b}); }
 
 inline wire::ErrorCode to_wire(errc e) { return static_cast<wire::ErrorCode>(e); }
 
@@ -125,9 +129,10 @@ inline std::vector<std::string> strings(capnp::List<capnp::Text>::Reader list) {
   return out;
 }
 
-inline std::vector<std::byte> to_bytes(capnp::Data::Reader d) {
+template <class Bytes = std::vector<std::byte>>
+Bytes to_bytes(capnp::Data::Reader d) {
   auto first = reinterpret_cast<const std::byte*>(d.begin());
-  return {first, first + d.size()};
+  return Bytes(first, first + d.size());
 }
 
 // A code from a newer peer that this build does not know reads as unknown_server_error.

@@ -320,7 +320,11 @@ status segment::read(offset from, size_t max_bytes, read_result& out) const {
     pos = loc->position;
   }
   uint64_t avail = size_ - pos;
-  out.bytes.resize(static_cast<size_t>(std::min<uint64_t>(avail, std::max<size_t>(max_bytes, batch_format::header_size))));
+  // Capacity in whole 8-byte words: a fetch reply is this buffer, and capnp references it
+  // in place only after padding it to a word boundary (schema::encode_referencing).
+  auto want = static_cast<size_t>(std::min<uint64_t>(avail, std::max<size_t>(max_bytes, batch_format::header_size)));
+  out.bytes.reserve((want + 7) / 8 * 8);
+  out.bytes.resize(want);
   auto got = log_.read_at(pos, out.bytes);
   if (!got)
     return got.err();
@@ -333,6 +337,7 @@ status segment::read(offset from, size_t max_bytes, read_result& out) const {
     if (first->size_bytes() > avail)
       return make_error(errc::corrupt_batch, path().string() + " at position "
                                                + std::to_string(pos) + ": batch runs past the end");
+    out.bytes.reserve((first->size_bytes() + 7) / 8 * 8);
     out.bytes.resize(first->size_bytes());
     got = log_.read_at(pos, out.bytes);
     if (!got)

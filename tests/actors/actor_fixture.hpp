@@ -74,7 +74,7 @@ struct record {
 };
 
 // Every record of whole batches back to back, checking each batch; empty on a bad batch.
-inline std::vector<record> records_of(const std::vector<std::byte>& bytes) {
+inline std::vector<record> records_of(std::span<const std::byte> bytes) {
   std::vector<record> out;
   size_t p = 0;
   while (p < bytes.size()) {

@@ -23,8 +23,9 @@ std::vector<std::byte> batch(int64_t base, int n) {
   return bytes;
 }
 
-std::vector<std::byte> concat(std::initializer_list<std::vector<std::byte>> parts) {
-  std::vector<std::byte> out;
+// The buffer a consumer's fetch decodes into.
+store::byte_buffer concat(std::initializer_list<std::vector<std::byte>> parts) {
+  store::byte_buffer out;
   for (auto& p : parts)
     out.insert(out.end(), p.begin(), p.end());
   return out;
@@ -98,7 +99,7 @@ CAF_TEST(a corrupt batch is an error) {
 }
 
 CAF_TEST(no whole batch at all is an error) {
-  auto bytes = batch(0, 3);
+  auto bytes = concat({batch(0, 3)});
   bytes.resize(bytes.size() - 1);
   auto c = make_chunk(tp, 0, bytes, offset{0});
   CAF_REQUIRE(!c.ok());
@@ -106,7 +107,7 @@ CAF_TEST(no whole batch at all is an error) {
 }
 
 CAF_TEST(batches are views into the fetched bytes) {
-  auto c = make_chunk(tp, 0, batch(10, 2), offset{10});
+  auto c = make_chunk(tp, 0, concat({batch(10, 2)}), offset{10});
   CAF_REQUIRE(c.ok());
   const std::byte* base = c->bytes.data();
   std::vector<fetched_chunk> v;

@@ -102,7 +102,7 @@ CAF_TEST(a fetch response referencing its records decodes as the copying encode 
   // Sizes around word boundaries, and a buffer with stale bytes past its size.
   for (size_t n : {size_t{1}, size_t{7}, size_t{8}, size_t{13}, size_t{4096}}) {
     fetch_response::partition_response p{"t", partition_id{1}, {}, offset{9}, offset{0},
-                                          offset{9}, std::vector<std::byte>(n, std::byte{0x11})};
+                                          offset{9}, store::byte_buffer(n, std::byte{0x11})};
     p.records.resize(n + 9, std::byte{0xAB});
     p.records.resize(n);
     sent.partitions.push_back(std::move(p));
@@ -146,7 +146,7 @@ void check_view_matches(const fetch_response_view& v, const fetch_response& want
 CAF_TEST(a fetch response read in place views the same records and outlives its envelope) {
   auto sent = std::get<fetch_response>(test::samples());
   sent.partitions.push_back({"t", partition_id{3}, {}, offset{5}, offset{0}, offset{5},
-                             std::vector<std::byte>(13, std::byte{0x5A})});
+                             store::byte_buffer(13, std::byte{0x5A})});
   auto e = through_caf(encode(sent));
   auto v = decode_view(std::move(e));
   CAF_REQUIRE(v.ok());
@@ -176,6 +176,21 @@ CAF_TEST(a fetch response read in place refuses what the copying decode refuses)
   auto empty = decode_view(envelope{message_kind::fetch_response, {}});
   CAF_REQUIRE(!empty.ok());
   CAF_CHECK_EQUAL(empty.code(), errc::corrupt_message);
+}
+
+CAF_TEST(an envelope whose byte count runs past the end of the caf message fails to load) {
+  std::vector<char> buf;
+  auto sent = encode(std::get<produce_request>(test::samples()));
+  caf::binary_serializer sink{nullptr, buf};
+  if (auto err = sink(sent))
+    CAF_FAIL("serialize: " << caf::to_string(err));
+  for (size_t cut : {size_t{1}, size_t{8}, sent.bytes.size() / 2}) {
+    auto truncated = buf;
+    truncated.resize(buf.size() - cut);
+    envelope out;
+    caf::binary_deserializer source{nullptr, truncated};
+    CAF_CHECK(source(out) != caf::none);
+  }
 }
 
 CAF_TEST(decoding as the wrong message type is invalid_request) {

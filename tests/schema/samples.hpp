@@ -59,6 +59,12 @@ inline std::vector<std::byte> sample_batch(int n, size_t value_bytes = 24) {
   return b.finish();
 }
 
+// sample_batch as a fetch response carries it.
+inline store::byte_buffer sample_fetched(int n) {
+  auto b = sample_batch(n);
+  return {b.begin(), b.end()};
+}
+
 inline error sample_error(errc code) { return {code, std::string{to_string(code)} + " for a test"}; }
 
 inline message_types samples() {
@@ -82,7 +88,7 @@ inline message_types samples() {
 
   fetch_response fetched;
   fetched.partitions.push_back({"orders", partition_id{3}, {}, offset{4100}, offset{10},
-                                offset{4090}, sample_batch(4)});
+                                offset{4090}, sample_fetched(4)});
   fetched.partitions.push_back({"audit", partition_id{0}, sample_error(errc::offset_out_of_range),
                                 offset{12}, offset{5}, offset{12}, {}});
 
