@@ -17,6 +17,8 @@ inline schema::error to_wire_error(const store::error& e) {
     case errc::invalid_argument: code = schema::errc::invalid_request; break;
     // An append under a leader epoch older than the log's newest: a stale leader.
     case errc::stale_epoch: code = schema::errc::fenced_leader_epoch; break;
+    case errc::out_of_order_sequence: code = schema::errc::out_of_order_sequence; break;
+    case errc::producer_fenced: code = schema::errc::invalid_producer_epoch; break;
     default: break;
   }
   return {code, e.message};

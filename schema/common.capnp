@@ -62,6 +62,10 @@ enum ErrorCode {
   # Partition reassignment (KIP-455) and decommissioning.
   invalidReplicaAssignment @32;    # an empty or duplicated target, or a broker that cannot hold it
   noReassignmentInProgress @33;    # a cancel of a partition that is not moving
+  # The idempotent producer (schema/producer_id.capnp, store/producer_state.hpp).
+  outOfOrderSequence @34;          # the batch's sequence does not follow the producer's last: an
+                                   # earlier batch is missing (retry it first)
+  invalidProducerEpoch @35;        # the producer epoch is older than the partition has seen (fenced)
 }
 
 # How far a consumer may read: read_uncommitted up to the high watermark, read_committed up to

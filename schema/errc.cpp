@@ -43,6 +43,8 @@ static_assert(same(errc::invalid_session_timeout, wire::ErrorCode::INVALID_SESSI
 static_assert(same(errc::stale_broker_epoch, wire::ErrorCode::STALE_BROKER_EPOCH));
 static_assert(same(errc::invalid_replica_assignment, wire::ErrorCode::INVALID_REPLICA_ASSIGNMENT));
 static_assert(same(errc::no_reassignment_in_progress, wire::ErrorCode::NO_REASSIGNMENT_IN_PROGRESS));
+static_assert(same(errc::out_of_order_sequence, wire::ErrorCode::OUT_OF_ORDER_SEQUENCE));
+static_assert(same(errc::invalid_producer_epoch, wire::ErrorCode::INVALID_PRODUCER_EPOCH));
 // The enumerant count (a new wire code needs a new errc) is checked by tests/schema/errc_test.cpp.
 
 } // namespace
@@ -83,6 +85,8 @@ const char* to_string(errc e) noexcept {
     case errc::stale_broker_epoch: return "stale_broker_epoch";
     case errc::invalid_replica_assignment: return "invalid_replica_assignment";
     case errc::no_reassignment_in_progress: return "no_reassignment_in_progress";
+    case errc::out_of_order_sequence: return "out_of_order_sequence";
+    case errc::invalid_producer_epoch: return "invalid_producer_epoch";
   }
   return "unknown";
 }

@@ -43,9 +43,11 @@ enum class errc : uint16_t {
   stale_broker_epoch,
   invalid_replica_assignment,
   no_reassignment_in_progress,
+  out_of_order_sequence,
+  invalid_producer_epoch,
 };
 
-inline constexpr errc last_errc = errc::no_reassignment_in_progress;
+inline constexpr errc last_errc = errc::invalid_producer_epoch;
 
 const char* to_string(errc e) noexcept;
 

@@ -77,6 +77,15 @@ void set_base_offset(std::span<std::byte> batch, offset base) {
   store_at<uint64_t>(batch.data(), bf::base_offset_pos, static_cast<uint64_t>(base.value));
 }
 
+void set_producer_fields(std::span<std::byte> batch, int64_t producer_id, int16_t producer_epoch,
+                         int32_t base_sequence) {
+  std::byte* p = batch.data();
+  store_at<int64_t>(p, bf::producer_id_pos, producer_id);
+  store_at<int16_t>(p, bf::producer_epoch_pos, producer_epoch);
+  store_at<int32_t>(p, bf::base_sequence_pos, base_sequence);
+  store_at<uint32_t>(p, bf::crc_pos, crc32c::value(p + bf::crc_begin, batch.size() - bf::crc_begin));
+}
+
 void set_leader_epoch(std::span<std::byte> batch, leader_epoch epoch) {
   store_at<uint32_t>(batch.data(), bf::leader_epoch_pos, static_cast<uint32_t>(epoch.value));
 }

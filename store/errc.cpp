@@ -16,6 +16,8 @@ const char* to_string(errc e) noexcept {
     case errc::not_found: return "not_found";
     case errc::kv_error: return "kv_error";
     case errc::stale_epoch: return "stale_epoch";
+    case errc::out_of_order_sequence: return "out_of_order_sequence";
+    case errc::producer_fenced: return "producer_fenced";
   }
   return "unknown";
 }

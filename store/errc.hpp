@@ -20,6 +20,8 @@ enum class errc {
   not_found,           // a key that is not in the KV store
   kv_error,            // LMDB reported an error
   stale_epoch,         // a batch whose leader epoch is below the log's latest (a fenced leader)
+  out_of_order_sequence, // an idempotent producer's batch whose sequence does not follow its last
+  producer_fenced,     // an idempotent producer's batch under an epoch older than its latest
 };
 
 const std::error_category& store_category() noexcept;

@@ -32,6 +32,11 @@ struct log_config {
   // How often tick() rewrites the recovery-point checkpoint after flushes moved
   // it (log.flush.offset.checkpoint.interval.ms); close() always writes it.
   int64_t checkpoint_interval_ms = 60'000;
+  // producer.id.expiration.ms: tick() forgets an idempotent producer whose last batch's
+  // timestamp is older than this (its next batch is then taken whatever its sequence).
+  int64_t producer_id_expiration_ms = 86'400'000;
+  // How many producer-state snapshots (one per roll, plus close) the log keeps, newest first.
+  size_t producer_snapshots_kept = 3;
 };
 
 // The wall clock in ms, injected so tests control segment.ms, retention and flush.ms.

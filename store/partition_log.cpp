@@ -3,6 +3,7 @@
 #include "store/checkpoint.hpp"
 #include "store/checkpoint_format.hpp"
 #include "store/leader_epoch_format.hpp"
+#include "store/producer_snapshot.hpp"
 
 #include <chrono>
 #include <set>
@@ -68,7 +69,8 @@ status partition_log::load() {
   for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     auto parsed = sf::parse_file_name(it->path().filename().string());
-    if (parsed && parsed->kind != sf::file_kind::log && !bases.contains(parsed->base_offset))
+    if (parsed && parsed->kind != sf::file_kind::log
+        && parsed->kind != sf::file_kind::producer_snapshot && !bases.contains(parsed->base_offset))
       leftovers.push_back(it->path());
   }
   for (auto& p : leftovers) {
@@ -152,7 +154,79 @@ status partition_log::load() {
     SLUICE_TRY(flush());
     SLUICE_TRY(write_checkpoint());
   }
-  return load_epochs();
+  SLUICE_TRY(load_epochs());
+  return load_producers();
+}
+
+status partition_log::load_producers() {
+  auto listed = list_producer_snapshots(dir_);
+  if (!listed)
+    return listed.err();
+  snapshots_ = std::move(*listed);
+  // Snapshots past a tail that recovery cut describe batches that are gone.
+  SLUICE_TRY(drop_snapshots_after(log_end_offset()));
+  auto replayed_from = snapshots_.empty() ? log_start_offset() : snapshots_.back();
+  SLUICE_TRY(rebuild_producers());
+  if (replayed_from < log_end_offset()) {
+    report_.notes.push_back("idempotent producer state rebuilt from the log after offset "
+                            + std::to_string(replayed_from.value) + " ("
+                            + std::to_string(producers_.size()) + " producers)");
+    SLUICE_TRY(snapshot_producers());
+  }
+  return {};
+}
+
+status partition_log::rebuild_producers() {
+  producers_.clear();
+  offset from = log_start_offset();
+  while (!snapshots_.empty()) {
+    auto at = snapshots_.back();
+    auto s = read_producer_snapshot(dir_, at);
+    if (s) {
+      producers_ = std::move(*s);
+      from = std::max(at, log_start_offset());
+      break;
+    }
+    report_.notes.push_back(s.err().message + "; removing it");
+    SLUICE_TRY(remove_producer_snapshot(dir_, at));
+    snapshots_.pop_back();
+  }
+  return replay_producers(from);
+}
+
+// Reads the headers of every segment holding offsets at or after `from` (the first one
+// whole, skipping the batches below `from`).
+status partition_log::replay_producers(offset from) {
+  for (auto& [_, seg] : segments_) {
+    if (seg.next_offset() <= from)
+      continue;
+    SLUICE_TRY(seg.scan_headers([&](const batch_header& h) {
+      if (h.base_offset >= from)
+        producers_.apply(h);
+    }));
+  }
+  return {};
+}
+
+status partition_log::snapshot_producers() {
+  auto end = log_end_offset();
+  if (snapshots_.empty() || snapshots_.back() < end) {
+    SLUICE_TRY(write_producer_snapshot(dir_, producers_, end));
+    snapshots_.push_back(end);
+  }
+  while (snapshots_.size() > std::max<size_t>(1, config_.producer_snapshots_kept)) {
+    SLUICE_TRY(remove_producer_snapshot(dir_, snapshots_.front()));
+    snapshots_.erase(snapshots_.begin());
+  }
+  return {};
+}
+
+status partition_log::drop_snapshots_after(offset o) {
+  while (!snapshots_.empty() && snapshots_.back() > o) {
+    SLUICE_TRY(remove_producer_snapshot(dir_, snapshots_.back()));
+    snapshots_.pop_back();
+  }
+  return {};
 }
 
 void partition_log::restart_active_clock() {
@@ -309,11 +383,36 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
   auto v = validate(batches);
   if (!v)
     return v.err();
-  if (auto latest = epochs_.latest_epoch(); !latest || epoch != *latest) {
-    if (latest && epoch < *latest)
-      return make_error(errc::stale_epoch, "append in epoch " + std::to_string(epoch.value)
-                                             + " to a log at epoch "
-                                             + std::to_string(latest->value));
+  auto latest = epochs_.latest_epoch();
+  if (latest && epoch < *latest)
+    return make_error(errc::stale_epoch, "append in epoch " + std::to_string(epoch.value)
+                                           + " to a log at epoch " + std::to_string(latest->value));
+  for (auto& h : scratch_headers_) {
+    if (h.producer_id < 0)
+      continue;
+    if (scratch_headers_.size() > 1)
+      return make_error(errc::invalid_argument,
+                        "a batch of idempotent producer " + std::to_string(h.producer_id)
+                          + " must be the only batch of its append, not one of "
+                          + std::to_string(scratch_headers_.size()));
+    auto c = producers_.check(h);
+    switch (c.verdict) {
+      case producer_verdict::append: break;
+      case producer_verdict::duplicate: {
+        append_result dup;
+        dup.base_offset = c.original.first_offset;
+        dup.last_offset = c.original.last_offset;
+        dup.batch_count = 1;
+        dup.record_count = h.record_count;
+        dup.duplicate = true;
+        return dup;
+      }
+      case producer_verdict::out_of_order: return make_error(errc::out_of_order_sequence, c.reason);
+      case producer_verdict::fenced: return make_error(errc::producer_fenced, c.reason);
+      case producer_verdict::invalid: return make_error(errc::invalid_argument, c.reason);
+    }
+  }
+  if (!latest || epoch != *latest) {
     auto a = epochs_.assign(epoch, log_end_offset());
     if (!a)
       return a.err();
@@ -332,6 +431,8 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
     pos += h.size_bytes();
   }
   SLUICE_TRY(write(batches, *v));
+  for (auto& h : scratch_headers_)
+    producers_.apply(h);
   res.last_offset = next - 1;
   res.batch_count = scratch_headers_.size();
   res.record_count = v->records;
@@ -371,6 +472,8 @@ result<append_result> partition_log::append_replicated(std::span<const std::byte
   res.batch_count = scratch_headers_.size();
   res.record_count = v->records;
   SLUICE_TRY(write(batches, *v));
+  for (auto& h : scratch_headers_)
+    producers_.apply(h);
   return res;
 }
 
@@ -385,7 +488,8 @@ status partition_log::roll() {
     return s.err();
   segments_.emplace(base, std::move(*s));
   active_created_ms_ = clock_();
-  return {};
+  // Kafka's snapshot at each roll: recovery replays at most the active segment's headers.
+  return snapshot_producers();
 }
 
 status partition_log::maybe_flush(uint64_t appended_records) {
@@ -427,6 +531,8 @@ status partition_log::tick() {
     SLUICE_TRY(roll());
   if (recovery_point_ != checkpointed_ && now - last_checkpoint_ms_ >= config_.checkpoint_interval_ms)
     SLUICE_TRY(write_checkpoint());
+  if (config_.producer_id_expiration_ms >= 0)
+    producers_.expire(timestamp_ms{now}, config_.producer_id_expiration_ms);
   return {};
 }
 
@@ -436,6 +542,7 @@ status partition_log::close() {
   SLUICE_TRY(active().seal());
   SLUICE_TRY(flush());
   SLUICE_TRY(write_checkpoint());
+  SLUICE_TRY(snapshot_producers());
   closed_ = true;
   return {};
 }
@@ -538,6 +645,7 @@ status partition_log::truncate_to(offset o) {
   if (!pos)
     return pos.err();
   SLUICE_TRY(lower_recovery_point(o));
+  SLUICE_TRY(drop_snapshots_after(o));
   // From the back, so a crash midway leaves a contiguous prefix.
   bool deleted = false;
   while (std::prev(segments_.end()) != holder) {
@@ -549,7 +657,8 @@ status partition_log::truncate_to(offset o) {
     SLUICE_TRY(sync_directory(dir_));
   restart_active_clock();
   epochs_.truncate_from_end(o);
-  return epochs_.flush();
+  SLUICE_TRY(epochs_.flush());
+  return rebuild_producers();
 }
 
 status partition_log::reset_to(offset o) {
@@ -559,6 +668,8 @@ status partition_log::reset_to(offset o) {
     return make_error(errc::invalid_argument, "cannot reset the log to offset "
                                                 + std::to_string(o.value));
   SLUICE_TRY(lower_recovery_point(o));
+  SLUICE_TRY(drop_snapshots_after(offset{-1}));
+  producers_.clear();
   // The new segment comes first, so the log never has no segment. If a crash
   // leaves it behind others, recovery cuts the log at the gap in front of it.
   if (!segments_.contains(o)) {

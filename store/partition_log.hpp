@@ -2,6 +2,7 @@
 
 #include "store/leader_epoch_cache.hpp"
 #include "store/log_config.hpp"
+#include "store/producer_state.hpp"
 #include "store/result.hpp"
 #include "store/segment.hpp"
 
@@ -29,6 +30,9 @@ struct append_result {
   offset last_offset{0};
   size_t batch_count = 0;
   uint32_t record_count = 0;
+  // An idempotent producer's retry of a batch the log already holds (producer_state.hpp):
+  // nothing was written, and the offsets are the original batch's.
+  bool duplicate = false;
 };
 
 // A partition's log: an ordered set of segments in one directory. Owned by one
@@ -48,6 +52,16 @@ struct append_result {
 // loads it from leader-epoch.checkpoint, trims entries a crash left past the
 // log's ends, and rebuilds it from the batch headers when the file is missing,
 // damaged or disagrees with the last batch.
+//
+// Idempotent producers (producer_state.hpp): the log also owns the producers' state and keeps
+// it in step the same way. append() checks each producer's batch against it (a duplicate is
+// answered with the original's offsets and not written; an out-of-order sequence or a fenced
+// epoch is refused), both appends record every batch they write, and a truncation rebuilds it
+// from the newest snapshot at or below the cut plus the batch headers after it. Snapshots
+// (producer_snapshot_format.hpp) are taken at each roll and at close; open loads the newest one
+// at or below the log end and replays the headers after it (the whole log when there is none,
+// then snapshots the result), so every replica, restarted or not, holds the state its log
+// implies.
 class partition_log {
 public:
   // Opens or creates the log in `dir`, recovering after an unclean stop:
@@ -66,6 +80,11 @@ public:
   // Nothing is written unless every batch checks out.
   // A new epoch starts in the history at this append's first offset; an epoch
   // below the latest is errc::stale_epoch (a fenced leader) and writes nothing.
+  // A batch of an idempotent producer must come alone (Kafka's one batch per partition
+  // and request) and is checked against the producers' state: a duplicate writes nothing
+  // and answers the original's offsets (append_result::duplicate), an out-of-order
+  // sequence is errc::out_of_order_sequence, an older producer epoch errc::producer_fenced,
+  // a negative epoch or sequence errc::invalid_argument.
   result<append_result> append(std::span<std::byte> batches, leader_epoch epoch = leader_epoch{0});
 
   // The follower's append (Kafka's appendAsFollower): batches fetched from the
@@ -112,6 +131,10 @@ public:
     return epochs_.end_offset_for(requested, log_end_offset());
   }
   const leader_epoch_cache& epochs() const { return epochs_; }
+  // The idempotent producers' state of the whole log (see above).
+  const producer_state& producers() const { return producers_; }
+  // The newest producer-state snapshot on disk; -1 when there is none.
+  offset producer_snapshot() const { return snapshots_.empty() ? offset{-1} : snapshots_.back(); }
 
   // Whole batches from the one holding `from`, up to max_bytes (but at least
   // one batch). Empty at log end; offset_out_of_range outside [start, end].
@@ -171,6 +194,16 @@ private:
   const segment* segment_for(offset o) const;
   status delete_retained(size_t& deleted);
   status write_checkpoint();
+  status load_producers();
+  // Rebuilds the producers' state for the log as it now ends: the newest readable snapshot
+  // at or below the log end, then the batch headers after it.
+  status rebuild_producers();
+  status replay_producers(offset from);
+  // Snapshots the state at the log end (unless one is there already) and drops the oldest
+  // beyond producer_snapshots_kept.
+  status snapshot_producers();
+  // Before a cut at `o`: snapshots above it describe batches about to go.
+  status drop_snapshots_after(offset o);
 
   std::filesystem::path dir_;
   log_config config_;
@@ -181,6 +214,8 @@ private:
   int64_t last_checkpoint_ms_ = 0;
   int64_t active_created_ms_ = 0;
   leader_epoch_cache epochs_;
+  producer_state producers_;
+  std::vector<offset> snapshots_; // on disk, ascending
   std::vector<batch_header> scratch_headers_; // reused by validate()
   uint64_t unflushed_records_ = 0;
   int64_t oldest_unflushed_ms_ = -1;

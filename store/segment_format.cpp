@@ -31,6 +31,8 @@ std::optional<parsed_name> parse_file_name(std::string_view name) {
     return parsed_name{base, file_kind::index};
   if (rest == time_index_suffix)
     return parsed_name{base, file_kind::time_index};
+  if (rest == snapshot_suffix)
+    return parsed_name{base, file_kind::producer_snapshot};
   return std::nullopt;
 }
 

@@ -14,6 +14,7 @@
 //                                       at that offset; strictly increasing timestamps
 //   recovery-point.checkpoint           checkpoint_format.hpp
 //   leader-epoch.checkpoint             leader_epoch_format.hpp
+//   <offset, 20 digits>.snapshot        producer state at that log end, producer_snapshot_format.hpp
 //
 // Index files are derived data: on open, a missing or inconsistent one is rebuilt
 // from its .log. Files ending in .tmp or .deleted are leftovers of an interrupted
@@ -32,6 +33,7 @@ inline constexpr std::string_view index_suffix = ".index";
 inline constexpr std::string_view time_index_suffix = ".timeindex";
 inline constexpr std::string_view deleted_suffix = ".deleted";
 inline constexpr std::string_view tmp_suffix = ".tmp";
+inline constexpr std::string_view snapshot_suffix = ".snapshot";
 inline constexpr size_t base_digits = 20;
 
 inline constexpr size_t index_entry_size = 8;
@@ -43,7 +45,7 @@ inline constexpr uint64_t max_segment_bytes = uint64_t{1} << 31;
 // "00000000000000001234"
 std::string file_stem(int64_t base_offset);
 
-enum class file_kind { log, index, time_index, leftover };
+enum class file_kind { log, index, time_index, producer_snapshot, leftover };
 
 struct parsed_name {
   int64_t base_offset;

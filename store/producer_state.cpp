@@ -1,0 +1,111 @@
+#include "store/producer_state.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace sluice::store {
+
+namespace {
+
+constexpr int64_t seq_space = int64_t{std::numeric_limits<int32_t>::max()} + 1;
+
+std::string describe(producer_id id) { return "producer " + std::to_string(id.value); }
+
+} // namespace
+
+const char* to_string(producer_verdict v) noexcept {
+  switch (v) {
+    case producer_verdict::append: return "append";
+    case producer_verdict::duplicate: return "duplicate";
+    case producer_verdict::out_of_order: return "out_of_order";
+    case producer_verdict::fenced: return "fenced";
+    case producer_verdict::invalid: return "invalid";
+  }
+  return "?";
+}
+
+int32_t last_sequence(int32_t first, uint32_t last_offset_delta) {
+  return static_cast<int32_t>((int64_t{first} + int64_t{last_offset_delta}) % seq_space);
+}
+
+bool in_sequence(int32_t last, int32_t next) {
+  return int64_t{next} == int64_t{last} + 1 || (next == 0 && last == std::numeric_limits<int32_t>::max());
+}
+
+producer_check producer_state::check(const batch_header& h) const {
+  producer_check out;
+  if (h.producer_id < 0)
+    return out;
+  producer_id id{h.producer_id};
+  producer_epoch epoch{h.producer_epoch};
+  if (h.producer_epoch < 0 || h.base_sequence < 0) {
+    out.verdict = producer_verdict::invalid;
+    out.reason = describe(id) + ": an idempotent batch needs epoch and sequence >= 0, got epoch "
+                 + std::to_string(h.producer_epoch) + " sequence " + std::to_string(h.base_sequence);
+    return out;
+  }
+  auto it = producers_.find(id);
+  if (it == producers_.end())
+    return out;
+  const auto& e = it->second;
+  if (epoch < e.epoch) {
+    out.verdict = producer_verdict::fenced;
+    out.reason = describe(id) + " epoch " + std::to_string(epoch.value)
+                 + " is fenced: the partition has seen epoch " + std::to_string(e.epoch.value);
+    return out;
+  }
+  if (epoch > e.epoch) {
+    if (h.base_sequence != 0) {
+      out.verdict = producer_verdict::out_of_order;
+      out.reason = describe(id) + " starts epoch " + std::to_string(epoch.value) + " at sequence "
+                   + std::to_string(h.base_sequence) + ", not 0";
+    }
+    return out;
+  }
+  auto last = last_sequence(h.base_sequence, h.last_offset_delta);
+  auto dup = std::find_if(e.batches.begin(), e.batches.end(), [&](const producer_batch_info& b) {
+    return b.first_seq == h.base_sequence && b.last_seq == last;
+  });
+  if (dup != e.batches.end()) {
+    out.verdict = producer_verdict::duplicate;
+    out.original = *dup;
+    return out;
+  }
+  if (!in_sequence(e.last_seq(), h.base_sequence)) {
+    out.verdict = producer_verdict::out_of_order;
+    out.reason = describe(id) + " epoch " + std::to_string(epoch.value) + ": sequence "
+                 + std::to_string(h.base_sequence) + " does not follow "
+                 + std::to_string(e.last_seq());
+  }
+  return out;
+}
+
+void producer_state::apply(const batch_header& h) {
+  if (h.producer_id < 0 || h.producer_epoch < 0 || h.base_sequence < 0)
+    return;
+  producer_epoch epoch{h.producer_epoch};
+  auto& e = producers_[producer_id{h.producer_id}];
+  if (!e.batches.empty() && epoch < e.epoch)
+    return;
+  if (epoch != e.epoch) {
+    e.epoch = epoch;
+    e.batches.clear();
+  }
+  e.batches.push_back({h.base_sequence, last_sequence(h.base_sequence, h.last_offset_delta),
+                       h.base_offset, h.last_offset(), h.max_timestamp});
+  while (e.batches.size() > batches_kept)
+    e.batches.pop_front();
+}
+
+size_t producer_state::expire(timestamp_ms now, int64_t max_age_ms) {
+  return std::erase_if(producers_, [&](const auto& kv) {
+    return kv.second.last_timestamp().value < now.value - max_age_ms;
+  });
+}
+
+const producer_entry* producer_state::find(producer_id id) const {
+  auto it = producers_.find(id);
+  return it == producers_.end() ? nullptr : &it->second;
+}
+
+} // namespace sluice::store
