@@ -4,6 +4,7 @@
 #include "actors/metadata_answers.hpp"
 #include "actors/metadata_image.hpp"
 #include "actors/metadata_record.hpp"
+#include "actors/producer_id_block.hpp"
 #include "actors/state_gather.hpp"
 #include "cluster/broker_sessions.hpp"
 #include "cluster/placement.hpp"
@@ -12,6 +13,7 @@
 #include "schema/configs.hpp"
 #include "schema/error_response.hpp"
 #include "schema/metadata.hpp"
+#include "schema/producer_id.hpp"
 #include "schema/topics.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -197,6 +199,7 @@ public:
       [this](reassign_partitions_atom, const envelope& e) { return client_write(e, false); },
       [this](elect_leaders_atom, const envelope& e) { return client_write(e, false); },
       [this](decommission_broker_atom, const envelope& e) { return client_write(e, false); },
+      [this](allocate_producer_ids_atom, const envelope& e) { return client_write(e, false); },
       [this](controller_write_atom, const envelope& e, bool internal) {
         return forwarded_write(e, internal);
       },
@@ -812,6 +815,8 @@ private:
       return encode(schema::elect_leaders_response{err, {}});
     if (schema::decode<schema::decommission_broker_request>(e))
       return encode(schema::decommission_broker_response{err, {}});
+    if (schema::decode<schema::allocate_producer_ids_request>(e))
+      return encode(schema::allocate_producer_ids_response{err, no_producer_id, 0});
     return encode(schema::error_response{err});
   }
 
@@ -864,6 +869,12 @@ private:
         if (!req)
           return done(encode(schema::error_response{req.err()}), 0);
         return decommission(*req, std::move(done));
+      }
+      case schema::message_kind::allocate_producer_ids_request: {
+        auto req = schema::decode<schema::allocate_producer_ids_request>(e);
+        if (!req)
+          return done(encode(schema::error_response{req.err()}), 0);
+        return allocate_producer_ids(*req, std::move(done));
       }
       default:
         done(encode(schema::error_response{{errc::invalid_request,
@@ -936,6 +947,23 @@ private:
       }
       done(encode(out), index);
     });
+  }
+
+  // A broker's next block of producer ids (KIP-730). Blocks proposed but not yet applied are
+  // skipped too, so concurrent requests get disjoint blocks; the image refuses a block below
+  // its next id anyway, alike on every controller.
+  void allocate_producer_ids(const schema::allocate_producer_ids_request& req, write_done done) {
+    auto first = std::max(image_.next_producer_id(), producer_ids_proposed_);
+    producer_ids_proposed_ = first + producer_id_block_size;
+    propose(producer_ids_record{req.broker, first, producer_id_block_size},
+            [done, first](apply_result r, int64_t index) {
+              schema::allocate_producer_ids_response out;
+              if (!r.status)
+                out.error = r.status.err();
+              else
+                out = {{}, producer_id{first}, producer_id_block_size};
+              done(encode(out), index);
+            });
   }
 
   // -- operations (issue 7): reassignment, preferred leaders, decommissioning -----------------
@@ -1271,6 +1299,7 @@ private:
   cluster::raft_actor raft_;
   cluster::raft_status raft_status_;
   metadata_image image_;
+  int64_t producer_ids_proposed_ = 0; // the end of the last block this controller proposed
   int64_t applied_ = 0;
   std::multimap<int64_t, std::function<void()>> waiters_;
   std::map<int64_t, apply_result> results_; // recent applies, for their proposers

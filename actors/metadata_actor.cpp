@@ -3,9 +3,11 @@
 #include "actors/inspect_field.hpp"
 #include "actors/metadata_answers.hpp"
 #include "actors/metadata_store.hpp"
+#include "actors/producer_id_block.hpp"
 #include "schema/cluster.hpp"
 #include "schema/configs.hpp"
 #include "schema/error_response.hpp"
+#include "schema/producer_id.hpp"
 #include "schema/topics.hpp"
 
 #include <caf/deep_to_string.hpp>
@@ -82,6 +84,11 @@ public:
       },
       [this](describe_configs_atom, const envelope& e) {
         return answer<schema::describe_configs_request>(e, [this](auto& r) { return configs(r); });
+      },
+      [this](allocate_producer_ids_atom, const envelope& e) {
+        return answer<schema::allocate_producer_ids_request>(e, [this](auto&) {
+          return allocate_producer_ids();
+        });
       },
       [this](subscribe_atom, topic_listener& l) -> caf::result<std::vector<topic_spec>> {
         if (!store_)
@@ -254,6 +261,16 @@ private:
       return schema::metadata_response::partition_metadata{{}, partition_id{p}, self, leader_epoch{0},
                                                            {self}, {self}, {}, {}};
     });
+  }
+
+  schema::allocate_producer_ids_response allocate_producer_ids() {
+    if (!store_)
+      return {not_open(), no_producer_id, 0};
+    auto first = store_->allocate_producer_ids(producer_id_block_size);
+    if (!first)
+      return {first.err(), no_producer_id, 0};
+    ++status_.changes;
+    return {{}, *first, producer_id_block_size};
   }
 
   schema::describe_configs_response configs(const schema::describe_configs_request& req) const {

@@ -143,6 +143,14 @@ apply_result metadata_image::apply(int64_t index, const metadata_record& r) {
     return apply_elect_preferred(*elect);
   if (auto* d = std::get_if<broker_decommission_record>(&r))
     return apply_decommission(*d);
+  if (auto* ids = std::get_if<producer_ids_record>(&r)) {
+    if (ids->first < next_producer_id_)
+      return {refused(schema::errc::not_controller,
+                      "producer id block at " + std::to_string(ids->first) + " overlaps one before it (next "
+                        + std::to_string(next_producer_id_) + "); retry")};
+    next_producer_id_ = ids->first + ids->count;
+    return {};
+  }
   return {}; // a barrier
 }
 
@@ -504,6 +512,8 @@ std::string metadata_image::snapshot() const {
     for (auto& [p, m] : moves)
       records.push_back(encode_metadata_record(
         reassign_record{topic, p, reassign_mode::restore, m.target, m.original}));
+  if (next_producer_id_ > 0)
+    records.push_back(encode_metadata_record(producer_ids_record{node_id{-1}, next_producer_id_, 0}));
   std::string out;
   kvf::append_int(out, snapshot_version);
   kvf::append_int(out, static_cast<uint32_t>(records.size()));

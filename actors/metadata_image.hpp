@@ -53,6 +53,9 @@
 // the partition states, then the moves in progress.
 //
 //   snapshot = u8 version (1) | u32 count | count x (u32 length | record)
+//
+// Producer id blocks (producer_ids_record, issue 9): the image keeps the next id to allocate;
+// a block starting below it is refused, so no two brokers ever hold the same id.
 
 #include "actors/metadata_record.hpp"
 #include "actors/topic_table.hpp"
@@ -143,6 +146,8 @@ public:
   std::optional<cluster::partition_replicas> replication(const std::string& topic,
                                                          int32_t partition) const;
   bool usable(node_id id) const;
+  // The first producer id no block has covered (producer_ids_record).
+  int64_t next_producer_id() const { return next_producer_id_; }
 
 private:
   // A partition's next assignment and state, computed before anything changes.
@@ -174,6 +179,7 @@ private:
   std::map<node_id, broker_entry> brokers_;
   std::map<std::string, std::vector<partition_state>> partitions_; // by topic, index = partition
   std::map<std::string, std::map<int32_t, reassignment>> moves_;     // in progress, by topic
+  int64_t next_producer_id_ = 0;
 };
 
 } // namespace sluice::actors

@@ -74,7 +74,10 @@ using metadata_actor = caf::typed_actor<
   // controller leader like a topic write.
   caf::replies_to<reassign_partitions_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<elect_leaders_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<decommission_broker_atom, schema::envelope>::with<schema::envelope>>;
+  caf::replies_to<decommission_broker_atom, schema::envelope>::with<schema::envelope>,
+  // A node's next block of producer ids (allocate_producer_ids_request, KIP-730): reserved
+  // durably (a single node) or committed through the controller leader like a topic write.
+  caf::replies_to<allocate_producer_ids_atom, schema::envelope>::with<schema::envelope>>;
 
 } // namespace sluice::actors
 

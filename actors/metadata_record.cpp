@@ -21,6 +21,7 @@ enum class record_type : uint8_t {
   reassign = 7,
   elect_preferred = 8,
   decommission = 9,
+  producer_ids = 10,
 };
 
 schema::error corrupt(const std::string& what) {
@@ -153,6 +154,15 @@ schema::result<metadata_record> decode_decommission(std::string_view in) {
   return metadata_record{broker_decommission_record{node_id{*id}, *on == 1, *move == 1}};
 }
 
+schema::result<metadata_record> decode_producer_ids(std::string_view in) {
+  auto broker = kvf::read_int<int32_t>(in);
+  auto first = kvf::read_int<int64_t>(in);
+  auto count = kvf::read_int<int32_t>(in);
+  if (!broker || !first || *first < 0 || !count || *count < 0 || !in.empty())
+    return corrupt("a producer id block does not decode");
+  return metadata_record{producer_ids_record{node_id{*broker}, *first, *count}};
+}
+
 } // namespace
 
 std::string encode_metadata_record(const metadata_record& r) {
@@ -218,6 +228,11 @@ std::string encode_metadata_record(const metadata_record& r) {
         kvf::append_int(out, x.id.value);
         kvf::append_int(out, static_cast<uint8_t>(x.decommissioned));
         kvf::append_int(out, static_cast<uint8_t>(x.move_replicas));
+      } else if constexpr (std::is_same_v<T, producer_ids_record>) {
+        append_type(out, record_type::producer_ids);
+        kvf::append_int(out, x.broker.value);
+        kvf::append_int(out, x.first);
+        kvf::append_int(out, x.count);
       } else {
         append_type(out, record_type::barrier);
       }
@@ -262,6 +277,7 @@ schema::result<metadata_record> decode_metadata_record(std::string_view bytes) {
       return metadata_record{elect_preferred_record{std::string{*topic}}};
     }
     case record_type::decommission: return decode_decommission(bytes);
+    case record_type::producer_ids: return decode_producer_ids(bytes);
   }
   return corrupt("unknown record type " + std::to_string(*type));
 }

@@ -23,6 +23,8 @@
 //     type 7  reassignment    u8 mode | str topic | i32 partition | ids target | ids original
 //     type 8  preferred election  str topic (empty: every topic)
 //     type 9  decommission    i32 id | u8 decommissioned | u8 move replicas
+//     type 10 producer ids    i32 broker | i64 first | i32 count   (KIP-730; snapshots: broker
+//                             -1, count 0, first = the next id to allocate)
 //   ids = u32 n | n x i32 broker
 //
 // A register's epoch is -1 when proposed: the broker epoch becomes the Raft index of the
@@ -144,10 +146,21 @@ struct broker_decommission_record {
   bool operator==(const broker_decommission_record&) const = default;
 };
 
+// A block of producer ids [first, first + count) for a broker to hand out (issue 9). Applied
+// only when it starts at or after every block before it (else refused alike everywhere), so
+// blocks never overlap; the image's next id is first + count.
+struct producer_ids_record {
+  node_id broker{-1};
+  int64_t first = 0;
+  int32_t count = 0;
+  bool operator==(const producer_ids_record&) const = default;
+};
+
 using metadata_record = std::variant<topic_put_record, topic_delete_record,
                                      broker_register_record, broker_fence_record, barrier_record,
                                      partition_state_record, alter_isr_record, reassign_record,
-                                     elect_preferred_record, broker_decommission_record>;
+                                     elect_preferred_record, broker_decommission_record,
+                                     producer_ids_record>;
 
 std::string encode_metadata_record(const metadata_record& r);
 // corrupt_message for bytes that are not a version-1 record.

@@ -64,7 +64,10 @@ metadata_store::open(const std::filesystem::path& dir) {
   auto topics = (*kv)->db("topics");
   if (!topics)
     return storage(topics.err());
-  return std::unique_ptr<metadata_store>{new metadata_store(std::move(*kv), *topics)};
+  auto pids = (*kv)->db("producer_ids");
+  if (!pids)
+    return storage(pids.err());
+  return std::unique_ptr<metadata_store>{new metadata_store(std::move(*kv), *topics, *pids)};
 }
 
 schema::result<std::vector<topic_spec>> metadata_store::load() const {
@@ -92,6 +95,31 @@ schema::status metadata_store::erase(std::string_view name) {
   if (auto st = kv_->del(topics_, name); !st)
     return storage(st.err());
   return {};
+}
+
+schema::result<producer_id> metadata_store::allocate_producer_ids(int32_t count) {
+  constexpr std::string_view key = "next";
+  auto txn = kv_->begin_write();
+  if (!txn)
+    return storage(txn.err());
+  int64_t next = 0;
+  if (auto v = txn->get(producer_ids_, key)) {
+    std::string_view in = *v;
+    auto n = kvf::read_int<int64_t>(in);
+    if (!n || !in.empty() || *n < 0)
+      return schema::error{schema::errc::storage_error,
+                           "metadata store: the next producer id does not decode"};
+    next = *n;
+  } else if (v.code() != store::errc::not_found) {
+    return storage(v.err());
+  }
+  std::string out;
+  kvf::append_int(out, next + count);
+  if (auto st = txn->put(producer_ids_, key, out); !st)
+    return storage(st.err());
+  if (auto st = txn->commit(); !st)
+    return storage(st.err());
+  return producer_id{next};
 }
 
 } // namespace sluice::actors

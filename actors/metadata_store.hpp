@@ -6,6 +6,9 @@
 //   u8 version (1) | int32 partitions | int16 replication_factor | u32 config count |
 //   count x (str key, str value)                       (encodings of store/kv_store_format.hpp)
 //
+// and (a single node's producer ids, issue 9) the named database "producer_ids", key "next":
+// int64, the first producer id no block has covered yet (absent: 0).
+//
 // Owned by the metadata actor; every call is one LMDB transaction in the caller's thread.
 
 #include "actors/topic_spec.hpp"
@@ -34,13 +37,17 @@ public:
   schema::result<std::vector<topic_spec>> load() const;
   schema::status put(const topic_spec& spec);
   schema::status erase(std::string_view name);
+  // Reserves the next `count` producer ids in one transaction (durable before it returns, so
+  // a restarted node never hands out an id twice) and returns the first.
+  schema::result<producer_id> allocate_producer_ids(int32_t count);
 
 private:
-  metadata_store(std::unique_ptr<store::kv_store> kv, store::kv_db topics)
-    : kv_(std::move(kv)), topics_(topics) {}
+  metadata_store(std::unique_ptr<store::kv_store> kv, store::kv_db topics, store::kv_db pids)
+    : kv_(std::move(kv)), topics_(topics), producer_ids_(pids) {}
 
   std::unique_ptr<store::kv_store> kv_;
   store::kv_db topics_;
+  store::kv_db producer_ids_;
 };
 
 } // namespace sluice::actors

@@ -69,6 +69,7 @@ node_impl::behavior_type node_impl::make_behavior() {
     [to_groups](describe_groups_atom a, const envelope& e) { return to_groups(a, e); },
     [this](inspect_atom, const std::string& filter) { return inspect_tree(filter); },
     [this](inspect_atom, const envelope& e) { return inspect_node(e); },
+    [this](init_producer_id_atom, const envelope& e) { return init_producer_id(e); },
     [to_controller](broker_heartbeat_atom a, const envelope& e) { return to_controller(a, e); },
     [to_controller](cluster_status_atom a, const envelope& e) { return to_controller(a, e); },
     [to_controller](reassign_partitions_atom a, const envelope& e) { return to_controller(a, e); },

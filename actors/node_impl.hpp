@@ -7,6 +7,7 @@
 #include "actors/group_interface.hpp"
 #include "actors/inspect_field.hpp"
 #include "actors/node_actor.hpp"
+#include "actors/producer_id_block.hpp"
 #include "actors/replica_manager.hpp"
 #include "actors/topic_interface.hpp"
 #include "schema/envelope.hpp"
@@ -39,6 +40,7 @@ struct node_status {
   size_t fetch_sessions = 0; // multi-partition fetches waiting
   uint64_t requests = 0;
   uint64_t undecodable = 0; // answered with error_response
+  int64_t producer_ids_left = 0; // of the node's current block
   bool ready = false;
 };
 
@@ -50,9 +52,10 @@ typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   field sessions{"fetch_sessions", x.fetch_sessions};
   field requests{"requests", x.requests};
   field undecodable{"undecodable", x.undecodable};
+  field producer_ids_left{"producer_ids_left", x.producer_ids_left};
   field ready{"ready", x.ready};
   return f(caf::meta::type_name("node"), listen, topics, deleting, sessions, requests,
-           undecodable, ready);
+           undecodable, producer_ids_left, ready);
 }
 
 class node_impl : public node_internal_actor::base {
@@ -81,6 +84,11 @@ private:
   void on_down(const caf::down_msg& dm);
   caf::result<bool> ready();
   caf::result<std::string> inspect_tree(const std::string& filter);
+
+  // -- idempotent producers' ids (node_producer_ids.cpp) --
+  caf::result<envelope> init_producer_id(const envelope& e);
+  void request_producer_ids();
+  void answer_producer_id_waiters(const schema::error& err);
 
   // -- inspect across nodes (node_inspect.cpp) --
   caf::result<envelope> inspect_node(const envelope& e);
@@ -124,6 +132,9 @@ private:
   int metadata_restarts_ = 0;
   std::optional<std::string> failure_;
   std::vector<caf::typed_response_promise<bool>> ready_waiters_;
+  producer_id_block producer_ids_;
+  std::vector<envelope_promise> producer_id_waiters_; // while a block is being allocated
+  bool allocating_producer_ids_ = false;
   node_status status_;
 };
 

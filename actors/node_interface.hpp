@@ -54,6 +54,9 @@ using node_actor = caf::typed_actor<
   // (inspect_request -> inspect_response, schema/inspect.hpp): what `sluice inspect` asks
   // every node of a cluster. The node answers for itself, without its controller.
   caf::replies_to<inspect_atom, schema::envelope>::with<schema::envelope>,
+  // An idempotent producer's id and epoch (init_producer_id_request, schema/producer_id.hpp),
+  // out of the node's block of ids (actors/producer_id_block.hpp).
+  caf::replies_to<init_producer_id_atom, schema::envelope>::with<schema::envelope>,
   // Cluster mode: answered by (or through) the node's metadata controller, see
   // actors/metadata_interface.hpp. Clients send the first two and the operations below;
   // controllers the first four.

@@ -61,6 +61,12 @@ struct partition_status {
   uint64_t appended_bytes = 0;
   uint64_t fetches = 0;
   uint64_t truncations = 0;
+  // Idempotent producers (store/producer_state.hpp): how many the log knows, the newest few
+  // as id -> "epoch E seq S", the newest snapshot's offset, and retries answered as duplicates.
+  size_t producers = 0;
+  std::map<int64_t, std::string> producer_state;
+  int64_t producer_snapshot = -1;
+  uint64_t duplicates = 0;
   std::string error; // why the log is not open, if it is not
 };
 
@@ -85,10 +91,15 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field appended{"appended_bytes", x.appended_bytes};
   field fetches{"fetches", x.fetches};
   field truncations{"truncations", x.truncations};
+  field producers{"producers", x.producers};
+  field producer_state{"producer_state", x.producer_state};
+  field producer_snapshot{"producer_snapshot", x.producer_snapshot};
+  field duplicates{"duplicates", x.duplicates};
   field error{"error", x.error};
   return f(caf::meta::type_name("partition"), topic, partition, role, leader, epoch, isr,
            log_start, log_end, hw, recovery_point, follower_ends, segments, size_bytes, parked,
-           acks, appends, appended, fetches, truncations, error);
+           acks, appends, appended, fetches, truncations, producers, producer_state,
+           producer_snapshot, duplicates, error);
 }
 
 class partition_impl : public partition_actor::base {
@@ -399,6 +410,8 @@ private:
     auto r = log_->append(std::span<std::byte>{req.records}, leader_->epoch());
     if (!r)
       return append_reply{to_wire_error(r.err()), offset{-1}, no_timestamp, log_->log_start_offset()};
+    if (r->duplicate)
+      return answer_duplicate(req, *r);
     ++status_.appends;
     auto bytes = static_cast<int64_t>(req.records.size());
     status_.appended_bytes += static_cast<uint64_t>(bytes);
@@ -417,6 +430,23 @@ private:
     acks_waits_.emplace(id, acks_wait{rp, ok,
                                       clock().now() + std::chrono::milliseconds{req.timeout_ms}});
     leader_->await(id, end, now_ms());
+    settle();
+    return rp;
+  }
+
+  // An idempotent producer's retry of a batch the log holds: the original's offsets, once
+  // they are as committed as the acks ask (the original may still be above HW, and acks=all
+  // must not report a batch a failover could lose).
+  caf::result<append_reply> answer_duplicate(const append_request& req, const store::append_result& r) {
+    ++status_.duplicates;
+    append_reply ok{{}, r.base_offset, no_timestamp, log_->log_start_offset()};
+    if (req.acks != schema::acks::all || leader_->high_watermark() > r.last_offset)
+      return ok;
+    auto id = ++next_wait_;
+    auto rp = make_response_promise<append_reply>();
+    acks_waits_.emplace(id, acks_wait{rp, ok,
+                                      clock().now() + std::chrono::milliseconds{req.timeout_ms}});
+    leader_->await(id, r.last_offset + 1, now_ms());
     settle();
     return rp;
   }
@@ -752,6 +782,7 @@ private:
       status_.recovery_point = log_->recovery_point().value;
       status_.segments = log_->segment_count();
       status_.size_bytes = log_->size_bytes();
+      describe_producers();
     }
     status_.leader = state_.leader ? state_.leader->value : -1;
     status_.epoch = state_.epoch.value;
@@ -770,6 +801,20 @@ private:
     status_.acks_waiting = acks_waits_.size();
     return "partition " + label() + " (mailbox " + std::to_string(mailbox().size())
            + "): " + caf::deep_to_string(status_);
+  }
+
+  // At most producers_shown of them, the highest ids (the newest, ids being allocated upwards).
+  void describe_producers() {
+    constexpr size_t producers_shown = 8;
+    auto& all = log_->producers().producers();
+    status_.producers = all.size();
+    status_.producer_snapshot = log_->producer_snapshot().value;
+    status_.producer_state.clear();
+    for (auto it = all.rbegin(); it != all.rend() && status_.producer_state.size() < producers_shown; ++it)
+      status_.producer_state.emplace(it->first.value,
+                                     "epoch " + std::to_string(it->second.epoch.value) + " seq "
+                                       + std::to_string(it->second.last_seq()) + " offset "
+                                       + std::to_string(it->second.batches.back().last_offset.value));
   }
 
   schema::replica_status replica_summary() {

@@ -57,6 +57,10 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::decommission_broker_response: return "decommission_broker_response";
     case message_kind::inspect_request: return "inspect_request";
     case message_kind::inspect_response: return "inspect_response";
+    case message_kind::init_producer_id_request: return "init_producer_id_request";
+    case message_kind::init_producer_id_response: return "init_producer_id_response";
+    case message_kind::allocate_producer_ids_request: return "allocate_producer_ids_request";
+    case message_kind::allocate_producer_ids_response: return "allocate_producer_ids_response";
   }
   return "unknown";
 }

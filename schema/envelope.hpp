@@ -67,10 +67,14 @@ enum class message_kind : uint16_t {
   decommission_broker_response = 50,
   inspect_request = 51, // sluice inspect -> any node, about that node only (issue 8)
   inspect_response = 52,
+  init_producer_id_request = 53, // producer -> any node (schema/producer_id.hpp)
+  init_producer_id_response = 54,
+  allocate_producer_ids_request = 55, // node -> controller (KIP-730)
+  allocate_producer_ids_response = 56,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::inspect_response;
+inline constexpr message_kind last_message_kind = message_kind::allocate_producer_ids_response;
 
 const char* to_string(message_kind k) noexcept;
 

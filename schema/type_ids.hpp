@@ -49,6 +49,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   CAF_ADD_ATOM(sluice, sluice, reassign_partitions_atom, "reassign")
   CAF_ADD_ATOM(sluice, sluice, elect_leaders_atom, "elect_lead")
   CAF_ADD_ATOM(sluice, sluice, decommission_broker_atom, "decommissn")
+  // Idempotent producers (issue 9): client -> node, node -> controller.
+  CAF_ADD_ATOM(sluice, sluice, init_producer_id_atom, "pid_init")
+  CAF_ADD_ATOM(sluice, sluice, allocate_producer_ids_atom, "pid_alloc")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

@@ -12,6 +12,7 @@
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
+#include "schema/producer_id.hpp"
 #include "schema/raft.hpp"
 #include "schema/topics.hpp"
 #include "store/batch.hpp"
@@ -40,7 +41,9 @@ using message_types =
              offset_for_leader_epoch_request, offset_for_leader_epoch_response,
              reassign_partitions_request, reassign_partitions_response, elect_leaders_request,
              elect_leaders_response, decommission_broker_request, decommission_broker_response,
-             inspect_request, inspect_response>;
+             inspect_request, inspect_response, init_producer_id_request,
+             init_producer_id_response, allocate_producer_ids_request,
+             allocate_producer_ids_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -265,13 +268,19 @@ inline message_types samples() {
   inspected.groups.push_back({"audit-g", "dead", no_generation, "", "", partition_id{0}, {},
                               "did not answer"});
 
+  init_producer_id_request init_pid{"txn-1", producer_id{41}, producer_epoch{3}};
+  init_producer_id_response pid{sample_error(errc::not_controller), producer_id{1042},
+                                producer_epoch{2}};
+  allocate_producer_ids_request alloc{node_id{3}};
+  allocate_producer_ids_response block{sample_error(errc::not_controller), producer_id{2000}, 1000};
+
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
           join, joined, sync, synced, beat, beaten, leave, left, commit, committed,
           fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described,
           raft, heartbeat, heartbeat_answer, cluster_status_request{}, status, alter, altered,
           epoch_query, epoch_answer, reassign, reassigned, elect, elected, decommission,
-          decommissioned, inspect, inspected};
+          decommissioned, inspect, inspected, init_pid, pid, alloc, block};
 }
 
 // Raft payloads beyond the append of samples(), one message each, so that the round-trip and
