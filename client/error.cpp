@@ -33,6 +33,9 @@ bool error::retriable() const {
         case schema::errc::fenced_leader_epoch:
         case schema::errc::unknown_leader_epoch:
         case schema::errc::coordinator_not_available:
+        // An idempotent producer's batch whose predecessor of the partition did not land (it
+        // failed and is being retried): it goes again after it.
+        case schema::errc::out_of_order_sequence:
           return true;
         default:
           return false;

@@ -28,6 +28,11 @@ struct producer_batch {
   steady_clock::time_point created;                              // its first record's append
   int attempts = 0;                                              // requests sent so far
   client::error last_error; // why the latest attempt failed (reported if it expires waiting)
+  // Idempotence: the producer id, epoch and first sequence the sender stamped into the bytes
+  // when it first sent the batch; retries keep them (no_sequence: not sent yet, or plain).
+  producer_id pid = no_producer_id;
+  producer_epoch epoch = no_producer_epoch;
+  int32_t base_sequence = no_sequence;
 };
 
 } // namespace sluice::client

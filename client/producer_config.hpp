@@ -12,7 +12,18 @@
 namespace sluice::client {
 
 struct producer_config {
-  schema::acks acks = schema::acks::leader;           // acks: 0, 1 or all (-1)
+  schema::acks acks = schema::acks::all;              // acks: 0, 1 or all (-1)
+  // enable.idempotence (issue 9; on by default, as in Kafka 3): the producer gets a producer
+  // id from the cluster and numbers each partition's batches; the partition leader drops a
+  // retried batch it already holds (answering its original offsets) and refuses one that
+  // would skip a sequence, so retries never duplicate or reorder records. It needs acks=all:
+  // with acks 0 or 1 the producer sends plain batches (Kafka turns it off the same way when
+  // acks is lowered; `idempotent()` says which applies).
+  bool enable_idempotence = true;
+  // With idempotence, at most this many batches of one partition in flight (Kafka's
+  // max.in.flight.requests.per.connection <= 5): the leader keeps the last 5 batches of each
+  // producer, so a retry always finds its original there.
+  size_t max_in_flight_per_partition = 5;
   size_t batch_bytes = 64 * 1024;                      // batch.size
   std::chrono::milliseconds linger{5};                 // linger.ms
   size_t buffer_bytes = 32u << 20;                     // buffer.memory
@@ -30,6 +41,8 @@ struct producer_config {
   std::chrono::milliseconds metadata_max_age{300000};  // metadata.max.age.ms: refresh at least this often
   std::chrono::milliseconds reconnect_backoff_max{1000}; // reconnect.backoff.max.ms (from retry.backoff.ms)
   std::optional<uint64_t> partitioner_seed;            // fixed for reproducible sticky choices
+
+  bool idempotent() const { return enable_idempotence && acks == schema::acks::all; }
 };
 
 } // namespace sluice::client

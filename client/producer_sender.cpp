@@ -3,6 +3,9 @@
 #include "client/reply.hpp"
 #include "client/topic_metadata.hpp"
 #include "schema/produce.hpp"
+#include "schema/producer_id.hpp"
+#include "store/batch.hpp"
+#include "store/producer_state.hpp"
 #include "schema/type_ids.hpp"
 
 #include <algorithm>
@@ -22,7 +25,8 @@ producer_sender::producer_sender(caf::actor_config& cfg, std::shared_ptr<produce
                                     config.metadata_max_age, config.request_timeout},
             cluster_router::hooks{[this] { pump(); },
                                   [this](const schema::metadata_response& md) { on_metadata(md); },
-                                  [this](const client::error& e) { last_error_ = e; }}) {}
+                                  [this](const client::error& e) { last_error_ = e; }}),
+    idempotent_(config.idempotent()) {}
 
 caf::behavior producer_sender::make_behavior() {
   router_.start();
@@ -117,6 +121,8 @@ void producer_sender::pump() {
   wake_at_.reset();
   std::optional<steady_clock::time_point> linger_deadline;
   drain_accumulator(now, linger_deadline);
+  if (idempotent_ && pid_.value < 0)
+    request_producer_id(now);
   std::vector<finished> done;
   send_planned(now, done);
   complete(done);
@@ -178,6 +184,15 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
     for (auto& [id, req] : in_flight_)
       for (auto& b : req.batches)
         retrying.emplace(b.topic, b.partition.value);
+  // Idempotence: nothing goes before the producer id, and at most
+  // max_in_flight_per_partition batches of a partition are in flight (counting those this
+  // round may send: a batch over the bound stays, and with it the later ones of its partition).
+  bool can_send = !idempotent_ || pid_.value >= 0;
+  std::map<std::pair<std::string_view, int32_t>, size_t> partition_load;
+  if (idempotent_)
+    for (auto& [id, req] : in_flight_)
+      for (auto& b : req.batches)
+        ++partition_load[{b.topic, b.partition.value}];
   std::deque<producer_batch> kept;
   std::vector<std::optional<link_id>> links;
   std::optional<steady_clock::time_point> first_expiry;
@@ -192,8 +207,11 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
         done.push_back({std::move(b), offset{-1}, std::move(e)});
         continue;
       }
-      if (t.what == cluster_router::target::kind::ready)
+      if (t.what == cluster_router::target::kind::ready && can_send)
         link = t.link;
+      if (link && idempotent_
+          && partition_load[{b.topic, b.partition.value}]++ >= config_.max_in_flight_per_partition)
+        link.reset();
     }
     if (!link) {
       auto expires = b.created + config_.delivery_timeout;
@@ -258,6 +276,8 @@ void producer_sender::send_request(link_id link, std::vector<producer_batch> bat
   req.timeout_ms = static_cast<int32_t>(config_.request_timeout.count());
   req.partitions.reserve(batches.size());
   for (auto& b : batches) {
+    if (idempotent_)
+      stamp(b);
     ++b.attempts;
     req.partitions.push_back({b.topic, b.partition, std::move(b.bytes)});
   }
@@ -327,7 +347,7 @@ void producer_sender::on_request_error(uint64_t id, const client::error& e) {
 void producer_sender::retry_or_fail(producer_batch b, const client::error& e,
                                     steady_clock::time_point now, std::vector<finished>& done) {
   bool expired = now - b.created >= config_.delivery_timeout;
-  if (!e.retriable() || expired || b.attempts > config_.retries) {
+  if (!retriable(b, e) || expired || b.attempts > config_.retries) {
     done.push_back({std::move(b), offset{-1}, e});
     return;
   }
@@ -357,6 +377,95 @@ void producer_sender::on_metadata(const schema::metadata_response& md) {
   }
 }
 
+// -- idempotence ------------------------------------------------------------------------
+
+// Any node answers (from its block of producer ids); the first link that is up asks.
+void producer_sender::request_producer_id(steady_clock::time_point now) {
+  if (pid_in_flight_)
+    return;
+  if (now < pid_retry_at_) {
+    wake_at(pid_retry_at_);
+    return;
+  }
+  std::optional<link_id> up;
+  for (link_id i = 0; i < router_.link_count() && !up; ++i)
+    if (router_.link(i).up())
+      up = i;
+  if (!up)
+    return; // a link coming up pumps again
+  pid_in_flight_ = true;
+  auto& l = router_.link(*up);
+  request(l.node(), caf::duration{config_.request_timeout}, init_producer_id_atom_v,
+          schema::encode(schema::init_producer_id_request{}))
+    .then(
+      [this, peer = l.peer()](schema::envelope& reply) {
+        pid_in_flight_ = false;
+        auto r = decode_reply<schema::init_producer_id_response>(reply);
+        if (!r)
+          return on_producer_id_failed(r.err());
+        if (!r->error.ok() || r->id.value < 0 || r->epoch.value < 0)
+          return on_producer_id_failed(r->error.ok()
+                                         ? make_error(errc::protocol, peer + " answered no producer id")
+                                         : from_server(r->error, "producer id from " + peer));
+        pid_ = r->id;
+        epoch_ = r->epoch;
+        next_sequence_.clear();
+        pid_failures_ = 0;
+        pump();
+      },
+      [this, peer = l.peer()](caf::error& err) {
+        pid_in_flight_ = false;
+        on_producer_id_failed(from_caf(err, peer));
+      });
+}
+
+// Batches wait for the id until delivery.timeout.ms and then fail with why it was not had.
+void producer_sender::on_producer_id_failed(const client::error& e) {
+  last_error_ = e;
+  auto shift = std::min(pid_failures_++, 16);
+  pid_retry_at_ = steady_clock::now()
+                  + std::min<milliseconds>(config_.retry_backoff * (int64_t{1} << shift),
+                                           config_.retry_backoff_max);
+  if (e.no_answer())
+    router_.request_refresh();
+  pump();
+}
+
+// A batch keeps its stamp across retries; one of an older epoch (see bump_epoch) gets the
+// partition's next sequence under the current one.
+void producer_sender::stamp(producer_batch& b) {
+  if (b.base_sequence >= 0 && b.pid == pid_ && b.epoch == epoch_)
+    return;
+  auto& next = next_sequence_[{b.topic, b.partition.value}];
+  b.pid = pid_;
+  b.epoch = epoch_;
+  b.base_sequence = next;
+  // The leader numbers a batch's records base_sequence .. base + last_offset_delta (our
+  // batches have no offset gaps: record_count - 1).
+  next = store::last_sequence(next, b.record_count);
+  store::set_producer_fields(b.bytes, pid_.value, epoch_.value, b.base_sequence);
+}
+
+// KIP-360 for a producer without transactions: a new epoch of the same id, its sequences
+// starting at 0 in every partition (the leaders take a higher epoch only at sequence 0).
+void producer_sender::bump_epoch() {
+  next_sequence_.clear();
+  if (epoch_.value == std::numeric_limits<int16_t>::max()) {
+    pid_ = no_producer_id; // a new id, before anything else goes
+    epoch_ = no_producer_epoch;
+    return;
+  }
+  ++epoch_;
+}
+
+bool producer_sender::retriable(const producer_batch& b, const client::error& e) const {
+  if (e.retriable())
+    return true;
+  // Fenced because this producer moved to a newer epoch meanwhile: stamped anew, it goes again.
+  return idempotent_ && e.code == errc::server && e.server == schema::errc::invalid_producer_epoch
+         && b.base_sequence >= 0 && (b.pid != pid_ || b.epoch < epoch_);
+}
+
 // Callbacks run before the records stop counting as incomplete, so flush() returns only
 // after every callback of the records it waited for has run.
 void producer_sender::complete(std::vector<finished>& done) {
@@ -366,10 +475,15 @@ void producer_sender::complete(std::vector<finished>& done) {
   uint64_t records = 0;
   uint64_t failed = 0;
   const client::error* last_error = nullptr;
+  bool gap = false;
   for (auto& f : done) {
     if (!f.error.ok()) {
       failed += f.batch.record_count;
       last_error = &f.error;
+      // A stamped batch of the current epoch that failed for good: its sequences never
+      // landed, and every later batch of its partition would be refused out of order.
+      gap = gap || (idempotent_ && f.batch.base_sequence >= 0 && f.batch.pid == pid_
+                    && f.batch.epoch == epoch_);
     }
     delivery_report r{f.batch.partition, offset{-1}, f.error};
     for (auto& [index, cb] : f.batch.callbacks) {
@@ -388,6 +502,8 @@ void producer_sender::complete(std::vector<finished>& done) {
     if (last_error)
       shared_->last_error = *last_error;
   }
+  if (gap)
+    bump_epoch();
   done.clear();
   shared_->changed.notify_all();
 }

@@ -17,6 +17,18 @@
 // them waits for its retry the later ones wait too. Batches already in flight behind a failing
 // one fail alike, come back in their order, and may then still land in another order than
 // sent, as in Kafka without idempotence when max.in.flight > 1.
+//
+// Idempotence (producer_config::idempotent(), issue 9): before its first batch the sender asks
+// a node for a producer id (InitProducerId; batches wait meanwhile, retried with backoff). It
+// stamps each batch with the id, epoch and the partition's next sequence when it first sends
+// it (so a batch that expires unsent leaves no gap) and a retry keeps its stamp, so the leader
+// recognises it: a duplicate is answered with the original's offsets, and a batch sent behind
+// one that did not land is refused out_of_order_sequence and retried after it. At most
+// max_in_flight_per_partition (5) batches of a partition are in flight, the window the leader
+// remembers. A stamped batch that fails for good leaves a gap no later batch can fill: the
+// sender then bumps its epoch and numbers every partition from 0 again (KIP-360; a new
+// producer id when the epoch would overflow), and batches of the old epoch still to be
+// retried are stamped anew.
 
 #include "client/cluster_router.hpp"
 #include "client/node_link.hpp"
@@ -76,6 +88,12 @@ private:
   void complete(std::vector<finished>& done);
   size_t& in_flight_on(link_id link);
   void wake_at(steady_clock::time_point at);
+  // Idempotence (see above).
+  void request_producer_id(steady_clock::time_point now);
+  void on_producer_id_failed(const client::error& e);
+  void stamp(producer_batch& b);
+  void bump_epoch();
+  bool retriable(const producer_batch& b, const client::error& e) const;
 
   std::shared_ptr<producer_shared> shared_;
   producer_config config_;
@@ -89,6 +107,14 @@ private:
   wakeup_timer timer_;
   std::optional<steady_clock::time_point> wake_at_; // the earliest wake-up this pump wants
   client::error last_error_; // why no broker could be reached, for batches that expire meanwhile
+  bool idempotent_;
+  producer_id pid_ = no_producer_id;
+  producer_epoch epoch_ = no_producer_epoch;
+  bool pid_in_flight_ = false;
+  int pid_failures_ = 0;
+  steady_clock::time_point pid_retry_at_{};
+  // The next sequence per partition under pid_ and epoch_.
+  std::map<std::pair<std::string, int32_t>, int32_t> next_sequence_;
 };
 
 } // namespace sluice::client

@@ -20,6 +20,7 @@
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
+#include "schema/producer_id.hpp"
 #include "schema/topics.hpp"
 #include "schema/type_ids.hpp"
 #include "client/connection.hpp"
@@ -52,6 +53,11 @@ struct fake_state {
   int produce_requests = 0;
   std::vector<int> batches_per_request;
   int fail_next_produces = 0; // answered with `fail_code` on every partition
+  // Idempotence: ids handed out from here, and the header of every batch of every produce
+  // attempt, refused or not (what the producer stamped), in arrival order.
+  int64_t next_producer_id = 1000;
+  int init_producer_id_requests = 0;
+  std::vector<store::batch_header> attempts;
   schema::errc fail_code = schema::errc::not_leader;
   bool answer_error_response = false;
   // The cluster: brokers listed in metadata, and partition leaders (absent: broker 1; -1: none).
@@ -106,6 +112,12 @@ public:
       [this](describe_configs_atom, const envelope& e) -> envelope { return describe_configs(e); },
       [](inspect_atom, const std::string& filter) -> std::string { return "fake node; filter=" + filter; },
       [this](inspect_atom, const envelope& e) -> envelope { return inspect(e); },
+      [this](init_producer_id_atom, const envelope&) -> envelope {
+        std::lock_guard lock{st_->mtx};
+        ++st_->init_producer_id_requests;
+        return encode(schema::init_producer_id_response{{}, producer_id{st_->next_producer_id++},
+                                                        producer_epoch{0}});
+      },
       // Group tests run against a real node (tests/actors/group_*_test.cpp, integration).
       [](join_group_atom, const envelope&) -> envelope { return no_groups(); },
       [](sync_group_atom, const envelope&) -> envelope { return no_groups(); },
@@ -158,6 +170,9 @@ private:
     if (st_->answer_error_response)
       return refuse({schema::errc::corrupt_message, "injected"});
     schema::produce_response out;
+    for (auto& p : req->partitions)
+      if (auto h = store::decode_header(p.records))
+        st_->attempts.push_back(*h);
     bool fail = st_->fail_next_produces > 0;
     if (fail)
       --st_->fail_next_produces;

@@ -326,4 +326,84 @@ CAF_TEST(closed producer refuses sends) {
   CAF_CHECK(s.err().code == errc::closed);
 }
 
+CAF_TEST(an idempotent producer numbers the batches of each partition from 0) {
+  st->add_topic("t", 2);
+  auto cfg = fast();
+  cfg.linger = 1h;
+  producer p{conn, cfg};
+  CAF_REQUIRE(cfg.idempotent()); // the default: acks=all with idempotence
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 4; ++i)
+      (void) p.send(producer_record{.topic = "t", .value = std::string_view{"v"}, .partition = partition_id{0}});
+    (void) p.send(producer_record{.topic = "t", .value = std::string_view{"w"}, .partition = partition_id{1}});
+    CAF_REQUIRE(p.flush(10s));
+  }
+  std::lock_guard lock{st->mtx};
+  CAF_CHECK_EQUAL(st->init_producer_id_requests, 1);
+  std::map<int32_t, std::vector<int32_t>> seqs; // by record count: partition 0 has 4, 1 has 1
+  for (auto& h : st->attempts) {
+    CAF_CHECK_EQUAL(h.producer_id, 1000);
+    CAF_CHECK_EQUAL(h.producer_epoch, 0);
+    seqs[static_cast<int32_t>(h.record_count)].push_back(h.base_sequence);
+  }
+  CAF_CHECK_EQUAL(seqs[4], (std::vector<int32_t>{0, 4, 8}));
+  CAF_CHECK_EQUAL(seqs[1], (std::vector<int32_t>{0, 1, 2}));
+}
+
+CAF_TEST(a retried batch keeps its producer id and sequence) {
+  st->add_topic("t", 1);
+  st->fail_next_produces = 2;
+  st->fail_code = schema::errc::not_leader;
+  auto cfg = fast();
+  producer p{conn, cfg};
+  auto f = p.send(producer_record{.topic = "t", .value = std::string_view{"v"}});
+  CAF_CHECK(wait(f).ok());
+  auto g = p.send(producer_record{.topic = "t", .value = std::string_view{"w"}});
+  CAF_CHECK(wait(g).ok());
+  std::lock_guard lock{st->mtx};
+  CAF_REQUIRE_EQUAL(st->attempts.size(), 4u);
+  for (int i = 0; i < 3; ++i)
+    CAF_CHECK_EQUAL(st->attempts[static_cast<size_t>(i)].base_sequence, 0);
+  CAF_CHECK_EQUAL(st->attempts[3].base_sequence, 1);
+}
+
+CAF_TEST(out of order sequence is retried) {
+  st->add_topic("t", 1);
+  st->fail_next_produces = 1;
+  st->fail_code = schema::errc::out_of_order_sequence;
+  producer p{conn, fast()};
+  auto f = p.send(producer_record{.topic = "t", .value = std::string_view{"v"}});
+  CAF_CHECK(wait(f).ok());
+}
+
+CAF_TEST(acks 1 turns idempotence off) {
+  st->add_topic("t", 1);
+  auto cfg = fast();
+  cfg.acks = schema::acks::leader;
+  CAF_CHECK(!cfg.idempotent());
+  producer p{conn, cfg};
+  auto f = p.send(producer_record{.topic = "t", .value = std::string_view{"v"}});
+  CAF_CHECK(wait(f).ok());
+  std::lock_guard lock{st->mtx};
+  CAF_CHECK_EQUAL(st->init_producer_id_requests, 0);
+  CAF_REQUIRE_EQUAL(st->attempts.size(), 1u);
+  CAF_CHECK_EQUAL(st->attempts[0].producer_id, -1);
+  CAF_CHECK_EQUAL(st->attempts[0].base_sequence, -1);
+}
+
+CAF_TEST(a batch that fails for good bumps the epoch and restarts the sequences) {
+  st->add_topic("t", 1);
+  st->fail_next_produces = 1;
+  st->fail_code = schema::errc::corrupt_message; // not retriable
+  producer p{conn, fast()};
+  auto f = p.send(producer_record{.topic = "t", .value = std::string_view{"v"}});
+  CAF_CHECK(!wait(f).ok());
+  auto g = p.send(producer_record{.topic = "t", .value = std::string_view{"w"}});
+  CAF_CHECK(wait(g).ok());
+  std::lock_guard lock{st->mtx};
+  CAF_REQUIRE_EQUAL(st->attempts.size(), 2u);
+  CAF_CHECK_EQUAL(st->attempts[1].producer_epoch, 1);
+  CAF_CHECK_EQUAL(st->attempts[1].base_sequence, 0);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

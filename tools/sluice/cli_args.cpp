@@ -184,7 +184,13 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   produce->add_option("--topic", o.topic, "topic")->required();
   produce->add_option("--key-separator", o.key_separator,
                       "split each line at the first S into key and value");
-  produce->add_option("--acks", o.acks, "0, 1 or all")->check(acks_values);
+  produce->add_option("--acks", o.acks, "0, 1 or all (default; 0 and 1 send without idempotence)")
+    ->check(acks_values);
+  auto* produce_idem = produce->add_flag(
+    "--idempotent", o.idempotent,
+    "idempotent producer (the default with acks=all): retries never duplicate or reorder");
+  produce->add_flag("--no-idempotent", o.no_idempotent, "plain batches, no producer id")
+    ->excludes(produce_idem);
   produce->add_option("--partition", o.partition, "send every record to this partition")
     ->check(CLI::NonNegativeNumber);
   produce->add_option("--delivery-timeout-ms", o.delivery_timeout_ms,
@@ -300,7 +306,12 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   pp->add_option("--record-size", o.record_size, "value bytes per record")
     ->required()
     ->check(CLI::Range(0, 1 << 24));
-  pp->add_option("--acks", o.acks, "0, 1 or all")->check(acks_values);
+  pp->add_option("--acks", o.acks, "0, 1 or all (default; 0 and 1 send without idempotence)")
+    ->check(acks_values);
+  auto* pp_idem = pp->add_flag("--idempotent", o.idempotent,
+                               "idempotent producers (the default with acks=all)");
+  pp->add_flag("--no-idempotent", o.no_idempotent, "plain batches, no producer id")
+    ->excludes(pp_idem);
   pp->add_option("--producers", o.producers, "producer threads")->check(CLI::Range(1, 64));
   pp->add_option("--batch-size", o.batch_bytes, "batch.size in bytes")->check(CLI::Range(1024, 16 << 20));
   auto* pc = perf->add_subcommand("consume", "read N records from the beginning; latency is per fetch");
@@ -365,6 +376,12 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
     out.err = "sluice: TLS needs --tls-ca, --tls-certificate and --tls-key (or SLUICE_TLS_CA, "
               "SLUICE_TLS_CERTIFICATE, SLUICE_TLS_KEY) together; missing: "
               + missing + " (see --help)";
+    return out;
+  }
+  if (o.idempotent && o.acks != "all" && o.acks != "-1") {
+    out.exit_code = exit_usage;
+    out.err = "sluice: --idempotent needs --acks all (an idempotent producer waits for the whole "
+              "ISR), not --acks " + o.acks + " (see --help)";
     return out;
   }
   if (greset->parsed()) {

@@ -57,7 +57,11 @@ struct cli_options {
   // produce, consume, perf
   std::string topic;
   std::optional<std::string> key_separator;
-  std::string acks = "1";
+  // acks=all with an idempotent producer by default (Kafka 3); --acks 0|1 turns idempotence
+  // off, --idempotent insists on it (refused with acks 0|1), --no-idempotent sends plain batches.
+  std::string acks = "all";
+  bool idempotent = false;
+  bool no_idempotent = false;
   std::optional<int32_t> partition;
   int64_t delivery_timeout_ms = 10000;
   size_t max_in_flight = 16;

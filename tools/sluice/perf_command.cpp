@@ -76,6 +76,7 @@ struct producer_tally {
 int run_perf_produce(const cli_options& o, const conn_ptr& conn) {
   client::producer_config cfg;
   cfg.acks = parse_acks(o.acks);
+  cfg.enable_idempotence = !o.no_idempotent;
   cfg.batch_bytes = static_cast<size_t>(o.batch_bytes);
   // Room for every request in flight and as much again filling up: more only queues records
   // (latency) without adding throughput.

@@ -15,6 +15,7 @@ namespace sluice::cli {
 int run_produce(const cli_options& o, const conn_ptr& conn) {
   client::producer_config cfg;
   cfg.acks = parse_acks(o.acks);
+  cfg.enable_idempotence = !o.no_idempotent;
   cfg.delivery_timeout = std::chrono::milliseconds{o.delivery_timeout_ms};
   cfg.request_timeout = std::min(cfg.request_timeout, cfg.delivery_timeout);
   cfg.max_in_flight = o.max_in_flight;
