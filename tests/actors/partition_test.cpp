@@ -222,4 +222,59 @@ CAF_TEST(delete_data removes the directory and stops the actor) {
   CAF_CHECK(!std::filesystem::exists(dir / "orders-0"));
 }
 
+// An idempotent producer's batch (issue 9): `n` records of producer `pid` from sequence `seq`.
+std::vector<std::byte> idem_batch(size_t n, int64_t pid, int16_t epoch, int32_t seq) {
+  auto b = batch_of(n, "p" + std::to_string(pid) + "-" + std::to_string(seq));
+  store::set_producer_fields(b, pid, epoch, seq);
+  return b;
+}
+
+CAF_TEST(a retried idempotent batch is answered with its first offsets and stored once) {
+  append(batch_of(2, "plain"));
+  auto first = append(idem_batch(3, 77, 0, 0), schema::acks::all);
+  CAF_REQUIRE(first.error.ok());
+  CAF_CHECK_EQUAL(first.base_offset, offset{2});
+  CAF_CHECK(append(idem_batch(3, 77, 0, 3)).error.ok());
+  // The retry of the first (its answer was lost), acks=all and acks=1 alike.
+  auto again = append(idem_batch(3, 77, 0, 0), schema::acks::all);
+  CAF_CHECK(again.error.ok());
+  CAF_CHECK_EQUAL(again.base_offset, offset{2});
+  CAF_CHECK_EQUAL(append(idem_batch(3, 77, 0, 0)).base_offset, offset{2});
+  CAF_CHECK_EQUAL(records_of(fetch(0).records).size(), 8u);
+  self->send(p, state_atom_v);
+  consume();
+  auto s = require_reply<std::string>();
+  CAF_MESSAGE(s);
+  CAF_CHECK(s.find("producers(1)") != std::string::npos);
+  CAF_CHECK(s.find("duplicates(2)") != std::string::npos);
+  CAF_CHECK(s.find("epoch 0 seq 5 offset 7") != std::string::npos);
+}
+
+CAF_TEST(forged idempotent batches get one line each and change nothing) {
+  CAF_REQUIRE(append(idem_batch(1, 5, 3, 0)).error.ok());
+  auto gap = append(idem_batch(1, 5, 3, 7));
+  CAF_CHECK_EQUAL(gap.error.code, errc::out_of_order_sequence);
+  CAF_CHECK(gap.error.message.find("sequence 7 does not follow 0") != std::string::npos);
+  auto stale = append(idem_batch(1, 5, 2, 1));
+  CAF_CHECK_EQUAL(stale.error.code, errc::invalid_producer_epoch);
+  auto bad = append(idem_batch(1, 5, -4, 1));
+  CAF_CHECK_EQUAL(bad.error.code, errc::invalid_request);
+  CAF_CHECK_EQUAL(records_of(fetch(0).records).size(), 1u);
+  CAF_CHECK(append(idem_batch(1, 5, 3, 1)).error.ok());
+}
+
+CAF_TEST(a restarted partition still knows its producers) {
+  CAF_REQUIRE(append(idem_batch(2, 9, 0, 0)).error.ok());
+  self->send_exit(p, caf::exit_reason::user_shutdown);
+  consume();
+  p = spawn_partition(sys, partition_args{"orders", partition_id{0}, dir / "orders-0",
+                                          topic_config{}, std::chrono::milliseconds{0}, 16,
+                                          store::system_clock_ms, std::nullopt});
+  consume();
+  auto again = append(idem_batch(2, 9, 0, 0));
+  CAF_CHECK(again.error.ok());
+  CAF_CHECK_EQUAL(again.base_offset, offset{0});
+  CAF_CHECK_EQUAL(records_of(fetch(0).records).size(), 2u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
