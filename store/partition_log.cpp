@@ -208,6 +208,23 @@ status partition_log::replay_producers(offset from) {
   return {};
 }
 
+result<std::optional<producer_batch_info>>
+partition_log::find_producer_batch(int64_t pid, int16_t epoch, int32_t first_seq,
+                                   int32_t last_seq) const {
+  for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) {
+    std::optional<producer_batch_info> found;
+    SLUICE_TRY(it->second.scan_headers([&](const batch_header& h) {
+      if (h.producer_id == pid && h.producer_epoch == epoch && h.base_sequence == first_seq
+          && last_sequence(h.base_sequence, h.last_offset_delta) == last_seq)
+        found = producer_batch_info{first_seq, last_seq, h.base_offset, h.last_offset(),
+                                    h.max_timestamp};
+    }));
+    if (found)
+      return found;
+  }
+  return std::optional<producer_batch_info>{};
+}
+
 status partition_log::snapshot_producers() {
   auto end = log_end_offset();
   if (snapshots_.empty() || snapshots_.back() < end) {
@@ -402,6 +419,21 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
         append_result dup;
         dup.base_offset = c.original.first_offset;
         dup.last_offset = c.original.last_offset;
+        dup.batch_count = 1;
+        dup.record_count = h.record_count;
+        dup.duplicate = true;
+        return dup;
+      }
+      case producer_verdict::old_duplicate: {
+        auto found = find_producer_batch(h.producer_id, h.producer_epoch, h.base_sequence,
+                                         last_sequence(h.base_sequence, h.last_offset_delta));
+        if (!found)
+          return found.err();
+        if (!*found)
+          return make_error(errc::out_of_order_sequence, c.reason + " and not in the log");
+        append_result dup;
+        dup.base_offset = (*found)->first_offset;
+        dup.last_offset = (*found)->last_offset;
         dup.batch_count = 1;
         dup.record_count = h.record_count;
         dup.duplicate = true;

@@ -204,6 +204,11 @@ private:
   status snapshot_producers();
   // Before a cut at `o`: snapshots above it describe batches about to go.
   status drop_snapshots_after(offset o);
+  // The batch of producer `pid` at `epoch` with sequences [first_seq, last_seq], searched in
+  // the batch headers from the newest segment back (a retry older than the producers' window).
+  result<std::optional<producer_batch_info>> find_producer_batch(int64_t pid, int16_t epoch,
+                                                                 int32_t first_seq,
+                                                                 int32_t last_seq) const;
 
   std::filesystem::path dir_;
   log_config config_;

@@ -17,6 +17,7 @@ const char* to_string(producer_verdict v) noexcept {
   switch (v) {
     case producer_verdict::append: return "append";
     case producer_verdict::duplicate: return "duplicate";
+    case producer_verdict::old_duplicate: return "old_duplicate";
     case producer_verdict::out_of_order: return "out_of_order";
     case producer_verdict::fenced: return "fenced";
     case producer_verdict::invalid: return "invalid";
@@ -69,6 +70,16 @@ producer_check producer_state::check(const batch_header& h) const {
   if (dup != e.batches.end()) {
     out.verdict = producer_verdict::duplicate;
     out.original = *dup;
+    return out;
+  }
+  // How far the producer's last sequence is ahead of this batch's last, modulo the wrap.
+  auto behind = ((int64_t{e.last_seq()} - int64_t{last}) % seq_space + seq_space) % seq_space;
+  if (!in_sequence(e.last_seq(), h.base_sequence) && behind > 0 && behind < seq_space / 2) {
+    out.verdict = producer_verdict::old_duplicate;
+    out.reason = describe(id) + " epoch " + std::to_string(epoch.value) + ": sequence "
+                 + std::to_string(h.base_sequence) + " is older than the "
+                 + std::to_string(e.batches.size()) + " batches kept (last sequence "
+                 + std::to_string(e.last_seq()) + ")";
     return out;
   }
   if (!in_sequence(e.last_seq(), h.base_sequence)) {

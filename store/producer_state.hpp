@@ -25,10 +25,17 @@
 //                                    appended again
 //   E == P's epoch and first == P's last seq + 1 (INT32_MAX wraps to 0)
 //                                    append
-//   otherwise                        out_of_order (a gap, or a retry older than the window)
+//   E == P's epoch and the batch ends behind P's last seq (by less than 2^30)
+//                                    old_duplicate: a retry of a batch older than the window.
+//                                    Sequences are appended without gaps, so its original is
+//                                    in the log; the log looks it up (else out of order)
+//   otherwise                        out_of_order (a gap ahead)
 //
 // The window of 5 is Kafka's: a client with at most 5 batches of a partition in flight finds
-// any retry of them among the last 5 appended.
+// any retry of them among the last 5 appended, as long as every answer comes back before 5
+// later batches land. One that does not (a request whose answer was lost without its link
+// dropping, retried after its timeout while the partition's later batches went on) is an
+// old_duplicate, which the log answers from its batch headers.
 //
 // Future transactions build on the entry: an ongoing transaction's first offset and the
 // coordinator epoch belong in producer_entry, and apply() of a control batch ends it.
@@ -70,6 +77,7 @@ struct producer_entry {
 enum class producer_verdict : uint8_t {
   append,
   duplicate,
+  old_duplicate,
   out_of_order,
   fenced,
   invalid,

@@ -79,6 +79,19 @@ CAF_TEST(out of order and fenced batches are refused and change nothing) {
   CAF_CHECK_EQUAL(last_seq(*l, 1), 9);
 }
 
+CAF_TEST(a retry older than the window is found in the log) {
+  auto l = open();
+  for (int i = 0; i < 8; ++i)
+    CAF_REQUIRE(append(*l, idem_batch(1, 0, i * 10)).ok());
+  auto old = append(*l, idem_batch(1, 0, 10));
+  CAF_REQUIRE(old.ok());
+  CAF_CHECK(old->duplicate);
+  CAF_CHECK_EQUAL(old->base_offset, offset{10});
+  CAF_CHECK_EQUAL(l->log_end_offset(), offset{80});
+  // Behind the last sequence but never appended as such: refused.
+  CAF_CHECK_EQUAL(append(*l, idem_batch(1, 0, 10, 5)).code(), errc::out_of_order_sequence);
+}
+
 CAF_TEST(an idempotent batch must come alone) {
   auto l = open();
   auto two = idem_batch(1, 0, 0);

@@ -92,16 +92,19 @@ CAF_TEST(a duplicate of each of the last five batches answers its offsets) {
   CAF_CHECK_EQUAL(s.find(producer_id{7})->batches.size(), producer_state::batches_kept);
 }
 
-CAF_TEST(a retry older than the window is out of order) {
+CAF_TEST(a retry older than the window is an old duplicate for the log to look up) {
   for (int i = 0; i < 6; ++i)
     CAF_REQUIRE_EQUAL(verdict(7, 0, i * 10), producer_verdict::append);
-  // Batch 0 fell out of the window of 5.
-  CAF_CHECK_EQUAL(s.check(batch(7, 0, 0)).verdict, producer_verdict::out_of_order);
+  // Batch 0 fell out of the window of 5; its sequences lie behind the last one.
+  CAF_CHECK_EQUAL(s.check(batch(7, 0, 0)).verdict, producer_verdict::old_duplicate);
+  // A sequence far ahead is a gap, not a duplicate.
+  CAF_CHECK_EQUAL(s.check(batch(7, 0, 1000)).verdict, producer_verdict::out_of_order);
 }
 
 CAF_TEST(a repeat with the same first but another last sequence is no duplicate) {
   CAF_REQUIRE_EQUAL(verdict(7, 0, 0, 10), producer_verdict::append);
-  CAF_CHECK_EQUAL(s.check(batch(7, 0, 0, 5)).verdict, producer_verdict::out_of_order);
+  // Behind the last sequence, so only the log can tell (and will not find it).
+  CAF_CHECK_EQUAL(s.check(batch(7, 0, 0, 5)).verdict, producer_verdict::old_duplicate);
 }
 
 CAF_TEST(a gap in the sequence is out of order and names both sequences) {
