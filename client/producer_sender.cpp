@@ -318,7 +318,7 @@ void producer_sender::on_reply(uint64_t id, const schema::envelope& reply) {
                       make_error(errc::protocol, "produce response has no result for " + where)});
     } else if (!p->error.ok()) {
       auto e = from_server(p->error, where);
-      if (e.stale_leader())
+      if (e.stale_leader() || unavailable_here(e))
         router_.invalidate(b.topic, b.partition);
       retry_or_fail(std::move(b), e, now, done);
     } else {
@@ -459,7 +459,7 @@ void producer_sender::bump_epoch() {
 }
 
 bool producer_sender::retriable(const producer_batch& b, const client::error& e) const {
-  if (e.retriable())
+  if (e.retriable() || unavailable_here(e))
     return true;
   // Fenced because this producer moved to a newer epoch meanwhile: stamped anew, it goes again.
   return idempotent_ && e.code == errc::server && e.server == schema::errc::invalid_producer_epoch

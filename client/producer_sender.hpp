@@ -94,6 +94,16 @@ private:
   void stamp(producer_batch& b);
   void bump_epoch();
   bool retriable(const producer_batch& b, const client::error& e) const;
+  // The leader the metadata named cannot take the batch now: it has no such topic or
+  // partition (a broker restarted and not yet serving its topics, or metadata older than a
+  // topic change), or the partition's log is not open (recovering, or restarting after a
+  // crash). Kafka's UNKNOWN_TOPIC_OR_PARTITION and KAFKA_STORAGE_ERROR are retriable with a
+  // metadata refresh, bounded by delivery.timeout.ms; a topic that is really gone fails when
+  // the refreshed metadata no longer has it.
+  static bool unavailable_here(const client::error& e) {
+    return e.code == errc::server && (e.server == schema::errc::unknown_topic_or_partition
+                                      || e.server == schema::errc::storage_error);
+  }
 
   std::shared_ptr<producer_shared> shared_;
   producer_config config_;

@@ -367,6 +367,21 @@ CAF_TEST(a retried batch keeps its producer id and sequence) {
   CAF_CHECK_EQUAL(st->attempts[3].base_sequence, 1);
 }
 
+// A broker that restarted answers for its topics before it serves them again (Kafka's
+// UNKNOWN_TOPIC_OR_PARTITION and KAFKA_STORAGE_ERROR are retriable too).
+CAF_TEST(a leader that does not serve the topic yet is retried) {
+  for (auto code : {schema::errc::unknown_topic_or_partition, schema::errc::storage_error}) {
+    st->add_topic("t", 1);
+    st->fail_next_produces = 2;
+    st->fail_code = code;
+    producer p{conn, fast()};
+    auto f = p.send(producer_record{.topic = "t", .value = std::string_view{"v"}});
+    p.flush();
+    CAF_CHECK(wait(f).ok());
+    CAF_CHECK_EQUAL(p.stats().failed_records, 0u);
+  }
+}
+
 CAF_TEST(out of order sequence is retried) {
   st->add_topic("t", 1);
   st->fail_next_produces = 1;
