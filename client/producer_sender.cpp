@@ -203,9 +203,11 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
     if (retrying.empty() || !retrying.contains({b.topic, b.partition.value})) {
       t = router_.route(b.topic, b.partition, now);
       if (t.what == cluster_router::target::kind::unknown_topic) {
-        auto e = unknown_topic(b.topic);
-        done.push_back({std::move(b), offset{-1}, std::move(e)});
-        continue;
+        // send() checked that the topic exists, so metadata without it is more likely a
+        // broker that restarted and has not caught up than a deleted topic: the batch waits
+        // for fresh metadata until delivery.timeout.ms, as Kafka's producer waits.
+        b.last_error = unknown_topic(b.topic);
+        router_.request_refresh();
       }
       if (t.what == cluster_router::target::kind::ready && can_send)
         link = t.link;

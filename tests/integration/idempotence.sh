@@ -78,7 +78,7 @@ feed() {
     sleep 0.02
   done
 }
-feed | on 1 produce --topic idem ${SLUICE_IDEM_PRODUCE_FLAGS:-} --print-acks --delivery-timeout-ms 60000 \
+feed | on 1 produce --topic idem ${SLUICE_IDEM_PRODUCE_FLAGS:-} --print-acks --delivery-timeout-ms 120000 \
   >"$WORK/acks.tsv" 2>"$WORK/produce.err" &
 PRODUCER=$!
 KILLED=""

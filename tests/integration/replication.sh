@@ -60,7 +60,7 @@ SECOND=$((SURVIVOR % 3 + 1))
 
 step "a producer with acks=all at full speed ($RECORDS records), recording every acknowledgement"
 : >"$WORK/acks.tsv"
-seq 1 "$RECORDS" | on 1 produce --topic repl --acks all --print-acks --delivery-timeout-ms 60000 \
+seq 1 "$RECORDS" | on 1 produce --topic repl --acks all --print-acks --delivery-timeout-ms 120000 \
   >"$WORK/acks.tsv" 2>"$WORK/produce.err" &
 PRODUCER=$!
 wait_acked $((RECORDS / 20))
