@@ -113,6 +113,7 @@ bool record_reader::next(record_view& out) {
                                              + what);
     return false;
   };
+  const std::byte* start = pos_;
   auto len = varint::read(pos_, end_);
   if (!len || *len < 0 || *len > end_ - pos_)
     return fail("bad record length");
@@ -144,6 +145,7 @@ bool record_reader::next(record_view& out) {
   out.header_count = static_cast<uint32_t>(*hc);
   out.headers_raw = std::string_view{reinterpret_cast<const char*>(pos_),
                                      static_cast<size_t>(rend - pos_)};
+  out.raw = std::string_view{reinterpret_cast<const char*>(start), static_cast<size_t>(rend - start)};
   out.off = hdr_.base_offset + *off_delta;
   out.timestamp = hdr_.first_timestamp + *ts_delta;
   pos_ = rend;

@@ -63,6 +63,9 @@ struct record_view {
   std::optional<std::string_view> value; // nullopt: tombstone
   uint32_t header_count = 0;
   std::string_view headers_raw;          // encoded headers, see for_each_header
+  // The whole encoded record, its length varint included: what a server-side filter copies
+  // into a rebuilt batch (filter/batch_filter.hpp) without re-encoding it.
+  std::string_view raw;
 };
 
 // Iterates the records of a validated batch. Every length is bounds-checked:
