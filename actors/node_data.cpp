@@ -137,6 +137,14 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
     ++status_.undecodable;
     return refuse(req.err());
   }
+  // Parsed once for all partitions; a bad expression refuses the request with its position.
+  std::shared_ptr<const filter::filter_expr> filter;
+  if (!req->filter.empty() && req->replica_id.value < 0) {
+    auto f = filter::parse_filter(req->filter);
+    if (!f)
+      return refuse({errc::invalid_request, f.err().message});
+    filter = std::make_shared<const filter::filter_expr>(std::move(*f));
+  }
   auto s = std::make_shared<fetch_session>();
   auto n = req->partitions.size();
   s->response.partitions.reserve(n);
@@ -159,7 +167,7 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
     auto id = ++next_fetch_id_;
     partition_fetch pf{id,          p.fetch_offset, std::clamp(p.max_bytes, 1, s->max_bytes),
                        req->min_bytes, max_wait_ms,   several,
-                       req->replica_id, p.current_leader_epoch};
+                       req->replica_id, p.current_leader_epoch, false, filter};
     s->targets[i] = t->actor;
     s->ids[i] = id;
     s->pending[i] = true;
@@ -185,13 +193,14 @@ void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i
   out.log_start_offset = r.log_start_offset;
   out.last_stable_offset = r.high_watermark; // no transactions yet: everything is stable
   out.records = std::move(r.records);
+  out.next_fetch_offset = r.next_offset;
   s->pending[i] = false;
   fetches_.erase(s->ids[i]);
   --s->outstanding;
   s->bytes += static_cast<int64_t>(out.records.size());
   // A partition answers before its deadline only with enough data or an error; either way the
-  // request is done and the others need not wait.
-  if (!out.records.empty() || !out.error.ok())
+  // request is done and the others need not wait. A filtered partition that moved past unmatched records counts as an answer with data.
+  if (!out.records.empty() || !out.error.ok() || out.next_fetch_offset.value >= 0)
     complete_fetch(*s);
   if (s->outstanding > 0)
     return;
@@ -199,8 +208,10 @@ void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i
   // partitions dropped here are simply fetched again.
   size_t total = 0;
   for (auto& p : s->response.partitions) {
-    if (total > 0 && total + p.records.size() > static_cast<size_t>(s->max_bytes))
+    if (total > 0 && total + p.records.size() > static_cast<size_t>(s->max_bytes)) {
       store::byte_buffer{}.swap(p.records);
+      p.next_fetch_offset = offset{-1}; // the dropped records are fetched again, not skipped
+    }
     total += p.records.size();
   }
   s->rp.deliver(encode_referencing(s->response));

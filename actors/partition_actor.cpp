@@ -6,6 +6,7 @@
 #include "actors/store_errors.hpp"
 #include "cluster/partition_follower.hpp"
 #include "cluster/partition_leader.hpp"
+#include "filter/batch_filter.hpp"
 #include "schema/cluster.hpp"
 #include "store/batch.hpp"
 #include "store/partition_log.hpp"
@@ -32,6 +33,11 @@ using time_point = caf::actor_clock::time_point;
 // actor commits a seq at most once).
 constexpr auto proposal_retry = std::chrono::milliseconds(500);
 constexpr auto proposal_timeout = std::chrono::seconds(10);
+
+// A filtered fetch reads on past max_bytes of log while little matches, up to this much (or
+// max_bytes when larger): a filter that matches nothing moves the consumer 8 MiB per fetch
+// instead of reading the whole log in one actor turn.
+constexpr size_t filter_scan_bytes = 8u << 20;
 
 struct parked_fetch {
   partition_fetch request;
@@ -60,6 +66,9 @@ struct partition_status {
   uint64_t appends = 0;
   uint64_t appended_bytes = 0;
   uint64_t fetches = 0;
+  uint64_t filtered_fetches = 0;   // consumer fetches with a filter expression
+  uint64_t filter_scanned = 0;     // records those looked at
+  uint64_t filter_matched = 0;     // of which sent (the rest never left the node)
   uint64_t truncations = 0;
   // Idempotent producers (store/producer_state.hpp): how many the log knows, the newest few
   // as id -> "epoch E seq S", the newest snapshot's offset, and retries answered as duplicates.
@@ -90,6 +99,9 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field appends{"appends", x.appends};
   field appended{"appended_bytes", x.appended_bytes};
   field fetches{"fetches", x.fetches};
+  field filtered{"filtered_fetches", x.filtered_fetches};
+  field scanned{"filter_scanned", x.filter_scanned};
+  field matched{"filter_matched", x.filter_matched};
   field truncations{"truncations", x.truncations};
   field producers{"producers", x.producers};
   field producer_state{"producer_state", x.producer_state};
@@ -98,8 +110,8 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field error{"error", x.error};
   return f(caf::meta::type_name("partition"), topic, partition, role, leader, epoch, isr,
            log_start, log_end, hw, recovery_point, follower_ends, segments, size_bytes, parked,
-           acks, appends, appended, fetches, truncations, producers, producer_state,
-           producer_snapshot, duplicates, error);
+           acks, appends, appended, fetches, filtered, scanned, matched, truncations, producers,
+           producer_state, producer_snapshot, duplicates, error);
 }
 
 class partition_impl : public partition_actor::base {
@@ -488,10 +500,15 @@ private:
         return refused;
       }
     }
+    if (replica)
+      req.filter.reset(); // followers copy the log whole, whatever a request carried
     auto reply = read(req, replica || req.to_log_end);
     auto have = static_cast<int64_t>(reply.records.size());
     auto& list = replica ? replica_waits_ : consumer_waits_;
-    if (!reply.error.ok() || have >= req.min_bytes || req.max_wait_ms <= 0 || list.full())
+    // A filtered read that scanned records but kept none answers at once all the same: the
+    // consumer moves past them (next_offset) instead of waiting for matches that may never come.
+    bool moved_on = reply.next_offset > req.fetch_offset;
+    if (!reply.error.ok() || have >= req.min_bytes || moved_on || req.max_wait_ms <= 0 || list.full())
       return reply;
     // Before make_response_promise, which takes the sender out of the current message.
     fetch_listener listener;
@@ -531,6 +548,8 @@ private:
   // below HW for a consumer and below the log end for a follower. The first read lands in
   // the reply's buffer; reads from later segments are appended to it.
   fetch_reply read(const partition_fetch& req, bool replica) {
+    if (req.filter && !replica)
+      return read_filtered(req);
     fetch_reply out;
     out.high_watermark = leader_->high_watermark();
     out.log_start_offset = log_->log_start_offset();
@@ -569,6 +588,53 @@ private:
                    "offset " + std::to_string(req.fetch_offset.value) + " is outside ["
                      + std::to_string(out.log_start_offset.value) + ", "
                      + std::to_string(end.value) + "]"};
+    return out;
+  }
+
+  // read() for a consumer's filtered fetch: batches below HW pass through filter_batches
+  // (filter/batch_filter.hpp) chunk by chunk until max_bytes of matches or filter_scan_bytes
+  // of log; next_offset is the end of what was scanned, so the consumer never asks for
+  // unmatched records again.
+  fetch_reply read_filtered(const partition_fetch& req) {
+    fetch_reply out;
+    out.high_watermark = leader_->high_watermark();
+    out.log_start_offset = log_->log_start_offset();
+    auto limit = out.high_watermark;
+    size_t budget = static_cast<size_t>(std::max(req.max_bytes, 1));
+    size_t scan_limit = std::max(budget, filter_scan_bytes);
+    size_t scanned_bytes = 0;
+    auto from = req.fetch_offset;
+    ++status_.filtered_fetches;
+    while (from < limit && out.records.size() < budget && scanned_bytes < scan_limit) {
+      size_t room = out.records.empty() ? budget : budget - out.records.size();
+      if (auto st = log_->read(from, room, scratch_); !st) {
+        if (scanned_bytes == 0)
+          out.error = to_wire_error(st.err());
+        break;
+      }
+      auto& got = scratch_.bytes;
+      if (got.empty() || !clip_to(got, limit))
+        break;
+      auto scan = filter::filter_batches(got, req.fetch_offset, *req.filter, out.records);
+      if (!scan) {
+        if (scanned_bytes == 0)
+          out.error = to_wire_error(scan.err());
+        break;
+      }
+      status_.filter_scanned += scan->scanned;
+      status_.filter_matched += scan->matched;
+      scanned_bytes += got.size();
+      if (scan->next.value < 0)
+        break;
+      from = scan->next;
+    }
+    if (from > req.fetch_offset)
+      out.next_offset = from;
+    if (req.fetch_offset > out.high_watermark || req.fetch_offset < out.log_start_offset)
+      out.error = {errc::offset_out_of_range,
+                   "offset " + std::to_string(req.fetch_offset.value) + " is outside ["
+                     + std::to_string(out.log_start_offset.value) + ", "
+                     + std::to_string(out.high_watermark.value) + "]"};
     return out;
   }
 

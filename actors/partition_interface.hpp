@@ -19,6 +19,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/partition_states.hpp"
+#include "filter/filter_expr.hpp"
 #include "schema/errc.hpp"
 #include "schema/inspect.hpp"
 #include "schema/offsets.hpp"
@@ -67,6 +68,9 @@ struct partition_fetch {
   // The leader's own node reading everything it holds, HW or not: a group coordinator
   // loading __consumer_offsets when its node becomes leader (all of it will commit).
   bool to_log_end = false;
+  // A consumer's filter, parsed once per request by the node (null: none; never set for a
+  // replica's fetch). Shared, not copied, by every partition of the request: in-process only.
+  std::shared_ptr<const filter::filter_expr> filter{};
 };
 
 struct fetch_reply {
@@ -74,6 +78,7 @@ struct fetch_reply {
   offset high_watermark{-1};
   offset log_start_offset{-1};
   store::byte_buffer records;
+  offset next_offset{-1}; // filtered fetches: past every record scanned (fetch_response)
 };
 
 struct offsets_query {

@@ -18,6 +18,12 @@ struct FetchRequest {
   isolationLevel @4 :Common.IsolationLevel;
   partitions @5 :List(PartitionRequest);
 
+  filter @6 :Text;
+  # A consumer's filter expression (filter/filter_expr.hpp), the same for every partition; empty
+  # or absent (older clients): no filter. The leader returns only matching records and sets
+  # nextFetchOffset; a malformed one refuses the whole request (invalidRequest, with the
+  # position). Ignored for a replica's fetch: followers copy the log whole.
+
   struct PartitionRequest {
     topic @0 :Text;
     partition @1 :Int32;
@@ -43,5 +49,10 @@ struct FetchResponse {
     records @7 :Data;
     # Whole record batches as stored (store/batch_format.hpp), back to back; the consumer
     # skips records below its fetch offset inside the first batch.
+
+    nextFetchOffset @8 :Int64 = -1;
+    # Filtered fetches only: where the next fetch starts, past every record scanned, matching
+    # or not (-1: read it from the last batch, as without a filter). It moves a consumer past a
+    # range where nothing matched and so no batch came back.
   }
 }

@@ -20,7 +20,7 @@ constexpr size_t partition_overhead_bytes = 96;
 } // namespace
 
 envelope encode(const fetch_request& x) {
-  size_t expected = 64;
+  size_t expected = 64 + x.filter.size();
   for (auto& p : x.partitions)
     expected += partition_overhead_bytes + p.topic.size();
   return write<wire::FetchRequest>(x.kind, expected, [&](wire::FetchRequest::Builder b) {
@@ -29,6 +29,8 @@ envelope encode(const fetch_request& x) {
     b.setMinBytes(x.min_bytes);
     b.setMaxBytes(x.max_bytes);
     b.setIsolationLevel(to_wire(x.isolation));
+    if (!x.filter.empty())
+      b.setFilter(text(x.filter));
     auto ps = b.initPartitions(list_size(x.partitions.size()));
     for (unsigned i = 0; i < ps.size(); ++i) {
       auto& in = x.partitions[i];
@@ -63,6 +65,7 @@ envelope encode_response(const fetch_response& x, bool reference) {
       out.setHighWatermark(in.high_watermark.value);
       out.setLogStartOffset(in.log_start_offset.value);
       out.setLastStableOffset(in.last_stable_offset.value);
+      out.setNextFetchOffset(in.next_fetch_offset.value);
       if (in.records.empty())
         continue;
       if (reference)
@@ -104,6 +107,7 @@ result<fetch_request> decode_bytes<fetch_request>(std::span<const char> bytes) {
       x.min_bytes = r.getMinBytes();
       x.max_bytes = r.getMaxBytes();
       x.isolation = *isolation;
+      x.filter = str(r.getFilter());
       auto ps = r.getPartitions();
       x.partitions.reserve(ps.size());
       for (auto p : ps)
@@ -124,7 +128,8 @@ result<fetch_response> decode_bytes<fetch_response>(std::span<const char> bytes)
       for (auto p : ps)
         x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
                                 offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
-                                offset{p.getLastStableOffset()}, to_bytes<store::byte_buffer>(p.getRecords())});
+                                offset{p.getLastStableOffset()}, to_bytes<store::byte_buffer>(p.getRecords()),
+                                offset{p.getNextFetchOffset()}});
       return x;
     });
 }

@@ -35,6 +35,7 @@ struct fetch_request {
   int32_t max_bytes = 50 << 20; // whole response; at least one batch is returned regardless
   isolation_level isolation = isolation_level::read_uncommitted;
   std::vector<partition_request> partitions;
+  std::string filter{}; // a consumer's filter expression; empty: none (filter/filter_expr.hpp)
 
   bool operator==(const fetch_request&) const = default;
 };
@@ -51,6 +52,8 @@ struct fetch_response {
     offset last_stable_offset{-1};
     // Whole batches as stored (store/batch_format.hpp), back to back; not validated here.
     store::byte_buffer records;
+    // Filtered fetches: where the next fetch starts (past unmatched records); -1 otherwise.
+    offset next_fetch_offset{-1};
 
     bool operator==(const partition_response&) const = default;
   };

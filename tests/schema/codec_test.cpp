@@ -231,6 +231,22 @@ CAF_TEST(an unknown isolation level is invalid_request) {
   CAF_CHECK_EQUAL(r.code(), errc::invalid_request);
 }
 
+CAF_TEST(a fetch without the filter fields decodes as unfiltered) {
+  // What a client and a node from before filtering send: no filter, no nextFetchOffset.
+  auto req = craft<wire::FetchRequest>(message_kind::fetch_request, [](wire::FetchRequest::Builder b) {
+    b.initPartitions(1)[0].setTopic("t");
+  });
+  auto r = decode<fetch_request>(req);
+  CAF_REQUIRE(r.ok());
+  CAF_CHECK_EQUAL(r->filter, "");
+  auto resp = craft<wire::FetchResponse>(message_kind::fetch_response, [](wire::FetchResponse::Builder b) {
+    b.initPartitions(1)[0].setTopic("t");
+  });
+  auto p = decode<fetch_response>(resp);
+  CAF_REQUIRE(p.ok());
+  CAF_CHECK_EQUAL(p->partitions.at(0).next_fetch_offset.value, -1);
+}
+
 CAF_TEST(an unknown offset query is invalid_request) {
   using query = wire::ListOffsetsRequest::PartitionQuery::Query;
   auto e = craft<wire::ListOffsetsRequest>(

@@ -88,10 +88,11 @@ inline message_types samples() {
   fetch_request fetch{node_id{2}, 250, 1024, 8 << 20, isolation_level::read_committed, {}};
   fetch.partitions.push_back({"orders", partition_id{3}, leader_epoch{5}, offset{4000}, 65536});
   fetch.partitions.push_back({"audit", partition_id{0}, leader_epoch{-1}, offset{0}, 1});
+  fetch.filter = "region = 'eu' && (a || !b)";
 
   fetch_response fetched;
   fetched.partitions.push_back({"orders", partition_id{3}, {}, offset{4100}, offset{10},
-                                offset{4090}, sample_fetched(4)});
+                                offset{4090}, sample_fetched(4), offset{4200}});
   fetched.partitions.push_back({"audit", partition_id{0}, sample_error(errc::offset_out_of_range),
                                 offset{12}, offset{5}, offset{12}, {}});
 
