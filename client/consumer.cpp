@@ -3,6 +3,7 @@
 #include "client/consumer_fetcher.hpp"
 #include "client/consumer_shared.hpp"
 #include "client/topic_metadata.hpp"
+#include "filter/filter_expr.hpp"
 
 #include <caf/send.hpp>
 
@@ -10,6 +11,11 @@ namespace sluice::client {
 
 consumer::consumer(std::shared_ptr<connection> conn, consumer_config config)
   : conn_(std::move(conn)), config_(config), shared_(std::make_shared<consumer_shared>()) {
+  if (!config_.filter.empty())
+    if (auto f = filter::parse_filter(config_.filter); !f) {
+      config_error_ = make_error(errc::invalid_argument, f.err().message);
+      return;
+    }
   fetcher_ = conn_->system().spawn<consumer_fetcher>(shared_, conn_->bootstrap_link(), conn_->routed(), config_);
 }
 
@@ -53,6 +59,8 @@ std::vector<topic_partition> consumer::assignment() const {
 // -- consumer groups ------------------------------------------------------------------------
 
 status consumer::subscribe(const std::vector<std::string>& topics, rebalance_listener* listener) {
+  if (config_error_)
+    return *config_error_;
   if (config_.group_id.empty())
     return make_error(errc::invalid_argument, "subscribe needs a group id (consumer_config::group_id)");
   if (topics.empty())
@@ -247,6 +255,8 @@ std::optional<offset> consumer::position(const topic_partition& tp) const {
 }
 
 result<consumer_records> consumer::poll(std::chrono::milliseconds timeout) {
+  if (config_error_)
+    return *config_error_;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   if (group_) {
     conn_->recover(); // the heartbeat reports a home node that failed; finding another is ours
@@ -312,7 +322,8 @@ void consumer::close() {
     std::lock_guard lock{shared_->mtx};
     shared_->closed = true;
   }
-  caf::anon_send_exit(fetcher_, caf::exit_reason::user_shutdown);
+  if (fetcher_)
+    caf::anon_send_exit(fetcher_, caf::exit_reason::user_shutdown);
   fetcher_ = nullptr;
 }
 

@@ -106,6 +106,7 @@ private:
   consumer_config config_;
   std::shared_ptr<consumer_shared> shared_;
   caf::actor fetcher_;
+  std::optional<error> config_error_; // a malformed consumer_config::filter: nothing is fetched
   std::unique_ptr<consumer_group> group_;
   rebalance_listener* listener_ = nullptr;
   std::chrono::steady_clock::time_point next_auto_commit_{};

@@ -29,6 +29,11 @@ struct consumer_config {
   std::chrono::milliseconds metadata_max_age{300000}; // metadata.max.age.ms: refresh at least this often
   std::chrono::milliseconds reconnect_backoff_max{1000}; // reconnect.backoff.max.ms (from retry.backoff.ms)
   schema::isolation_level isolation = schema::isolation_level::read_uncommitted;
+  // A filter expression (README "Message filtering"; grammar in filter/filter_expr.hpp): the
+  // leader sends only matching records and the position still moves past the others, so
+  // commits land after them. Empty: every record. A malformed one is refused by the consumer
+  // (its first poll() and subscribe() return the parse error) before anything is sent.
+  std::string filter;
 
   // -- consumer groups (subscribe) --
   std::string group_id;                               // group.id; required by subscribe()

@@ -133,6 +133,7 @@ void consumer_fetcher::fetch(link_id link, std::vector<part> parts) {
   req.min_bytes = config_.fetch_min_bytes;
   req.max_bytes = config_.fetch_max_bytes;
   req.isolation = config_.isolation;
+  req.filter = config_.filter;
   for (auto& p : parts)
     req.partitions.push_back({p.tp.topic, p.tp.partition, leader_epoch{-1}, p.position,
                               config_.max_partition_fetch_bytes});
@@ -187,12 +188,16 @@ fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_
         out.retry_later = true;
       else
         out.fatal = std::move(e);
-    } else if (!pr.records.empty()) {
+    } else if (!pr.records.empty() || pr.next_fetch_offset > p->position) {
       auto c = make_chunk(p->tp, p->epoch, std::move(pr.records), p->position);
-      if (c)
-        out.chunks.push_back(std::move(*c));
-      else
+      if (!c) {
         out.fatal = c.err();
+        continue;
+      }
+      // A filtered fetch scanned past its last matching batch (or matched nothing at all).
+      if (pr.next_fetch_offset > c->next)
+        c->next = pr.next_fetch_offset;
+      out.chunks.push_back(std::move(*c));
     }
   }
   return out;
@@ -252,9 +257,19 @@ void consumer_fetcher::apply_chunks(std::vector<fetched_chunk>& chunks) {
     if (st == shared_->assignment.end() || st->second.epoch != c.epoch || st->second.fetch_position != c.from)
       continue; // unassigned, sought elsewhere or already fetched (from another leader) since
     st->second.fetch_position = c.next;
-    if (c.batches.empty())
-      continue;
     st->second.fetched = true;
+    if (c.batches.empty()) {
+      // Only filtered-out records: with nothing of this partition waiting for poll(), the
+      // consumed position (what a commit stores) moves past them now; else the empty chunk
+      // queues behind the others and poll() moves it when it gets there.
+      bool queued = std::any_of(shared_->buffered.begin(), shared_->buffered.end(),
+                                [&](const fetched_chunk& b) { return b.tp == c.tp; });
+      if (!queued) {
+        if (!st->second.consumed || *st->second.consumed < c.next)
+          st->second.consumed = c.next;
+        continue;
+      }
+    }
     shared_->buffered_bytes += c.bytes.size();
     shared_->buffered.push_back(std::move(c));
   }

@@ -1,5 +1,7 @@
 #include "tools/sluice/cli_args.hpp"
 
+#include "filter/filter_expr.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cctype>
@@ -38,6 +40,13 @@ const CLI::Validator group_id{[](std::string& s) -> std::string {
                               "GROUP"};
 
 const auto assignor_values = CLI::IsMember({"range", "roundrobin", "cooperative-sticky"});
+
+// Refused here, before any connection, with the parser's one line naming the position.
+const CLI::Validator filter_expression{[](std::string& s) -> std::string {
+                                         auto f = filter::parse_filter(s);
+                                         return f ? "" : f.err().message;
+                                       },
+                                       "EXPR"};
 
 } // namespace
 
@@ -184,6 +193,11 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   produce->add_option("--topic", o.topic, "topic")->required();
   produce->add_option("--key-separator", o.key_separator,
                       "split each line at the first S into key and value");
+  produce->add_option("--tags", o.tags, "give every record these tags: header tags=a,b (README "
+                                       "\"Message filtering\")");
+  produce->add_option("--header-separator", o.header_separator,
+                      "each line starts with headers k=v;k=v, then S, then the record (key "
+                      "separator applies to the rest); a tags header here wins over --tags");
   produce->add_option("--acks", o.acks, "0, 1 or all (default; 0 and 1 send without idempotence)")
     ->check(acks_values);
   auto* produce_idem = produce->add_flag(
@@ -230,6 +244,9 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
     ->check(CLI::PositiveNumber);
   consume->add_option("--timeout-ms", o.timeout_ms, "exit after this long without a record")
     ->check(CLI::NonNegativeNumber);
+  consume->add_option("--filter", o.filter, "only records matching EXPR, filtered by the broker "
+                                            "(e.g. \"a || b\", \"region = 'eu' AND priority > 3\")")
+    ->check(filter_expression);
   consume->add_flag("--print-key", o.print_key, "print KEY<TAB>VALUE (null for a null key)");
   consume->add_flag("--print-offset", o.print_offset, "print OFFSET<TAB> first");
   consume->add_flag("--print-partition", o.print_partition, "print PARTITION<TAB> before everything");
@@ -322,6 +339,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   pc->add_option("--timeout-ms", o.timeout_ms, "fail after this long without a record")
     ->check(CLI::NonNegativeNumber);
   pc->add_option("--fetch-size", o.fetch_bytes, "max.partition.fetch.bytes")->check(CLI::Range(1024, 64 << 20));
+  pc->add_option("--filter", o.filter, "consume with this filter expression (--records counts matches)")
+    ->check(filter_expression);
   auto* pe = perf->add_subcommand(
     "e2e", "send R records/s for S seconds and read them back in-process; latency is send to seen by the consumer");
   pe->add_option("--topic", o.topic, "topic")->required();

@@ -57,6 +57,9 @@ struct cli_options {
   // produce, consume, perf
   std::string topic;
   std::optional<std::string> key_separator;
+  std::optional<std::string> tags;             // produce --tags a,b: header `tags` on every record
+  std::optional<std::string> header_separator; // produce: each line is HEADERS S REST
+  std::string filter;                          // consume, perf consume --filter EXPR
   // acks=all with an idempotent producer by default (Kafka 3); --acks 0|1 turns idempotence
   // off, --idempotent insists on it (refused with acks 0|1), --no-idempotent sends plain batches.
   std::string acks = "all";

@@ -95,6 +95,7 @@ int run_consume(const cli_options& o, const conn_ptr& conn) {
   // An explicit offset is meant: outside the log is an error, not a silent reset.
   cfg.auto_offset_reset = o.offset ? client::offset_reset::none : client::offset_reset::latest;
   cfg.fetch_max_wait = milliseconds{100};
+  cfg.filter = o.filter;
   client::consumer c{conn, cfg};
   auto tps = c.partitions_for(o.topic);
   if (!tps)
@@ -149,6 +150,7 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
   cfg.enable_auto_commit = false; // commits follow what was printed, not what was polled
   cfg.auto_offset_reset = o.from_beginning ? client::offset_reset::earliest : client::offset_reset::latest;
   cfg.fetch_max_wait = milliseconds{100};
+  cfg.filter = o.filter;
   client::consumer c{conn, cfg};
   if (auto tps = c.partitions_for(o.topic); !tps)
     return fail(tps.err());
@@ -174,14 +176,17 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
       rc = fail(recs.err());
       break;
     }
+    auto assigned = c.assignment();
+    bool cut = false; // --max-messages left records of this poll unprinted
     if (!recs->empty()) {
       out.clear();
-      auto assigned = c.assignment();
       recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
         if (count < max && std::ranges::binary_search(assigned, tp)) {
           append_line(out, o, tp, r);
           printed[tp] = offset{r.off.value + 1};
           ++count;
+        } else {
+          cut = cut || count >= max;
         }
       });
       if (!recs->last_error().empty()) {
@@ -192,6 +197,12 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
       std::fflush(stdout);
       last_record = steady_clock::now();
     }
+    // Everything polled was printed: the commit may go up to the consumer's position, which
+    // is past the last printed record when the broker filtered records out after it (--filter).
+    if (!cut)
+      for (auto& tp : assigned)
+        if (auto pos = c.position(tp); pos && (!printed.count(tp) || printed[tp] < *pos))
+          printed[tp] = *pos;
     if (steady_clock::now() >= next_commit) {
       if (auto st = c.commit_sync(printed); !st)
         std::fprintf(stderr, "sluice: commit: %s\n", st.err().to_string().c_str());

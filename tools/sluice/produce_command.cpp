@@ -5,12 +5,35 @@
 #include "client/producer.hpp"
 #include "tools/sluice/commands.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sluice::cli {
+
+namespace {
+
+// "k=v;k=v" (the part of a line before --header-separator) into headers viewing `text`.
+client::status parse_headers(std::string_view text, std::vector<store::record_header>& out) {
+  while (!text.empty()) {
+    auto end = text.find(';');
+    auto item = text.substr(0, end);
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+      return client::make_error(client::errc::invalid_argument,
+                                "header '" + std::string{item} + "' is not k=v");
+    out.push_back({item.substr(0, eq), item.substr(eq + 1)});
+    if (end == std::string_view::npos)
+      break;
+    text.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+} // namespace
 
 int run_produce(const cli_options& o, const conn_ptr& conn) {
   client::producer_config cfg;
@@ -27,19 +50,40 @@ int run_produce(const cli_options& o, const conn_ptr& conn) {
   std::ios::sync_with_stdio(false);
   std::string line;
   uint64_t line_no = 0;
+  std::vector<store::record_header> headers;
   while (std::getline(std::cin, line)) {
     ++line_no;
-    client::producer_record r{o.topic, std::nullopt, line, partition};
+    std::string_view rest{line};
+    headers.clear();
+    if (o.header_separator) {
+      auto at = rest.find(*o.header_separator);
+      if (at == std::string_view::npos) {
+        refused = client::make_error(client::errc::invalid_argument,
+                                     "line " + std::to_string(line_no) + " has no header separator '"
+                                       + *o.header_separator + "'");
+        break;
+      }
+      if (auto st = parse_headers(rest.substr(0, at), headers); !st) {
+        refused = client::make_error(client::errc::invalid_argument,
+                                     "line " + std::to_string(line_no) + ": " + st.err().message);
+        break;
+      }
+      rest.remove_prefix(at + o.header_separator->size());
+    }
+    if (o.tags && std::none_of(headers.begin(), headers.end(), [](auto& h) { return h.key == "tags"; }))
+      headers.push_back({"tags", *o.tags});
+    client::producer_record r{o.topic, std::nullopt, rest, partition};
+    r.headers = headers;
     if (o.key_separator) {
-      auto at = line.find(*o.key_separator);
+      auto at = rest.find(*o.key_separator);
       if (at == std::string::npos) {
         refused = client::make_error(client::errc::invalid_argument,
                                      "line " + std::to_string(line_no) + " has no key separator '"
                                        + *o.key_separator + "'");
         break;
       }
-      r.key = std::string_view{line}.substr(0, at);
-      r.value = std::string_view{line}.substr(at + o.key_separator->size());
+      r.key = rest.substr(0, at);
+      r.value = rest.substr(at + o.key_separator->size());
     }
     client::delivery_callback on_ack;
     if (o.print_acks)
