@@ -52,7 +52,7 @@ expect_fail "position 3: unknown operator '~'" "$SLUICE" consume --topic ft --fi
 expect_fail "position 6: unknown function 'lower'" "$SLUICE" consume --topic ft --filter "a && lower(r) = 'x'" --timeout-ms 500
 expect_fail "position 8: expected '\)'" "$SLUICE" consume --topic ft --filter "a && (b" --timeout-ms 500
 expect_fail "longer than the limit of 4096" "$SLUICE" consume --topic ft --filter "$(head -c 5000 /dev/zero | tr '\0' a)" --timeout-ms 500
-expect_fail "position 1: empty filter" "$SLUICE" perf consume --topic ft --records 1 --filter " "
+expect_fail "position 2: empty filter" "$SLUICE" perf consume --topic ft --records 1 --filter " "
 
 step "a group's filtered consume commits past the filtered tail"
 "$SLUICE" consume --topic ft --group g --from-beginning --filter ten --timeout-ms 2000 \
