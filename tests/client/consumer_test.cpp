@@ -256,4 +256,77 @@ CAF_TEST(several partitions) {
   CAF_CHECK_EQUAL(take(c, 90).size(), 90u);
 }
 
+// -- filtered consume (README "Message filtering") --------------------------------------------
+
+namespace {
+
+// `n` records "v<i>" tagged "odd" or "even", in batches of 10.
+void produce_tagged(test::fake_node_fixture& f, const topic_partition& tp, int n) {
+  producer_config pc;
+  pc.linger = 1h;
+  producer p{f.conn, pc};
+  for (int i = 0; i < n; ++i) {
+    auto v = "v" + std::to_string(i);
+    store::record_header h{"tags", i % 2 ? "odd" : "even"};
+    producer_record r{tp.topic, std::nullopt, v, tp.partition};
+    r.headers = {&h, 1};
+    CAF_REQUIRE(p.send(r, nullptr).ok());
+    if ((i + 1) % 10 == 0)
+      p.flush();
+  }
+  p.flush();
+}
+
+} // namespace
+
+CAF_TEST(a filtered consumer gets only matching records and its position passes the rest) {
+  st->add_topic("t", 1);
+  produce_tagged(*this, tp, 100);
+  auto cfg = fast();
+  cfg.filter = "odd && !tags IN ('x')";
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  auto got = take(c, 50);
+  CAF_REQUIRE_EQUAL(got.size(), 50u);
+  for (size_t i = 0; i < got.size(); ++i)
+    CAF_CHECK_EQUAL(got[i].first, static_cast<int64_t>(2 * i + 1));
+  CAF_CHECK_EQUAL(c.position(tp).value_or(offset{-1}).value, 100);
+}
+
+CAF_TEST(a filter that matches nothing still moves the position to the end) {
+  st->add_topic("t", 1);
+  produce_tagged(*this, tp, 30);
+  auto cfg = fast();
+  cfg.filter = "none_has_this";
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (c.position(tp).value_or(offset{-1}).value < 30 && std::chrono::steady_clock::now() < deadline) {
+    auto recs = c.poll(50ms);
+    CAF_REQUIRE(recs);
+    CAF_CHECK(recs->empty());
+  }
+  CAF_CHECK_EQUAL(c.position(tp).value_or(offset{-1}).value, 30);
+}
+
+CAF_TEST(a malformed filter is refused by the consumer naming the position) {
+  st->add_topic("t", 1);
+  auto cfg = fast();
+  cfg.filter = "odd &&";
+  cfg.group_id = "g";
+  consumer c{conn, cfg};
+  c.assign({tp});
+  auto recs = c.poll(50ms);
+  CAF_REQUIRE(!recs);
+  CAF_CHECK_EQUAL(recs.err().code, errc::invalid_argument);
+  CAF_CHECK_EQUAL(recs.err().message,
+                  "filter: position 7: expected a tag, a header name, '(' or NOT, found end of expression");
+  auto sub = c.subscribe({"t"});
+  CAF_REQUIRE(!sub);
+  CAF_CHECK_EQUAL(sub.err().code, errc::invalid_argument);
+  CAF_CHECK_EQUAL(st->fetch_requests_at.size(), 0u); // nothing was sent
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

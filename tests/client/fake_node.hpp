@@ -15,6 +15,7 @@
 #include "actors/node_interface.hpp"
 #include "schema/configs.hpp"
 #include "schema/error_response.hpp"
+#include "filter/batch_filter.hpp"
 #include "schema/fetch.hpp"
 #include "schema/inspect.hpp"
 #include "schema/metadata.hpp"
@@ -236,6 +237,16 @@ private:
             if (!r.records.empty() && r.records.size() + b.size() > static_cast<size_t>(p.max_bytes))
               break;
             r.records.insert(r.records.end(), b.begin(), b.end());
+          }
+          if (!req->filter.empty()) { // as the partition leader does (filter/batch_filter.hpp)
+            auto f = filter::parse_filter(req->filter);
+            if (!f)
+              return refuse({schema::errc::invalid_request, f.err().message});
+            store::byte_buffer all;
+            all.swap(r.records);
+            auto scan = filter::filter_batches(all, p.fetch_offset, *f, r.records);
+            if (scan && scan->next > p.fetch_offset)
+              r.next_fetch_offset = scan->next;
           }
         }
       }
