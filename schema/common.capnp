@@ -66,6 +66,11 @@ enum ErrorCode {
   outOfOrderSequence @34;          # the batch's sequence does not follow the producer's last: an
                                    # earlier batch is missing (retry it first)
   invalidProducerEpoch @35;        # the producer epoch is older than the partition has seen (fenced)
+  # Transactions (schema/txn.capnp).
+  concurrentTransactions @36;      # the producer's previous transaction is still completing: retry
+  invalidTxnState @37;             # the request does not fit the transaction's state
+  transactionalIdNotFound @38;     # no such transactional.id
+  invalidTransactionTimeout @39;   # above transaction.max.timeout.ms or not positive
 }
 
 # How far a consumer may read: read_uncommitted up to the high watermark, read_committed up to

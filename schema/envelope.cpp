@@ -61,6 +61,18 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::init_producer_id_response: return "init_producer_id_response";
     case message_kind::allocate_producer_ids_request: return "allocate_producer_ids_request";
     case message_kind::allocate_producer_ids_response: return "allocate_producer_ids_response";
+    case message_kind::add_partitions_to_txn_request: return "add_partitions_to_txn_request";
+    case message_kind::add_partitions_to_txn_response: return "add_partitions_to_txn_response";
+    case message_kind::txn_offset_commit_request: return "txn_offset_commit_request";
+    case message_kind::txn_offset_commit_response: return "txn_offset_commit_response";
+    case message_kind::end_txn_request: return "end_txn_request";
+    case message_kind::end_txn_response: return "end_txn_response";
+    case message_kind::list_transactions_request: return "list_transactions_request";
+    case message_kind::list_transactions_response: return "list_transactions_response";
+    case message_kind::describe_transactions_request: return "describe_transactions_request";
+    case message_kind::describe_transactions_response: return "describe_transactions_response";
+    case message_kind::write_txn_markers_request: return "write_txn_markers_request";
+    case message_kind::write_txn_markers_response: return "write_txn_markers_response";
   }
   return "unknown";
 }

@@ -71,10 +71,22 @@ enum class message_kind : uint16_t {
   init_producer_id_response = 54,
   allocate_producer_ids_request = 55, // node -> controller (KIP-730)
   allocate_producer_ids_response = 56,
+  add_partitions_to_txn_request = 57, // producer -> transaction coordinator (schema/txn.hpp)
+  add_partitions_to_txn_response = 58,
+  txn_offset_commit_request = 59,     // producer -> transaction coordinator
+  txn_offset_commit_response = 60,
+  end_txn_request = 61,               // producer -> transaction coordinator
+  end_txn_response = 62,
+  list_transactions_request = 63,     // sluice txn list -> any node
+  list_transactions_response = 64,
+  describe_transactions_request = 65, // sluice txn describe -> any node
+  describe_transactions_response = 66,
+  write_txn_markers_request = 67,     // coordinator -> partition leader (schema/txn_marker.hpp)
+  write_txn_markers_response = 68,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::allocate_producer_ids_response;
+inline constexpr message_kind last_message_kind = message_kind::write_txn_markers_response;
 
 const char* to_string(message_kind k) noexcept;
 

@@ -45,6 +45,10 @@ static_assert(same(errc::invalid_replica_assignment, wire::ErrorCode::INVALID_RE
 static_assert(same(errc::no_reassignment_in_progress, wire::ErrorCode::NO_REASSIGNMENT_IN_PROGRESS));
 static_assert(same(errc::out_of_order_sequence, wire::ErrorCode::OUT_OF_ORDER_SEQUENCE));
 static_assert(same(errc::invalid_producer_epoch, wire::ErrorCode::INVALID_PRODUCER_EPOCH));
+static_assert(same(errc::concurrent_transactions, wire::ErrorCode::CONCURRENT_TRANSACTIONS));
+static_assert(same(errc::invalid_txn_state, wire::ErrorCode::INVALID_TXN_STATE));
+static_assert(same(errc::transactional_id_not_found, wire::ErrorCode::TRANSACTIONAL_ID_NOT_FOUND));
+static_assert(same(errc::invalid_transaction_timeout, wire::ErrorCode::INVALID_TRANSACTION_TIMEOUT));
 // The enumerant count (a new wire code needs a new errc) is checked by tests/schema/errc_test.cpp.
 
 } // namespace
@@ -87,6 +91,10 @@ const char* to_string(errc e) noexcept {
     case errc::no_reassignment_in_progress: return "no_reassignment_in_progress";
     case errc::out_of_order_sequence: return "out_of_order_sequence";
     case errc::invalid_producer_epoch: return "invalid_producer_epoch";
+    case errc::concurrent_transactions: return "concurrent_transactions";
+    case errc::invalid_txn_state: return "invalid_txn_state";
+    case errc::transactional_id_not_found: return "transactional_id_not_found";
+    case errc::invalid_transaction_timeout: return "invalid_transaction_timeout";
   }
   return "unknown";
 }

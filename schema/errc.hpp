@@ -45,9 +45,13 @@ enum class errc : uint16_t {
   no_reassignment_in_progress,
   out_of_order_sequence,
   invalid_producer_epoch,
+  concurrent_transactions,
+  invalid_txn_state,
+  transactional_id_not_found,
+  invalid_transaction_timeout,
 };
 
-inline constexpr errc last_errc = errc::invalid_producer_epoch;
+inline constexpr errc last_errc = errc::invalid_transaction_timeout;
 
 const char* to_string(errc e) noexcept;
 

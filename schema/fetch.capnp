@@ -54,5 +54,16 @@ struct FetchResponse {
     # Filtered fetches only: where the next fetch starts, past every record scanned, matching
     # or not (-1: read it from the last batch, as without a filter). It moves a consumer past a
     # range where nothing matched and so no batch came back.
+
+    abortedTransactions @9 :List(AbortedTransaction);
+    # read_committed fetches only: the aborted transactions whose data may lie in `records`
+    # (first offset below the end of what is returned, abort marker at or after fetchOffset).
+    # The consumer drops a producer's transactional batches from firstOffset up to that
+    # producer's abort marker; control batches are never shown to applications.
+  }
+
+  struct AbortedTransaction {
+    producerId @0 :Int64;
+    firstOffset @1 :Int64;
   }
 }

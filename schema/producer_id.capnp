@@ -15,6 +15,9 @@ struct InitProducerIdRequest {
   transactionalId @0 :Text;       # empty: an idempotent producer without transactions
   producerId @1 :Int64 = -1;      # a producer starting over under its id (later: epoch bump)
   producerEpoch @2 :Int16 = -1;
+  transactionTimeoutMs @3 :Int32 = 60000;
+  # Transactional producers: an open transaction older than this is aborted by its coordinator
+  # (and the producer fenced by an epoch bump).
 }
 
 struct InitProducerIdResponse {

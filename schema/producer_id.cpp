@@ -14,6 +14,7 @@ envelope encode(const init_producer_id_request& x) {
                                                 b.setTransactionalId(text(x.transactional_id));
                                               b.setProducerId(x.id.value);
                                               b.setProducerEpoch(x.epoch.value);
+                                              b.setTransactionTimeoutMs(x.transaction_timeout_ms);
                                             });
 }
 
@@ -22,7 +23,8 @@ result<init_producer_id_request> decode_bytes<init_producer_id_request>(std::spa
   return read<wire::InitProducerIdRequest, init_producer_id_request>(
     bytes, [](wire::InitProducerIdRequest::Reader r) -> result<init_producer_id_request> {
       return init_producer_id_request{str(r.getTransactionalId()), producer_id{r.getProducerId()},
-                                      producer_epoch{r.getProducerEpoch()}};
+                                      producer_epoch{r.getProducerEpoch()},
+                                      r.getTransactionTimeoutMs()};
     });
 }
 

@@ -15,6 +15,7 @@ struct init_producer_id_request {
   std::string transactional_id; // empty: idempotent only
   producer_id id = no_producer_id;
   producer_epoch epoch = no_producer_epoch;
+  int32_t transaction_timeout_ms = 60'000; // transactional producers only
 
   bool operator==(const init_producer_id_request&) const = default;
 };

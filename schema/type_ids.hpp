@@ -52,6 +52,14 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   // Idempotent producers (issue 9): client -> node, node -> controller.
   CAF_ADD_ATOM(sluice, sluice, init_producer_id_atom, "pid_init")
   CAF_ADD_ATOM(sluice, sluice, allocate_producer_ids_atom, "pid_alloc")
+  // Transactions (issue 9): producer -> coordinator, operator -> any node, and the markers a
+  // coordinator writes to partition leaders (node -> node, and node -> partition actor).
+  CAF_ADD_ATOM(sluice, sluice, add_partitions_to_txn_atom, "txn_addpt")
+  CAF_ADD_ATOM(sluice, sluice, txn_offset_commit_atom, "txn_ofs")
+  CAF_ADD_ATOM(sluice, sluice, end_txn_atom, "txn_end")
+  CAF_ADD_ATOM(sluice, sluice, list_transactions_atom, "txn_list")
+  CAF_ADD_ATOM(sluice, sluice, describe_transactions_atom, "txn_desc")
+  CAF_ADD_ATOM(sluice, sluice, write_txn_markers_atom, "txn_marker")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

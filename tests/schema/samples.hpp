@@ -15,6 +15,8 @@
 #include "schema/producer_id.hpp"
 #include "schema/raft.hpp"
 #include "schema/topics.hpp"
+#include "schema/txn.hpp"
+#include "schema/txn_marker.hpp"
 #include "store/batch.hpp"
 
 #include <string>
@@ -43,7 +45,12 @@ using message_types =
              elect_leaders_response, decommission_broker_request, decommission_broker_response,
              inspect_request, inspect_response, init_producer_id_request,
              init_producer_id_response, allocate_producer_ids_request,
-             allocate_producer_ids_response>;
+             allocate_producer_ids_response, add_partitions_to_txn_request,
+             add_partitions_to_txn_response, txn_offset_commit_request, txn_offset_commit_response,
+             end_txn_request, end_txn_response, list_transactions_request,
+             list_transactions_response, describe_transactions_request,
+             describe_transactions_response, write_txn_markers_request,
+             write_txn_markers_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -269,11 +276,36 @@ inline message_types samples() {
   inspected.groups.push_back({"audit-g", "dead", no_generation, "", "", partition_id{0}, {},
                               "did not answer"});
 
-  init_producer_id_request init_pid{"txn-1", producer_id{41}, producer_epoch{3}};
+  init_producer_id_request init_pid{"txn-1", producer_id{41}, producer_epoch{3}, 15'000};
   init_producer_id_response pid{sample_error(errc::not_controller), producer_id{1042},
                                 producer_epoch{2}};
   allocate_producer_ids_request alloc{node_id{3}};
   allocate_producer_ids_response block{sample_error(errc::not_controller), producer_id{2000}, 1000};
+
+  add_partitions_to_txn_request add_parts{"copy-0", producer_id{1042}, producer_epoch{2},
+                                          {{"orders", partition_id{3}}, {"audit", partition_id{0}}}};
+  add_partitions_to_txn_response parts_added{sample_error(errc::concurrent_transactions)};
+  txn_offset_commit_request txn_commit{"copy-0", producer_id{1042}, producer_epoch{2}, "copier",
+                                       {{"orders", partition_id{3}, offset{7001}, leader_epoch{4},
+                                         "m"}}};
+  txn_offset_commit_response txn_committed{sample_error(errc::invalid_producer_epoch)};
+  end_txn_request end_txn{"copy-0", producer_id{1042}, producer_epoch{2}, true};
+  end_txn_response txn_ended{sample_error(errc::invalid_txn_state)};
+  list_transactions_request list_txns{{"Ongoing", "PrepareCommit"}};
+  list_transactions_response txns{sample_error(errc::coordinator_not_available),
+                                  {{"copy-0", producer_id{1042}, "Ongoing", node_id{2}}}};
+  describe_transactions_request describe_txns{{"copy-0", "copy-9"}};
+  describe_transactions_response txns_described{
+    {{{}, "copy-0", "Ongoing", producer_id{1042}, producer_epoch{2}, 60'000,
+      timestamp_ms{1'700'000'000'000}, {{"orders", partition_id{3}}}, {"copier"}, node_id{2}},
+     {sample_error(errc::transactional_id_not_found), "copy-9", "", no_producer_id,
+      no_producer_epoch, 0, no_timestamp, {}, {}, node_id{-1}}}};
+  write_txn_markers_request markers{
+    {{producer_id{1042}, producer_epoch{2}, true, 5, {{"orders", partition_id{3}}}},
+     {producer_id{77}, producer_epoch{0}, false, 5, {{"audit", partition_id{0}}}}}};
+  write_txn_markers_response markers_written{
+    {{producer_id{1042}, {{"orders", partition_id{3}, sample_error(errc::not_leader)}}},
+     {producer_id{77}, {{"audit", partition_id{0}, {}}}}}};
 
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
@@ -281,7 +313,9 @@ inline message_types samples() {
           fetch_offsets, fetched_offsets, list_groups, groups, describe_groups, group_described,
           raft, heartbeat, heartbeat_answer, cluster_status_request{}, status, alter, altered,
           epoch_query, epoch_answer, reassign, reassigned, elect, elected, decommission,
-          decommissioned, inspect, inspected, init_pid, pid, alloc, block};
+          decommissioned, inspect, inspected, init_pid, pid, alloc, block, add_parts, parts_added,
+          txn_commit, txn_committed, end_txn, txn_ended, list_txns, txns, describe_txns,
+          txns_described, markers, markers_written};
 }
 
 // Raft payloads beyond the append of samples(), one message each, so that the round-trip and
