@@ -153,6 +153,82 @@ bool record_reader::next(record_view& out) {
   return true;
 }
 
+// --- control batches ------------------------------------------------------
+
+namespace {
+
+// Kafka writes control records big-endian; the batch header is little-endian.
+void put_be16(std::byte* p, int16_t v) {
+  auto u = static_cast<uint16_t>(v);
+  p[0] = std::byte(u >> 8);
+  p[1] = std::byte(u & 0xff);
+}
+
+void put_be32(std::byte* p, int32_t v) {
+  auto u = static_cast<uint32_t>(v);
+  for (int i = 0; i < 4; ++i)
+    p[i] = std::byte((u >> (24 - 8 * i)) & 0xff);
+}
+
+int16_t get_be16(const char* p) {
+  return static_cast<int16_t>((uint16_t(uint8_t(p[0])) << 8) | uint8_t(p[1]));
+}
+
+int32_t get_be32(const char* p) {
+  uint32_t u = 0;
+  for (int i = 0; i < 4; ++i)
+    u = (u << 8) | uint8_t(p[i]);
+  return static_cast<int32_t>(u);
+}
+
+} // namespace
+
+std::vector<std::byte> make_control_batch(int64_t producer_id, int16_t producer_epoch,
+                                          const control_record& marker, timestamp_ms ts) {
+  std::byte key[bf::control_key_size];
+  std::byte value[bf::control_value_size];
+  put_be16(key, bf::control_key_version);
+  put_be16(key + 2, static_cast<int16_t>(marker.type));
+  put_be16(value, bf::control_value_version);
+  put_be32(value + 2, marker.coordinator_epoch);
+  batch_builder b{bf::header_size + 32};
+  b.add(ts, std::string_view{reinterpret_cast<const char*>(key), sizeof key},
+        std::string_view{reinterpret_cast<const char*>(value), sizeof value});
+  return b.finish(producer_id, producer_epoch, -1, bf::attr_txn_control);
+}
+
+result<control_record> parse_control_batch(bytes_view batch) {
+  auto h = decode_header(batch);
+  if (!h)
+    return h.err();
+  auto bad = [&](const std::string& why) {
+    return make_error(errc::corrupt_batch, "control batch at offset "
+                                             + std::to_string(h->base_offset.value) + ": " + why);
+  };
+  if (!h->is_control())
+    return bad("not a control batch");
+  if (h->record_count != 1)
+    return bad("holds " + std::to_string(h->record_count) + " records, not 1");
+  record_reader reader{batch};
+  record_view r;
+  if (!reader.next(r))
+    return bad(reader.error_state() ? reader.error_state()->message : "no record");
+  if (!r.key || r.key->size() < bf::control_key_size)
+    return bad("control record key of " + std::to_string(r.key ? r.key->size() : 0)
+               + " bytes, needs " + std::to_string(bf::control_key_size));
+  if (!r.value || r.value->size() < bf::control_value_size)
+    return bad("end-transaction marker of " + std::to_string(r.value ? r.value->size() : 0)
+               + " bytes, needs " + std::to_string(bf::control_value_size));
+  auto key_version = get_be16(r.key->data());
+  auto type = get_be16(r.key->data() + 2);
+  auto value_version = get_be16(r.value->data());
+  if (key_version < 0 || value_version < 0)
+    return bad("negative control record version");
+  if (type != bf::control_type_abort && type != bf::control_type_commit)
+    return bad("unknown control record type " + std::to_string(type));
+  return control_record{static_cast<control_type>(type), get_be32(r.value->data() + 2)};
+}
+
 // --- batch_builder ----------------------------------------------------------
 
 batch_builder::batch_builder(size_t reserve_bytes) : reserve_bytes_(reserve_bytes) {

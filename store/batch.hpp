@@ -30,6 +30,8 @@ struct batch_header {
   uint32_t record_count = 0;
 
   size_t size_bytes() const { return batch_format::length_field_end + length; }
+  bool is_transactional() const { return (attributes & batch_format::attr_transactional) != 0; }
+  bool is_control() const { return (attributes & batch_format::attr_control) != 0; }
   offset last_offset() const { return base_offset + last_offset_delta; }
   offset next_offset() const { return last_offset() + 1; }
 };
@@ -49,6 +51,28 @@ void set_leader_epoch(std::span<std::byte> batch, leader_epoch epoch);
 // place (one CRC pass over the batch). The producer stamps a batch when it first sends it.
 void set_producer_fields(std::span<std::byte> batch, int64_t producer_id, int16_t producer_epoch,
                          int32_t base_sequence);
+
+// A transaction marker: what the control record of a control batch says (batch_format.hpp).
+enum class control_type : int16_t {
+  abort = batch_format::control_type_abort,
+  commit = batch_format::control_type_commit,
+};
+
+struct control_record {
+  control_type type = control_type::abort;
+  int32_t coordinator_epoch = 0;
+
+  bool operator==(const control_record&) const = default;
+};
+
+// The control batch a partition leader appends to end a producer's transaction (offsets
+// relative, as batch_builder::finish makes them).
+std::vector<std::byte> make_control_batch(int64_t producer_id, int16_t producer_epoch,
+                                          const control_record& marker, timestamp_ms ts);
+
+// The marker in a validated control batch; corrupt_batch when it is not one (not a control
+// batch, not exactly one record, key or value too short, a negative version, an unknown type).
+result<control_record> parse_control_batch(bytes_view batch);
 
 struct record_header {
   std::string_view key;

@@ -77,4 +77,23 @@ inline constexpr uint16_t attr_timestamp_log_append = 0x8;
 inline constexpr uint16_t attr_transactional = 0x10;
 inline constexpr uint16_t attr_control = 0x20;
 
+// A control batch (attr_transactional | attr_control; KIP-98) ends a producer's transaction in
+// the partition: only the partition leader writes one, for a transaction coordinator's
+// WriteTxnMarkers (schema/txn_marker.capnp), never a client. It carries the producer id and
+// epoch, base_sequence -1, and exactly one record whose key and value are Kafka's control
+// record and end-transaction marker, big-endian as Kafka writes them:
+//
+//   key    version i16 (0) | type i16 (0 abort, 1 commit)           4 bytes
+//   value  version i16 (0) | coordinator_epoch i32                   6 bytes
+//
+// A reader accepts a version >= 0 with at least these bytes (a later version may append
+// fields), as Kafka's ControlRecordType and EndTransactionMarker do; any other type is corrupt.
+inline constexpr uint16_t attr_txn_control = attr_transactional | attr_control;
+inline constexpr size_t control_key_size = 4;
+inline constexpr size_t control_value_size = 6;
+inline constexpr int16_t control_key_version = 0;
+inline constexpr int16_t control_value_version = 0;
+inline constexpr int16_t control_type_abort = 0;
+inline constexpr int16_t control_type_commit = 1;
+
 } // namespace sluice::store::batch_format

@@ -200,9 +200,17 @@ status partition_log::replay_producers(offset from) {
   for (auto& [_, seg] : segments_) {
     if (seg.next_offset() <= from)
       continue;
-    SLUICE_TRY(seg.scan_headers([&](const batch_header& h) {
-      if (h.base_offset >= from)
+    SLUICE_TRY(seg.scan_batches([&](const batch_header& h, bytes_view bytes) {
+      if (h.base_offset < from)
+        return;
+      if (!h.is_control()) {
         producers_.apply(h);
+        return;
+      }
+      // Appends validated every marker; one that does not parse now was damaged on disk
+      // below the recovery point and changes nothing.
+      auto m = parse_control_batch(bytes);
+      producers_.apply(h, m ? std::optional{*m} : std::nullopt);
     }));
   }
   return {};
@@ -365,6 +373,10 @@ result<partition_log::validated> partition_log::validate(bytes_view batches) {
                         "batch of " + std::to_string(h->size_bytes())
                           + " bytes exceeds max.message.bytes "
                           + std::to_string(config_.max_batch_bytes));
+    if (h->is_control())
+      if (auto m = parse_control_batch(batches.subspan(pos, h->size_bytes())); !m)
+        return make_error(m.code(), "batch " + std::to_string(headers.size()) + ": "
+                                      + m.err().message);
     headers.push_back(*h);
     pos += h->size_bytes();
     v.records += h->record_count;
@@ -405,9 +417,11 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
     return make_error(errc::stale_epoch, "append in epoch " + std::to_string(epoch.value)
                                            + " to a log at epoch " + std::to_string(latest->value));
   for (auto& h : scratch_headers_) {
-    if (h.producer_id < 0)
+    // A plain batch needs no check; a control or transactional one without a producer id is
+    // refused by check().
+    if (h.producer_id < 0 && (h.attributes & batch_format::attr_txn_control) == 0)
       continue;
-    if (scratch_headers_.size() > 1)
+    if (h.producer_id >= 0 && scratch_headers_.size() > 1)
       return make_error(errc::invalid_argument,
                         "a batch of idempotent producer " + std::to_string(h.producer_id)
                           + " must be the only batch of its append, not one of "
@@ -444,6 +458,31 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
       case producer_verdict::invalid: return make_error(errc::invalid_argument, c.reason);
     }
   }
+  return append_validated(batches, *v, epoch);
+}
+
+result<append_result> partition_log::append_marker(producer_id id, producer_epoch producer_epoch,
+                                                   const control_record& marker,
+                                                   leader_epoch epoch) {
+  auto c = producers_.check_marker(id, producer_epoch);
+  if (c.verdict == producer_verdict::fenced)
+    return make_error(errc::producer_fenced, c.reason);
+  if (c.verdict != producer_verdict::append)
+    return make_error(errc::invalid_argument, c.reason);
+  auto batch = make_control_batch(id.value, producer_epoch.value, marker, timestamp_ms{clock_()});
+  auto v = validate(batch);
+  if (!v)
+    return v.err();
+  auto latest = epochs_.latest_epoch();
+  if (latest && epoch < *latest)
+    return make_error(errc::stale_epoch, "marker in epoch " + std::to_string(epoch.value)
+                                           + " to a log at epoch " + std::to_string(latest->value));
+  return append_validated(batch, *v, epoch);
+}
+
+result<append_result> partition_log::append_validated(std::span<std::byte> batches,
+                                                      const validated& v, leader_epoch epoch) {
+  auto latest = epochs_.latest_epoch();
   if (!latest || epoch != *latest) {
     auto a = epochs_.assign(epoch, log_end_offset());
     if (!a)
@@ -462,13 +501,34 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
     next = h.next_offset();
     pos += h.size_bytes();
   }
-  SLUICE_TRY(write(batches, *v));
-  for (auto& h : scratch_headers_)
-    producers_.apply(h);
+  SLUICE_TRY(write(batches, v));
+  apply_producers(batches);
   res.last_offset = next - 1;
   res.batch_count = scratch_headers_.size();
-  res.record_count = v->records;
+  res.record_count = v.records;
   return res;
+}
+
+void partition_log::apply_producers(bytes_view batches) {
+  size_t pos = 0;
+  for (auto& h : scratch_headers_) {
+    if (h.is_control()) {
+      // validate() parsed it already: control batches are rare, parsing again is cheaper than
+      // keeping the markers of every append.
+      auto m = parse_control_batch(batches.subspan(pos, h.size_bytes()));
+      producers_.apply(h, m ? std::optional{*m} : std::nullopt);
+    } else {
+      producers_.apply(h);
+    }
+    pos += h.size_bytes();
+  }
+}
+
+offset partition_log::last_stable_offset(offset hw) const {
+  auto first_unstable = producers_.first_unstable_offset();
+  if (!first_unstable)
+    return hw;
+  return std::min(hw, std::max(*first_unstable, log_start_offset()));
 }
 
 result<append_result> partition_log::append_replicated(std::span<const std::byte> batches) {
@@ -504,8 +564,7 @@ result<append_result> partition_log::append_replicated(std::span<const std::byte
   res.batch_count = scratch_headers_.size();
   res.record_count = v->records;
   SLUICE_TRY(write(batches, *v));
-  for (auto& h : scratch_headers_)
-    producers_.apply(h);
+  apply_producers(batches);
   return res;
 }
 
@@ -621,6 +680,8 @@ result<size_t> partition_log::apply_retention() {
   size_t deleted = 0;
   auto st = delete_retained(deleted);
   // Also after a failure: what was deleted is gone.
+  if (deleted > 0)
+    producers_.prune_aborted(log_start_offset());
   if (deleted > 0 && epochs_.truncate_from_start(log_start_offset()))
     SLUICE_TRY(epochs_.flush());
   if (!st)

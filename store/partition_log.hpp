@@ -87,6 +87,14 @@ public:
   // a negative epoch or sequence errc::invalid_argument.
   result<append_result> append(std::span<std::byte> batches, leader_epoch epoch = leader_epoch{0});
 
+  // The leader's transaction marker (KIP-98): appends a control batch (batch_format.hpp) of
+  // producer `id` at `producer_epoch` that commits or aborts its open transaction, offsets
+  // assigned as append() does, stamped with the clock's time. No sequence check (a marker has
+  // none); an epoch below the producer's is errc::producer_fenced (a newer epoch already ended
+  // the transaction), a negative one errc::invalid_argument.
+  result<append_result> append_marker(producer_id id, producer_epoch producer_epoch,
+                                      const control_record& marker, leader_epoch epoch);
+
   // The follower's append (Kafka's appendAsFollower): batches fetched from the
   // leader are written as they are, offsets and epochs kept. Each is validated
   // as append() does (length, CRC, max_batch_bytes) and must start where the log
@@ -133,6 +141,14 @@ public:
   const leader_epoch_cache& epochs() const { return epochs_; }
   // The idempotent producers' state of the whole log (see above).
   const producer_state& producers() const { return producers_; }
+  // The read_committed bound (KIP-98): min(hw, the first offset of an open transaction), never
+  // below the log start (retention may delete a long transaction's first batches).
+  offset last_stable_offset(offset hw) const;
+  // The aborted transactions whose batches may lie in [from, upto): marker at or after `from`,
+  // first offset below `upto`, ascending by marker offset.
+  std::vector<aborted_txn> aborted_transactions(offset from, offset upto) const {
+    return producers_.aborted_transactions(from, upto);
+  }
   // The newest producer-state snapshot on disk; -1 when there is none.
   offset producer_snapshot() const { return snapshots_.empty() ? offset{-1} : snapshots_.back(); }
 
@@ -180,8 +196,15 @@ private:
   status load_epochs();
   status rebuild_epochs();
   result<bool> epochs_match_log() const;
-  // Checks every batch (fills scratch_headers_); shared by both appends.
+  // Checks every batch (fills scratch_headers_); shared by every append. A control batch must
+  // hold a marker parse_control_batch reads.
   result<validated> validate(bytes_view batches);
+  // The leader's appends after their checks: starts `epoch` if new, assigns offsets in place,
+  // writes and records the batches in the producers' state.
+  result<append_result> append_validated(std::span<std::byte> batches, const validated& v,
+                                         leader_epoch epoch);
+  // Records the written batches (scratch_headers_, in `batches`) in the producers' state.
+  void apply_producers(bytes_view batches);
   // Makes the epoch history durable, rolls if due and writes the validated batches.
   status write(bytes_view batches, const validated& v);
   status lower_recovery_point(offset o);

@@ -40,7 +40,7 @@ struct reader {
 std::vector<std::byte> encode_producer_snapshot(const producer_state& s, offset end) {
   std::vector<std::byte> out;
   out.reserve(psf::producers_pos + s.size() * (psf::producer_head_size + 5 * psf::batch_size)
-              + psf::crc_size);
+              + psf::aborted_count_size + s.aborted().size() * psf::aborted_size + psf::crc_size);
   put<uint32_t>(out, psf::magic);
   put<uint16_t>(out, psf::version);
   put<uint16_t>(out, 0);
@@ -49,6 +49,9 @@ std::vector<std::byte> encode_producer_snapshot(const producer_state& s, offset 
   for (auto& [id, e] : s.producers()) {
     put<int64_t>(out, id.value);
     put<int16_t>(out, e.epoch.value);
+    put<int32_t>(out, e.coordinator_epoch);
+    put<int64_t>(out, e.txn_first_offset.value);
+    put<int64_t>(out, e.marker_timestamp.value);
     put<uint8_t>(out, static_cast<uint8_t>(e.batches.size()));
     for (auto& b : e.batches) {
       put<int32_t>(out, b.first_seq);
@@ -57,6 +60,12 @@ std::vector<std::byte> encode_producer_snapshot(const producer_state& s, offset 
       put<int64_t>(out, b.last_offset.value);
       put<int64_t>(out, b.max_timestamp.value);
     }
+  }
+  put<uint32_t>(out, static_cast<uint32_t>(s.aborted().size()));
+  for (auto& a : s.aborted()) {
+    put<int64_t>(out, a.id.value);
+    put<int64_t>(out, a.first_offset.value);
+    put<int64_t>(out, a.last_offset.value);
   }
   put<uint32_t>(out, crc32c::value(out.data(), out.size()));
   return out;
@@ -78,8 +87,11 @@ result<producer_state> decode_producer_snapshot(bytes_view bytes, offset end) {
   uint16_t version = 0, reserved = 0;
   int64_t file_end = 0;
   r.get(magic), r.get(version), r.get(reserved), r.get(file_end), r.get(count);
-  if (magic != psf::magic || version != psf::version || reserved != 0)
-    return bad("bad magic, version or reserved field");
+  if (magic != psf::magic || reserved != 0)
+    return bad("bad magic or reserved field");
+  if (version != psf::version)
+    return bad("format version " + std::to_string(version) + ", this Sluice reads version "
+               + std::to_string(psf::version));
   if (file_end != end.value)
     return bad("holds offset " + std::to_string(file_end));
   producer_state s;
@@ -88,12 +100,14 @@ result<producer_state> decode_producer_snapshot(bytes_view bytes, offset end) {
     int64_t id = 0;
     int16_t epoch = 0;
     uint8_t n = 0;
-    if (!r.get(id) || !r.get(epoch) || !r.get(n))
+    producer_entry e;
+    if (!r.get(id) || !r.get(epoch) || !r.get(e.coordinator_epoch)
+        || !r.get(e.txn_first_offset.value) || !r.get(e.marker_timestamp.value) || !r.get(n))
       return bad("cut short in producer " + std::to_string(i));
-    if (id <= last_id || epoch < 0 || n == 0 || n > producer_state::batches_kept)
+    if (id <= last_id || epoch < 0 || n > producer_state::batches_kept
+        || e.coordinator_epoch < -1 || e.txn_first_offset.value < -1 || e.txn_first_offset >= end)
       return bad("producer " + std::to_string(id) + " breaks the format's rules");
     last_id = id;
-    producer_entry e;
     e.epoch = producer_epoch{epoch};
     for (uint8_t k = 0; k < n; ++k) {
       producer_batch_info b;
@@ -107,6 +121,20 @@ result<producer_state> decode_producer_snapshot(bytes_view bytes, offset end) {
     }
     s.restore(producer_id{id}, std::move(e));
   }
+  uint32_t aborted_count = 0;
+  if (!r.get(aborted_count))
+    return bad("cut short before the aborted transactions");
+  std::vector<aborted_txn> aborted;
+  for (uint32_t i = 0; i < aborted_count; ++i) {
+    aborted_txn a;
+    if (!r.get(a.id.value) || !r.get(a.first_offset.value) || !r.get(a.last_offset.value))
+      return bad("cut short in aborted transaction " + std::to_string(i));
+    if (a.id.value < 0 || a.first_offset.value < 0 || a.last_offset < a.first_offset
+        || a.last_offset >= end || (!aborted.empty() && a.last_offset <= aborted.back().last_offset))
+      return bad("aborted transaction " + std::to_string(i) + " breaks the format's rules");
+    aborted.push_back(a);
+  }
+  s.restore_aborted(std::move(aborted));
   if (!r.in.empty())
     return bad(std::to_string(r.in.size()) + " bytes after the last producer");
   return s;

@@ -35,8 +35,21 @@ bool in_sequence(int32_t last, int32_t next) {
 
 producer_check producer_state::check(const batch_header& h) const {
   producer_check out;
-  if (h.producer_id < 0)
+  if (h.is_control()) {
+    out.verdict = producer_verdict::invalid;
+    out.reason = describe(producer_id{h.producer_id})
+                 + ": a control batch is written only by the partition leader for a "
+                   "transaction marker, never sent by a client";
     return out;
+  }
+  if (h.producer_id < 0) {
+    if (h.is_transactional()) {
+      out.verdict = producer_verdict::invalid;
+      out.reason = "a transactional batch needs a producer id, got "
+                   + std::to_string(h.producer_id);
+    }
+    return out;
+  }
   producer_id id{h.producer_id};
   producer_epoch epoch{h.producer_epoch};
   if (h.producer_epoch < 0 || h.base_sequence < 0) {
@@ -91,12 +104,47 @@ producer_check producer_state::check(const batch_header& h) const {
   return out;
 }
 
-void producer_state::apply(const batch_header& h) {
-  if (h.producer_id < 0 || h.producer_epoch < 0 || h.base_sequence < 0)
+producer_check producer_state::check_marker(producer_id id, producer_epoch epoch) const {
+  producer_check out;
+  if (epoch.value < 0) {
+    out.verdict = producer_verdict::invalid;
+    out.reason = describe(id) + ": a transaction marker needs an epoch >= 0, got "
+                 + std::to_string(epoch.value);
+    return out;
+  }
+  auto* e = find(id);
+  if (e && epoch < e->epoch) {
+    out.verdict = producer_verdict::fenced;
+    out.reason = describe(id) + ": a marker of epoch " + std::to_string(epoch.value)
+                 + " is fenced: the partition has seen epoch " + std::to_string(e->epoch.value);
+  }
+  return out;
+}
+
+void producer_state::apply(const batch_header& h, const std::optional<control_record>& marker) {
+  if (h.producer_id < 0 || h.producer_epoch < 0)
     return;
+  producer_id id{h.producer_id};
   producer_epoch epoch{h.producer_epoch};
-  auto& e = producers_[producer_id{h.producer_id}];
-  if (!e.batches.empty() && epoch < e.epoch)
+  if (h.is_control()) {
+    if (!marker)
+      return;
+    auto& e = producers_[id];
+    if (epoch < e.epoch)
+      return;
+    if (epoch != e.epoch) {
+      e.epoch = epoch;
+      e.batches.clear();
+    }
+    e.coordinator_epoch = marker->coordinator_epoch;
+    e.marker_timestamp = std::max(e.marker_timestamp, h.max_timestamp);
+    end_transaction(id, e, marker->type, h.base_offset);
+    return;
+  }
+  if (h.base_sequence < 0)
+    return;
+  auto& e = producers_[id];
+  if (epoch < e.epoch)
     return;
   if (epoch != e.epoch) {
     e.epoch = epoch;
@@ -106,12 +154,52 @@ void producer_state::apply(const batch_header& h) {
                        h.base_offset, h.last_offset(), h.max_timestamp});
   while (e.batches.size() > batches_kept)
     e.batches.pop_front();
+  if (h.is_transactional() && !e.in_transaction()) {
+    e.txn_first_offset = h.base_offset;
+    open_.emplace(h.base_offset, id);
+  }
+}
+
+void producer_state::end_transaction(producer_id id, producer_entry& e, control_type type,
+                                     offset marker) {
+  if (!e.in_transaction())
+    return; // nothing of this producer to drop: a retried marker, or one for an empty txn
+  open_.erase(e.txn_first_offset);
+  if (type == control_type::abort)
+    aborted_.push_back({id, e.txn_first_offset, marker});
+  e.txn_first_offset = offset{-1};
 }
 
 size_t producer_state::expire(timestamp_ms now, int64_t max_age_ms) {
   return std::erase_if(producers_, [&](const auto& kv) {
-    return kv.second.last_timestamp().value < now.value - max_age_ms;
+    return !kv.second.in_transaction() && kv.second.last_timestamp().value < now.value - max_age_ms;
   });
+}
+
+size_t producer_state::prune_aborted(offset log_start) {
+  auto end = std::find_if(aborted_.begin(), aborted_.end(),
+                          [&](const aborted_txn& a) { return a.last_offset >= log_start; });
+  auto n = static_cast<size_t>(end - aborted_.begin());
+  aborted_.erase(aborted_.begin(), end);
+  return n;
+}
+
+std::vector<aborted_txn> producer_state::aborted_transactions(offset from, offset upto) const {
+  std::vector<aborted_txn> out;
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), from,
+                             [](const aborted_txn& a, offset o) { return a.last_offset < o; });
+  for (; it != aborted_.end(); ++it)
+    if (it->first_offset < upto)
+      out.push_back(*it);
+  return out;
+}
+
+void producer_state::restore(producer_id id, producer_entry e) {
+  if (auto old = producers_.find(id); old != producers_.end() && old->second.in_transaction())
+    open_.erase(old->second.txn_first_offset);
+  if (e.in_transaction())
+    open_.emplace(e.txn_first_offset, id);
+  producers_.insert_or_assign(id, std::move(e));
 }
 
 const producer_entry* producer_state::find(producer_id id) const {

@@ -37,16 +37,34 @@
 // dropping, retried after its timeout while the partition's later batches went on) is an
 // old_duplicate, which the log answers from its batch headers.
 //
-// Future transactions build on the entry: an ongoing transaction's first offset and the
-// coordinator epoch belong in producer_entry, and apply() of a control batch ends it.
+// Transactions (KIP-98): a transactional data batch (attr_transactional) opens the producer's
+// transaction in this partition at its base offset unless one is open; a control batch
+// (batch_format.hpp, written by the leader for the coordinator's marker) ends it. The state of
+// one producer in one partition:
+//
+//            transactional data batch                 control batch (commit or abort)
+//   no txn ----------------------------> open(first) ---------------------------------> no txn
+//     ^  \__ data batch, marker without a txn: no txn   (abort: {id, first, marker offset}
+//     |                                                  joins the aborted list)
+//     +-- more transactional batches stay in open(first)
+//
+// A control batch is applied at an epoch equal to or above the producer's: a higher one (the
+// coordinator fenced the producer and aborted for it) becomes the producer's epoch, as Kafka's
+// appendEndTxnMarker does; below it, the marker is ignored (the leader refuses such a marker).
+// The first unstable offset (the smallest first offset of an open transaction) bounds what
+// read_committed consumers see; the aborted list tells them which batches to drop. Aborted
+// entries whose marker falls below the log start are pruned (prune_aborted).
 
 #include "store/batch.hpp"
 #include "store/types.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
+#include <vector>
 #include <string>
 
 namespace sluice::store {
@@ -64,14 +82,33 @@ struct producer_batch_info {
 
 struct producer_entry {
   producer_epoch epoch = no_producer_epoch;
-  // Oldest first, 1..batches_kept of them, every one of `epoch`.
+  // Oldest first, at most batches_kept of them, every one of `epoch`; empty after a marker
+  // started a new epoch (or for a producer seen only through markers).
   std::deque<producer_batch_info> batches;
+  // The first offset of the producer's open transaction in this partition; -1: none.
+  offset txn_first_offset{-1};
+  // The coordinator epoch of the last marker applied; -1: none yet.
+  int32_t coordinator_epoch = -1;
+  // The timestamp of the last marker applied (it keeps the producer from expiring).
+  timestamp_ms marker_timestamp = no_timestamp;
 
   int32_t last_seq() const { return batches.empty() ? no_sequence : batches.back().last_seq; }
   timestamp_ms last_timestamp() const {
-    return batches.empty() ? no_timestamp : batches.back().max_timestamp;
+    auto data = batches.empty() ? no_timestamp : batches.back().max_timestamp;
+    return std::max(data, marker_timestamp);
   }
+  bool in_transaction() const { return txn_first_offset.value >= 0; }
   bool operator==(const producer_entry&) const = default;
+};
+
+// A transaction that ended with an abort marker: the producer's batches in [first_offset,
+// last_offset] are to be dropped by read_committed consumers (last_offset is the marker's).
+struct aborted_txn {
+  producer_id id = no_producer_id;
+  offset first_offset{0};
+  offset last_offset{0};
+
+  bool operator==(const aborted_txn&) const = default;
 };
 
 enum class producer_verdict : uint8_t {
@@ -101,31 +138,65 @@ class producer_state {
 public:
   static constexpr size_t batches_kept = 5;
 
-  // The leader's check of a client's batch; changes nothing.
+  // The leader's check of a client's batch; changes nothing. A control batch is invalid (only
+  // the leader writes markers, through check_marker), and so is a transactional batch without
+  // a producer id.
   producer_check check(const batch_header& h) const;
+  // The leader's check of a marker it is about to write: fenced when `epoch` is below the
+  // producer's (a newer epoch already ended the transaction).
+  producer_check check_marker(producer_id id, producer_epoch epoch) const;
 
   // Records an appended batch (its offsets assigned). Never refuses: the log is the truth.
   // A batch without a producer id changes nothing; one of an epoch below the producer's is
   // ignored (the epoch fence stays); a higher epoch starts the producer's window afresh.
-  void apply(const batch_header& h);
+  // A control batch needs its marker (`marker`, parsed from its record); one without is
+  // ignored.
+  void apply(const batch_header& h, const std::optional<control_record>& marker = std::nullopt);
 
-  // Forgets producers whose last batch's timestamp is older than now - max_age_ms
-  // (producer.id.expiration.ms); returns how many.
+  // Forgets producers whose last batch's or marker's timestamp is older than now - max_age_ms
+  // (producer.id.expiration.ms), except those with an open transaction (Kafka keeps them: their
+  // transaction bounds the last stable offset until the coordinator ends it); returns how many.
   size_t expire(timestamp_ms now, int64_t max_age_ms);
 
-  void clear() { producers_.clear(); }
+  // Drops aborted transactions whose marker lies below `log_start` (retention deleted them).
+  size_t prune_aborted(offset log_start);
+
+  void clear() {
+    producers_.clear();
+    open_.clear();
+    aborted_.clear();
+  }
+
+  // The smallest first offset of an open transaction; nullopt when none is open.
+  std::optional<offset> first_unstable_offset() const {
+    return open_.empty() ? std::nullopt : std::optional{open_.begin()->first};
+  }
+  size_t open_transactions() const { return open_.size(); }
+  // The aborted transactions with last_offset >= from and first_offset < upto, by marker offset.
+  std::vector<aborted_txn> aborted_transactions(offset from, offset upto) const;
+  // Every aborted transaction kept, ascending by last_offset (marker offset).
+  const std::vector<aborted_txn>& aborted() const { return aborted_; }
 
   const producer_entry* find(producer_id id) const;
   const std::map<producer_id, producer_entry>& producers() const { return producers_; }
   size_t size() const { return producers_.size(); }
 
   // Restores an entry as a snapshot holds it (no checks beyond what decode did).
-  void restore(producer_id id, producer_entry e) { producers_.insert_or_assign(id, std::move(e)); }
+  void restore(producer_id id, producer_entry e);
+  // Restores the aborted list as a snapshot holds it (ascending by last_offset).
+  void restore_aborted(std::vector<aborted_txn> aborted) { aborted_ = std::move(aborted); }
 
   bool operator==(const producer_state&) const = default;
 
 private:
+  void end_transaction(producer_id id, producer_entry& e, control_type type, offset marker);
+
   std::map<producer_id, producer_entry> producers_;
+  // Open transactions by first offset (unique: each is a batch's base offset); mirrors the
+  // entries' txn_first_offset.
+  std::map<offset, producer_id> open_;
+  // Ascending by last_offset: markers are applied in log order.
+  std::vector<aborted_txn> aborted_;
 };
 
 } // namespace sluice::store

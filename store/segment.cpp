@@ -286,10 +286,14 @@ status segment::recompute_tail() {
 }
 
 status segment::scan_headers(const std::function<void(const batch_header&)>& visit) const {
+  return scan_batches([&](const batch_header& h, bytes_view) { visit(h); });
+}
+
+status segment::scan_batches(const std::function<void(const batch_header&, bytes_view)>& visit) const {
   batch_scanner scan{log_, 0, size_, false};
   batch_scanner::item it;
   while (scan.next(it))
-    visit(it.header);
+    visit(it.header, it.bytes);
   if (scan.stop_reason())
     return *scan.stop_reason();
   return {};

@@ -81,6 +81,8 @@ public:
 
   // Calls visit(header) for every batch, in order (CRCs are not checked).
   status scan_headers(const std::function<void(const batch_header&)>& visit) const;
+  // The same with each whole batch's bytes (valid during the call; CRCs are not checked).
+  status scan_batches(const std::function<void(const batch_header&, bytes_view)>& visit) const;
   // The header of the last batch; invalid_argument when the segment is empty.
   result<batch_header> last_batch_header() const;
 
