@@ -70,6 +70,7 @@ node_impl::behavior_type node_impl::make_behavior() {
     [this](inspect_atom, const std::string& filter) { return inspect_tree(filter); },
     [this](inspect_atom, const envelope& e) { return inspect_node(e); },
     [this](init_producer_id_atom, const envelope& e) { return init_producer_id(e); },
+    [this](write_txn_markers_atom, const envelope& e) { return write_txn_markers(e); },
     [to_controller](broker_heartbeat_atom a, const envelope& e) { return to_controller(a, e); },
     [to_controller](cluster_status_atom a, const envelope& e) { return to_controller(a, e); },
     [to_controller](reassign_partitions_atom a, const envelope& e) { return to_controller(a, e); },

@@ -1,5 +1,5 @@
-// The node's data requests: produce, fetch and list offsets, each decoded once, fanned out to
-// the topic actors per partition and gathered into one response.
+// The node's data requests: produce, fetch, list offsets and transaction markers, each decoded
+// once, fanned out to the topic actors per partition and gathered into one response.
 
 #include "actors/node_impl.hpp"
 
@@ -8,6 +8,7 @@
 #include "schema/fetch.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
+#include "schema/txn_marker.hpp"
 
 #include <caf/sec.hpp>
 
@@ -21,6 +22,10 @@ namespace {
 
 // How long the node waits for a partition beyond what the request itself allows.
 constexpr auto partition_slack = std::chrono::seconds(30);
+
+// How long a partition waits for its marker to reach the high watermark (acks=all's default
+// request timeout; the coordinator retries what times out).
+constexpr int32_t marker_timeout_ms = 30'000;
 
 // A fetch response must stay decodable (schema::max_message_bytes) whatever max_bytes a
 // client asks for; one batch (at most 64 MiB) may still go over the per-response bound.
@@ -167,7 +172,7 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
     auto id = ++next_fetch_id_;
     partition_fetch pf{id,          p.fetch_offset, std::clamp(p.max_bytes, 1, s->max_bytes),
                        req->min_bytes, max_wait_ms,   several,
-                       req->replica_id, p.current_leader_epoch, false, filter};
+                       req->replica_id, p.current_leader_epoch, false, filter, req->isolation};
     s->targets[i] = t->actor;
     s->ids[i] = id;
     s->pending[i] = true;
@@ -191,9 +196,10 @@ void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i
   out.error = std::move(r.error);
   out.high_watermark = r.high_watermark;
   out.log_start_offset = r.log_start_offset;
-  out.last_stable_offset = r.high_watermark; // no transactions yet: everything is stable
+  out.last_stable_offset = r.last_stable_offset;
   out.records = std::move(r.records);
   out.next_fetch_offset = r.next_offset;
+  out.aborted_transactions = std::move(r.aborted_transactions);
   s->pending[i] = false;
   fetches_.erase(s->ids[i]);
   --s->outstanding;
@@ -270,9 +276,61 @@ caf::result<schema::envelope> node_impl::list_offsets(const envelope& e) {
         g->rp.deliver(encode(g->response));
     };
     request(t->actor, std::chrono::seconds(30), list_offsets_atom_v, q.partition,
-            offsets_query{q.query, q.timestamp})
+            offsets_query{q.query, q.timestamp, req->isolation})
       .then([done](offsets_reply& r) { done(std::move(r)); },
             [done](caf::error& err) { done({from_caf(err), offset{-1}, no_timestamp}); });
+  }
+  if (g->outstanding == 0)
+    return encode(g->response);
+  g->rp = make_response_promise<envelope>();
+  return g->rp;
+}
+
+// -- transaction markers ------------------------------------------------------
+
+// KIP-98 WriteTxnMarkers: every (marker, partition) is appended by the partition's leader on
+// this node and answered once below its high watermark; the response keeps the request's
+// order. A partition that fails routing is unknown_topic_or_partition; one led elsewhere
+// answers not_leader (the coordinator looks the leader up again and retries).
+caf::result<schema::envelope> node_impl::write_txn_markers(const envelope& e) {
+  ++status_.requests;
+  auto req = schema::decode<schema::write_txn_markers_request>(e);
+  if (!req) {
+    ++status_.undecodable;
+    return refuse(req.err());
+  }
+  struct gather {
+    schema::write_txn_markers_response response;
+    size_t outstanding = 0;
+    envelope_promise rp;
+  };
+  auto g = std::make_shared<gather>();
+  g->response.markers.reserve(req->markers.size());
+  for (size_t i = 0; i < req->markers.size(); ++i) {
+    auto& m = req->markers[i];
+    auto& result = g->response.markers.emplace_back();
+    result.id = m.id;
+    result.partitions.reserve(m.partitions.size());
+    for (size_t j = 0; j < m.partitions.size(); ++j) {
+      auto& tp = m.partitions[j];
+      auto& out = result.partitions.emplace_back();
+      out.topic = tp.topic;
+      out.partition = tp.partition;
+      auto* t = route(tp.topic, tp.partition, out.error);
+      if (!t)
+        continue;
+      ++g->outstanding;
+      auto done = [g, i, j](schema::error err) {
+        g->response.markers[i].partitions[j].error = std::move(err);
+        if (--g->outstanding == 0)
+          g->rp.deliver(encode(g->response));
+      };
+      txn_marker marker{m.id, m.epoch, m.commit, m.coordinator_epoch, marker_timeout_ms};
+      request(t->actor, std::chrono::milliseconds{marker_timeout_ms} + partition_slack,
+              write_txn_markers_atom_v, tp.partition, marker)
+        .then([done](txn_marker_reply& r) { done(std::move(r.error)); },
+              [done](caf::error& err) { done(from_caf(err)); });
+    }
   }
   if (g->outstanding == 0)
     return encode(g->response);

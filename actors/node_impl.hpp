@@ -1,7 +1,8 @@
 #pragma once
 
 // The node actor's class, shared by its source files: node_actor.cpp (lifecycle, topics,
-// administration, inspect), node_data.cpp (produce, fetch, list offsets), node_cluster.cpp
+// administration, inspect), node_data.cpp (produce, fetch, list offsets, transaction markers),
+// node_cluster.cpp
 // (controller peers) and node_inspect.cpp (inspect across nodes). Include only from those.
 
 #include "actors/group_interface.hpp"
@@ -105,6 +106,7 @@ private:
   caf::result<envelope> fetch(const envelope& e);
   caf::result<envelope> list_offsets(const envelope& e);
   caf::result<envelope> answer_epoch_query(const envelope& e);
+  caf::result<envelope> write_txn_markers(const envelope& e);
   void on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i, fetch_reply r);
   void on_fetch_progress(uint64_t id, int64_t bytes);
   void complete_fetch(fetch_session& s);

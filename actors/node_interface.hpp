@@ -57,6 +57,10 @@ using node_actor = caf::typed_actor<
   // An idempotent producer's id and epoch (init_producer_id_request, schema/producer_id.hpp),
   // out of the node's block of ids (actors/producer_id_block.hpp).
   caf::replies_to<init_producer_id_atom, schema::envelope>::with<schema::envelope>,
+  // A transaction coordinator's markers (write_txn_markers_request, schema/txn_marker.hpp):
+  // each (marker, partition) goes to the partition's leader here, answered in request order
+  // once the marker is below the partition's high watermark.
+  caf::replies_to<write_txn_markers_atom, schema::envelope>::with<schema::envelope>,
   // Cluster mode: answered by (or through) the node's metadata controller, see
   // actors/metadata_interface.hpp. Clients send the first two and the operations below;
   // controllers the first four.

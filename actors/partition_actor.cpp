@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -70,6 +71,12 @@ struct partition_status {
   uint64_t filter_scanned = 0;     // records those looked at
   uint64_t filter_matched = 0;     // of which sent (the rest never left the node)
   uint64_t truncations = 0;
+  // Transactions (KIP-98): the read_committed bound, open transactions, aborted ones kept
+  // for read_committed fetches, and markers written as leader.
+  int64_t last_stable_offset = -1;
+  size_t open_transactions = 0;
+  size_t aborted_transactions = 0;
+  uint64_t markers = 0;
   // Idempotent producers (store/producer_state.hpp): how many the log knows, the newest few
   // as id -> "epoch E seq S", the newest snapshot's offset, and retries answered as duplicates.
   size_t producers = 0;
@@ -103,6 +110,10 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field scanned{"filter_scanned", x.filter_scanned};
   field matched{"filter_matched", x.filter_matched};
   field truncations{"truncations", x.truncations};
+  field lso{"last_stable_offset", x.last_stable_offset};
+  field open_txns{"open_transactions", x.open_transactions};
+  field aborted_txns{"aborted_transactions", x.aborted_transactions};
+  field markers{"markers", x.markers};
   field producers{"producers", x.producers};
   field producer_state{"producer_state", x.producer_state};
   field producer_snapshot{"producer_snapshot", x.producer_snapshot};
@@ -110,7 +121,8 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field error{"error", x.error};
   return f(caf::meta::type_name("partition"), topic, partition, role, leader, epoch, isr,
            log_start, log_end, hw, recovery_point, follower_ends, segments, size_bytes, parked,
-           acks, appends, appended, fetches, filtered, scanned, matched, truncations, producers,
+           acks, appends, appended, fetches, filtered, scanned, matched, truncations, lso, open_txns,
+           aborted_txns, markers, producers,
            producer_state, producer_snapshot, duplicates, error);
 }
 
@@ -118,7 +130,8 @@ class partition_impl : public partition_actor::base {
 public:
   partition_impl(caf::actor_config& cfg, partition_args args)
     : partition_actor::base(cfg), args_(std::move(args)),
-      replica_waits_(args_.max_parked_fetches), consumer_waits_(args_.max_parked_fetches) {
+      replica_waits_(args_.max_parked_fetches), consumer_waits_(args_.max_parked_fetches),
+      committed_waits_(args_.max_parked_fetches) {
     status_.topic = args_.topic;
     status_.partition = args_.partition.value;
     if (args_.replication)
@@ -135,12 +148,15 @@ public:
       delayed_send(self_handle(), args_.tick_interval, tick_atom_v);
     return {
       [this](produce_atom, append_request& req) { return append(req); },
+      [this](write_txn_markers_atom, const txn_marker& m) { return write_marker(m); },
       [this](fetch_atom, partition_fetch& req) -> caf::result<fetch_reply> { return fetch(req); },
       [this](fetch_done_atom, uint64_t id) {
         if (auto e = replica_waits_.take(id))
           complete(*e, true);
         else if (auto c = consumer_waits_.take(id))
           complete(*c, false);
+        else if (auto t = committed_waits_.take(id))
+          complete(*t, false);
       },
       [this](list_offsets_atom, const offsets_query& q) { return list_offsets(q); },
       [this](epoch_query_atom, const epoch_query& q) { return answer_epoch_query(q); },
@@ -167,9 +183,11 @@ public:
 private:
   using waitlist = fetch_waitlist<parked_fetch>;
 
+  // A reply held until the high watermark passes what it answers for (acks=all appends,
+  // their duplicates, transaction markers).
   struct acks_wait {
-    caf::typed_response_promise<append_reply> promise;
-    append_reply reply;      // what to answer on success
+    // Called once: with no error when HW passed, else with why it will not.
+    std::function<void(const schema::error&)> answer;
     time_point deadline;
   };
 
@@ -264,6 +282,7 @@ private:
       return;
     }
     leader_.emplace(self_id(), s, log_->log_end_offset(), hw_, leader_config(), now_ms());
+    lso_ = log_->last_stable_offset(leader_->high_watermark());
     status_.role = "leader";
     if (args_.replication)
       spdlog::info("partition {}: leader in epoch {} (log end {}, ISR {})", label(), s.epoch.value,
@@ -278,12 +297,14 @@ private:
     hw_ = leader_->high_watermark();
     leader_.reset();
     for (auto& [_, w] : acks_waits_)
-      w.promise.deliver(append_reply{why, offset{-1}, no_timestamp, offset{-1}});
+      w.answer(why);
     acks_waits_.clear();
-    for (auto* list : {&replica_waits_, &consumer_waits_})
+    for (auto* list : {&replica_waits_, &consumer_waits_, &committed_waits_})
       for (auto& e : list->take_all())
         e.payload.promise.deliver(fetch_reply{why, offset{-1}, offset{-1}, {}});
     pending_bytes_.clear();
+    unstable_bytes_.clear();
+    unstable_carry_ = 0;
   }
 
   void stop_following() {
@@ -334,11 +355,8 @@ private:
       auto it = acks_waits_.find(id);
       if (it == acks_waits_.end())
         continue;
-      if (outcome == cluster::repl_errc::none)
-        it->second.promise.deliver(std::move(it->second.reply));
-      else
-        it->second.promise.deliver(
-          append_reply{to_wire_error(outcome, label()), offset{-1}, no_timestamp, offset{-1}});
+      it->second.answer(outcome == cluster::repl_errc::none ? schema::error{}
+                                                            : to_wire_error(outcome, label()));
       acks_waits_.erase(it);
     }
     auto hw = leader_->high_watermark();
@@ -347,13 +365,40 @@ private:
       int64_t bytes = 0;
       while (!pending_bytes_.empty() && pending_bytes_.front().first <= hw) {
         bytes += pending_bytes_.front().second;
+        unstable_bytes_.push_back(pending_bytes_.front());
         pending_bytes_.pop_front();
       }
       if (bytes > 0)
         wake(consumer_waits_, bytes, false);
     }
+    settle_stable(hw);
     if (auto p = leader_->take_proposal())
       send_proposal(*p);
+  }
+
+  // The last stable offset moves with HW and with markers ending transactions: read_committed
+  // fetches parked below it are told the bytes it passed (at least 1, so a marker that ended a
+  // transaction wakes them even when its bytes were counted away).
+  void settle_stable(offset hw) {
+    log_->on_high_watermark(hw);
+    // A long transaction holds the stable offset back while appends go on: the oldest entries
+    // are folded into the carry instead of growing without bound.
+    while (unstable_bytes_.size() > max_unstable_entries) {
+      unstable_carry_ += unstable_bytes_.front().second;
+      unstable_bytes_.pop_front();
+    }
+    auto lso = log_->last_stable_offset(hw);
+    if (lso <= lso_)
+      return;
+    lso_ = lso;
+    int64_t bytes = unstable_carry_;
+    unstable_carry_ = 0;
+    while (!unstable_bytes_.empty() && unstable_bytes_.front().first <= lso) {
+      bytes += unstable_bytes_.front().second;
+      unstable_bytes_.pop_front();
+    }
+    if (!committed_waits_.empty())
+      wake(committed_waits_, std::max<int64_t>(bytes, 1), false);
   }
 
   // -- ISR proposals -----------------------------------------------------------------
@@ -406,6 +451,34 @@ private:
 
   // -- leader: produce ----------------------------------------------------------------
 
+  schema::error not_enough_replicas() const {
+    return {errc::not_enough_replicas,
+            "min.insync.replicas is " + std::to_string(args_.config.min_insync_replicas)
+              + " but the partition has " + std::to_string(leader_->state().isr.size())
+              + " in-sync replica" + (leader_->state().isr.size() == 1 ? "" : "s")};
+  }
+
+  // Answers through `answer` once HW reaches `end` (or leadership, the ISR or the timeout
+  // fails it).
+  void await_commit(offset end, int32_t timeout_ms,
+                    std::function<void(const schema::error&)> answer) {
+    auto id = ++next_wait_;
+    acks_waits_.emplace(id, acks_wait{std::move(answer),
+                                      clock().now() + std::chrono::milliseconds{timeout_ms}});
+    leader_->await(id, end, now_ms());
+    settle();
+  }
+
+  static std::function<void(const schema::error&)>
+  answer_append(caf::typed_response_promise<append_reply> rp, append_reply ok) {
+    return [rp, ok](const schema::error& err) mutable {
+      if (err.ok())
+        rp.deliver(std::move(ok));
+      else
+        rp.deliver(append_reply{err, offset{-1}, no_timestamp, offset{-1}});
+    };
+  }
+
   caf::result<append_reply> append(append_request& req) {
     if (!log_)
       return append_reply{not_open(), offset{-1}, no_timestamp, offset{-1}};
@@ -413,12 +486,7 @@ private:
       return append_reply{not_leading(), offset{-1}, no_timestamp, offset{-1}};
     auto acks = static_cast<int>(req.acks);
     if (leader_->check_produce(acks) != cluster::repl_errc::none)
-      return append_reply{{errc::not_enough_replicas,
-                           "min.insync.replicas is "
-                             + std::to_string(args_.config.min_insync_replicas) + " but the partition has "
-                             + std::to_string(leader_->state().isr.size()) + " in-sync replica"
-                             + (leader_->state().isr.size() == 1 ? "" : "s")},
-                          offset{-1}, no_timestamp, log_->log_start_offset()};
+      return append_reply{not_enough_replicas(), offset{-1}, no_timestamp, log_->log_start_offset()};
     auto r = log_->append(std::span<std::byte>{req.records}, leader_->epoch());
     if (!r)
       return append_reply{to_wire_error(r.err()), offset{-1}, no_timestamp, log_->log_start_offset()};
@@ -437,12 +505,40 @@ private:
       settle();
       return ok;
     }
-    auto id = ++next_wait_;
     auto rp = make_response_promise<append_reply>();
-    acks_waits_.emplace(id, acks_wait{rp, ok,
-                                      clock().now() + std::chrono::milliseconds{req.timeout_ms}});
-    leader_->await(id, end, now_ms());
-    settle();
+    await_commit(end, req.timeout_ms, answer_append(rp, ok));
+    return rp;
+  }
+
+  // A transaction coordinator's marker (KIP-98 WriteTxnMarkers): a control batch appended
+  // like an acks=all produce, answered with its offset once HW passes it. No sequence check;
+  // an epoch below the producer's is invalid_producer_epoch.
+  caf::result<txn_marker_reply> write_marker(const txn_marker& m) {
+    if (!log_)
+      return txn_marker_reply{not_open(), offset{-1}};
+    if (!leader_)
+      return txn_marker_reply{not_leading(), offset{-1}};
+    if (leader_->check_produce(-1) != cluster::repl_errc::none)
+      return txn_marker_reply{not_enough_replicas(), offset{-1}};
+    auto size_before = log_->size_bytes();
+    store::control_record marker{m.commit ? store::control_type::commit : store::control_type::abort,
+                                 m.coordinator_epoch};
+    auto r = log_->append_marker(m.id, m.epoch, marker, leader_->epoch());
+    if (!r)
+      return txn_marker_reply{to_wire_error(r.err()), offset{-1}};
+    ++status_.markers;
+    auto bytes = static_cast<int64_t>(log_->size_bytes() - size_before);
+    status_.appended_bytes += static_cast<uint64_t>(bytes);
+    auto end = log_->log_end_offset();
+    pending_bytes_.emplace_back(end, bytes);
+    leader_->on_append(end, now_ms());
+    if (!replica_waits_.empty())
+      wake(replica_waits_, bytes, true);
+    auto rp = make_response_promise<txn_marker_reply>();
+    await_commit(end, std::max(m.timeout_ms, 1),
+                 [rp, ok = txn_marker_reply{{}, r->base_offset}](const schema::error& err) mutable {
+                   rp.deliver(err.ok() ? ok : txn_marker_reply{err, offset{-1}});
+                 });
     return rp;
   }
 
@@ -454,12 +550,8 @@ private:
     append_reply ok{{}, r.base_offset, no_timestamp, log_->log_start_offset()};
     if (req.acks != schema::acks::all || leader_->high_watermark() > r.last_offset)
       return ok;
-    auto id = ++next_wait_;
     auto rp = make_response_promise<append_reply>();
-    acks_waits_.emplace(id, acks_wait{rp, ok,
-                                      clock().now() + std::chrono::milliseconds{req.timeout_ms}});
-    leader_->await(id, r.last_offset + 1, now_ms());
-    settle();
+    await_commit(r.last_offset + 1, req.timeout_ms, answer_append(rp, ok));
     return rp;
   }
 
@@ -504,7 +596,7 @@ private:
       req.filter.reset(); // followers copy the log whole, whatever a request carried
     auto reply = read(req, replica || req.to_log_end);
     auto have = static_cast<int64_t>(reply.records.size());
-    auto& list = replica ? replica_waits_ : consumer_waits_;
+    auto& list = replica ? replica_waits_ : committed(req) ? committed_waits_ : consumer_waits_;
     // A filtered read that scanned records but kept none answers at once all the same: the
     // consumer moves past them (next_offset) instead of waiting for matches that may never come.
     bool moved_on = reply.next_offset > req.fetch_offset;
@@ -535,7 +627,8 @@ private:
 
   void expire() {
     auto now = home_system().clock().now();
-    for (auto [list, replica] : {std::pair{&replica_waits_, true}, std::pair{&consumer_waits_, false}}) {
+    for (auto [list, replica] : {std::pair{&replica_waits_, true}, std::pair{&consumer_waits_, false},
+                                 std::pair{&committed_waits_, false}}) {
       std::optional<time_point> rearm;
       for (auto& e : list->on_timer(now, rearm))
         complete(e, replica);
@@ -544,16 +637,39 @@ private:
     }
   }
 
+  // A consumer's read_committed fetch (not a replica's, nor the leader's own to_log_end read).
+  static bool committed(const partition_fetch& req) {
+    return req.isolation == schema::isolation_level::read_committed && req.replica_id.value < 0
+           && !req.to_log_end;
+  }
+
+  // Where a consumer's read stops: the last stable offset under read_committed, else HW.
+  offset consumer_limit(const partition_fetch& req, const fetch_reply& out) const {
+    return committed(req) ? out.last_stable_offset : out.high_watermark;
+  }
+
+  // read_committed: the aborted transactions whose batches may lie in [from, end) (KIP-98's
+  // FetchResponse.AbortedTransactions).
+  void add_aborted(const partition_fetch& req, offset end, fetch_reply& out) const {
+    if (!committed(req) || end <= req.fetch_offset)
+      return;
+    for (auto& a : log_->aborted_transactions(req.fetch_offset, end))
+      out.aborted_transactions.push_back({a.id, a.first_offset});
+  }
+
   // Whole batches from fetch_offset up to max_bytes (at least one batch), across segments,
-  // below HW for a consumer and below the log end for a follower. The first read lands in
-  // the reply's buffer; reads from later segments are appended to it.
+  // below HW for a consumer (the last stable offset under read_committed) and below the log
+  // end for a follower. The first read lands in the reply's buffer; reads from later
+  // segments are appended to it.
   fetch_reply read(const partition_fetch& req, bool replica) {
     if (req.filter && !replica)
       return read_filtered(req);
     fetch_reply out;
     out.high_watermark = leader_->high_watermark();
     out.log_start_offset = log_->log_start_offset();
-    auto limit = replica ? log_->log_end_offset() : out.high_watermark;
+    out.last_stable_offset = log_->last_stable_offset(out.high_watermark);
+    auto limit = replica ? log_->log_end_offset() : consumer_limit(req, out);
+    offset read_end = req.fetch_offset;
     size_t budget = static_cast<size_t>(std::max(req.max_bytes, 1));
     auto from = req.fetch_offset;
     while (from < limit) {
@@ -567,7 +683,7 @@ private:
       // Only the first read may exceed the budget (KIP-74: one whole batch regardless).
       if (got.empty() || (!out.records.empty() && got.size() > room))
         break;
-      if (!replica && !clip_to(got, limit))
+      if (!replica && !clip_to(got, limit, read_end))
         break;
       if (out.records.empty()) {
         // The first read becomes the reply as it is (most fetches read one segment): the
@@ -588,6 +704,8 @@ private:
                    "offset " + std::to_string(req.fetch_offset.value) + " is outside ["
                      + std::to_string(out.log_start_offset.value) + ", "
                      + std::to_string(end.value) + "]"};
+    else if (!replica)
+      add_aborted(req, read_end, out);
     return out;
   }
 
@@ -599,7 +717,9 @@ private:
     fetch_reply out;
     out.high_watermark = leader_->high_watermark();
     out.log_start_offset = log_->log_start_offset();
-    auto limit = out.high_watermark;
+    out.last_stable_offset = log_->last_stable_offset(out.high_watermark);
+    auto limit = consumer_limit(req, out);
+    offset clipped_end = req.fetch_offset;
     size_t budget = static_cast<size_t>(std::max(req.max_bytes, 1));
     size_t scan_limit = std::max(budget, filter_scan_bytes);
     size_t scanned_bytes = 0;
@@ -613,7 +733,7 @@ private:
         break;
       }
       auto& got = scratch_.bytes;
-      if (got.empty() || !clip_to(got, limit))
+      if (got.empty() || !clip_to(got, limit, clipped_end))
         break;
       auto scan = filter::filter_batches(got, req.fetch_offset, *req.filter, out.records);
       if (!scan) {
@@ -635,19 +755,23 @@ private:
                    "offset " + std::to_string(req.fetch_offset.value) + " is outside ["
                      + std::to_string(out.log_start_offset.value) + ", "
                      + std::to_string(out.high_watermark.value) + "]"};
+    else
+      add_aborted(req, std::max(from, req.fetch_offset), out);
     return out;
   }
 
   // Drops the batches of `bytes` that end at or beyond `limit` (HW falls on batch boundaries:
-  // followers confirm whole batches). False when nothing is left.
+  // followers confirm whole batches; the last stable offset on a transaction's first batch or
+  // HW). False when nothing is left; `end` moves past the last batch kept.
   template <class Bytes>
-  static bool clip_to(Bytes& bytes, offset limit) {
+  static bool clip_to(Bytes& bytes, offset limit, offset& end) {
     size_t pos = 0;
     while (pos < bytes.size()) {
       auto h = store::decode_header(store::bytes_view{bytes.data() + pos, bytes.size() - pos});
       if (!h || h->last_offset() >= limit)
         break;
       pos += h->size_bytes();
+      end = h->next_offset();
     }
     bytes.resize(pos);
     return pos > 0;
@@ -659,6 +783,9 @@ private:
     if (!leader_)
       return {not_leading(), offset{-1}, no_timestamp};
     auto hw = leader_->high_watermark();
+    // read_committed sees the log up to the last stable offset (Kafka's ListOffsets).
+    if (q.isolation == schema::isolation_level::read_committed)
+      hw = log_->last_stable_offset(hw);
     switch (q.query) {
       case schema::offset_query::earliest: return {{}, log_->log_start_offset(), no_timestamp};
       case schema::offset_query::latest: return {{}, hw, no_timestamp};
@@ -724,6 +851,7 @@ private:
       return position();
     follower_->on_fetch_answer(cluster::repl_errc::none, d.high_watermark);
     hw_ = follower_->high_watermark();
+    log_->on_high_watermark(hw_);
     return position();
   }
 
@@ -831,10 +959,10 @@ private:
           ++it;
           continue;
         }
-        it->second.promise.deliver(append_reply{
-          to_wire_error(cluster::repl_errc::request_timed_out, label()), offset{-1}, no_timestamp,
-          offset{-1}});
+        // Erased first: the answer may not touch the map it is in.
+        auto answer = std::move(it->second.answer);
         it = acks_waits_.erase(it);
+        answer(to_wire_error(cluster::repl_errc::request_timed_out, label()));
       }
       settle();
     }
@@ -848,6 +976,8 @@ private:
       status_.recovery_point = log_->recovery_point().value;
       status_.segments = log_->segment_count();
       status_.size_bytes = log_->size_bytes();
+      status_.open_transactions = log_->producers().open_transactions();
+      status_.aborted_transactions = log_->producers().aborted().size();
       describe_producers();
     }
     status_.leader = state_.leader ? state_.leader->value : -1;
@@ -858,6 +988,7 @@ private:
     status_.follower_ends.clear();
     if (leader_) {
       status_.high_watermark = leader_->high_watermark().value;
+      status_.last_stable_offset = log_->last_stable_offset(leader_->high_watermark()).value;
       for (auto& [id, end] : leader_->follower_ends())
         status_.follower_ends[id.value] = end.value;
     } else {
@@ -876,11 +1007,17 @@ private:
     status_.producers = all.size();
     status_.producer_snapshot = log_->producer_snapshot().value;
     status_.producer_state.clear();
-    for (auto it = all.rbegin(); it != all.rend() && status_.producer_state.size() < producers_shown; ++it)
-      status_.producer_state.emplace(it->first.value,
-                                     "epoch " + std::to_string(it->second.epoch.value) + " seq "
-                                       + std::to_string(it->second.last_seq()) + " offset "
-                                       + std::to_string(it->second.batches.back().last_offset.value));
+    for (auto it = all.rbegin(); it != all.rend() && status_.producer_state.size() < producers_shown;
+         ++it) {
+      auto& e = it->second;
+      // A producer known only from markers has no batches.
+      auto line = "epoch " + std::to_string(e.epoch.value) + " seq " + std::to_string(e.last_seq());
+      if (!e.batches.empty())
+        line += " offset " + std::to_string(e.batches.back().last_offset.value);
+      if (e.in_transaction())
+        line += " txn from " + std::to_string(e.txn_first_offset.value);
+      status_.producer_state.emplace(it->first.value, std::move(line));
+    }
   }
 
   schema::replica_status replica_summary() {
@@ -914,8 +1051,15 @@ private:
   offset hw_{0}; // the HW last known in any role; a new role starts from it
   waitlist replica_waits_;  // followers' fetches, woken by appends
   waitlist consumer_waits_; // consumers' fetches, woken by HW moving
+  waitlist committed_waits_; // read_committed consumers' fetches, woken by the LSO moving
   // Appends above HW, (end offset, bytes), so a HW move tells parked consumers its bytes.
   std::deque<std::pair<offset, int64_t>> pending_bytes_;
+  // The same for appends below HW but not below the last stable offset (lso_), and the bytes
+  // of entries folded away beyond max_unstable_entries.
+  static constexpr size_t max_unstable_entries = 4096;
+  std::deque<std::pair<offset, int64_t>> unstable_bytes_;
+  int64_t unstable_carry_ = 0;
+  offset lso_{0}; // the last stable offset parked read_committed fetches were told of
   std::unordered_map<uint64_t, acks_wait> acks_waits_;
   uint64_t next_wait_ = 0;
   std::optional<cluster::isr_proposal> proposal_; // the last one sent

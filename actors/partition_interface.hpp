@@ -10,6 +10,12 @@
 // `id`, which the requester makes unique among its own fetches; fetch_done(id) answers one at
 // once (the node uses it when other partitions of the same request already satisfied it).
 //
+// Transactions (KIP-98): the leader appends a transaction coordinator's marker as a control
+// batch (write_txn_markers) and answers once it is below the high watermark, as an acks=all
+// append. read_committed fetches read below the last stable offset (min(HW, first offset of an
+// open transaction)) and get the aborted transactions of what they read; parked ones wake when
+// the last stable offset moves.
+//
 // Replication (cluster mode, actors/partition_states.hpp): the actor is the partition's leader,
 // a follower or neither, as the metadata's latest state of the partition says. Only the
 // leader appends produce requests and serves fetches; consumers read below the high
@@ -21,6 +27,8 @@
 #include "actors/partition_states.hpp"
 #include "filter/filter_expr.hpp"
 #include "schema/errc.hpp"
+#include "schema/fetch.hpp"
+#include "schema/isolation_level.hpp"
 #include "schema/inspect.hpp"
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
@@ -71,6 +79,9 @@ struct partition_fetch {
   // A consumer's filter, parsed once per request by the node (null: none; never set for a
   // replica's fetch). Shared, not copied, by every partition of the request: in-process only.
   std::shared_ptr<const filter::filter_expr> filter{};
+  // A consumer's: read_committed reads below the last stable offset instead of HW. Ignored
+  // for a replica's fetch and to_log_end.
+  schema::isolation_level isolation = schema::isolation_level::read_uncommitted;
 };
 
 struct fetch_reply {
@@ -79,11 +90,32 @@ struct fetch_reply {
   offset log_start_offset{-1};
   store::byte_buffer records;
   offset next_offset{-1}; // filtered fetches: past every record scanned (fetch_response)
+  offset last_stable_offset{-1};
+  // read_committed: the aborted transactions whose batches may be in `records` (marker at or
+  // after the fetch offset, first offset below the end of what was read).
+  std::vector<schema::fetch_response::aborted_transaction> aborted_transactions{};
 };
 
 struct offsets_query {
   schema::offset_query query = schema::offset_query::latest;
   timestamp_ms timestamp = no_timestamp;
+  // read_committed: latest is the last stable offset, and a timestamp lookup stops there.
+  schema::isolation_level isolation = schema::isolation_level::read_uncommitted;
+};
+
+// A transaction coordinator's marker for this partition (schema/txn_marker.hpp, one marker and
+// partition of a WriteTxnMarkers request).
+struct txn_marker {
+  producer_id id = no_producer_id;
+  producer_epoch epoch = no_producer_epoch;
+  bool commit = false; // false: abort
+  int32_t coordinator_epoch = 0;
+  int32_t timeout_ms = 30'000; // how long to wait for the marker to reach the high watermark
+};
+
+struct txn_marker_reply {
+  schema::error error;
+  offset marker_offset{-1};
 };
 
 struct offsets_reply {
@@ -134,6 +166,8 @@ using fetch_listener = caf::typed_actor<caf::reacts_to<fetch_progress_atom, uint
 
 using partition_actor = caf::typed_actor<
   caf::replies_to<produce_atom, append_request>::with<append_reply>,
+  // Leader only (not_leader otherwise); answered once the marker is below HW.
+  caf::replies_to<write_txn_markers_atom, txn_marker>::with<txn_marker_reply>,
   caf::replies_to<fetch_atom, partition_fetch>::with<fetch_reply>,
   caf::reacts_to<fetch_done_atom, uint64_t>,
   caf::replies_to<list_offsets_atom, offsets_query>::with<offsets_reply>,
@@ -158,6 +192,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::partition_fetch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::fetch_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::offsets_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::offsets_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::txn_marker)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::txn_marker_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::epoch_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::epoch_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::actors::follower_position)

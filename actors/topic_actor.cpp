@@ -58,6 +58,11 @@ public:
           return delegate(*a, produce_atom_v, std::move(req));
         return append_reply{unavailable(p), offset{-1}, no_timestamp, offset{-1}};
       },
+      [this](write_txn_markers_atom, partition_id p, txn_marker m) -> caf::result<txn_marker_reply> {
+        if (auto* a = find(p))
+          return delegate(*a, write_txn_markers_atom_v, m);
+        return txn_marker_reply{unavailable(p), offset{-1}};
+      },
       [this](fetch_atom, partition_id p, partition_fetch& req) -> caf::result<fetch_reply> {
         if (auto* a = find(p))
           return delegate(*a, fetch_atom_v, std::move(req));

@@ -12,6 +12,7 @@ namespace sluice::actors {
 
 using topic_actor = caf::typed_actor<
   caf::replies_to<produce_atom, partition_id, append_request>::with<append_reply>,
+  caf::replies_to<write_txn_markers_atom, partition_id, txn_marker>::with<txn_marker_reply>,
   caf::replies_to<fetch_atom, partition_id, partition_fetch>::with<fetch_reply>,
   caf::reacts_to<fetch_done_atom, partition_id, uint64_t>,
   caf::replies_to<list_offsets_atom, partition_id, offsets_query>::with<offsets_reply>,

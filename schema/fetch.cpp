@@ -52,7 +52,7 @@ envelope encode_response(const fetch_response& x, bool reference) {
   size_t expected = 64;
   for (auto& p : x.partitions)
     expected += partition_overhead_bytes + p.topic.size() + p.error.message.size()
-                + (reference ? 0 : p.records.size());
+                + p.aborted_transactions.size() * 24 + (reference ? 0 : p.records.size());
   return write<wire::FetchResponse>(x.kind, expected, [&](wire::FetchResponse::Builder b) {
     auto orphanage = capnp::Orphanage::getForMessageContaining(b);
     auto ps = b.initPartitions(list_size(x.partitions.size()));
@@ -66,6 +66,13 @@ envelope encode_response(const fetch_response& x, bool reference) {
       out.setLogStartOffset(in.log_start_offset.value);
       out.setLastStableOffset(in.last_stable_offset.value);
       out.setNextFetchOffset(in.next_fetch_offset.value);
+      if (!in.aborted_transactions.empty()) {
+        auto aborted = out.initAbortedTransactions(list_size(in.aborted_transactions.size()));
+        for (unsigned k = 0; k < aborted.size(); ++k) {
+          aborted[k].setProducerId(in.aborted_transactions[k].id.value);
+          aborted[k].setFirstOffset(in.aborted_transactions[k].first_offset.value);
+        }
+      }
       if (in.records.empty())
         continue;
       if (reference)
@@ -125,11 +132,17 @@ result<fetch_response> decode_bytes<fetch_response>(std::span<const char> bytes)
       fetch_response x;
       auto ps = r.getPartitions();
       x.partitions.reserve(ps.size());
-      for (auto p : ps)
-        x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
-                                offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
-                                offset{p.getLastStableOffset()}, to_bytes<store::byte_buffer>(p.getRecords()),
-                                offset{p.getNextFetchOffset()}});
+      for (auto p : ps) {
+        auto& out = x.partitions.emplace_back(fetch_response::partition_response{
+          str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
+          offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
+          offset{p.getLastStableOffset()}, to_bytes<store::byte_buffer>(p.getRecords()),
+          offset{p.getNextFetchOffset()}});
+        auto aborted = p.getAbortedTransactions();
+        out.aborted_transactions.reserve(aborted.size());
+        for (auto a : aborted)
+          out.aborted_transactions.push_back({producer_id{a.getProducerId()}, offset{a.getFirstOffset()}});
+      }
       return x;
     });
 }

@@ -43,6 +43,15 @@ struct fetch_request {
 struct fetch_response {
   static constexpr message_kind kind = message_kind::fetch_response;
 
+  // A transaction the consumer drops a producer's batches of, from first_offset up to that
+  // producer's abort marker (read_committed; schema/fetch.capnp).
+  struct aborted_transaction {
+    producer_id id = no_producer_id;
+    offset first_offset{0};
+
+    bool operator==(const aborted_transaction&) const = default;
+  };
+
   struct partition_response {
     std::string topic;
     partition_id partition{0};
@@ -54,6 +63,8 @@ struct fetch_response {
     store::byte_buffer records;
     // Filtered fetches: where the next fetch starts (past unmatched records); -1 otherwise.
     offset next_fetch_offset{-1};
+    // read_committed: the aborted transactions whose batches may be in `records`.
+    std::vector<aborted_transaction> aborted_transactions{};
 
     bool operator==(const partition_response&) const = default;
   };

@@ -525,7 +525,7 @@ void partition_log::apply_producers(bytes_view batches) {
 }
 
 offset partition_log::last_stable_offset(offset hw) const {
-  auto first_unstable = producers_.first_unstable_offset();
+  auto first_unstable = producers_.first_unstable_offset(hw);
   if (!first_unstable)
     return hw;
   return std::min(hw, std::max(*first_unstable, log_start_offset()));

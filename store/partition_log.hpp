@@ -141,9 +141,12 @@ public:
   const leader_epoch_cache& epochs() const { return epochs_; }
   // The idempotent producers' state of the whole log (see above).
   const producer_state& producers() const { return producers_; }
-  // The read_committed bound (KIP-98): min(hw, the first offset of an open transaction), never
-  // below the log start (retention may delete a long transaction's first batches).
+  // The read_committed bound (KIP-98): min(hw, the first offset of a transaction that is open
+  // or whose marker is not below hw yet), never below the log start (retention may delete a
+  // long transaction's first batches).
   offset last_stable_offset(offset hw) const;
+  // The partition's HW moved: ended transactions with markers below it are stable for good.
+  void on_high_watermark(offset hw) { producers_.on_high_watermark(hw); }
   // The aborted transactions whose batches may lie in [from, upto): marker at or after `from`,
   // first offset below `upto`, ascending by marker offset.
   std::vector<aborted_txn> aborted_transactions(offset from, offset upto) const {

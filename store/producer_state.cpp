@@ -165,6 +165,7 @@ void producer_state::end_transaction(producer_id id, producer_entry& e, control_
   if (!e.in_transaction())
     return; // nothing of this producer to drop: a retried marker, or one for an empty txn
   open_.erase(e.txn_first_offset);
+  unreplicated_.insert_or_assign(e.txn_first_offset, marker);
   if (type == control_type::abort)
     aborted_.push_back({id, e.txn_first_offset, marker});
   e.txn_first_offset = offset{-1};
@@ -174,6 +175,26 @@ size_t producer_state::expire(timestamp_ms now, int64_t max_age_ms) {
   return std::erase_if(producers_, [&](const auto& kv) {
     return !kv.second.in_transaction() && kv.second.last_timestamp().value < now.value - max_age_ms;
   });
+}
+
+std::optional<offset> producer_state::first_unstable_offset(offset hw) const {
+  std::optional<offset> out;
+  if (!open_.empty())
+    out = open_.begin()->first;
+  // In first-offset order: the first one not yet replicated is the smallest.
+  for (auto& [first, marker] : unreplicated_) {
+    if (out && first >= *out)
+      break;
+    if (marker >= hw) {
+      out = first;
+      break;
+    }
+  }
+  return out;
+}
+
+void producer_state::on_high_watermark(offset hw) {
+  std::erase_if(unreplicated_, [&](const auto& kv) { return kv.second < hw; });
 }
 
 size_t producer_state::prune_aborted(offset log_start) {

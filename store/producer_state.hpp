@@ -51,9 +51,11 @@
 // A control batch is applied at an epoch equal to or above the producer's: a higher one (the
 // coordinator fenced the producer and aborted for it) becomes the producer's epoch, as Kafka's
 // appendEndTxnMarker does; below it, the marker is ignored (the leader refuses such a marker).
-// The first unstable offset (the smallest first offset of an open transaction) bounds what
-// read_committed consumers see; the aborted list tells them which batches to drop. Aborted
-// entries whose marker falls below the log start are pruned (prune_aborted).
+// The first unstable offset bounds what read_committed consumers see: the smallest first offset
+// of an open transaction, or of an ended one whose marker is not yet below the high watermark
+// (Kafka's unreplicatedTxns: a marker a failover could still lose does not yet end it for
+// consumers). The aborted list tells them which batches to drop. Aborted entries whose marker
+// falls below the log start are pruned (prune_aborted).
 
 #include "store/batch.hpp"
 #include "store/types.hpp"
@@ -165,12 +167,14 @@ public:
     producers_.clear();
     open_.clear();
     aborted_.clear();
+    unreplicated_.clear();
   }
 
-  // The smallest first offset of an open transaction; nullopt when none is open.
-  std::optional<offset> first_unstable_offset() const {
-    return open_.empty() ? std::nullopt : std::optional{open_.begin()->first};
-  }
+  // The smallest first offset of a transaction that is open, or ended by a marker at or above
+  // `hw`; nullopt when there is none.
+  std::optional<offset> first_unstable_offset(offset hw) const;
+  // Forgets ended transactions whose marker is below `hw` (they are stable for good).
+  void on_high_watermark(offset hw);
   size_t open_transactions() const { return open_.size(); }
   // The aborted transactions with last_offset >= from and first_offset < upto, by marker offset.
   std::vector<aborted_txn> aborted_transactions(offset from, offset upto) const;
@@ -186,7 +190,11 @@ public:
   // Restores the aborted list as a snapshot holds it (ascending by last_offset).
   void restore_aborted(std::vector<aborted_txn> aborted) { aborted_ = std::move(aborted); }
 
-  bool operator==(const producer_state&) const = default;
+  // The unreplicated markers are a view of replication, not of the log, and are not compared
+  // (snapshots do not keep them: a restarted replica learns HW anew).
+  bool operator==(const producer_state& o) const {
+    return producers_ == o.producers_ && open_ == o.open_ && aborted_ == o.aborted_;
+  }
 
 private:
   void end_transaction(producer_id id, producer_entry& e, control_type type, offset marker);
@@ -197,6 +205,8 @@ private:
   std::map<offset, producer_id> open_;
   // Ascending by last_offset: markers are applied in log order.
   std::vector<aborted_txn> aborted_;
+  // Ended transactions whose marker may still be above HW: first offset -> marker offset.
+  std::map<offset, offset> unreplicated_;
 };
 
 } // namespace sluice::store

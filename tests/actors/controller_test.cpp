@@ -49,6 +49,7 @@ public:
       [](inspect_atom, const std::string&) { return std::string{}; },
       no_handler<inspect_atom>(),
       no_handler<init_producer_id_atom>(),
+      no_handler<write_txn_markers_atom>(),
       [this](broker_heartbeat_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
       [this](cluster_status_atom a, const envelope& e) { return delegate(ctrl_, a, e); },
       [this](cluster::raft_atom a, const envelope& e) { send(ctrl_, a, e); },

@@ -8,6 +8,7 @@
 #include "schema/offsets.hpp"
 #include "schema/produce.hpp"
 #include "schema/topics.hpp"
+#include "schema/txn_marker.hpp"
 
 using namespace sluice;
 using namespace sluice::actors;
@@ -460,6 +461,101 @@ CAF_TEST(a replica fetch filter is not parsed by the node) {
   auto r = schema::decode<schema::fetch_response>(call(fetch_atom_v, encode(req)));
   CAF_REQUIRE(r.ok());
   CAF_CHECK_EQUAL(r->partitions.at(0).next_fetch_offset, offset{-1});
+}
+
+// -- transactions (KIP-98) ----------------------------------------------------------------
+
+namespace {
+
+std::vector<std::byte> txn_batch_of(size_t n, int64_t pid) {
+  store::batch_builder b;
+  for (size_t i = 0; i < n; ++i)
+    b.add(timestamp_ms{1000}, std::nullopt, std::string_view{"t"});
+  return b.finish(pid, 0, 0, store::batch_format::attr_transactional);
+}
+
+schema::write_txn_markers_request markers(bool commit,
+                                          std::vector<std::pair<std::string, int32_t>> parts,
+                                          int64_t pid = 9) {
+  schema::write_txn_markers_request req;
+  auto& m = req.markers.emplace_back();
+  m.id = producer_id{pid};
+  m.epoch = producer_epoch{0};
+  m.commit = commit;
+  m.coordinator_epoch = 1;
+  for (auto& [t, p] : parts)
+    m.partitions.push_back({t, partition_id{p}});
+  return req;
+}
+
+} // namespace
+
+CAF_TEST(write txn markers end transactions in request order) {
+  create("orders", 2);
+  produce("orders", 0, txn_batch_of(3, 9));
+  produce("orders", 1, txn_batch_of(2, 9));
+  auto req = markers(false, {{"orders", 1}, {"nope", 0}, {"orders", 0}, {"orders", 5}});
+  auto r = ask<schema::write_txn_markers_response>(write_txn_markers_atom_v, req);
+  CAF_REQUIRE_EQUAL(r.markers.size(), 1u);
+  CAF_CHECK_EQUAL(r.markers[0].id, producer_id{9});
+  auto& ps = r.markers[0].partitions;
+  CAF_REQUIRE_EQUAL(ps.size(), 4u);
+  CAF_CHECK_EQUAL(ps[0].partition, partition_id{1});
+  CAF_CHECK(ps[0].error.ok());
+  CAF_CHECK_EQUAL(ps[1].topic, "nope");
+  CAF_CHECK_EQUAL(ps[1].error.code, errc::unknown_topic_or_partition);
+  CAF_CHECK_EQUAL(ps[1].error.message, "topic 'nope' does not exist");
+  CAF_CHECK(ps[2].error.ok());
+  CAF_CHECK_EQUAL(ps[3].error.code, errc::unknown_topic_or_partition);
+  CAF_CHECK_EQUAL(ps[3].error.message, "topic 'orders' has no partition 5 (it has 2)");
+  // Partition 0 now ends with the abort marker at offset 3.
+  auto req_committed = fetch_request({{0, 0}});
+  req_committed.isolation = schema::isolation_level::read_committed;
+  auto f = ask<schema::fetch_response>(fetch_atom_v, req_committed);
+  auto& p0 = f.partitions.at(0);
+  CAF_CHECK_EQUAL(p0.last_stable_offset, offset{4});
+  CAF_CHECK_EQUAL(p0.high_watermark, offset{4});
+  CAF_REQUIRE_EQUAL(p0.aborted_transactions.size(), 1u);
+  CAF_CHECK_EQUAL(p0.aborted_transactions[0].id, producer_id{9});
+  CAF_CHECK_EQUAL(p0.aborted_transactions[0].first_offset, offset{0});
+}
+
+CAF_TEST(a read_committed fetch through the node stops at the last stable offset) {
+  create("orders", 1);
+  produce("orders", 0, batch_of(2, "plain"));
+  produce("orders", 0, txn_batch_of(3, 9));
+  auto req = fetch_request({{0, 0}});
+  req.isolation = schema::isolation_level::read_committed;
+  auto f = ask<schema::fetch_response>(fetch_atom_v, req);
+  auto& p0 = f.partitions.at(0);
+  CAF_CHECK_EQUAL(p0.high_watermark, offset{5});
+  CAF_CHECK_EQUAL(p0.last_stable_offset, offset{2});
+  CAF_CHECK_EQUAL(records_of(p0.records).size(), 2u);
+  CAF_CHECK_EQUAL(fetch("orders", 0, 0).last_stable_offset, offset{2});
+  schema::list_offsets_request lo;
+  lo.isolation = schema::isolation_level::read_committed;
+  lo.partitions.push_back({"orders", partition_id{0}, leader_epoch{-1},
+                           schema::offset_query::latest, no_timestamp});
+  CAF_CHECK_EQUAL(ask<schema::list_offsets_response>(list_offsets_atom_v, lo).partitions.at(0).off,
+                  offset{2});
+}
+
+CAF_TEST(an undecodable write txn markers request gets an error_response) {
+  using schema::message_kind;
+  auto e = refused(call(write_txn_markers_atom_v, {message_kind::write_txn_markers_request, {1, 2, 3}}));
+  CAF_CHECK_EQUAL(e.code, errc::corrupt_message);
+  CAF_CHECK_EQUAL(refused(call(write_txn_markers_atom_v, encode(schema::list_topics_request{}))).code,
+                  errc::invalid_request);
+}
+
+CAF_TEST(a control batch produced by a client is refused) {
+  create("orders", 1);
+  auto r = produce("orders", 0, store::make_control_batch(9, 0, {store::control_type::commit, 0},
+                                                          timestamp_ms{0}));
+  CAF_CHECK_EQUAL(r.error.code, errc::invalid_request);
+  CAF_CHECK_EQUAL(r.error.message, "producer 9: a control batch is written only by the partition "
+                                   "leader for a transaction marker, never sent by a client");
+  still_serving();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -70,6 +70,12 @@ struct fake_state {
   // A leader's high watermark behind the log end, as right after an election: fetches past it
   // answer offset_out_of_range (as real nodes do), with it as the high watermark.
   std::map<std::pair<std::string, int>, int64_t> lagging_hw;
+  // Transactions: what a leader lists for read_committed fetches (the fake computes no last
+  // stable offset: a test writes markers itself with append_batch), and the isolation level
+  // of every fetch, in arrival order.
+  std::map<std::pair<std::string, int>, std::vector<schema::fetch_response::aborted_transaction>>
+    aborted;
+  std::vector<schema::isolation_level> fetch_isolations;
 
   // Under mtx.
   int leader_of(const std::string& topic, int partition) const {
@@ -85,6 +91,19 @@ struct fake_state {
   void add_topic(const std::string& name, int partitions) {
     std::lock_guard lock{mtx};
     topics[name].resize(static_cast<size_t>(partitions));
+  }
+
+  // Appends a batch as a leader would (its base offset assigned), whatever it holds: control
+  // batches included, which no client sends.
+  offset append_batch(const std::string& topic, int partition, std::vector<std::byte> batch) {
+    std::lock_guard lock{mtx};
+    auto& log = topics.at(topic).at(static_cast<size_t>(partition));
+    auto h = store::decode_header(batch);
+    auto base = log.log_end;
+    store::set_base_offset(batch, base);
+    log.log_end = log.log_end + (h->last_offset_delta + 1);
+    log.batches.push_back(std::move(batch));
+    return base;
   }
 
   size_t records_in(const std::string& topic, int partition) {
@@ -118,6 +137,10 @@ public:
         ++st_->init_producer_id_requests;
         return encode(schema::init_producer_id_response{{}, producer_id{st_->next_producer_id++},
                                                         producer_epoch{0}});
+      },
+      // Markers come from transaction coordinators, which client tests do not run.
+      [this](write_txn_markers_atom, const envelope&) -> envelope {
+        return refuse({schema::errc::invalid_request, "the fake node writes no markers"});
       },
       // Group tests run against a real node (tests/actors/group_*_test.cpp, integration).
       [](join_group_atom, const envelope&) -> envelope { return no_groups(); },
@@ -211,6 +234,7 @@ private:
       return refuse(req.err());
     std::lock_guard lock{st_->mtx};
     ++st_->fetch_requests_at[self_.value];
+    st_->fetch_isolations.push_back(req->isolation);
     schema::fetch_response out;
     for (auto& p : req->partitions) {
       schema::fetch_response::partition_response r;
@@ -248,6 +272,9 @@ private:
             if (scan && scan->next > p.fetch_offset)
               r.next_fetch_offset = scan->next;
           }
+          if (req->isolation == schema::isolation_level::read_committed)
+            if (auto a = st_->aborted.find({p.topic, p.partition.value}); a != st_->aborted.end())
+              r.aborted_transactions = a->second;
         }
       }
       out.partitions.push_back(std::move(r));

@@ -100,6 +100,8 @@ inline message_types samples() {
   fetch_response fetched;
   fetched.partitions.push_back({"orders", partition_id{3}, {}, offset{4100}, offset{10},
                                 offset{4090}, sample_fetched(4), offset{4200}});
+  fetched.partitions.back().aborted_transactions = {{producer_id{1000}, offset{4010}},
+                                                    {producer_id{1001}, offset{4050}}};
   fetched.partitions.push_back({"audit", partition_id{0}, sample_error(errc::offset_out_of_range),
                                 offset{12}, offset{5}, offset{12}, {}});
 

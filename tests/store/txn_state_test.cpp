@@ -43,6 +43,9 @@ batch_header marker_at(int64_t pid, int16_t epoch, int64_t at) {
   return h;
 }
 
+// A high watermark past every offset of these tests: only open transactions are unstable.
+constexpr offset all_replicated{1'000'000};
+
 constexpr control_record commit{control_type::commit, 3};
 constexpr control_record abort_txn{control_type::abort, 3};
 
@@ -151,7 +154,7 @@ CAF_TEST(a transactional batch opens a transaction at its base offset) {
   apply(data(1, 0, 0, 5));
   CAF_REQUIRE(find(producer_id{1}) != nullptr);
   CAF_CHECK_EQUAL(find(producer_id{1})->txn_first_offset, offset{5});
-  CAF_CHECK_EQUAL(first_unstable_offset(), std::optional{offset{5}});
+  CAF_CHECK_EQUAL(first_unstable_offset(all_replicated), std::optional{offset{5}});
   CAF_CHECK_EQUAL(open_transactions(), 1u);
 }
 
@@ -165,13 +168,13 @@ CAF_TEST(later batches of an open transaction keep its first offset) {
 CAF_TEST(a non-transactional batch opens nothing) {
   apply(data(1, 0, 0, 5, false));
   CAF_CHECK_EQUAL(find(producer_id{1})->txn_first_offset, offset{-1});
-  CAF_CHECK(!first_unstable_offset());
+  CAF_CHECK(!first_unstable_offset(all_replicated));
 }
 
 CAF_TEST(a commit ends the transaction without an aborted entry) {
   apply(data(1, 0, 0, 0));
   apply(marker_at(1, 0, 10), commit);
-  CAF_CHECK(!first_unstable_offset());
+  CAF_CHECK(!first_unstable_offset(all_replicated));
   CAF_CHECK(aborted().empty());
   CAF_CHECK_EQUAL(find(producer_id{1})->coordinator_epoch, 3);
 }
@@ -179,7 +182,7 @@ CAF_TEST(a commit ends the transaction without an aborted entry) {
 CAF_TEST(an abort ends the transaction and lists it up to the marker) {
   apply(data(1, 0, 0, 0));
   apply(marker_at(1, 0, 10), abort_txn);
-  CAF_CHECK(!first_unstable_offset());
+  CAF_CHECK(!first_unstable_offset(all_replicated));
   CAF_REQUIRE_EQUAL(aborted().size(), 1u);
   CAF_CHECK(aborted()[0] == (aborted_txn{producer_id{1}, offset{0}, offset{10}}));
 }
@@ -194,7 +197,7 @@ CAF_TEST(a marker without an open transaction lists nothing) {
 CAF_TEST(a control batch without its marker changes nothing) {
   apply(data(1, 0, 0, 0));
   apply(marker_at(1, 0, 10));
-  CAF_CHECK_EQUAL(first_unstable_offset(), std::optional{offset{0}});
+  CAF_CHECK_EQUAL(first_unstable_offset(all_replicated), std::optional{offset{0}});
 }
 
 CAF_TEST(a marker of a higher epoch bumps the epoch and ends the transaction) {
@@ -203,7 +206,7 @@ CAF_TEST(a marker of a higher epoch bumps the epoch and ends the transaction) {
   auto* e = find(producer_id{1});
   CAF_CHECK_EQUAL(e->epoch, producer_epoch{1});
   CAF_CHECK(e->batches.empty());
-  CAF_CHECK(!first_unstable_offset());
+  CAF_CHECK(!first_unstable_offset(all_replicated));
   CAF_CHECK_EQUAL(aborted().size(), 1u);
   // The old epoch is fenced from now on.
   CAF_CHECK_EQUAL(check(data(1, 0, 10, 11)).verdict, producer_verdict::fenced);
@@ -212,7 +215,7 @@ CAF_TEST(a marker of a higher epoch bumps the epoch and ends the transaction) {
 CAF_TEST(a marker of a lower epoch is ignored) {
   apply(data(1, 2, 0, 0));
   apply(marker_at(1, 1, 10), abort_txn);
-  CAF_CHECK_EQUAL(first_unstable_offset(), std::optional{offset{0}});
+  CAF_CHECK_EQUAL(first_unstable_offset(all_replicated), std::optional{offset{0}});
   CAF_CHECK(aborted().empty());
 }
 
@@ -242,11 +245,30 @@ CAF_TEST(a transactional batch without producer id is invalid) {
 CAF_TEST(the first unstable offset is the smallest open first offset) {
   apply(data(1, 0, 0, 0));
   apply(data(2, 0, 0, 10));
-  CAF_CHECK_EQUAL(first_unstable_offset(), std::optional{offset{0}});
+  CAF_CHECK_EQUAL(first_unstable_offset(all_replicated), std::optional{offset{0}});
   apply(marker_at(1, 0, 20), commit);
-  CAF_CHECK_EQUAL(first_unstable_offset(), std::optional{offset{10}});
+  CAF_CHECK_EQUAL(first_unstable_offset(all_replicated), std::optional{offset{10}});
   apply(marker_at(2, 0, 21), commit);
-  CAF_CHECK(!first_unstable_offset());
+  CAF_CHECK(!first_unstable_offset(all_replicated));
+}
+
+CAF_TEST(an ended transaction is unstable until its marker is below the high watermark) {
+  apply(data(1, 0, 0, 0));
+  apply(marker_at(1, 0, 10), commit);
+  CAF_CHECK_EQUAL(first_unstable_offset(offset{10}), std::optional{offset{0}});
+  CAF_CHECK(!first_unstable_offset(offset{11}));
+  on_high_watermark(offset{11});
+  CAF_CHECK(!first_unstable_offset(offset{0})); // forgotten: stable for good
+}
+
+CAF_TEST(an open transaction before an unreplicated one bounds the stable offset) {
+  apply(data(2, 0, 0, 0));
+  apply(data(1, 0, 0, 10));
+  apply(marker_at(1, 0, 20), commit);
+  CAF_CHECK_EQUAL(first_unstable_offset(offset{15}), std::optional{offset{0}});
+  apply(marker_at(2, 0, 21), abort_txn);
+  CAF_CHECK_EQUAL(first_unstable_offset(offset{21}), std::optional{offset{0}});
+  CAF_CHECK_EQUAL(first_unstable_offset(offset{22}), std::nullopt);
 }
 
 CAF_TEST(aborted transactions are those overlapping the range) {
@@ -303,7 +325,7 @@ CAF_TEST(a snapshot keeps open transactions and coordinator epochs and the abort
   auto back = decode_producer_snapshot(bytes, offset{22});
   CAF_REQUIRE(back.ok());
   CAF_CHECK(*back == *this);
-  CAF_CHECK_EQUAL(back->first_unstable_offset(), std::optional{offset{11}});
+  CAF_CHECK_EQUAL(back->first_unstable_offset(all_replicated), std::optional{offset{11}});
   CAF_CHECK_EQUAL(back->find(producer_id{3})->coordinator_epoch, 3);
 }
 
@@ -325,7 +347,7 @@ CAF_TEST(a snapshot with an open transaction at or past its offset is refused) {
   e.epoch = producer_epoch{0};
   e.txn_first_offset = offset{5};
   restore(producer_id{1}, e);
-  CAF_CHECK_EQUAL(first_unstable_offset(), std::optional{offset{5}});
+  CAF_CHECK_EQUAL(first_unstable_offset(all_replicated), std::optional{offset{5}});
   CAF_CHECK(!decode_producer_snapshot(encode_producer_snapshot(*this, offset{5}), offset{5}).ok());
   CAF_CHECK(decode_producer_snapshot(encode_producer_snapshot(*this, offset{6}), offset{6}).ok());
 }
@@ -335,7 +357,7 @@ CAF_TEST(restoring an entry replaces its open transaction) {
   producer_entry e;
   e.epoch = producer_epoch{0};
   restore(producer_id{1}, e);
-  CAF_CHECK(!first_unstable_offset());
+  CAF_CHECK(!first_unstable_offset(all_replicated));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
