@@ -189,7 +189,9 @@ fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_
       else
         out.fatal = std::move(e);
     } else if (!pr.records.empty() || pr.next_fetch_offset > p->position) {
-      auto c = make_chunk(p->tp, p->epoch, std::move(pr.records), p->position);
+      // The node lists aborted transactions only for read_committed fetches.
+      auto c = make_chunk(p->tp, p->epoch, std::move(pr.records), p->position,
+                          pr.aborted_transactions);
       if (!c) {
         out.fatal = c.err();
         continue;

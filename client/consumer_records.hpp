@@ -6,11 +6,13 @@
 
 #include "client/result.hpp"
 #include "client/topic_partition.hpp"
+#include "schema/fetch.hpp"
 #include "store/batch.hpp"
 #include "store/byte_buffer.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace sluice::client {
@@ -34,8 +36,16 @@ struct fetched_chunk {
 // wholly below it are dropped, every kept batch is CRC-checked, a batch cut off at the end
 // (the fetch's byte limit) is left for the next fetch. An error for a corrupt batch, and for
 // bytes that hold no whole batch at all (a batch larger than the fetch limit).
+//
+// Transactions (KIP-98): control batches (markers) are never kept, in either isolation level,
+// but `next` moves past them. `aborted` (a read_committed response's aborted transactions)
+// drops a producer's transactional batches from an aborted transaction's first offset up to
+// that producer's abort marker, as Kafka's Fetcher does: entries join a set of aborted
+// producers once a batch reaches their first offset, an abort marker takes its producer out.
+// A control batch whose marker does not parse is an error then.
 result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, store::byte_buffer bytes,
-                                 offset position);
+                                 offset position,
+                                 std::span<const schema::fetch_response::aborted_transaction> aborted = {});
 
 class consumer_records {
 public:

@@ -165,6 +165,22 @@ CAF_TEST(help is printed and exits zero) {
   CAF_CHECK(parse({"consume", "--help"}).outcome.out.find("--max-messages") != std::string::npos);
 }
 
+CAF_TEST(consume and perf consume take an isolation level) {
+  auto d = parse({"consume", "--topic", "t"});
+  CAF_REQUIRE(d.outcome.run);
+  CAF_CHECK(isolation_of(d.opts) == sluice::schema::isolation_level::read_uncommitted);
+  auto c = parse({"consume", "--topic", "t", "--isolation", "read_committed"});
+  CAF_REQUIRE(c.outcome.run);
+  CAF_CHECK(isolation_of(c.opts) == sluice::schema::isolation_level::read_committed);
+  auto pc = parse({"perf", "consume", "--topic", "t", "--records", "10", "--isolation",
+                   "read_committed"});
+  CAF_REQUIRE(pc.outcome.run);
+  CAF_CHECK(isolation_of(pc.opts) == sluice::schema::isolation_level::read_committed);
+  check_refused({"consume", "--topic", "t", "--isolation", "committed"}, "--isolation");
+  check_refused({"perf", "consume", "--topic", "t", "--records", "1", "--isolation", ""},
+                "--isolation");
+}
+
 CAF_TEST(bad flags and values are refused in one line) {
   check_refused({}, "subcommand");
   check_refused({"frobnicate"}, "frobnicate");

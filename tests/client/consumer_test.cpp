@@ -329,4 +329,131 @@ CAF_TEST(a malformed filter is refused by the consumer naming the position) {
   CAF_CHECK_EQUAL(st->fetch_requests_at.size(), 0u); // nothing was sent
 }
 
+// -- transactions (KIP-98) -----------------------------------------------------------------
+
+namespace {
+
+namespace bf = store::batch_format;
+
+// `n` records "<prefix>-<i>" of producer `pid`, transactional unless `txn` is false.
+std::vector<std::byte> pid_batch(int64_t pid, size_t n, const std::string& prefix, bool txn = true) {
+  store::batch_builder b;
+  for (size_t i = 0; i < n; ++i) {
+    auto v = prefix + "-" + std::to_string(i);
+    b.add(timestamp_ms{1000}, std::nullopt, std::string_view{v});
+  }
+  return b.finish(pid, 0, 0, txn ? bf::attr_transactional : uint16_t{0});
+}
+
+std::vector<std::byte> marker(int64_t pid, bool commit) {
+  return store::make_control_batch(
+    pid, 0, {commit ? store::control_type::commit : store::control_type::abort, 0}, timestamp_ms{0});
+}
+
+std::vector<int64_t> offsets_of(const std::vector<std::pair<int64_t, std::string>>& got) {
+  std::vector<int64_t> out;
+  for (auto& [o, _] : got)
+    out.push_back(o);
+  return out;
+}
+
+// pid 5 aborts [0, 3) and [5, 7) (marker at 7), pid 6 commits [3, 5) (marker at 8), pid 5 then
+// commits [9, 11) (marker at 11).
+void interleaved_transactions(test::fake_state& st) {
+  st.add_topic("t", 1);
+  st.append_batch("t", 0, pid_batch(5, 3, "a"));
+  st.append_batch("t", 0, pid_batch(6, 2, "c"));
+  st.append_batch("t", 0, pid_batch(5, 2, "a"));
+  st.append_batch("t", 0, marker(5, false));
+  st.append_batch("t", 0, marker(6, true));
+  st.append_batch("t", 0, pid_batch(5, 2, "b"));
+  st.append_batch("t", 0, marker(5, true));
+  std::lock_guard lock{st.mtx};
+  st.aborted[{"t", 0}] = {{producer_id{5}, offset{0}}};
+}
+
+} // namespace
+
+CAF_TEST(control batches never reach the application and the position passes them) {
+  st->add_topic("t", 1);
+  st->append_batch("t", 0, pid_batch(5, 3, "a"));
+  st->append_batch("t", 0, marker(5, true));
+  st->append_batch("t", 0, pid_batch(5, 2, "b", false));
+  st->append_batch("t", 0, marker(5, true));
+  consumer c{conn, fast()};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  auto got = take(c, 5);
+  CAF_CHECK_EQUAL(offsets_of(got), (std::vector<int64_t>{0, 1, 2, 4, 5}));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (c.position(tp).value_or(offset{-1}).value < 7 && std::chrono::steady_clock::now() < deadline)
+    CAF_REQUIRE(c.poll(20ms));
+  CAF_CHECK_EQUAL(c.position(tp).value_or(offset{-1}).value, 7);
+}
+
+CAF_TEST(read_uncommitted gets aborted records too and sends its isolation) {
+  interleaved_transactions(*st);
+  consumer c{conn, fast()};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  CAF_CHECK_EQUAL(offsets_of(take(c, 9)), (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 9, 10}));
+  std::lock_guard lock{st->mtx};
+  CAF_REQUIRE(!st->fetch_isolations.empty());
+  CAF_CHECK(st->fetch_isolations.front() == schema::isolation_level::read_uncommitted);
+}
+
+CAF_TEST(read_committed drops an aborted transaction up to its abort marker) {
+  interleaved_transactions(*st);
+  auto cfg = fast();
+  cfg.isolation = schema::isolation_level::read_committed;
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  auto got = take(c, 4);
+  CAF_CHECK_EQUAL(offsets_of(got), (std::vector<int64_t>{3, 4, 9, 10}));
+  CAF_CHECK_EQUAL(got.at(0).second, "c-0");
+  CAF_CHECK_EQUAL(got.at(2).second, "b-0");
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (c.position(tp).value_or(offset{-1}).value < 12 && std::chrono::steady_clock::now() < deadline)
+    CAF_REQUIRE(c.poll(20ms));
+  CAF_CHECK_EQUAL(c.position(tp).value_or(offset{-1}).value, 12);
+  std::lock_guard lock{st->mtx};
+  CAF_CHECK(st->fetch_isolations.front() == schema::isolation_level::read_committed);
+}
+
+CAF_TEST(read_committed from inside an aborted transaction still drops its rest) {
+  interleaved_transactions(*st);
+  auto cfg = fast();
+  cfg.isolation = schema::isolation_level::read_committed;
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek(tp, offset{4}).ok());
+  CAF_CHECK_EQUAL(offsets_of(take(c, 3)), (std::vector<int64_t>{4, 9, 10}));
+}
+
+CAF_TEST(a corrupt control batch under read_committed is an error naming it) {
+  st->add_topic("t", 1);
+  st->append_batch("t", 0, pid_batch(5, 3, "a"));
+  store::batch_builder bad;
+  bad.add(timestamp_ms{0}, std::string_view{"\0\0\0\7", 4}, std::string_view{"\0\0\0\0\0\0", 6});
+  st->append_batch("t", 0, bad.finish(5, 0, -1, bf::attr_txn_control));
+  {
+    std::lock_guard lock{st->mtx};
+    st->aborted[{"t", 0}] = {{producer_id{5}, offset{0}}};
+  }
+  auto cfg = fast();
+  cfg.isolation = schema::isolation_level::read_committed;
+  consumer c{conn, cfg};
+  c.assign({tp});
+  CAF_REQUIRE(c.seek_to_beginning().ok());
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  client::result<consumer_records> recs = consumer_records{};
+  while (recs && std::chrono::steady_clock::now() < deadline)
+    recs = c.poll(20ms);
+  CAF_REQUIRE(!recs);
+  CAF_CHECK_EQUAL(recs.err().code, errc::protocol);
+  CAF_CHECK_EQUAL(recs.err().message, tp.to_string() + ": control batch at offset 3: unknown "
+                                                       "control record type 7");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -40,6 +40,7 @@ const CLI::Validator group_id{[](std::string& s) -> std::string {
                               "GROUP"};
 
 const auto assignor_values = CLI::IsMember({"range", "roundrobin", "cooperative-sticky"});
+const auto isolation_values = CLI::IsMember({"read_uncommitted", "read_committed"});
 
 // Refused here, before any connection, with the parser's one line naming the position.
 const CLI::Validator filter_expression{[](std::string& s) -> std::string {
@@ -247,6 +248,10 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   consume->add_option("--filter", o.filter, "only records matching EXPR, filtered by the broker "
                                             "(e.g. \"a || b\", \"region = 'eu' AND priority > 3\")")
     ->check(filter_expression);
+  consume->add_option("--isolation", o.isolation,
+                      "read_uncommitted (default: everything below the high watermark) or "
+                      "read_committed (committed transactions only)")
+    ->check(isolation_values);
   consume->add_flag("--print-key", o.print_key, "print KEY<TAB>VALUE (null for a null key)");
   consume->add_flag("--print-offset", o.print_offset, "print OFFSET<TAB> first");
   consume->add_flag("--print-partition", o.print_partition, "print PARTITION<TAB> before everything");
@@ -341,6 +346,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   pc->add_option("--fetch-size", o.fetch_bytes, "max.partition.fetch.bytes")->check(CLI::Range(1024, 64 << 20));
   pc->add_option("--filter", o.filter, "consume with this filter expression (--records counts matches)")
     ->check(filter_expression);
+  pc->add_option("--isolation", o.isolation, "read_uncommitted (default) or read_committed")
+    ->check(isolation_values);
   auto* pe = perf->add_subcommand(
     "e2e", "send R records/s for S seconds and read them back in-process; latency is send to seen by the consumer");
   pe->add_option("--topic", o.topic, "topic")->required();

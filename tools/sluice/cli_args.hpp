@@ -4,6 +4,7 @@
 // plain values. Parsing is separate from running so that tests can check every refusal.
 
 #include "net/tls.hpp"
+#include "schema/isolation_level.hpp"
 #include "store/types.hpp"
 
 #include <cstdint>
@@ -60,6 +61,7 @@ struct cli_options {
   std::optional<std::string> tags;             // produce --tags a,b: header `tags` on every record
   std::optional<std::string> header_separator; // produce: each line is HEADERS S REST
   std::string filter;                          // consume, perf consume --filter EXPR
+  std::string isolation = "read_uncommitted";  // consume, perf consume --isolation (Kafka's default)
   // acks=all with an idempotent producer by default (Kafka 3); --acks 0|1 turns idempotence
   // off, --idempotent insists on it (refused with acks 0|1), --no-idempotent sends plain batches.
   std::string acks = "all";
@@ -114,6 +116,12 @@ struct parse_outcome {
   std::string out;
   std::string err;
 };
+
+// --isolation as the consumer's isolation level (the parser admitted only the two names).
+inline schema::isolation_level isolation_of(const cli_options& o) {
+  return o.isolation == "read_committed" ? schema::isolation_level::read_committed
+                                         : schema::isolation_level::read_uncommitted;
+}
 
 // "a,b,c" -> broker ids (each >= 0); nullopt for anything else, an empty string included.
 std::optional<std::vector<int32_t>> parse_broker_ids(const std::string& s);

@@ -96,6 +96,7 @@ int run_consume(const cli_options& o, const conn_ptr& conn) {
   cfg.auto_offset_reset = o.offset ? client::offset_reset::none : client::offset_reset::latest;
   cfg.fetch_max_wait = milliseconds{100};
   cfg.filter = o.filter;
+  cfg.isolation = isolation_of(o);
   client::consumer c{conn, cfg};
   auto tps = c.partitions_for(o.topic);
   if (!tps)
@@ -151,6 +152,7 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
   cfg.auto_offset_reset = o.from_beginning ? client::offset_reset::earliest : client::offset_reset::latest;
   cfg.fetch_max_wait = milliseconds{100};
   cfg.filter = o.filter;
+  cfg.isolation = isolation_of(o);
   client::consumer c{conn, cfg};
   if (auto tps = c.partitions_for(o.topic); !tps)
     return fail(tps.err());

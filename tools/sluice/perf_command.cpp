@@ -153,6 +153,7 @@ int run_perf_consume(const cli_options& o, const conn_ptr& conn) {
   cfg.fetch_max_bytes = o.fetch_bytes;
   cfg.prefetch_max_bytes = 4 * static_cast<size_t>(o.fetch_bytes);
   cfg.filter = o.filter; // --records then counts matching records
+  cfg.isolation = isolation_of(o);
   if (o.group) {
     cfg.group_id = *o.group; // from the group's committed offsets, else from the beginning
     cfg.heartbeat_interval = milliseconds{o.heartbeat_interval_ms};
