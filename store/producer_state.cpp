@@ -76,6 +76,10 @@ producer_check producer_state::check(const batch_header& h) const {
     }
     return out;
   }
+  // Only a marker was seen at this epoch (it bumped the epoch, or the producer's batches
+  // expired): the next sequence is unknown, so any is taken, as Kafka does.
+  if (e.batches.empty())
+    return out;
   auto last = last_sequence(h.base_sequence, h.last_offset_delta);
   auto dup = std::find_if(e.batches.begin(), e.batches.end(), [&](const producer_batch_info& b) {
     return b.first_seq == h.base_sequence && b.last_seq == last;

@@ -20,6 +20,7 @@
 //   E < P's epoch                    fenced (a zombie of an older incarnation)
 //   E > P's epoch                    append if first == 0, else out_of_order (a new epoch
 //                                    starts its sequences afresh)
+//   E == P's epoch, no batch kept    append, whatever the sequence (only a marker was seen at E)
 //   E == P's epoch and [first, last] equals one of the kept batches
 //                                    duplicate: answered with that batch's offsets, not
 //                                    appended again

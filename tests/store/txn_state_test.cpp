@@ -212,6 +212,13 @@ CAF_TEST(a marker of a higher epoch bumps the epoch and ends the transaction) {
   CAF_CHECK_EQUAL(check(data(1, 0, 10, 11)).verdict, producer_verdict::fenced);
 }
 
+CAF_TEST(after a marker alone at an epoch any sequence is taken) {
+  apply(marker_at(1, 2, 0), abort_txn);
+  CAF_CHECK_EQUAL(check(data(1, 2, 40, 1)).verdict, producer_verdict::append);
+  apply(data(1, 2, 40, 1));
+  CAF_CHECK_EQUAL(check(data(1, 2, 60, 11)).verdict, producer_verdict::out_of_order);
+}
+
 CAF_TEST(a marker of a lower epoch is ignored) {
   apply(data(1, 2, 0, 0));
   apply(marker_at(1, 1, 10), abort_txn);
