@@ -68,6 +68,7 @@ struct coordinator_status {
   size_t pending_joins = 0;
   size_t persisting = 0;
   uint64_t commits = 0;
+  uint64_t txn_commits = 0; // transactions' offsets written at their commit
   uint64_t fenced = 0; // requests refused for an unknown member, old generation or fencing
 };
 
@@ -79,9 +80,10 @@ typename Inspector::result_type inspect(Inspector& f, coordinator_status& x) {
   field pending{"pending_joins", x.pending_joins};
   field persisting{"persisting", x.persisting};
   field commits{"commits", x.commits};
+  field txn_commits{"txn_commits", x.txn_commits};
   field fenced{"fenced", x.fenced};
   return f(caf::meta::type_name("coordinator"), group, partition, x.membership, committed,
-           pending, persisting, commits, fenced);
+           pending, persisting, commits, txn_commits, fenced);
 }
 
 class coordinator_impl : public group_coordinator_actor::base {
@@ -111,6 +113,9 @@ public:
       [this](leave_group_atom, const schema::leave_group_request& r) { return leave(r); },
       [this](offset_commit_atom, const schema::offset_commit_request& r) { return commit(r); },
       [this](offset_fetch_atom, const schema::offset_fetch_request& r) { return fetch(r); },
+      [this](write_txn_offsets_atom, const schema::txn_offset_commit_request& r) {
+        return commit_txn_offsets(r);
+      },
       [this](describe_groups_atom) { return describe(); },
       [this](list_groups_atom) { return listing(); },
       [this](partition_counts_atom, partition_count_update& u) {
@@ -268,6 +273,34 @@ private:
           if (auto* c = std::get_if<offset_commit_record>(&rec))
             offsets_[{c->topic, c->partition}] = *c->value;
       rp.deliver(encode(*shared));
+    });
+    return rp;
+  }
+
+  // A committed transaction's offsets (actors/txn_manager.hpp): the transaction coordinator
+  // checked the producer, and the commit decision is durable, so no member or generation check
+  // applies (KIP-98: the offsets become visible at the commit marker whatever the group does).
+  caf::result<envelope> commit_txn_offsets(const schema::txn_offset_commit_request& r) {
+    ++status_.txn_commits;
+    std::vector<offsets_record> records;
+    auto commit_time = timestamp_ms{now_ms()};
+    for (auto& o : r.offsets)
+      records.push_back(offset_commit_record{args_.group, o.topic, o.partition,
+                                             committed_offset{o.off, o.epoch, commit_time, o.metadata}});
+    if (records.empty())
+      return encode(schema::txn_offset_commit_response{});
+    if (stored_generation_ == no_generation) {
+      stored_generation_ = membership_.generation();
+      records.push_back(group_metadata_record{args_.group,
+                                              group_metadata_value{stored_generation_, {}}});
+    }
+    auto rp = make_response_promise<envelope>();
+    persist(records, [this, rp, records](const schema::error& e) mutable {
+      if (e.ok())
+        for (auto& rec : records)
+          if (auto* c = std::get_if<offset_commit_record>(&rec))
+            offsets_[{c->topic, c->partition}] = *c->value;
+      rp.deliver(encode(schema::txn_offset_commit_response{e}));
     });
     return rp;
   }

@@ -23,6 +23,7 @@
 #include "schema/envelope.hpp"
 #include "schema/group.hpp"
 #include "schema/inspect.hpp"
+#include "schema/txn.hpp"
 #include "schema/type_ids.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -60,6 +61,7 @@ using group_coordinator_actor = caf::typed_actor<
   caf::replies_to<leave_group_atom, schema::leave_group_request>::with<schema::envelope>,
   caf::replies_to<offset_commit_atom, schema::offset_commit_request>::with<schema::envelope>,
   caf::replies_to<offset_fetch_atom, schema::offset_fetch_request>::with<schema::envelope>,
+  caf::replies_to<write_txn_offsets_atom, schema::txn_offset_commit_request>::with<schema::envelope>,
   caf::replies_to<describe_groups_atom>::with<schema::describe_groups_response::group>,
   caf::replies_to<list_groups_atom>::with<schema::list_groups_response::group>,
   caf::reacts_to<partition_counts_atom, partition_count_update>,
@@ -91,6 +93,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::heartbeat_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::leave_group_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::offset_commit_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::offset_fetch_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::txn_offset_commit_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::describe_groups_response::group)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::schema::list_groups_response::group)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<sluice::schema::group_status>)

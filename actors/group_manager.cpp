@@ -1,5 +1,6 @@
 #include "actors/group_manager.hpp"
 
+#include "actors/coordinator_routing.hpp"
 #include "actors/fan_in.hpp"
 #include "actors/group_refusal.hpp"
 #include "actors/group_store.hpp"
@@ -36,6 +37,7 @@ const std::string& group_of(const schema::heartbeat_request& r) { return r.membe
 const std::string& group_of(const schema::leave_group_request& r) { return r.group_id; }
 const std::string& group_of(const schema::offset_commit_request& r) { return r.member.group_id; }
 const std::string& group_of(const schema::offset_fetch_request& r) { return r.group_id; }
+const std::string& group_of(const schema::txn_offset_commit_request& r) { return r.group; }
 
 const std::string& member_of(const schema::sync_group_request& r) { return r.member.member_id; }
 const std::string& member_of(const schema::heartbeat_request& r) { return r.member.member_id; }
@@ -87,6 +89,7 @@ class manager_impl : public manager_internal::base {
 public:
   manager_impl(caf::actor_config& cfg, group_manager_args args)
     : manager_internal::base(cfg), args_(std::move(args)) {
+    routing_ = {std::string{offsets_topic}, args_.node, args_.cluster, {}, {}};
     if (args_.incarnation == 0)
       args_.incarnation = std::random_device{}() | (uint64_t{std::random_device{}()} << 32) | 1;
   }
@@ -102,6 +105,9 @@ public:
       [this](leave_group_atom a, const envelope& e) { return route<schema::leave_group_request>(a, e); },
       [this](offset_commit_atom a, const envelope& e) { return route<schema::offset_commit_request>(a, e); },
       [this](offset_fetch_atom a, const envelope& e) { return route<schema::offset_fetch_request>(a, e); },
+      [this](write_txn_offsets_atom a, const envelope& e) {
+        return route<schema::txn_offset_commit_request>(a, e);
+      },
       [this](list_groups_atom, const envelope& e) { return list(e); },
       [this](describe_groups_atom, const envelope& e) { return describe(e); },
       [this](persist_atom, persist_request& r) { return persist(std::move(r)); },
@@ -113,7 +119,7 @@ public:
       },
       [this](partition_states_atom, partition_states& s) { on_leaders(s); },
       [this](load_retry_atom) { load_all(); },
-      [this](peers_atom, controller_peers& p) { nodes_ = std::move(p.nodes); },
+      [this](peers_atom, controller_peers& p) { routing_.nodes = std::move(p.nodes); },
       [this](state_atom) { return state(); },
       [this](inspect_atom) { return group_summaries(); },
     };
@@ -168,26 +174,9 @@ private:
   // this one); `err` is set when nobody can coordinate it now.
   std::optional<node_actor> coordinator_node(const std::string& group, schema::error& err) const {
     auto p = partition_of(group);
-    if (!args_.cluster || !p || group.empty())
+    if (!p || group.empty())
       return std::nullopt;
-    auto& leader = leaders_[static_cast<size_t>(p->value)];
-    if (!leader) {
-      err = {errc::coordinator_not_available, std::string{offsets_topic} + "-"
-                                                + std::to_string(p->value)
-                                                + " (the coordinator of group '" + group
-                                                + "') has no leader right now: retry"};
-      return std::nullopt;
-    }
-    if (*leader == args_.node)
-      return std::nullopt;
-    auto n = nodes_.find(*leader);
-    if (n == nodes_.end()) {
-      err = {errc::coordinator_not_available,
-             "the coordinator of group '" + group + "' is on node "
-               + std::to_string(leader->value) + ", which this node cannot reach: retry"};
-      return std::nullopt;
-    }
-    return n->second;
+    return routing_.other_leader(static_cast<size_t>(p->value), "group '" + group + "'", err);
   }
 
   template <class Request, class Atom>
@@ -207,15 +196,16 @@ private:
       return refusal(*req, std::move(err));
     auto it = coordinators_.find(group);
     if (it == coordinators_.end()) {
-      // Only a join or a commit (an admin commit to a new group) creates a group; the rest
-      // are about members or offsets that cannot exist.
+      // Only a join or a commit (an admin commit to a new group, a transaction's offsets)
+      // creates a group; the rest are about members or offsets that cannot exist.
       if constexpr (std::is_same_v<Request, schema::offset_fetch_request>) {
         schema::offset_fetch_response out;
         for (auto& p : req->partitions)
           out.partitions.push_back({p.topic, p.partition, offset{-1}, leader_epoch{-1}, {}, {}});
         return encode(out);
       } else if constexpr (std::is_same_v<Request, schema::join_group_request>
-                           || std::is_same_v<Request, schema::offset_commit_request>) {
+                           || std::is_same_v<Request, schema::offset_commit_request>
+                           || std::is_same_v<Request, schema::txn_offset_commit_request>) {
         it = spawn_coordinator(group, {}, std::nullopt);
       } else {
         return refusal(*req, {errc::unknown_member_id,
@@ -383,10 +373,10 @@ private:
   // -- topics --------------------------------------------------------------------------------
 
   void on_topic_update(topic_spec spec) {
-    if (is_internal_topic(spec.name)) {
+    if (spec.name == offsets_topic) {
       if (partitions_.empty()) {
         partitions_.resize(static_cast<size_t>(spec.partitions));
-        leaders_.resize(partitions_.size());
+        routing_.leaders.resize(partitions_.size());
         status_.offsets_partitions = spec.partitions;
         load_all();
       }
@@ -431,19 +421,18 @@ private:
     return true;
   }
 
-  bool leads(size_t p) const {
-    return !args_.cluster || (p < leaders_.size() && leaders_[p] == args_.node);
-  }
+  bool leads(size_t p) const { return routing_.leads(p); }
 
   // Cluster mode: the leaders of __consumer_offsets changed. Partitions this node now leads
   // load (their groups' coordinators start from the view, replayed to the log end); the ones
   // it no longer leads unload (their coordinators stop; clients find the new ones).
   void on_leaders(const partition_states& s) {
-    if (!is_internal_topic(s.topic))
+    if (s.topic != offsets_topic)
       return;
-    leaders_.resize(std::max(leaders_.size(), s.partitions.size()));
+    auto& leaders = routing_.leaders;
+    leaders.resize(std::max(leaders.size(), s.partitions.size()));
     for (size_t i = 0; i < s.partitions.size(); ++i)
-      leaders_[i] = s.partitions[i].leader;
+      leaders[i] = s.partitions[i].leader;
     for (size_t i = 0; i < partitions_.size(); ++i)
       if (!leads(i) && (partitions_[i].loaded || partitions_[i].loading))
         unload(partition_id{static_cast<int32_t>(i)});
@@ -690,8 +679,7 @@ private:
   std::unique_ptr<group_store> store_;
   topic_actor log_;
   std::vector<offsets_partition> partitions_;
-  std::vector<std::optional<node_id>> leaders_; // cluster mode: per offsets partition
-  std::map<node_id, node_actor> nodes_;         // cluster mode: where to forward
+  coordinator_routing routing_; // cluster mode: who leads each offsets partition
   partition_counts counts_;
   std::map<std::string, group_coordinator_actor> coordinators_;
   uint64_t coordinators_spawned_ = 0;

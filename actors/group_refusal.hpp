@@ -4,6 +4,7 @@
 // membership protocol), answered in the request's own response type: every part of it gets
 // the error.
 
+#include "actors/txn_refusal.hpp"
 #include "schema/group.hpp"
 
 namespace sluice::actors {

@@ -26,12 +26,6 @@ std::string group_key(std::string_view group) {
   return out;
 }
 
-std::string applied_key(partition_id p) {
-  std::string out;
-  kvf::append_int(out, p.value);
-  return out;
-}
-
 } // namespace
 
 schema::result<std::unique_ptr<group_store>> group_store::open(const std::filesystem::path& dir) {
@@ -51,18 +45,11 @@ schema::result<std::unique_ptr<group_store>> group_store::open(const std::filesy
   if (!offsets || !groups || !applied)
     return storage(!offsets ? offsets.err() : !groups ? groups.err() : applied.err());
   return std::unique_ptr<group_store>{
-    new group_store(std::move(*kv), *offsets, *groups, *applied)};
+    new group_store(std::move(*kv), *offsets, *groups, applied_offsets{*applied, "group store"})};
 }
 
 schema::result<offset> group_store::applied(partition_id p) const {
-  auto v = kv_->get(applied_, applied_key(p));
-  if (!v)
-    return v.err().code == store::errc::not_found ? schema::result<offset>{offset{0}}
-                                                   : schema::result<offset>{storage(v.err())};
-  auto o = kvf::decode_offset(*v);
-  if (!o)
-    return undecodable("applied", applied_key(p));
-  return *o;
+  return applied_.get(*kv_, p);
 }
 
 schema::status group_store::apply(partition_id p, offset next,
@@ -70,12 +57,8 @@ schema::status group_store::apply(partition_id p, offset next,
   auto txn = kv_->begin_write();
   if (!txn)
     return storage(txn.err());
-  auto current = txn->get(applied_, applied_key(p));
-  if (current) {
-    auto o = kvf::decode_offset(*current);
-    if (o && *o >= next)
-      return {}; // already reflected: a replay of an applied range
-  }
+  if (!applied_.advances(*txn, p, next))
+    return {}; // already reflected: a replay of an applied range
   // The first failed write fails the transaction (kv_write_txn), so commit() reports it.
   for (auto& r : records) {
     if (auto* c = std::get_if<offset_commit_record>(&r)) {
@@ -101,7 +84,7 @@ schema::status group_store::apply(partition_id p, offset next,
     for (auto& k : gone)
       (void)txn->del(offsets_, k);
   }
-  (void)txn->put(applied_, applied_key(p), kvf::encode_offset(next));
+  applied_.set(*txn, p, next);
   if (auto st = txn->commit(); !st)
     return storage(st.err());
   return {};

@@ -16,6 +16,7 @@
 // One writer: the group manager actor. Readers (coordinators loading a group) may be on other
 // threads; LMDB gives each read a consistent snapshot.
 
+#include "actors/applied_offsets.hpp"
 #include "actors/offsets_record.hpp"
 #include "schema/result.hpp"
 #include "store/kv_store.hpp"
@@ -48,13 +49,13 @@ public:
 
 private:
   group_store(std::unique_ptr<store::kv_store> kv, store::kv_db offsets, store::kv_db groups,
-              store::kv_db applied)
-    : kv_(std::move(kv)), offsets_(offsets), groups_(groups), applied_(applied) {}
+              applied_offsets applied)
+    : kv_(std::move(kv)), offsets_(offsets), groups_(groups), applied_(std::move(applied)) {}
 
   std::unique_ptr<store::kv_store> kv_;
   store::kv_db offsets_;
   store::kv_db groups_;
-  store::kv_db applied_;
+  applied_offsets applied_;
 };
 
 } // namespace sluice::actors

@@ -36,6 +36,7 @@ node_impl::behavior_type node_impl::make_behavior() {
   set_down_handler([this](caf::down_msg& dm) { on_down(dm); });
   start_metadata();
   start_groups();
+  start_txns();
   auto forward = [this](auto atom, const envelope& e) {
     ++status_.requests;
     return delegate(metadata_, atom, e);
@@ -47,6 +48,10 @@ node_impl::behavior_type node_impl::make_behavior() {
   auto to_groups = [this](auto atom, const envelope& e) {
     ++status_.requests;
     return delegate(groups_, atom, e);
+  };
+  auto to_txns = [this](auto atom, const envelope& e) {
+    ++status_.requests;
+    return delegate(txns_, atom, e);
   };
   return {
     [this](produce_atom, const envelope& e) { return produce(e); },
@@ -67,6 +72,12 @@ node_impl::behavior_type node_impl::make_behavior() {
     [to_groups](offset_fetch_atom a, const envelope& e) { return to_groups(a, e); },
     [to_groups](list_groups_atom a, const envelope& e) { return to_groups(a, e); },
     [to_groups](describe_groups_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](write_txn_offsets_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_txns](add_partitions_to_txn_atom a, const envelope& e) { return to_txns(a, e); },
+    [to_txns](txn_offset_commit_atom a, const envelope& e) { return to_txns(a, e); },
+    [to_txns](end_txn_atom a, const envelope& e) { return to_txns(a, e); },
+    [to_txns](list_transactions_atom a, const envelope& e) { return to_txns(a, e); },
+    [to_txns](describe_transactions_atom a, const envelope& e) { return to_txns(a, e); },
     [this](inspect_atom, const std::string& filter) { return inspect_tree(filter); },
     [this](inspect_atom, const envelope& e) { return inspect_node(e); },
     [this](init_producer_id_atom, const envelope& e) { return init_producer_id(e); },
@@ -82,7 +93,7 @@ node_impl::behavior_type node_impl::make_behavior() {
     },
     [this](read_index_atom a) { return delegate(metadata_, a); },
     [this](peers_atom, node_id id) { connect_peer(id); },
-    [this](ensure_offsets_atom) { ensure_offsets_topic(); },
+    [this](ensure_offsets_atom) { ensure_internal_topics(); },
     [this](topic_update_atom, topic_spec& spec) { on_topic_update(std::move(spec)); },
     [this](topic_deleted_atom, const std::string& name) { on_topic_deleted(name); },
     [this](partition_states_atom, partition_states& s) { on_partition_states(std::move(s)); },
@@ -100,6 +111,7 @@ void node_impl::on_exit() {
     send_exit(a, caf::exit_reason::user_shutdown);
   send_exit(metadata_, caf::exit_reason::user_shutdown);
   send_exit(groups_, caf::exit_reason::user_shutdown);
+  send_exit(txns_, caf::exit_reason::user_shutdown);
   if (replicas_)
     send_exit(replicas_, caf::exit_reason::user_shutdown);
   topics_.clear();
@@ -153,23 +165,53 @@ void node_impl::start_groups() {
   monitor(groups_);
   for (auto& [name, t] : topics_) {
     anon_send(groups_, topic_update_atom_v, t.spec);
-    if (is_internal_topic(name))
+    if (name == offsets_topic)
       anon_send(groups_, offsets_log_atom_v, t.actor);
   }
 }
 
-// Consumer groups need __consumer_offsets; the node creates it on first start. Already
-// existing is the common answer, and fine.
-void node_impl::ensure_offsets_topic() {
-  if (topics_.contains(offsets_topic))
+void node_impl::start_txns() {
+  txn_manager_args args;
+  args.dir = config_.data_dir / "transactions";
+  args.node = config_.id;
+  args.cluster = !config_.controllers.empty();
+  args.self = caf::actor_cast<node_actor>(this);
+  args.groups = caf::actor_cast<group_request_actor>(groups_);
+  args.tick_interval = config_.group_tick_interval;
+  args.limits.max_timeout_ms = config_.transaction_max_timeout_ms;
+  txns_ = spawn_txn_manager(home_system(), std::move(args));
+  monitor(txns_);
+  for (auto& [name, t] : topics_) {
+    anon_send(txns_, topic_update_atom_v, t.spec);
+    if (name == transaction_state_topic)
+      anon_send(txns_, txn_log_atom_v, t.actor);
+  }
+  for (auto& [topic, partitions] : states_)
+    anon_send(txns_, partition_states_atom_v, partition_states{topic, partitions});
+  if (!config_.controllers.empty())
+    anon_send(txns_, peers_atom_v, controller_peers{peer_nodes_});
+}
+
+// Consumer groups need __consumer_offsets and transactions __transaction_state; the node
+// creates them on first start. Already existing is the common answer, and fine.
+void node_impl::ensure_internal_topics() {
+  ensure_internal_topic(offsets_topic, config_.offsets_partitions, config_.offsets_replication);
+  ensure_internal_topic(transaction_state_topic, config_.transaction_state_partitions,
+                        config_.transaction_state_replication);
+}
+
+void node_impl::ensure_internal_topic(std::string_view name, int32_t partitions,
+                                      int16_t replication) {
+  if (topics_.contains(name))
     return;
   schema::create_topics_request req;
   req.timeout_ms = 30'000;
-  // Replicated like any topic in a cluster (offsets.topic.replication.factor), so committed
-  // offsets survive a broker and coordinators move with the partition leaders.
-  auto rf = static_cast<int16_t>(std::min<size_t>(static_cast<size_t>(config_.offsets_replication),
+  // Replicated like any topic in a cluster (offsets.topic.replication.factor and its
+  // transaction.state.log twin), so their state survives a broker and coordinators move with
+  // the partition leaders.
+  auto rf = static_cast<int16_t>(std::min<size_t>(static_cast<size_t>(replication),
                                                   std::max<size_t>(1, config_.controllers.size())));
-  req.topics.push_back({std::string{offsets_topic}, config_.offsets_partitions, rf,
+  req.topics.push_back({std::string{name}, partitions, rf,
                         {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}});
   // In a cluster the first attempts may find no controller leader or no registered broker
   // yet: try again until it exists.
@@ -179,20 +221,19 @@ void node_impl::ensure_offsets_topic() {
   };
   request(metadata_, admin_timeout, create_internal_atom_v, encode(req))
     .then(
-      [this, again](const envelope& e) {
+      [this, again, name](const envelope& e) {
         auto r = schema::decode<schema::create_topics_response>(e);
         if (r && !r->topics.empty()
             && (r->topics[0].error.ok() || r->topics[0].error.code == schema::errc::topic_already_exists))
           return;
         spdlog::log(config_.controllers.empty() ? spdlog::level::err : spdlog::level::info,
-                    "node {}: cannot create {} (yet): {}", config_.id.value, offsets_topic,
+                    "node {}: cannot create {} (yet): {}", config_.id.value, name,
                     !r ? r.err().to_string()
                        : r->topics.empty() ? "no answer" : r->topics[0].error.to_string());
         again();
       },
-      [this, again](caf::error& err) {
-        spdlog::error("node {}: cannot create {}: {}", config_.id.value, offsets_topic,
-                      to_string(err));
+      [this, again, name](caf::error& err) {
+        spdlog::error("node {}: cannot create {}: {}", config_.id.value, name, to_string(err));
         again();
       });
 }
@@ -215,7 +256,7 @@ void node_impl::on_snapshot(std::vector<topic_spec>& specs) {
     restored_ = true;
     remove_orphan_directories();
     spdlog::info("node {}: restored {} topic(s)", config_.id.value, topics_.size());
-    ensure_offsets_topic();
+    ensure_internal_topics();
   }
   failure_.reset();
   status_.ready = true;
@@ -251,6 +292,8 @@ void node_impl::remove_orphan_directories() {
 
 void node_impl::on_topic_update(topic_spec spec) {
   anon_send(groups_, topic_update_atom_v, spec);
+  if (spec.name == transaction_state_topic)
+    anon_send(txns_, topic_update_atom_v, spec);
   if (deleting_.contains(spec.name)) {
     auto name = spec.name;
     recreate_.insert_or_assign(std::move(name), std::move(spec));
@@ -277,8 +320,10 @@ void node_impl::host(topic_spec spec, int restarts) {
   auto name = spec.name;
   if (auto st = states_.find(name); st != states_.end())
     send(actor, partition_states_atom_v, partition_states{name, st->second});
-  if (is_internal_topic(name))
+  if (name == offsets_topic)
     anon_send(groups_, offsets_log_atom_v, actor);
+  if (name == transaction_state_topic)
+    anon_send(txns_, txn_log_atom_v, actor);
   topics_.insert_or_assign(std::move(name), hosted_topic{actor, std::move(spec), restarts});
   status_.topics = topics_.size();
 }
@@ -287,14 +332,17 @@ void node_impl::host(topic_spec spec, int restarts) {
 // (now, or when it is hosted).
 void node_impl::on_partition_states(partition_states s) {
   states_.insert_or_assign(s.topic, s.partitions);
-  if (is_internal_topic(s.topic))
+  if (s.topic == offsets_topic)
     anon_send(groups_, partition_states_atom_v, s);
+  // Every topic's leaders: where its markers go (and the coordinator's own partitions).
+  anon_send(txns_, partition_states_atom_v, s);
   if (auto it = topics_.find(s.topic); it != topics_.end())
     send(it->second.actor, partition_states_atom_v, std::move(s));
 }
 
 void node_impl::on_topic_deleted(const std::string& name) {
   anon_send(groups_, topic_deleted_atom_v, name);
+  anon_send(txns_, topic_deleted_atom_v, name);
   states_.erase(name);
   recreate_.erase(name);
   auto it = topics_.find(name);
@@ -325,6 +373,20 @@ void node_impl::on_down(const caf::down_msg& dm) {
     spdlog::warn("node {}: group manager died ({}); restarting it", config_.id.value,
                  to_string(dm.reason));
     start_groups();
+    // The txn manager commits transactions' offsets through the group manager it was given.
+    send_exit(txns_, caf::exit_reason::user_shutdown);
+    return;
+  }
+  if (dm.source == txns_.address()) {
+    if (++txns_restarts_ > max_restarts) {
+      spdlog::error("node {}: the txn manager died {} times; not restarting it",
+                    config_.id.value, txns_restarts_);
+      return;
+    }
+    if (dm.reason != caf::exit_reason::user_shutdown)
+      spdlog::warn("node {}: txn manager died ({}); restarting it", config_.id.value,
+                   to_string(dm.reason));
+    start_txns();
     return;
   }
   if (on_peer_down(dm))
@@ -384,7 +446,8 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
   status_.fetch_sessions = fetches_.size();
   auto line = "node " + std::to_string(config_.id.value) + " (mailbox "
               + std::to_string(mailbox().size()) + "): " + caf::deep_to_string(status_);
-  std::vector<state_child> children{child(metadata_, "metadata"), child(groups_, "group manager")};
+  std::vector<state_child> children{child(metadata_, "metadata"), child(groups_, "group manager"),
+                                    child(txns_, "txn manager")};
   if (replicas_)
     children.push_back(child(replicas_, "replica manager"));
   for (auto& [name, t] : topics_)

@@ -111,6 +111,8 @@ void node_impl::announce_peers() {
     send(replicas_, peers_atom_v, controller_peers{peer_nodes_});
   if (groups_ && !config_.controllers.empty())
     send(groups_, peers_atom_v, controller_peers{peer_nodes_});
+  if (txns_ && !config_.controllers.empty())
+    send(txns_, peers_atom_v, controller_peers{peer_nodes_});
 }
 
 } // namespace sluice::actors

@@ -64,6 +64,18 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 1, 5, v); !st)
       return st;
     cfg.offsets_replication = static_cast<int16_t>(v);
+  } else if (key == "transaction.state.log.num.partitions") {
+    if (auto st = parse_int(key, value, 1, 1000, v); !st)
+      return st;
+    cfg.transaction_state_partitions = static_cast<int32_t>(v);
+  } else if (key == "transaction.state.log.replication.factor") {
+    if (auto st = parse_int(key, value, 1, 5, v); !st)
+      return st;
+    cfg.transaction_state_replication = static_cast<int16_t>(v);
+  } else if (key == "transaction.max.timeout.ms") {
+    if (auto st = parse_int(key, value, 1, 86'400'000, v); !st)
+      return st;
+    cfg.transaction_max_timeout_ms = static_cast<int32_t>(v);
   } else if (key == "group.min.session.timeout.ms") {
     if (auto st = parse_int(key, value, 1, cfg.group_max_session_timeout_ms, v); !st)
       return st;
@@ -155,6 +167,12 @@ std::string node_config_help() {
     + " partitions of __consumer_offsets (fixed once created)\n"
     "  offsets.topic.replication.factor=" + std::to_string(d.offsets_replication)
     + " its replicas in a cluster, at most the controllers (fixed once created)\n"
+    "  transaction.state.log.num.partitions=" + std::to_string(d.transaction_state_partitions)
+    + " partitions of __transaction_state (fixed once created)\n"
+    "  transaction.state.log.replication.factor=" + std::to_string(d.transaction_state_replication)
+    + " its replicas in a cluster, at most the controllers (fixed once created)\n"
+    "  transaction.max.timeout.ms=" + std::to_string(d.transaction_max_timeout_ms)
+    + " longest transaction.timeout.ms a transactional producer may ask for\n"
     "  group.min.session.timeout.ms=" + std::to_string(d.group_min_session_timeout_ms)
     + " shortest session.timeout.ms a consumer may ask for\n"
     "  group.max.session.timeout.ms=" + std::to_string(d.group_max_session_timeout_ms)

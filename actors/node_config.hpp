@@ -47,6 +47,10 @@ struct node_config {
   // Replicas of __consumer_offsets in a cluster (Kafka's offsets.topic.replication.factor),
   // at most the number of controllers; fixed at its creation.
   int16_t offsets_replication = 3;
+  // __transaction_state (Kafka's transaction.state.log.*), like __consumer_offsets.
+  int32_t transaction_state_partitions = 8;
+  int16_t transaction_state_replication = 3;
+  int32_t transaction_max_timeout_ms = 15 * 60 * 1000; // Kafka's transaction.max.timeout.ms
   std::chrono::milliseconds group_tick_interval{100}; // session checks; 0 disables them (tests)
   int32_t group_min_session_timeout_ms = 100;
   int32_t group_max_session_timeout_ms = 30 * 60 * 1000;

@@ -11,6 +11,7 @@
 #include "actors/producer_id_block.hpp"
 #include "actors/replica_manager.hpp"
 #include "actors/topic_interface.hpp"
+#include "actors/txn_manager.hpp"
 #include "schema/envelope.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -75,7 +76,10 @@ private:
   void start_metadata();
   void subscribe_metadata();
   void start_groups();
-  void ensure_offsets_topic();
+  void start_txns();
+  // Creates __consumer_offsets and __transaction_state where missing.
+  void ensure_internal_topics();
+  void ensure_internal_topic(std::string_view name, int32_t partitions, int16_t replication);
   void on_snapshot(std::vector<topic_spec>& specs);
   void remove_orphan_directories();
   void on_topic_update(topic_spec spec);
@@ -117,6 +121,8 @@ private:
   metadata_actor metadata_;
   group_manager_actor groups_;
   int groups_restarts_ = 0;
+  txn_manager_actor txns_;
+  int txns_restarts_ = 0;
   // Cluster mode: the other controllers' nodes we are connected to, and those being dialled.
   std::map<node_id, node_actor> peer_nodes_;
   replica_manager_actor replicas_; // cluster mode: the follower partitions' fetchers

@@ -34,7 +34,19 @@ using group_request_actor = caf::typed_actor<
   caf::replies_to<offset_commit_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<offset_fetch_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<list_groups_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<describe_groups_atom, schema::envelope>::with<schema::envelope>>;
+  caf::replies_to<describe_groups_atom, schema::envelope>::with<schema::envelope>,
+  // A committed transaction's offsets (txn_offset_commit_request -> txn_offset_commit_response),
+  // from a transaction coordinator: written to the group whatever its members' generation.
+  caf::replies_to<write_txn_offsets_atom, schema::envelope>::with<schema::envelope>>;
+
+// Transactions (schema/txn.capnp): answered by the transactional id's coordinator, through the
+// node's txn manager (actors/txn_manager.hpp), which forwards to the coordinator's node.
+using txn_request_actor = caf::typed_actor<
+  caf::replies_to<add_partitions_to_txn_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<txn_offset_commit_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<end_txn_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<list_transactions_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<describe_transactions_atom, schema::envelope>::with<schema::envelope>>;
 
 using node_actor = caf::typed_actor<
   caf::replies_to<produce_atom, schema::envelope>::with<schema::envelope>,
@@ -55,7 +67,8 @@ using node_actor = caf::typed_actor<
   // every node of a cluster. The node answers for itself, without its controller.
   caf::replies_to<inspect_atom, schema::envelope>::with<schema::envelope>,
   // An idempotent producer's id and epoch (init_producer_id_request, schema/producer_id.hpp),
-  // out of the node's block of ids (actors/producer_id_block.hpp).
+  // out of the node's block of ids (actors/producer_id_block.hpp); with a transactional id,
+  // answered by its transaction coordinator (through the txn manager).
   caf::replies_to<init_producer_id_atom, schema::envelope>::with<schema::envelope>,
   // A transaction coordinator's markers (write_txn_markers_request, schema/txn_marker.hpp):
   // each (marker, partition) goes to the partition's leader here, answered in request order
@@ -76,6 +89,6 @@ using node_actor = caf::typed_actor<
   // preferred leader election, decommissioning a broker.
   caf::replies_to<reassign_partitions_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<elect_leaders_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<decommission_broker_atom, schema::envelope>::with<schema::envelope>>::extend_with<group_request_actor>;
+  caf::replies_to<decommission_broker_atom, schema::envelope>::with<schema::envelope>>::extend_with<group_request_actor>::extend_with<txn_request_actor>;
 
 } // namespace sluice::actors

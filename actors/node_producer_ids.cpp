@@ -29,12 +29,9 @@ caf::result<schema::envelope> node_impl::init_producer_id(const envelope& e) {
     ++status_.undecodable;
     return encode(schema::error_response{req.err()});
   }
+  if (!req->transactional_id.empty())
+    return delegate(txns_, init_producer_id_atom_v, e); // its transaction coordinator answers
   schema::init_producer_id_response out;
-  if (!req->transactional_id.empty()) {
-    out.error = {errc::invalid_request, "transactions (transactional.id '" + req->transactional_id
-                                          + "') are not supported yet"};
-    return encode(out);
-  }
   if (auto id = producer_ids_.take()) {
     status_.producer_ids_left = producer_ids_.remaining();
     out.id = *id;

@@ -1,6 +1,5 @@
 #include "actors/offsets_record.hpp"
 
-#include "store/batch.hpp"
 #include "store/kv_store_format.hpp"
 
 namespace sluice::actors {
@@ -119,42 +118,24 @@ schema::result<offsets_record> decode_record(std::string_view key,
 }
 
 std::vector<std::byte> build_batch(std::span<const offsets_record> records, timestamp_ms now) {
-  store::batch_builder b{256 * records.size() + 128};
-  for (auto& r : records) {
-    auto e = encode_record(r);
-    b.add(now, std::string_view{e.key},
-          e.value ? std::optional<std::string_view>{*e.value} : std::nullopt);
-  }
-  return b.finish();
+  std::vector<encoded_record> encoded;
+  encoded.reserve(records.size());
+  for (auto& r : records)
+    encoded.push_back(encode_record(r));
+  return build_internal_batch(encoded, now);
 }
 
 schema::status for_each_record(std::span<const std::byte> bytes,
                                const std::function<void(offset, offsets_record&&)>& fn) {
-  store::bytes_view rest{bytes.data(), bytes.size()};
-  while (!rest.empty()) {
-    auto h = store::decode_header(rest);
-    if (!h)
-      return corrupt(h.err().to_string());
-    if (h->size_bytes() > rest.size())
-      return corrupt("batch cut short");
-    auto batch = rest.first(h->size_bytes());
-    if (auto ok = store::validate_batch(batch); !ok)
-      return corrupt(ok.err().to_string());
-    store::record_reader reader{batch};
-    store::record_view rec;
-    while (reader.next(rec)) {
-      if (!rec.key)
-        return corrupt("record without a key at offset " + std::to_string(rec.off.value));
-      auto r = decode_record(*rec.key, rec.value);
+  return for_each_internal_record(
+    bytes, offsets_topic,
+    [&](offset o, std::string_view key, std::optional<std::string_view> value) -> schema::status {
+      auto r = decode_record(key, value);
       if (!r)
         return r.err();
-      fn(rec.off, std::move(*r));
-    }
-    if (reader.error_state())
-      return corrupt(reader.error_state()->to_string());
-    rest = rest.subspan(h->size_bytes());
-  }
-  return {};
+      fn(o, std::move(*r));
+      return {};
+    });
 }
 
 } // namespace sluice::actors

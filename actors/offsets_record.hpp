@@ -17,6 +17,7 @@
 // A record of the same key later in the log replaces an earlier one (the topic can be
 // compacted by key). Which partition of the topic holds a group: partition_for_group.
 
+#include "actors/internal_batch.hpp"
 #include "actors/topic_spec.hpp"
 #include "schema/result.hpp"
 #include "store/types.hpp"
@@ -69,11 +70,6 @@ struct group_metadata_record {
 };
 
 using offsets_record = std::variant<offset_commit_record, group_metadata_record>;
-
-struct encoded_record {
-  std::string key;
-  std::optional<std::string> value;
-};
 
 encoded_record encode_record(const offsets_record& r);
 // corrupt_message for a key or value that is not version 1 of the format above.

@@ -12,11 +12,15 @@
 
 namespace sluice::actors {
 
-// The internal topic of consumer groups (actors/offsets_record.hpp). The node creates it;
-// clients may read it but not create, delete, grow or produce to it.
+// The internal topics: of consumer groups (actors/offsets_record.hpp) and of transaction
+// coordinators (actors/txn_record.hpp). The node creates them; clients may read them but not
+// create, delete, grow or produce to them.
 inline constexpr std::string_view offsets_topic = "__consumer_offsets";
+inline constexpr std::string_view transaction_state_topic = "__transaction_state";
 
-inline bool is_internal_topic(std::string_view name) { return name == offsets_topic; }
+inline bool is_internal_topic(std::string_view name) {
+  return name == offsets_topic || name == transaction_state_topic;
+}
 
 // A topic as the metadata actor records it: what a node needs to host its partitions. The
 // effective config is the node's defaults with `configs` applied (effective_config).

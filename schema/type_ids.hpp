@@ -60,6 +60,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   CAF_ADD_ATOM(sluice, sluice, list_transactions_atom, "txn_list")
   CAF_ADD_ATOM(sluice, sluice, describe_transactions_atom, "txn_desc")
   CAF_ADD_ATOM(sluice, sluice, write_txn_markers_atom, "txn_marker")
+  // A committed transaction's offsets (txn_offset_commit_request), transaction coordinator ->
+  // the group's coordinator (through its node), written without the member checks of a
+  // consumer's commit: Kafka materialises TxnOffsetCommit at the commit marker the same way.
+  CAF_ADD_ATOM(sluice, sluice, write_txn_offsets_atom, "txn_ofs_wr")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

@@ -151,6 +151,13 @@ public:
       [](offset_fetch_atom, const envelope&) -> envelope { return no_groups(); },
       [](list_groups_atom, const envelope&) -> envelope { return no_groups(); },
       [](describe_groups_atom, const envelope&) -> envelope { return no_groups(); },
+      [](write_txn_offsets_atom, const envelope&) -> envelope { return no_groups(); },
+      // Transaction coordinator tests run against a real node (tests/actors/txn_manager_test.cpp).
+      [](add_partitions_to_txn_atom, const envelope&) -> envelope { return no_transactions(); },
+      [](txn_offset_commit_atom, const envelope&) -> envelope { return no_transactions(); },
+      [](end_txn_atom, const envelope&) -> envelope { return no_transactions(); },
+      [](list_transactions_atom, const envelope&) -> envelope { return no_transactions(); },
+      [](describe_transactions_atom, const envelope&) -> envelope { return no_transactions(); },
       // Cluster requests: a fake single node, like the real one without --controllers.
       [](broker_heartbeat_atom, const envelope&) -> envelope { return not_a_cluster(); },
       [](cluster_status_atom, const envelope&) -> envelope { return not_a_cluster(); },
@@ -170,6 +177,9 @@ private:
   static schema::envelope refuse(const schema::error& e) { return encode(schema::error_response{e}); }
   static schema::envelope not_a_cluster() {
     return refuse({schema::errc::not_controller, "fake node: no cluster"});
+  }
+  static schema::envelope no_transactions() {
+    return refuse({schema::errc::coordinator_not_available, "the fake node has no transactions"});
   }
   static schema::envelope no_groups() {
     return refuse({schema::errc::coordinator_not_available, "the fake node has no groups"});
