@@ -306,24 +306,33 @@ result<std::vector<schema::decommission_broker_response::move>> admin::decommiss
 // A node lists the groups it coordinates; in a cluster every broker is asked (as Kafka's
 // admin does) and the answers merged. A broker the metadata lists that does not answer fails
 // the whole listing: its groups would be missing without a word.
-result<std::vector<schema::list_groups_response::group>> admin::list_groups() {
+// Every broker's node when routed (a cluster, where each node answers for the coordinators it
+// holds, as Kafka's admin asks every broker), else the one node.
+result<std::vector<std::pair<actors::node_actor, std::string>>> admin::every_node() {
   std::vector<std::pair<actors::node_actor, std::string>> nodes{{conn_->node(), conn_->peer()}};
-  if (conn_->routed()) {
-    // The brokers only: no topic's metadata is needed.
-    auto md = conn_->call<schema::metadata_response>(metadata_atom_v, schema::metadata_request{false, {}});
-    if (!md)
-      return md.err();
-    nodes.clear();
-    for (auto& b : md->brokers) {
-      auto addr = dial_address(b, conn_->address());
-      auto node = conn_->node_at(addr);
-      if (!node)
-        return node.err();
-      nodes.emplace_back(std::move(*node), "node at " + addr.to_string());
-    }
+  if (!conn_->routed())
+    return nodes;
+  // The brokers only: no topic's metadata is needed.
+  auto md = conn_->call<schema::metadata_response>(metadata_atom_v, schema::metadata_request{false, {}});
+  if (!md)
+    return md.err();
+  nodes.clear();
+  for (auto& b : md->brokers) {
+    auto addr = dial_address(b, conn_->address());
+    auto node = conn_->node_at(addr);
+    if (!node)
+      return node.err();
+    nodes.emplace_back(std::move(*node), "node at " + addr.to_string());
   }
+  return nodes;
+}
+
+result<std::vector<schema::list_groups_response::group>> admin::list_groups() {
+  auto nodes = every_node();
+  if (!nodes)
+    return nodes.err();
   std::map<std::string, schema::list_groups_response::group> all;
-  for (auto& [node, who] : nodes) {
+  for (auto& [node, who] : *nodes) {
     auto resp = conn_->call_on<schema::list_groups_response>(node, who, list_groups_atom_v,
                                                              schema::list_groups_request{});
     if (!resp)
@@ -337,6 +346,39 @@ result<std::vector<schema::list_groups_response::group>> admin::list_groups() {
   for (auto& [_, g] : all)
     out.push_back(std::move(g));
   return out;
+}
+
+result<std::vector<schema::list_transactions_response::listing>>
+admin::list_transactions(const std::vector<std::string>& states) {
+  auto nodes = every_node();
+  if (!nodes)
+    return nodes.err();
+  std::map<std::string, schema::list_transactions_response::listing> all;
+  for (auto& [node, who] : *nodes) {
+    auto resp = conn_->call_on<schema::list_transactions_response>(
+      node, who, list_transactions_atom_v, schema::list_transactions_request{states});
+    if (!resp)
+      return resp.err();
+    if (!resp->error.ok())
+      return from_server(resp->error, "list transactions at " + who);
+    for (auto& t : resp->transactions)
+      all.try_emplace(t.transactional_id, std::move(t));
+  }
+  std::vector<schema::list_transactions_response::listing> out;
+  for (auto& [_, t] : all)
+    out.push_back(std::move(t));
+  return out;
+}
+
+result<std::vector<schema::describe_transactions_response::description>>
+admin::describe_transactions(const std::vector<std::string>& ids) {
+  auto resp = conn_->call<schema::describe_transactions_response>(
+    describe_transactions_atom_v, schema::describe_transactions_request{ids});
+  if (!resp)
+    return resp.err();
+  if (resp->transactions.size() != ids.size())
+    return make_error(errc::protocol, "describe transactions: expected one answer per id");
+  return std::move(resp->transactions);
 }
 
 result<schema::describe_groups_response::group> admin::describe_group(const std::string& group) {

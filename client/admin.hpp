@@ -9,6 +9,7 @@
 #include "schema/cluster.hpp"
 #include "schema/configs.hpp"
 #include "schema/group.hpp"
+#include "schema/txn.hpp"
 #include "schema/metadata.hpp"
 #include "schema/offsets.hpp"
 #include "schema/topics.hpp"
@@ -75,6 +76,14 @@ public:
   status commit_group_offsets(const std::string& group,
                               const std::vector<std::pair<topic_partition, offset>>& offsets);
 
+  // Transactions (sluice txn): every transactional id in one of `states` (all when empty),
+  // from every broker's coordinator, sorted by id; and the ids asked for, in order, each with
+  // its own error (transactional_id_not_found for an unknown one).
+  result<std::vector<schema::list_transactions_response::listing>>
+  list_transactions(const std::vector<std::string>& states = {});
+  result<std::vector<schema::describe_transactions_response::description>>
+  describe_transactions(const std::vector<std::string>& ids);
+
   // The controllers, the leader and its term, and every registered broker (cluster mode; a
   // single node answers not_controller).
   result<schema::cluster_status_response> cluster_status();
@@ -101,6 +110,7 @@ public:
   const connection& conn() const { return *conn_; }
 
 private:
+  result<std::vector<std::pair<actors::node_actor, std::string>>> every_node();
   result<std::vector<offset>> list_offsets_at_leaders(const std::vector<topic_partition>& tps,
                                                      schema::offset_query q, timestamp_ms ts);
 

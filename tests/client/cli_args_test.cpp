@@ -156,7 +156,8 @@ CAF_TEST(help is printed and exits zero) {
   for (auto args : std::vector<std::vector<std::string>>{{"--help"}, {"topic", "create", "--help"},
                                                           {"consume", "--help"}, {"perf", "produce", "-h"},
                                                           {"perf", "e2e", "--help"},
-                                                          {"group", "--help"}}) {
+                                                          {"group", "--help"}, {"txn", "--help"},
+                                                          {"txn", "describe", "--help"}}) {
     auto p = parse(args);
     CAF_CHECK(!p.outcome.run);
     CAF_CHECK_EQUAL(p.outcome.exit_code, 0);
@@ -245,6 +246,19 @@ CAF_TEST(consumer group commands) {
   check_refused({"group", "reset-offsets", "g", "--topic", "t", "--to-datetime", "yesterday"},
                 "--to-datetime");
   check_refused({"group", "frobnicate"}, "");
+}
+
+CAF_TEST(transaction commands) {
+  CAF_CHECK(parse({"txn", "list"}).opts.cmd == command::txn_list);
+  auto l = parse({"txn", "list", "--state", "ongoing", "--state", "PrepareCommit"});
+  CAF_CHECK(l.opts.cmd == command::txn_list);
+  CAF_CHECK_EQUAL(l.opts.txn_states, (std::vector<std::string>{"Ongoing", "PrepareCommit"}));
+  auto d = parse({"txn", "describe", "a", "b"});
+  CAF_CHECK(d.opts.cmd == command::txn_describe);
+  CAF_CHECK_EQUAL(d.opts.transactional_ids, (std::vector<std::string>{"a", "b"}));
+  check_refused({"txn", "describe"}, "ID");
+  check_refused({"txn", "list", "--state", "Running"}, "no transaction state 'Running'");
+  check_refused({"txn"}, "subcommand");
 }
 
 CAF_TEST(ISO 8601 date-times) {

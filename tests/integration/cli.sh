@@ -7,7 +7,7 @@ start_node
 
 step "help everywhere, exit 0"
 for cmd in "" "topic" "topic create" "topic alter" "produce" "consume" "perf produce" "perf consume" \
-  "inspect" "cluster status" "group"; do
+  "inspect" "cluster status" "group" "txn" "txn list" "txn describe"; do
   # shellcheck disable=SC2086
   "$SLUICE" $cmd --help | grep -q "Usage" || fail "no help for '$cmd'"
 done
@@ -52,6 +52,14 @@ expect_fail "exactly one of" "$SLUICE" group reset-offsets g --topic cli
 expect_fail "does not exist" "$SLUICE" group describe nosuch
 expect_fail "group id" "$SLUICE" consume --topic cli --group "" --timeout-ms 100
 expect_fail "group id" "$SLUICE" consume --topic cli --group "$(head -c 300 /dev/zero | tr '\0' g)" --timeout-ms 100
+"$SLUICE" txn list >"$WORK/out" || fail "txn list: $(cat "$WORK/out")"
+[ ! -s "$WORK/out" ] || fail "txn list without transactions printed: $(cat "$WORK/out")"
+"$SLUICE" txn list --state ongoing --state PrepareCommit >/dev/null || fail "txn list --state"
+expect_fail "no transaction state" "$SLUICE" txn list --state Running
+expect_fail "does not exist" "$SLUICE" txn describe nosuch
+expect_fail "ID is required" "$SLUICE" txn describe
+expect_fail "internal" "$SLUICE" topic delete __transaction_state
+"$SLUICE" topic list | grep -q __transaction_state && fail "topic list shows __transaction_state"
 expect_fail "internal" "$SLUICE" topic delete __consumer_offsets
 expect_fail "internal" "$SLUICE" topic alter __consumer_offsets --partitions 99
 expect_fail "internal" "$SLUICE" topic create __consumer_offsets

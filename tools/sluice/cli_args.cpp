@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -21,6 +22,26 @@ const CLI::Validator config_entry{[](std::string& s) -> std::string {
                                     return {};
                                   },
                                   "KEY=VALUE"};
+
+// The states of schema/txn.capnp's TransactionDescription, any case.
+const CLI::Validator txn_state_name{
+  [](std::string& s) -> std::string {
+    static constexpr const char* names[] = {"Empty", "Ongoing", "PrepareCommit", "PrepareAbort",
+                                            "CompleteCommit", "CompleteAbort", "Dead"};
+    for (auto* n : names) {
+      std::string_view name{n};
+      if (name.size() == s.size()
+          && std::equal(name.begin(), name.end(), s.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+             })) {
+        s = n;
+        return {};
+      }
+    }
+    return "no transaction state '" + s + "' (Empty, Ongoing, PrepareCommit, PrepareAbort, "
+           "CompleteCommit, CompleteAbort, Dead)";
+  },
+  "STATE"};
 
 const CLI::Validator offset_spec{[](std::string& s) -> std::string {
                                    if (s == "earliest" || s == "latest")
@@ -284,6 +305,18 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
                                          "YYYY-MM-DDTHH:MM:SS[.mmm](Z|+HH:MM)");
   greset->add_flag("--dry-run", o.dry_run, "print the new offsets without committing them");
 
+  // txn ...
+  auto* txn = app.add_subcommand("txn", "list and describe transactions (transactional ids)");
+  txn->require_subcommand(1);
+  auto* tlist = txn->add_subcommand("list", "ID<TAB>STATE<TAB>PRODUCER_ID<TAB>COORDINATOR, one id per line");
+  tlist->add_option("--state", o.txn_states,
+                    "only ids in this state (repeatable): Empty, Ongoing, PrepareCommit, "
+                    "PrepareAbort, CompleteCommit, CompleteAbort, Dead")
+    ->transform(txn_state_name);
+  auto* tdesc = txn->add_subcommand(
+    "describe", "state, producer id and epoch, timeout, start time, partitions and groups of each id");
+  tdesc->add_option("ID", o.transactional_ids, "transactional id")->required();
+
   // cluster status
   auto* cluster = app.add_subcommand("cluster", "the cluster's nodes");
   cluster->require_subcommand(1);
@@ -472,6 +505,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   else if (glist->parsed()) o.cmd = command::group_list;
   else if (gdesc->parsed()) o.cmd = command::group_describe;
   else if (greset->parsed()) o.cmd = command::group_reset_offsets;
+  else if (tlist->parsed()) o.cmd = command::txn_list;
+  else if (tdesc->parsed()) o.cmd = command::txn_describe;
   out.run = true;
   return out;
 }

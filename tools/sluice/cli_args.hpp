@@ -33,6 +33,8 @@ enum class command {
   group_reset_offsets,
   cluster_elect_preferred,
   cluster_decommission,
+  txn_list,
+  txn_describe,
 };
 
 // group reset-offsets --to-...
@@ -91,6 +93,10 @@ struct cli_options {
   std::string reset_datetime;      // ISO 8601, e.g. 2026-11-24T10:00:00Z
   timestamp_ms reset_timestamp{-1}; // reset_datetime, parsed
   bool dry_run = false;
+
+  // txn list [--state S ...] | txn describe ID...
+  std::vector<std::string> txn_states;
+  std::vector<std::string> transactional_ids;
 
   // inspect [NODE] [ACTOR] [--watch [SECONDS] [--count N]] (--timeout-ms: per node)
   std::vector<std::string> inspect_args;

@@ -26,6 +26,7 @@ int run_elect_preferred(const cli_options& o, const conn_ptr& conn);
 int run_decommission(const cli_options& o, const conn_ptr& conn);
 int run_inspect(const cli_options& o, const conn_ptr& conn);
 int run_group(const cli_options& o, const conn_ptr& conn);
+int run_txn(const cli_options& o, const conn_ptr& conn);
 int run_perf_produce(const cli_options& o, const conn_ptr& conn);
 int run_perf_consume(const cli_options& o, const conn_ptr& conn);
 int run_perf_e2e(const cli_options& o, const conn_ptr& conn);

@@ -67,6 +67,9 @@ int run(const cli_options& o) {
     case command::group_describe:
     case command::group_reset_offsets:
       return run_group(o, *conn);
+    case command::txn_list:
+    case command::txn_describe:
+      return run_txn(o, *conn);
   }
   return fail("unknown command");
 }
