@@ -33,6 +33,8 @@ bool error::retriable() const {
         case schema::errc::fenced_leader_epoch:
         case schema::errc::unknown_leader_epoch:
         case schema::errc::coordinator_not_available:
+        // The producer's previous transaction is still completing (its markers being written).
+        case schema::errc::concurrent_transactions:
         // An idempotent producer's batch whose predecessor of the partition did not land (it
         // failed and is being retried): it goes again after it.
         case schema::errc::out_of_order_sequence:

@@ -28,6 +28,8 @@ producer::producer(std::shared_ptr<connection> conn, producer_config config)
   config_.batch_bytes = std::max<size_t>(1, config_.batch_bytes);
   record_accumulator::limits limits{config_.batch_bytes, config_.linger, config_.buffer_bytes};
   shared_ = std::make_shared<producer_shared>(limits, config_.partitioner_seed.value_or(std::random_device{}()));
+  if (config_.transactional())
+    shared_->txn = txn_phase::uninitialized;
   sender_ = conn_->system().spawn<producer_sender>(shared_, conn_->bootstrap_link(), conn_->routed(), config_);
 }
 
@@ -74,6 +76,12 @@ status producer::send(const producer_record& r, delivery_callback cb) {
   for (;;) {
     if (shared_->closed)
       return make_error(errc::closed, "producer is closed");
+    if (shared_->txn != txn_phase::none && shared_->txn != txn_phase::in_transaction)
+      return shared_->txn == txn_phase::fatal
+               ? shared_->txn_fatal
+               : make_error(errc::invalid_argument,
+                            "a transactional producer sends only inside a transaction "
+                            "(begin_transaction)");
     auto res = shared_->acc.append(*t, r.partition, rec, cb, steady_clock::now());
     using outcome = record_accumulator::outcome;
     switch (res.status) {

@@ -4,11 +4,24 @@
 // up to max.in.flight produce requests outstanding, retried on retriable errors, each record
 // completed once with its offset (a callback or a future). Thread safe: any number of
 // threads may send; flush() and close() must not be called from a delivery callback.
+//
+// Transactions (producer_config::transactional_id; Kafka's KIP-98): init_transactions() once,
+// then begin_transaction(), sends, optionally send_offsets_to_transaction() (the consumed
+// positions of a consume-transform-produce job, committed with the output), and
+// commit_transaction() or abort_transaction(). read_committed consumers see a transaction's
+// records all together once it commits, and never those of an aborted one. Sends outside a
+// transaction are refused. Errors:
+//   - abortable: a record of the transaction failed; commit_transaction() refuses, and
+//     abort_transaction() ends it (the producer goes on with the next transaction);
+//   - fatal: a newer producer with the same transactional.id (or the coordinator, after the
+//     transaction timed out) fenced this one; every call fails, close it.
+// The transactional calls block the calling thread; use them from one thread.
 
 #include "client/connection.hpp"
 #include "client/delivery.hpp"
 #include "client/producer_config.hpp"
 #include "client/result.hpp"
+#include "schema/txn.hpp"
 #include "store/batch.hpp"
 
 #include <caf/actor.hpp>
@@ -17,7 +30,9 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::client {
 
@@ -70,8 +85,31 @@ public:
   // The topic's partition count as this producer knows it (asks the node the first time).
   result<int32_t> partitions_for(std::string_view topic);
 
+  // -- transactions (see above); each waits at most max.block.ms for the coordinator --
+
+  // Registers the transactional.id with its coordinator: gets the producer id and a new
+  // epoch, which fences older instances and ends (aborts, or completes a decided commit of)
+  // their open transaction.
+  status init_transactions();
+  status begin_transaction();
+  // The next positions of `group`'s consumer, committed to the group if and when this
+  // transaction commits.
+  status send_offsets_to_transaction(const std::string& group,
+                                     const std::vector<schema::txn_offset_commit_request::partition_offset>& offsets);
+  // Sends every record of the transaction, waits for them, then commits. An abortable error
+  // leaves the transaction open for abort_transaction().
+  status commit_transaction();
+  // Waits for the records already sent (their outcome no longer matters) and aborts.
+  status abort_transaction();
+
 private:
   void wake_sender();
+  // One transactional request to the coordinator (through the home node), retried while its
+  // error is retriable, until max.block.ms.
+  template <class Response, class Atom, class Request>
+  result<Response> txn_call(Atom atom, const Request& req, const char* what);
+  status end_transaction(bool commit);
+  status txn_error() const; // the fatal error, if any
 
   std::shared_ptr<connection> conn_;
   producer_config config_;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace sluice::client {
 
@@ -41,8 +42,16 @@ struct producer_config {
   std::chrono::milliseconds metadata_max_age{300000};  // metadata.max.age.ms: refresh at least this often
   std::chrono::milliseconds reconnect_backoff_max{1000}; // reconnect.backoff.max.ms (from retry.backoff.ms)
   std::optional<uint64_t> partitioner_seed;            // fixed for reproducible sticky choices
+  // transactional.id (issue 9): non-empty makes a transactional producer (producer.hpp,
+  // "Transactions"). Needs idempotence, and so acks=all. Instances with the same id fence
+  // each other: the newest one's init_transactions() wins.
+  std::string transactional_id;
+  // transaction.timeout.ms: the coordinator aborts a transaction left open this long (and
+  // fences the producer that opened it).
+  std::chrono::milliseconds transaction_timeout{60000};
 
   bool idempotent() const { return enable_idempotence && acks == schema::acks::all; }
+  bool transactional() const { return !transactional_id.empty(); }
 };
 
 } // namespace sluice::client

@@ -4,6 +4,7 @@
 #include "client/topic_metadata.hpp"
 #include "schema/produce.hpp"
 #include "schema/producer_id.hpp"
+#include "schema/txn.hpp"
 #include "store/batch.hpp"
 #include "store/producer_state.hpp"
 #include "schema/type_ids.hpp"
@@ -26,7 +27,8 @@ producer_sender::producer_sender(caf::actor_config& cfg, std::shared_ptr<produce
             cluster_router::hooks{[this] { pump(); },
                                   [this](const schema::metadata_response& md) { on_metadata(md); },
                                   [this](const client::error& e) { last_error_ = e; }}),
-    idempotent_(config.idempotent()) {}
+    idempotent_(config.idempotent() || config.transactional()),
+    transactional_(config.transactional()) {}
 
 caf::behavior producer_sender::make_behavior() {
   router_.start();
@@ -121,7 +123,9 @@ void producer_sender::pump() {
   wake_at_.reset();
   std::optional<steady_clock::time_point> linger_deadline;
   drain_accumulator(now, linger_deadline);
-  if (idempotent_ && pid_.value < 0)
+  if (transactional_)
+    adopt_transaction();
+  else if (idempotent_ && pid_.value < 0)
     request_producer_id(now);
   std::vector<finished> done;
   send_planned(now, done);
@@ -196,6 +200,7 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
   std::deque<producer_batch> kept;
   std::vector<std::optional<link_id>> links;
   std::optional<steady_clock::time_point> first_expiry;
+  std::set<std::pair<std::string, int32_t>> to_add; // transactions: not yet in the open one
   parked_ = 0;
   for (auto& b : queue_) {
     std::optional<link_id> link;
@@ -211,6 +216,10 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
       }
       if (t.what == cluster_router::target::kind::ready && can_send)
         link = t.link;
+      if (link && transactional_ && !txn_partitions_.contains({b.topic, b.partition.value})) {
+        to_add.emplace(b.topic, b.partition.value);
+        link.reset();
+      }
       if (link && idempotent_
           && partition_load[{b.topic, b.partition.value}]++ >= config_.max_in_flight_per_partition)
         link.reset();
@@ -229,6 +238,8 @@ void producer_sender::send_planned(steady_clock::time_point now, std::vector<fin
     links.push_back(link);
   }
   queue_ = std::move(kept);
+  if (!to_add.empty())
+    add_partitions(now, std::move(to_add));
   if (first_expiry)
     wake_at(*first_expiry);
   if (queue_.size() == parked_)
@@ -445,7 +456,7 @@ void producer_sender::stamp(producer_batch& b) {
   // The leader numbers a batch's records base_sequence .. base + last_offset_delta (our
   // batches have no offset gaps: record_count - 1).
   next = store::last_sequence(next, b.record_count);
-  store::set_producer_fields(b.bytes, pid_.value, epoch_.value, b.base_sequence);
+  store::set_producer_fields(b.bytes, pid_.value, epoch_.value, b.base_sequence, transactional_);
 }
 
 // KIP-360 for a producer without transactions: a new epoch of the same id, its sequences
@@ -458,6 +469,104 @@ void producer_sender::bump_epoch() {
     return;
   }
   ++epoch_;
+}
+
+// -- transactions ----------------------------------------------------------------------
+
+// The application thread's latest init_transactions() and begin_transaction() (the sender
+// pumps after each): a new epoch numbers every partition from 0, a new transaction starts
+// with no partition added.
+void producer_sender::adopt_transaction() {
+  std::lock_guard lock{shared_->mtx};
+  if (shared_->txn_pid != pid_ || shared_->txn_epoch != epoch_) {
+    pid_ = shared_->txn_pid;
+    epoch_ = shared_->txn_epoch;
+    next_sequence_.clear();
+  }
+  if (shared_->txn_generation != txn_generation_) {
+    txn_generation_ = shared_->txn_generation;
+    txn_partitions_.clear();
+  }
+}
+
+void producer_sender::add_partitions(steady_clock::time_point now,
+                                     std::set<std::pair<std::string, int32_t>> partitions) {
+  if (add_in_flight_)
+    return; // its answer pumps again
+  if (now < add_retry_at_) {
+    wake_at(add_retry_at_);
+    return;
+  }
+  std::optional<link_id> up;
+  for (link_id i = 0; i < router_.link_count() && !up; ++i)
+    if (router_.link(i).up())
+      up = i;
+  if (!up)
+    return;
+  schema::add_partitions_to_txn_request req{config_.transactional_id, pid_, epoch_, {}};
+  for (auto& [topic, p] : partitions)
+    req.partitions.push_back({topic, partition_id{p}});
+  add_in_flight_ = true;
+  auto& l = router_.link(*up);
+  request(l.node(), caf::duration{config_.request_timeout}, add_partitions_to_txn_atom_v,
+          schema::encode(req))
+    .then(
+      [this, partitions = std::move(partitions), generation = txn_generation_,
+       peer = l.peer()](schema::envelope& reply) mutable {
+        add_in_flight_ = false;
+        auto r = decode_reply<schema::add_partitions_to_txn_response>(reply);
+        if (!r)
+          return on_add_partitions_failed(r.err());
+        if (!r->error.ok())
+          return on_add_partitions_failed(from_server(r->error, "adding partitions to the transaction"));
+        add_failures_ = 0;
+        if (generation == txn_generation_)
+          txn_partitions_.merge(partitions);
+        pump();
+      },
+      [this, peer = l.peer()](caf::error& err) {
+        add_in_flight_ = false;
+        on_add_partitions_failed(from_caf(err, peer));
+      });
+}
+
+// Retriable: the batches wait (bounded by delivery.timeout.ms) and the next pump asks again.
+// Anything else fails the transaction's waiting batches; fenced is fatal for the producer.
+void producer_sender::on_add_partitions_failed(const client::error& e) {
+  bool retry = e.retriable() || e.no_answer()
+               || (e.code == errc::server && e.server == schema::errc::not_controller);
+  if (retry) {
+    last_error_ = e;
+    // The previous transaction's markers are being written, which takes a round trip or two:
+    // ask again soon (Kafka's producer retries this one after 20 ms, not retry.backoff.ms).
+    auto backoff = std::min<milliseconds>(config_.retry_backoff, milliseconds{20});
+    if (e.code != errc::server || e.server != schema::errc::concurrent_transactions) {
+      auto shift = std::min(add_failures_++, 16);
+      backoff = std::min<milliseconds>(config_.retry_backoff * (int64_t{1} << shift),
+                                       config_.retry_backoff_max);
+    }
+    add_retry_at_ = steady_clock::now() + backoff;
+    pump();
+    return;
+  }
+  if (e.code == errc::server && e.server == schema::errc::invalid_producer_epoch) {
+    std::lock_guard lock{shared_->mtx};
+    shared_->txn = txn_phase::fatal;
+    shared_->txn_fatal = e;
+  }
+  // Only batches waiting for their partition to be added fail; the rest go on.
+  std::vector<finished> done;
+  std::deque<producer_batch> kept;
+  for (auto& b : queue_) {
+    if (txn_partitions_.contains({b.topic, b.partition.value}))
+      kept.push_back(std::move(b));
+    else
+      done.push_back({std::move(b), offset{-1}, e});
+  }
+  queue_ = std::move(kept);
+  parked_ = 0;
+  complete(done);
+  pump();
 }
 
 bool producer_sender::retriable(const producer_batch& b, const client::error& e) const {
@@ -486,6 +595,15 @@ void producer_sender::complete(std::vector<finished>& done) {
       // landed, and every later batch of its partition would be refused out of order.
       gap = gap || (idempotent_ && f.batch.base_sequence >= 0 && f.batch.pid == pid_
                     && f.batch.epoch == epoch_);
+      if (transactional_) {
+        std::lock_guard lock{shared_->mtx};
+        if (f.error.code == errc::server && f.error.server == schema::errc::invalid_producer_epoch
+            && f.batch.epoch == epoch_) {
+          shared_->txn = txn_phase::fatal;
+          shared_->txn_fatal = f.error;
+        }
+        shared_->txn_abortable = f.error;
+      }
     }
     delivery_report r{f.batch.partition, offset{-1}, f.error};
     for (auto& [index, cb] : f.batch.callbacks) {
@@ -504,7 +622,8 @@ void producer_sender::complete(std::vector<finished>& done) {
     if (last_error)
       shared_->last_error = *last_error;
   }
-  if (gap)
+  // A transactional producer's epoch comes from its coordinator (end_transaction re-inits).
+  if (gap && !transactional_)
     bump_epoch();
   done.clear();
   shared_->changed.notify_all();

@@ -29,6 +29,14 @@
 // sender then bumps its epoch and numbers every partition from 0 again (KIP-360; a new
 // producer id when the epoch would overflow), and batches of the old epoch still to be
 // retried are stamped anew.
+//
+// Transactions (producer_config::transactional(), producer.hpp): the id and epoch come from
+// init_transactions() on the application thread (producer_shared), not from the sender. A
+// batch to a partition not yet in the open transaction waits while the sender adds the
+// partition with AddPartitionsToTxn (one request for all such partitions, retried with
+// backoff), so no transactional batch reaches a partition the coordinator would not mark.
+// Batches carry attr_transactional. A failed batch makes the transaction abortable instead
+// of bumping the epoch here (the coordinator owns it); being fenced is fatal.
 
 #include "client/cluster_router.hpp"
 #include "client/node_link.hpp"
@@ -43,6 +51,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace sluice::client {
@@ -94,6 +104,11 @@ private:
   void stamp(producer_batch& b);
   void bump_epoch();
   bool retriable(const producer_batch& b, const client::error& e) const;
+  // Transactions (see above).
+  void adopt_transaction();
+  void add_partitions(steady_clock::time_point now,
+                      std::set<std::pair<std::string, int32_t>> partitions);
+  void on_add_partitions_failed(const client::error& e);
   // The leader the metadata named cannot take the batch now: it has no such topic or
   // partition (a broker restarted and not yet serving its topics, or metadata older than a
   // topic change), or the partition's log is not open (recovering, or restarting after a
@@ -125,6 +140,12 @@ private:
   steady_clock::time_point pid_retry_at_{};
   // The next sequence per partition under pid_ and epoch_.
   std::map<std::pair<std::string, int32_t>, int32_t> next_sequence_;
+  bool transactional_;
+  uint64_t txn_generation_ = 0;
+  std::set<std::pair<std::string, int32_t>> txn_partitions_; // added to the open transaction
+  bool add_in_flight_ = false;
+  int add_failures_ = 0;
+  steady_clock::time_point add_retry_at_{};
 };
 
 } // namespace sluice::client

@@ -78,8 +78,12 @@ void set_base_offset(std::span<std::byte> batch, offset base) {
 }
 
 void set_producer_fields(std::span<std::byte> batch, int64_t producer_id, int16_t producer_epoch,
-                         int32_t base_sequence) {
+                         int32_t base_sequence, bool transactional) {
   std::byte* p = batch.data();
+  auto attributes = load<uint16_t>(p, bf::attributes_pos);
+  attributes = transactional ? attributes | bf::attr_transactional
+                             : attributes & ~bf::attr_transactional;
+  store_at<uint16_t>(p, bf::attributes_pos, static_cast<uint16_t>(attributes));
   store_at<int64_t>(p, bf::producer_id_pos, producer_id);
   store_at<int16_t>(p, bf::producer_epoch_pos, producer_epoch);
   store_at<int32_t>(p, bf::base_sequence_pos, base_sequence);

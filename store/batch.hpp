@@ -48,9 +48,10 @@ result<batch_header> validate_batch(bytes_view bytes);
 void set_base_offset(std::span<std::byte> batch, offset base);
 void set_leader_epoch(std::span<std::byte> batch, leader_epoch epoch);
 // The idempotent producer's fields lie inside the CRC'd range: rewrites them and then the CRC, in
-// place (one CRC pass over the batch). The producer stamps a batch when it first sends it.
+// place (one CRC pass over the batch). The producer stamps a batch when it first sends it;
+// a transactional producer's batches also get attr_transactional.
 void set_producer_fields(std::span<std::byte> batch, int64_t producer_id, int16_t producer_epoch,
-                         int32_t base_sequence);
+                         int32_t base_sequence, bool transactional = false);
 
 // A transaction marker: what the control record of a control batch says (batch_format.hpp).
 enum class control_type : int16_t {

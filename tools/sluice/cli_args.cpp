@@ -351,6 +351,24 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
                       "per node: how long to wait for its answer (default 5000)")
     ->check(CLI::PositiveNumber);
 
+  // copy: consume-transform-produce with transactions
+  auto* copy = app.add_subcommand(
+    "copy", "copy a topic into another exactly once: read_committed input, transactional output "
+            "committed together with the group's input positions; restartable");
+  copy->add_option("--from", o.topic, "input topic")->required();
+  copy->add_option("--to", o.to_topic, "output topic (input partition p goes to p modulo its partitions)")
+    ->required();
+  copy->add_option("--group", o.group, "consumer group whose committed offsets are the input positions")
+    ->required()
+    ->check(group_id);
+  copy->add_option("--transactional-id", o.transactional_id,
+                   "transactional.id; a restarted copy with the same id fences the old one "
+                   "(default sluice-copy-GROUP)");
+  copy->add_option("--transaction-ms", o.transaction_ms, "commit every this many ms (default 100)")
+    ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}));
+  copy->add_option("--timeout-ms", o.timeout_ms, "exit after this long without a new record (default 10000)")
+    ->check(CLI::NonNegativeNumber);
+
   // perf produce | perf consume | perf e2e
   auto* perf = app.add_subcommand(
     "perf", "throughput and latency; ends with 'records/s: X  MB/s: Y  p50_ms: A  p99_ms: B' (MB = 2^20 bytes)");
@@ -365,8 +383,17 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
     ->check(acks_values);
   auto* pp_idem = pp->add_flag("--idempotent", o.idempotent,
                                "idempotent producers (the default with acks=all)");
-  pp->add_flag("--no-idempotent", o.no_idempotent, "plain batches, no producer id")
-    ->excludes(pp_idem);
+  auto* pp_plain = pp->add_flag("--no-idempotent", o.no_idempotent, "plain batches, no producer id")
+                     ->excludes(pp_idem);
+  auto* pp_txn = pp->add_flag("--transactional", o.transactional,
+                              "each producer commits a transaction every --transaction-ms")
+                   ->excludes(pp_plain);
+  pp->add_option("--transaction-ms", o.transaction_ms, "with --transactional: how long each transaction stays open (default 100)")
+    ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
+    ->needs(pp_txn);
+  pp->add_option("--transactional-id", o.transactional_id,
+                 "with --transactional: the producers' transactional.id prefix (default perf-PID)")
+    ->needs(pp_txn);
   pp->add_option("--producers", o.producers, "producer threads")->check(CLI::Range(1, 64));
   pp->add_option("--batch-size", o.batch_bytes, "batch.size in bytes")->check(CLI::Range(1024, 16 << 20));
   auto* pc = perf->add_subcommand("consume", "read N records from the beginning; latency is per fetch");
@@ -437,6 +464,11 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
               + missing + " (see --help)";
     return out;
   }
+  if (o.transactional && o.acks != "all" && o.acks != "-1") {
+    out.exit_code = exit_usage;
+    out.err = "sluice: --transactional needs --acks all, not --acks " + o.acks + " (see --help)";
+    return out;
+  }
   if (o.idempotent && o.acks != "all" && o.acks != "-1") {
     out.exit_code = exit_usage;
     out.err = "sluice: --idempotent needs --acks all (an idempotent producer waits for the whole "
@@ -502,6 +534,7 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   else if (pp->parsed()) o.cmd = command::perf_produce;
   else if (pc->parsed()) o.cmd = command::perf_consume;
   else if (pe->parsed()) o.cmd = command::perf_e2e;
+  else if (copy->parsed()) o.cmd = command::copy;
   else if (glist->parsed()) o.cmd = command::group_list;
   else if (gdesc->parsed()) o.cmd = command::group_describe;
   else if (greset->parsed()) o.cmd = command::group_reset_offsets;

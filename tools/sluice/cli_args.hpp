@@ -35,6 +35,7 @@ enum class command {
   cluster_decommission,
   txn_list,
   txn_describe,
+  copy,
 };
 
 // group reset-offsets --to-...
@@ -69,6 +70,12 @@ struct cli_options {
   std::string acks = "all";
   bool idempotent = false;
   bool no_idempotent = false;
+  // perf produce --transactional, copy: transactions of --transaction-ms each, under
+  // --transactional-id (perf produce: the prefix of one id per producer thread).
+  bool transactional = false;
+  int64_t transaction_ms = 100;
+  std::string transactional_id;
+  std::string to_topic; // copy --to
   std::optional<int32_t> partition;
   int64_t delivery_timeout_ms = 10000;
   size_t max_in_flight = 16;

@@ -30,6 +30,7 @@ int run_txn(const cli_options& o, const conn_ptr& conn);
 int run_perf_produce(const cli_options& o, const conn_ptr& conn);
 int run_perf_consume(const cli_options& o, const conn_ptr& conn);
 int run_perf_e2e(const cli_options& o, const conn_ptr& conn);
+int run_copy(const cli_options& o, const conn_ptr& conn);
 
 // "1,2,3", or "-" for none.
 std::string join_ids(const std::vector<node_id>& ids);

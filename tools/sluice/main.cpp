@@ -63,6 +63,8 @@ int run(const cli_options& o) {
       return run_perf_consume(o, *conn);
     case command::perf_e2e:
       return run_perf_e2e(o, *conn);
+    case command::copy:
+      return run_copy(o, *conn);
     case command::group_list:
     case command::group_describe:
     case command::group_reset_offsets:

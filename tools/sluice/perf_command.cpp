@@ -82,10 +82,20 @@ int run_perf_produce(const cli_options& o, const conn_ptr& conn) {
   // (latency) without adding throughput.
   cfg.buffer_bytes = 2 * cfg.batch_bytes * cfg.max_in_flight;
   std::vector<std::unique_ptr<client::producer>> producers;
-  for (int i = 0; i < o.producers; ++i)
+  auto txn_prefix = o.transactional_id.empty() ? "perf-" + std::to_string(::getpid()) : o.transactional_id;
+  for (int i = 0; i < o.producers; ++i) {
+    if (o.transactional)
+      cfg.transactional_id = txn_prefix + "-" + std::to_string(i);
     producers.push_back(std::make_unique<client::producer>(conn, cfg));
+  }
   if (auto n = producers.front()->partitions_for(o.topic); !n)
     return fail(n.err());
+  if (o.transactional)
+    for (auto& p : producers)
+      if (auto st = p->init_transactions(); !st)
+        return fail(st.err());
+  const auto transaction_length = milliseconds{o.transaction_ms};
+  std::atomic<uint64_t> transactions{0};
   std::string value(static_cast<size_t>(o.record_size), 'x');
   for (size_t i = 0; i < value.size(); ++i)
     value[i] = static_cast<char>('a' + i % 26);
@@ -106,7 +116,33 @@ int run_perf_produce(const cli_options& o, const conn_ptr& conn) {
       threads.emplace_back([&, i, n] {
         auto& p = *producers[i];
         auto* tally = &tallies[i];
+        auto refuse = [&](const client::error& e) {
+          std::lock_guard lock{refused_mtx};
+          refused = e;
+        };
+        // Transactions: one open at a time, committed every --transaction-ms and at the end.
+        std::optional<steady_clock::time_point> txn_began;
+        auto commit = [&] {
+          if (!txn_began)
+            return true;
+          txn_began.reset();
+          if (auto st = p.commit_transaction(); !st) {
+            refuse(st.err());
+            return false;
+          }
+          transactions.fetch_add(1, std::memory_order_relaxed);
+          return true;
+        };
         for (int64_t k = 0; k < n; ++k) {
+          if (o.transactional) {
+            if (txn_began && steady_clock::now() - *txn_began >= transaction_length && !commit())
+              return;
+            if (!txn_began) {
+              if (auto st = p.begin_transaction(); !st)
+                return refuse(st.err());
+              txn_began = steady_clock::now();
+            }
+          }
           client::producer_record r{o.topic, std::nullopt, value};
           client::delivery_callback cb;
           if (k % sample_every == 0 || k == n - 1) {
@@ -117,12 +153,13 @@ int run_perf_produce(const cli_options& o, const conn_ptr& conn) {
             };
           }
           if (auto st = p.send(r, std::move(cb)); !st) {
-            std::lock_guard lock{refused_mtx};
-            refused = st.err();
+            refuse(st.err());
             break;
           }
           sent.fetch_add(1, std::memory_order_relaxed);
         }
+        if (o.transactional)
+          commit();
         p.flush();
       });
     }
@@ -140,6 +177,9 @@ int run_perf_produce(const cli_options& o, const conn_ptr& conn) {
   client::latency_histogram all;
   for (auto& t : tallies)
     all.merge(t.latency_us);
+  if (o.transactional)
+    std::fprintf(stderr, "%llu transactions committed\n",
+                 static_cast<unsigned long long>(transactions.load()));
   print_result(static_cast<uint64_t>(o.records), static_cast<uint64_t>(o.records) * static_cast<uint64_t>(o.record_size),
                elapsed, all);
   return 0;
