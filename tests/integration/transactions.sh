@@ -33,8 +33,6 @@ BASE=$((20000 + RANDOM % 30000))
 on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + n)) "$SLUICE" "$@"; }
 leader_of() { on "$1" topic describe "$2" 2>/dev/null | awk -v p="$3" '$1 == "partition" && $2 == p {print $4}'; }
 fed() { wc -l <"$WORK/fed.tsv"; }
-# The records the copy committed so far, as dst's read_committed end shows them.
-copied() { on 1 consume --topic dst --from-beginning --isolation read_committed --timeout-ms 1000 2>/dev/null | wc -l; }
 wait_fed() {
   for _ in $(seq 1200); do
     [ "$(fed)" -ge "$1" ] && return 0
