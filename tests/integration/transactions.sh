@@ -73,8 +73,9 @@ FEEDER=$!
 copy_loop() {
   local run rc
   for run in $(seq 10); do
-    on $((run % 3 + 1)) copy --from src --to dst --group copier --transactional-id copier-1 \
-      --transaction-ms 100 --timeout-ms 8000 >>"$WORK/copy.log" 2>&1 &
+    (SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + run % 3 + 1)) exec "$SLUICE" copy --from src --to dst \
+      --group copier --transactional-id copier-1 --transaction-ms 100 --timeout-ms 8000 \
+      >>"$WORK/copy.log" 2>&1) &
     echo $! >"$WORK/copy.pid"
     wait $! && rc=0 || rc=$?
     echo "copy run $run exited $rc" >>"$WORK/copy.log"
@@ -96,6 +97,15 @@ wait_fed $((RECORDS * 2 / 5))
 step "kill -9 the copy job (pid $(cat "$WORK/copy.pid")); the loop starts a new one, which fences it"
 kill -9 "$(cat "$WORK/copy.pid")"
 
+wait_fed $((RECORDS / 2))
+step "a second copy with the same transactional.id (a zombie's successor): each fences the other"
+SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + 3)) timeout 60 "$SLUICE" copy --from src --to dst --group copier \
+  --transactional-id copier-1 --transaction-ms 100 --timeout-ms 8000 >"$WORK/rogue.log" 2>&1 \
+  && rogue=0 || rogue=$?
+echo "the second copy exited $rogue: $(tail -1 "$WORK/rogue.log")"
+[ "$rogue" = 0 ] || grep -q "invalid producer epoch" "$WORK/rogue.log" \
+  || fail "the second copy failed otherwise than fenced: $(tail -3 "$WORK/rogue.log")"
+
 wait_fed $((RECORDS * 3 / 5))
 coord=$(on 1 txn describe copier-1 2>/dev/null | awk '$1 == "coordinator" {print $2}')
 [ -n "$coord" ] && [ "$coord" != -1 ] || coord=$(leader_of 1 dst 1)
@@ -112,7 +122,7 @@ for _ in $(seq 1800); do kill -0 "$COPIER" 2>/dev/null || break; sleep 0.05; don
 kill -0 "$COPIER" 2>/dev/null && fail "the copy did not finish within 90 s"
 wait "$COPIER" || fail "the copy failed 10 times"
 COPIER=""
-grep -E "^copy run|copied|sluice:" "$WORK/copy.log" | sed 's/^/  /' | tail -20
+sed 's/^/  /' "$WORK/copy.log" | tail -20
 
 step "the transaction as the coordinator describes it"
 on 2 txn describe copier-1 || fail "txn describe copier-1 failed"

@@ -93,11 +93,12 @@ int run_copy(const cli_options& o, const conn_ptr& conn) {
       ++transactions;
       return {};
     }
+    in_transaction = 0;
+    // Fenced (a newer instance took over), or the transaction cannot end: give up with why.
+    if (auto ab = p.abort_transaction(); !ab)
+      return st;
     std::fprintf(stderr, "sluice: copy: transaction aborted, starting over from the committed positions: %s\n",
                  st.err().to_string().c_str());
-    in_transaction = 0;
-    if (auto ab = p.abort_transaction(); !ab)
-      return ab;
     if (auto re = p.init_transactions(); !re)
       return re;
     return rewind(c, *tps);
