@@ -23,6 +23,7 @@
 #include "schema/produce.hpp"
 #include "schema/producer_id.hpp"
 #include "schema/topics.hpp"
+#include "schema/txn.hpp"
 #include "schema/type_ids.hpp"
 #include "client/connection.hpp"
 #include "store/batch.hpp"
@@ -61,6 +62,16 @@ struct fake_state {
   std::vector<store::batch_header> attempts;
   schema::errc fail_code = schema::errc::not_leader;
   bool answer_error_response = false;
+  // A transaction coordinator in miniature (off unless `coordinator` is set): InitProducerId
+  // with a transactional id bumps txn_epoch, and every transactional request and produce of a
+  // transactional batch is logged in txn_events ("init E", "add t/0", "offsets g", "end
+  // commit", "produce t/0"), in arrival order. The next N requests of a kind can be refused.
+  bool coordinator = false;
+  int16_t txn_epoch = -1;
+  std::vector<std::string> txn_events;
+  int refuse_next_adds = 0;
+  schema::errc refuse_add_code = schema::errc::concurrent_transactions;
+  int refuse_next_ends = 0;
   // The cluster: brokers listed in metadata, and partition leaders (absent: broker 1; -1: none).
   std::vector<schema::metadata_response::broker> brokers{{node_id{1}, "127.0.0.1", 9292, ""}};
   std::map<std::pair<std::string, int>, int> leaders;
@@ -132,9 +143,16 @@ public:
       [this](describe_configs_atom, const envelope& e) -> envelope { return describe_configs(e); },
       [](inspect_atom, const std::string& filter) -> std::string { return "fake node; filter=" + filter; },
       [this](inspect_atom, const envelope& e) -> envelope { return inspect(e); },
-      [this](init_producer_id_atom, const envelope&) -> envelope {
+      [this](init_producer_id_atom, const envelope& e) -> envelope {
         std::lock_guard lock{st_->mtx};
         ++st_->init_producer_id_requests;
+        if (auto r = schema::decode<schema::init_producer_id_request>(e);
+            r && !r->transactional_id.empty()) {
+          if (!st_->coordinator)
+            return no_transactions();
+          st_->txn_events.push_back("init " + std::to_string(++st_->txn_epoch));
+          return encode(schema::init_producer_id_response{{}, producer_id{7}, producer_epoch{st_->txn_epoch}});
+        }
         return encode(schema::init_producer_id_response{{}, producer_id{st_->next_producer_id++},
                                                         producer_epoch{0}});
       },
@@ -153,9 +171,45 @@ public:
       [](describe_groups_atom, const envelope&) -> envelope { return no_groups(); },
       [](write_txn_offsets_atom, const envelope&) -> envelope { return no_groups(); },
       // Transaction coordinator tests run against a real node (tests/actors/txn_manager_test.cpp).
-      [](add_partitions_to_txn_atom, const envelope&) -> envelope { return no_transactions(); },
-      [](txn_offset_commit_atom, const envelope&) -> envelope { return no_transactions(); },
-      [](end_txn_atom, const envelope&) -> envelope { return no_transactions(); },
+      [this](add_partitions_to_txn_atom, const envelope& e) -> envelope {
+        auto r = schema::decode<schema::add_partitions_to_txn_request>(e);
+        std::lock_guard lock{st_->mtx};
+        if (!st_->coordinator || !r)
+          return no_transactions();
+        if (auto err = txn_check(r->epoch); !err.ok())
+          return encode(schema::add_partitions_to_txn_response{err});
+        if (st_->refuse_next_adds > 0) {
+          --st_->refuse_next_adds;
+          return encode(schema::add_partitions_to_txn_response{{st_->refuse_add_code, "injected"}});
+        }
+        for (auto& p : r->partitions)
+          st_->txn_events.push_back("add " + p.topic + "/" + std::to_string(p.partition.value));
+        return encode(schema::add_partitions_to_txn_response{});
+      },
+      [this](txn_offset_commit_atom, const envelope& e) -> envelope {
+        auto r = schema::decode<schema::txn_offset_commit_request>(e);
+        std::lock_guard lock{st_->mtx};
+        if (!st_->coordinator || !r)
+          return no_transactions();
+        if (auto err = txn_check(r->epoch); !err.ok())
+          return encode(schema::txn_offset_commit_response{err});
+        st_->txn_events.push_back("offsets " + r->group);
+        return encode(schema::txn_offset_commit_response{});
+      },
+      [this](end_txn_atom, const envelope& e) -> envelope {
+        auto r = schema::decode<schema::end_txn_request>(e);
+        std::lock_guard lock{st_->mtx};
+        if (!st_->coordinator || !r)
+          return no_transactions();
+        if (auto err = txn_check(r->epoch); !err.ok())
+          return encode(schema::end_txn_response{err});
+        if (st_->refuse_next_ends > 0) {
+          --st_->refuse_next_ends;
+          return encode(schema::end_txn_response{{schema::errc::coordinator_not_available, "injected"}});
+        }
+        st_->txn_events.push_back(r->commit ? "end commit" : "end abort");
+        return encode(schema::end_txn_response{});
+      },
       [](list_transactions_atom, const envelope&) -> envelope { return no_transactions(); },
       [](describe_transactions_atom, const envelope&) -> envelope { return no_transactions(); },
       // Cluster requests: a fake single node, like the real one without --controllers.
@@ -177,6 +231,13 @@ private:
   static schema::envelope refuse(const schema::error& e) { return encode(schema::error_response{e}); }
   static schema::envelope not_a_cluster() {
     return refuse({schema::errc::not_controller, "fake node: no cluster"});
+  }
+  // Under st_->mtx: an older epoch than the coordinator's latest is fenced.
+  schema::error txn_check(producer_epoch epoch) const {
+    if (epoch.value != st_->txn_epoch)
+      return {schema::errc::invalid_producer_epoch, "fake coordinator: epoch "
+                                                      + std::to_string(epoch.value) + " is fenced"};
+    return {};
   }
   static schema::envelope no_transactions() {
     return refuse({schema::errc::coordinator_not_available, "the fake node has no transactions"});
@@ -205,8 +266,11 @@ private:
       return refuse({schema::errc::corrupt_message, "injected"});
     schema::produce_response out;
     for (auto& p : req->partitions)
-      if (auto h = store::decode_header(p.records))
+      if (auto h = store::decode_header(p.records)) {
         st_->attempts.push_back(*h);
+        if (h->attributes & store::batch_format::attr_transactional)
+          st_->txn_events.push_back("produce " + p.topic + "/" + std::to_string(p.partition.value));
+      }
     bool fail = st_->fail_next_produces > 0;
     if (fail)
       --st_->fail_next_produces;
