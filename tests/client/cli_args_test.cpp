@@ -261,6 +261,36 @@ CAF_TEST(transaction commands) {
   check_refused({"txn"}, "subcommand");
 }
 
+CAF_TEST(transactional perf produce and copy) {
+  auto pp = parse({"perf", "produce", "--topic", "t", "--records", "10", "--record-size", "1",
+                   "--transactional", "--transaction-ms", "250", "--transactional-id", "bench"});
+  CAF_REQUIRE(pp.outcome.run);
+  CAF_CHECK(pp.opts.cmd == command::perf_produce);
+  CAF_CHECK(pp.opts.transactional);
+  CAF_CHECK_EQUAL(pp.opts.transaction_ms, 250);
+  CAF_CHECK_EQUAL(pp.opts.transactional_id, "bench");
+  auto c = parse({"copy", "--from", "a", "--to", "b", "--group", "g", "--transactional-id", "c-1",
+                  "--timeout-ms", "500"});
+  CAF_REQUIRE(c.outcome.run);
+  CAF_CHECK(c.opts.cmd == command::copy);
+  CAF_CHECK_EQUAL(c.opts.topic, "a");
+  CAF_CHECK_EQUAL(c.opts.to_topic, "b");
+  CAF_CHECK_EQUAL(*c.opts.group, "g");
+  CAF_CHECK_EQUAL(c.opts.transactional_id, "c-1");
+  CAF_CHECK_EQUAL(c.opts.transaction_ms, 100);
+  check_refused({"perf", "produce", "--topic", "t", "--records", "10", "--record-size", "1",
+                 "--transactional", "--acks", "1"}, "--acks all");
+  check_refused({"perf", "produce", "--topic", "t", "--records", "10", "--record-size", "1",
+                 "--transaction-ms", "50"}, "--transactional");
+  check_refused({"perf", "produce", "--topic", "t", "--records", "10", "--record-size", "1",
+                 "--transactional", "--no-idempotent"}, "--no-idempotent");
+  check_refused({"perf", "produce", "--topic", "t", "--records", "10", "--record-size", "1",
+                 "--transactional", "--transaction-ms", "0"}, "--transaction-ms");
+  check_refused({"copy", "--from", "a", "--group", "g"}, "--to");
+  check_refused({"copy", "--from", "a", "--to", "b"}, "--group");
+  check_refused({"copy", "--to", "b", "--group", "g"}, "--from");
+}
+
 CAF_TEST(ISO 8601 date-times) {
   auto ms = [](const char* text) -> int64_t {
     auto t = parse_iso8601(text);

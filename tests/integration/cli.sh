@@ -7,7 +7,7 @@ start_node
 
 step "help everywhere, exit 0"
 for cmd in "" "topic" "topic create" "topic alter" "produce" "consume" "perf produce" "perf consume" \
-  "inspect" "cluster status" "group" "txn" "txn list" "txn describe"; do
+  "inspect" "cluster status" "group" "txn" "txn list" "txn describe" "copy"; do
   # shellcheck disable=SC2086
   "$SLUICE" $cmd --help | grep -q "Usage" || fail "no help for '$cmd'"
 done
@@ -58,6 +58,21 @@ expect_fail "group id" "$SLUICE" consume --topic cli --group "$(head -c 300 /dev
 expect_fail "no transaction state" "$SLUICE" txn list --state Running
 expect_fail "does not exist" "$SLUICE" txn describe nosuch
 expect_fail "ID is required" "$SLUICE" txn describe
+step "transactions end to end on one node: perf produce --transactional, copy, read_committed"
+"$SLUICE" topic create txn-in --partitions 2 >/dev/null
+"$SLUICE" topic create txn-out --partitions 2 >/dev/null
+"$SLUICE" perf produce --topic txn-in --records 20000 --record-size 10 --transactional \
+  --transactional-id cli-perf >"$WORK/out" 2>&1 || fail "perf produce --transactional: $(cat "$WORK/out")"
+"$SLUICE" txn describe cli-perf-0 | grep -q "state CompleteCommit" || fail "txn describe: $("$SLUICE" txn describe cli-perf-0)"
+"$SLUICE" copy --from txn-in --to txn-out --group cli-copy --timeout-ms 1000 | grep -q "copied 20000 records" ||
+  fail "copy did not copy the 20000 records"
+"$SLUICE" copy --from txn-in --to txn-out --group cli-copy --timeout-ms 300 | grep -q "copied 0 records" ||
+  fail "a second copy from the committed positions copied again"
+[ "$("$SLUICE" consume --topic txn-out --from-beginning --isolation read_committed --timeout-ms 1000 | wc -l)" = 20000 ] ||
+  fail "txn-out does not hold the 20000 records under read_committed"
+expect_fail "unknown topic" "$SLUICE" copy --from nosuch --to txn-out --group g --timeout-ms 100
+expect_fail "unknown topic" "$SLUICE" copy --from txn-in --to nosuch --group g --timeout-ms 100
+expect_fail "to is required" "$SLUICE" copy --from txn-in --group g
 expect_fail "internal" "$SLUICE" topic delete __transaction_state
 "$SLUICE" topic list | grep -q __transaction_state && fail "topic list shows __transaction_state"
 expect_fail "internal" "$SLUICE" topic delete __consumer_offsets
