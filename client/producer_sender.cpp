@@ -392,6 +392,14 @@ void producer_sender::on_metadata(const schema::metadata_response& md) {
 
 // -- idempotence ------------------------------------------------------------------------
 
+// For requests any node answers (producer ids) or forwards (to a transaction coordinator).
+std::optional<link_id> producer_sender::first_link_up() {
+  for (link_id i = 0; i < router_.link_count(); ++i)
+    if (router_.link(i).up())
+      return i;
+  return std::nullopt;
+}
+
 // Any node answers (from its block of producer ids); the first link that is up asks.
 void producer_sender::request_producer_id(steady_clock::time_point now) {
   if (pid_in_flight_)
@@ -400,10 +408,7 @@ void producer_sender::request_producer_id(steady_clock::time_point now) {
     wake_at(pid_retry_at_);
     return;
   }
-  std::optional<link_id> up;
-  for (link_id i = 0; i < router_.link_count() && !up; ++i)
-    if (router_.link(i).up())
-      up = i;
+  auto up = first_link_up();
   if (!up)
     return; // a link coming up pumps again
   pid_in_flight_ = true;
@@ -497,12 +502,9 @@ void producer_sender::add_partitions(steady_clock::time_point now,
     wake_at(add_retry_at_);
     return;
   }
-  std::optional<link_id> up;
-  for (link_id i = 0; i < router_.link_count() && !up; ++i)
-    if (router_.link(i).up())
-      up = i;
+  auto up = first_link_up();
   if (!up)
-    return;
+    return; // a link coming up pumps again
   schema::add_partitions_to_txn_request req{config_.transactional_id, pid_, epoch_, {}};
   for (auto& [topic, p] : partitions)
     req.partitions.push_back({topic, partition_id{p}});

@@ -98,6 +98,7 @@ private:
   void complete(std::vector<finished>& done);
   size_t& in_flight_on(link_id link);
   void wake_at(steady_clock::time_point at);
+  std::optional<link_id> first_link_up();
   // Idempotence (see above).
   void request_producer_id(steady_clock::time_point now);
   void on_producer_id_failed(const client::error& e);
