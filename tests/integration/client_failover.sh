@@ -26,7 +26,7 @@ on_exit() {
 }
 trap 'on_exit; cleanup' EXIT
 
-BASE=$((20000 + RANDOM % 30000))
+BASE=$(base_port)
 export SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + 1))
 leader_of() { "$SLUICE" topic describe ft 2>/dev/null | awk -v p="$1" '$1 == "partition" && $2 == p {print $4}'; }
 alive() { "$SLUICE" cluster status 2>/dev/null | grep -cE "^  broker .* alive " || true; }

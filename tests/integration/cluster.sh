@@ -18,7 +18,7 @@ on_exit() {
 }
 trap 'on_exit; cleanup' EXIT
 
-BASE=$((20000 + RANDOM % 30000))
+BASE=$(base_port)
 port() { echo $((BASE + $1)); }
 on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$(port "$n") "$SLUICE" "$@"; }
 leader_seen_by() { on "$1" cluster status 2>/dev/null | awk '/^controller leader/ {print $3}'; }

@@ -14,7 +14,7 @@ on_exit() {
 }
 trap 'on_exit; cleanup' EXIT
 
-BASE=$((20000 + RANDOM % 30000))
+BASE=$(base_port)
 on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + n)) "$SLUICE" "$@"; }
 leader_of() { on "$1" topic describe fr 2>/dev/null | awk '$1 == "partition" && $2 == 0 {print $4}'; }
 

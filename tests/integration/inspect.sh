@@ -19,7 +19,7 @@ on_exit() {
 }
 trap 'on_exit; cleanup' EXIT
 
-BASE=$((20000 + RANDOM % 30000))
+BASE=$(base_port)
 port() { echo $((BASE + $1)); }
 on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$(port "$n") "$SLUICE" "$@"; }
 # The lines of node $1's block in $WORK/inspect.out (a file: `grep -q` on a pipe would end

@@ -24,12 +24,17 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
+# base_port: a random port for a test's nodes (BASE + 1..9 included), below Linux's ephemeral
+# range (32768-60999): a node restarted on its port after kill -9 must not find it taken as the
+# source port of some client's connection, which ports in that range may be.
+base_port() { echo $((20000 + RANDOM % 12000)); }
+
 # start_node [extra sluiced args...]: starts node 1 on a free loopback port
 # (retrying another port when the one picked is taken) and waits until it listens.
 start_node() {
   local log tries
   for tries in $(seq 20); do
-    NODE_PORT=${NODE_PORT:-$((30000 + RANDOM % 20000))}
+    NODE_PORT=${NODE_PORT:-$(base_port)}
     log="$WORK/node-$NODE_PORT-$tries.log"
     "$SLUICED" --node-id 1 --data-dir "$NODE_DATA" --listen "127.0.0.1:$NODE_PORT" "$@" >"$log" 2>&1 &
     NODE_PID=$!

@@ -22,7 +22,7 @@ on_exit() {
 }
 trap 'on_exit; cleanup' EXIT
 
-BASE=$((20000 + RANDOM % 30000))
+BASE=$(base_port)
 on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + n)) "$SLUICE" "$@"; }
 # The leader of partition $2 as node $1 describes it.
 leader_of() { on "$1" topic describe repl 2>/dev/null | awk -v p="$2" '$1 == "partition" && $2 == p {print $4}'; }

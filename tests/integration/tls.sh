@@ -19,7 +19,7 @@ on_exit() {
 }
 trap 'on_exit; cleanup' EXIT
 
-BASE=$((20000 + RANDOM % 30000))
+BASE=$(base_port)
 port() { echo $((BASE + $1)); }
 tls_env() { # tls_env DIR NAME: the CLI's TLS variables for DIR/NAME.{pem,key} and DIR/ca.pem
   export SLUICE_TLS_CA="$1/ca.pem" SLUICE_TLS_CERTIFICATE="$1/$2.pem" SLUICE_TLS_KEY="$1/$2.key"

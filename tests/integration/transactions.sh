@@ -29,7 +29,7 @@ on_exit() {
 }
 trap 'on_exit; cleanup' EXIT
 
-BASE=$((20000 + RANDOM % 30000))
+BASE=$(base_port)
 on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + n)) "$SLUICE" "$@"; }
 leader_of() { on "$1" topic describe "$2" 2>/dev/null | awk -v p="$3" '$1 == "partition" && $2 == p {print $4}'; }
 fed() { wc -l <"$WORK/fed.tsv"; }
