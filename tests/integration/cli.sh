@@ -70,6 +70,11 @@ step "transactions end to end on one node: perf produce --transactional, copy, r
   fail "a second copy from the committed positions copied again"
 [ "$("$SLUICE" consume --topic txn-out --from-beginning --isolation read_committed --timeout-ms 1000 | wc -l)" = 20000 ] ||
   fail "txn-out does not hold the 20000 records under read_committed"
+printf 'region=eu;tags=red|first\nregion=us|second\n' | "$SLUICE" produce --topic txn-in --partition 0 --header-separator '|'
+"$SLUICE" copy --from txn-in --to txn-out --group cli-copy --timeout-ms 300 | grep -q "copied 2 records" ||
+  fail "copy did not copy the 2 records with headers"
+[ "$("$SLUICE" consume --topic txn-out --from-beginning --isolation read_committed --filter "red AND region = 'eu'" \
+  --timeout-ms 1000)" = first ] || fail "copy lost a record's headers"
 expect_fail "unknown topic" "$SLUICE" copy --from nosuch --to txn-out --group g --timeout-ms 100
 expect_fail "unknown topic" "$SLUICE" copy --from txn-in --to nosuch --group g --timeout-ms 100
 expect_fail "to is required" "$SLUICE" copy --from txn-in --group g

@@ -1,6 +1,6 @@
 // sluice copy: a consume-transform-produce job with exactly-once output (issue 9). It reads
 // --from under read_committed from the positions group --group committed, and writes each
-// record's key, value and timestamp to --to (partition p of the input to partition p modulo
+// record's key, value, timestamp and headers to --to (partition p of the input to partition p modulo
 // the output's count) inside a transaction that also commits the input positions to the
 // group. Either both land or neither: a restarted job (same --transactional-id) fences its
 // predecessor, whose open transaction the coordinator aborts, and goes on from the last
@@ -11,6 +11,7 @@
 
 #include "client/consumer.hpp"
 #include "client/producer.hpp"
+#include "filter/filter_expr.hpp"
 #include "tools/sluice/commands.hpp"
 
 #include <chrono>
@@ -68,6 +69,7 @@ int run_copy(const cli_options& o, const conn_ptr& conn) {
 
   const auto idle_limit = milliseconds{o.timeout_ms.value_or(10000)};
   const auto transaction_length = milliseconds{o.transaction_ms};
+  std::vector<store::record_header> headers; // of one record, reused
   uint64_t copied = 0;
   uint64_t in_transaction = 0;
   uint64_t transactions = 0;
@@ -125,8 +127,16 @@ int run_copy(const cli_options& o, const conn_ptr& conn) {
     recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
       if (!refused)
         return;
+      headers.clear();
+      if (r.header_count > 0 && !filter::decode_headers(r, headers)) {
+        refused = client::make_error(client::errc::protocol,
+                                     "copy: the headers of " + tp.to_string() + " offset "
+                                       + std::to_string(r.off.value) + " cannot be read");
+        return;
+      }
       client::producer_record out{o.to_topic, r.key, r.value,
-                                  partition_id{tp.partition.value % *out_partitions}, r.timestamp};
+                                  partition_id{tp.partition.value % *out_partitions}, r.timestamp,
+                                  headers};
       refused = p.send(out, {});
       ++in_transaction;
     });
