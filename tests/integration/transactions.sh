@@ -8,6 +8,8 @@
 # and kill -9 the transaction coordinator's node. Then a read_committed consumer of dst reads
 # every value exactly once: nothing lost, nothing twice. A read_uncommitted consumer may see
 # the aborted transactions' records as well; the test prints how many.
+# SLUICE_TXN_KEEP=DIR keeps the work directory (logs, cluster data, what was read) of a run that
+# found values missing.
 source "$(dirname "$0")/lib.sh"
 
 RECORDS=${SLUICE_TXN_RECORDS:-300000}
@@ -66,20 +68,27 @@ feed() {
     sleep 0.05
   done
 }
-feed | on 1 produce --topic src --print-acks --delivery-timeout-ms 120000 >"$WORK/fed.tsv" 2>"$WORK/feed.err" &
+{
+  feed | on 1 produce --topic src --print-acks --delivery-timeout-ms 120000 >"$WORK/fed.tsv" 2>"$WORK/feed.err"
+  touch "$WORK/fed.done"
+} &
 FEEDER=$!
-# The copy job, started again (at most 10 times) whenever it fails; it exits 0 once src has
-# been idle for 8 s.
+# The copy job, started again (at most 12 times) whenever it fails, or whenever it stopped
+# after 8 s without input (a failover can stall src that long) while the producer still ran or
+# the group still lags behind src.
+copy_done() {
+  [ -f "$WORK/fed.done" ] && [ "$(on 1 group describe copier 2>/dev/null | grep -c ' lag 0 ')" = 3 ]
+}
 copy_loop() {
   local run rc
-  for run in $(seq 10); do
+  for run in $(seq 12); do
     (SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + run % 3 + 1)) exec "$SLUICE" copy --from src --to dst \
       --group copier --transactional-id copier-1 --transaction-ms 100 --timeout-ms 8000 \
       >>"$WORK/copy.log" 2>&1) &
     echo $! >"$WORK/copy.pid"
     wait $! && rc=0 || rc=$?
     echo "copy run $run exited $rc" >>"$WORK/copy.log"
-    [ "$rc" = 0 ] && return 0
+    [ "$rc" = 0 ] && copy_done && return 0
     sleep 0.5
   done
   return 1
@@ -112,15 +121,15 @@ coord=$(on 1 txn describe copier-1 2>/dev/null | awk '$1 == "coordinator" {print
 step "kill -9 broker $coord (the transaction coordinator of copier-1) after $(fed) records fed; restart it"
 restart_after_kill "$coord"
 
-step "the producer finishes; the copy catches up and exits after 8 s idle"
+step "the producer finishes; the copy catches up (the group lags src by 0) and exits after 8 s idle"
 for _ in $(seq 1800); do kill -0 "$FEEDER" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$FEEDER" 2>/dev/null && fail "the producer did not finish within 90 s: $(tail -3 "$WORK/feed.err")"
-wait "$FEEDER" || fail "the producer failed: $(tail -3 "$WORK/feed.err")"
+wait "$FEEDER"
 FEEDER=""
 [ "$(fed)" = "$RECORDS" ] || fail "$(fed) acknowledgements for $RECORDS records"
 for _ in $(seq 1800); do kill -0 "$COPIER" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$COPIER" 2>/dev/null && fail "the copy did not finish within 90 s"
-wait "$COPIER" || fail "the copy failed 10 times"
+wait "$COPIER" || fail "the copy did not finish in 12 runs"
 COPIER=""
 sed 's/^/  /' "$WORK/copy.log" | tail -20
 
@@ -136,7 +145,12 @@ export LC_ALL=C
 committed=$(wc -l <"$WORK/committed.txt")
 dups=$(sort -S 64M "$WORK/committed.txt" | uniq -d | wc -l)
 missing=$(comm -23 <(seq 1 "$RECORDS" | sort -S 64M) <(sort -S 64M -u "$WORK/committed.txt") | wc -l)
-echo "src: $RECORDS  dst read_committed: $committed (values twice: $dups, missing: $missing)  dst read_uncommitted: $(wc -l <"$WORK/uncommitted.txt")"
+echo "src: $RECORDS  dst read_committed: $committed (values twice: $dups, missing: $missing)  dst read_uncommitted: $(wc -l <"$WORK/uncommitted.txt") ($(sort -S 64M -u "$WORK/uncommitted.txt" | wc -l) distinct)"
+if [ "$missing" != 0 ] && [ -n "${SLUICE_TXN_KEEP:-}" ]; then
+  on 3 consume --topic dst --from-beginning --isolation read_uncommitted --print-partition --print-offset \
+    --max-messages $((RECORDS * 3)) --timeout-ms 5000 >"$WORK/uncommitted.tsv"
+  rm -rf "$SLUICE_TXN_KEEP"; cp -r "$WORK" "$SLUICE_TXN_KEEP"
+fi
 [ "$dups" = 0 ] || fail "$dups values twice under read_committed: $(sort "$WORK/committed.txt" | uniq -d | head -5 | tr '\n' ' ')"
 [ "$missing" = 0 ] || fail "$missing values of src missing from dst"
 [ "$committed" = "$RECORDS" ] || fail "dst holds $committed committed records for $RECORDS"
