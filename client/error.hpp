@@ -36,6 +36,9 @@ struct error {
   bool stale_leader() const;
   // The request got no answer (a lost link, a timeout): the broker may be gone, refresh too.
   bool no_answer() const { return code == errc::unreachable || code == errc::timed_out; }
+  // A newer producer epoch exists (invalid_producer_epoch): this producer, or this batch of
+  // it, was fenced.
+  bool fenced() const { return code == errc::server && server == schema::errc::invalid_producer_epoch; }
   std::string to_string() const { return message.empty() ? client::to_string(code) : message; }
 };
 

@@ -357,6 +357,12 @@ void producer_sender::on_request_error(uint64_t id, const client::error& e) {
   pump();
 }
 
+// retry.backoff.ms doubled per earlier failure, up to retry.backoff.max.ms.
+milliseconds producer_sender::backoff_after(int failures) const {
+  auto shift = std::min(std::max(failures, 0), 16);
+  return std::min<milliseconds>(config_.retry_backoff * (int64_t{1} << shift), config_.retry_backoff_max);
+}
+
 void producer_sender::retry_or_fail(producer_batch b, const client::error& e,
                                     steady_clock::time_point now, std::vector<finished>& done) {
   bool expired = now - b.created >= config_.delivery_timeout;
@@ -365,9 +371,7 @@ void producer_sender::retry_or_fail(producer_batch b, const client::error& e,
     return;
   }
   b.last_error = e;
-  auto shift = std::min(b.attempts - 1, 16);
-  auto backoff = std::min<milliseconds>(config_.retry_backoff * (int64_t{1} << shift),
-                                        config_.retry_backoff_max);
+  auto backoff = backoff_after(b.attempts - 1);
   backoff_.push_back({now + backoff, std::move(b)});
 }
 
@@ -440,10 +444,7 @@ void producer_sender::request_producer_id(steady_clock::time_point now) {
 // Batches wait for the id until delivery.timeout.ms and then fail with why it was not had.
 void producer_sender::on_producer_id_failed(const client::error& e) {
   last_error_ = e;
-  auto shift = std::min(pid_failures_++, 16);
-  pid_retry_at_ = steady_clock::now()
-                  + std::min<milliseconds>(config_.retry_backoff * (int64_t{1} << shift),
-                                           config_.retry_backoff_max);
+  pid_retry_at_ = steady_clock::now() + backoff_after(pid_failures_++);
   if (e.no_answer())
     router_.request_refresh();
   pump();
@@ -542,16 +543,13 @@ void producer_sender::on_add_partitions_failed(const client::error& e) {
     // The previous transaction's markers are being written, which takes a round trip or two:
     // ask again soon (Kafka's producer retries this one after 20 ms, not retry.backoff.ms).
     auto backoff = std::min<milliseconds>(config_.retry_backoff, milliseconds{20});
-    if (e.code != errc::server || e.server != schema::errc::concurrent_transactions) {
-      auto shift = std::min(add_failures_++, 16);
-      backoff = std::min<milliseconds>(config_.retry_backoff * (int64_t{1} << shift),
-                                       config_.retry_backoff_max);
-    }
+    if (e.code != errc::server || e.server != schema::errc::concurrent_transactions)
+      backoff = backoff_after(add_failures_++);
     add_retry_at_ = steady_clock::now() + backoff;
     pump();
     return;
   }
-  if (e.code == errc::server && e.server == schema::errc::invalid_producer_epoch) {
+  if (e.fenced()) {
     std::lock_guard lock{shared_->mtx};
     shared_->txn = txn_phase::fatal;
     shared_->txn_fatal = e;
@@ -575,7 +573,7 @@ bool producer_sender::retriable(const producer_batch& b, const client::error& e)
   if (e.retriable() || unavailable_here(e))
     return true;
   // Fenced because this producer moved to a newer epoch meanwhile: stamped anew, it goes again.
-  return idempotent_ && e.code == errc::server && e.server == schema::errc::invalid_producer_epoch
+  return idempotent_ && e.fenced()
          && b.base_sequence >= 0 && (b.pid != pid_ || b.epoch < epoch_);
 }
 
@@ -599,7 +597,7 @@ void producer_sender::complete(std::vector<finished>& done) {
                     && f.batch.epoch == epoch_);
       if (transactional_) {
         std::lock_guard lock{shared_->mtx};
-        if (f.error.code == errc::server && f.error.server == schema::errc::invalid_producer_epoch
+        if (f.error.fenced()
             && f.batch.epoch == epoch_) {
           shared_->txn = txn_phase::fatal;
           shared_->txn_fatal = f.error;

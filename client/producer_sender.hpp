@@ -91,6 +91,7 @@ private:
   void send_request(link_id link, std::vector<producer_batch> batches);
   void on_reply(uint64_t id, const schema::envelope& reply);
   void on_request_error(uint64_t id, const client::error& e);
+  std::chrono::milliseconds backoff_after(int failures) const;
   void retry_or_fail(producer_batch b, const client::error& e, steady_clock::time_point now,
                      std::vector<finished>& done);
   client::error expiry_error(const producer_batch& b, const cluster_router::target& t);

@@ -26,10 +26,6 @@ bool coordinator_retriable(const client::error& e) {
              || e.server == schema::errc::not_enough_replicas);
 }
 
-bool fenced(const client::error& e) {
-  return e.code == errc::server && e.server == schema::errc::invalid_producer_epoch;
-}
-
 } // namespace
 
 template <class Response, class Atom, class Request>
@@ -42,7 +38,7 @@ result<Response> producer::txn_call(Atom atom, const Request& req, const char* w
     if (e.ok())
       return r;
     if (!coordinator_retriable(e) || steady_clock::now() + backoff >= deadline) {
-      if (fenced(e)) {
+      if (e.fenced()) {
         std::lock_guard lock{shared_->mtx};
         shared_->txn = txn_phase::fatal;
         shared_->txn_fatal = e;
