@@ -14,21 +14,11 @@ source "$(dirname "$0")/lib.sh"
 
 use_cluster
 
-on_exit() {
-  local rc=$?
-  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  cluster_exit $rc
-  [ $rc -ne 0 ] && for f in "$WORK"/*.err; do echo "--- $f ---" >&2; tail -n 5 "$f" >&2; done
-  [ -n "${PRODUCER:-}" ] && kill -9 "$PRODUCER" 2>/dev/null || true
-  [ -n "${CONSUMER:-}" ] && kill -9 "$CONSUMER" 2>/dev/null || true
-  [ -n "${GROUPED:-}" ] && kill -9 "$GROUPED" 2>/dev/null || true
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
+before_exit() { [ "$1" -ne 0 ] && for f in "$WORK"/*.err; do echo "--- $f ---" >&2; tail -n 5 "$f" >&2; done; }
+PRODUCER="" CONSUMER="" GROUPED=""
+kill_on_exit PRODUCER CONSUMER GROUPED
 
-BASE=$(base_port)
-export SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + 1))
-leader_of() { "$SLUICE" topic describe ft 2>/dev/null | awk -v p="$1" '$1 == "partition" && $2 == p {print $4}'; }
+export SLUICE_BOOTSTRAP=127.0.0.1:$(port 1)
 alive() { "$SLUICE" cluster status 2>/dev/null | grep -cE "^  broker .* alive " || true; }
 
 step "deploy/cluster up 3; topic ft: 3 partitions, replication factor 3"
@@ -38,14 +28,14 @@ for _ in $(seq 100); do [ "$(alive)" = 3 ] && break; sleep 0.1; done
 [ "$(alive)" = 3 ] || fail "not every broker registered"
 "$SLUICE" topic create ft --partitions 3 --replication-factor 3 >/dev/null
 for _ in $(seq 100); do
-  [ -n "$(leader_of 0)" ] && [ "$(leader_of 0)" != -1 ] && [ "$(leader_of 2)" != -1 ] && break
+  [ -n "$(leader_of ft 0)" ] && [ "$(leader_of ft 0)" != -1 ] && [ "$(leader_of ft 2)" != -1 ] && break
   sleep 0.1
 done
 "$SLUICE" topic describe ft | grep partition
 
 # A partition led by another node than the bootstrap (node 1): its leader dies first.
 VICTIM=""
-for p in 0 1 2; do l=$(leader_of $p); [ "$l" != 1 ] && [ -n "$l" ] && { VICTIM=$l; break; }; done
+for p in 0 1 2; do l=$(leader_of ft $p); [ "$l" != 1 ] && [ -n "$l" ] && { VICTIM=$l; break; }; done
 [ -n "$VICTIM" ] || fail "node 1 leads every partition"
 
 stamp() { date +%H:%M:%S.%3N; }

@@ -9,18 +9,6 @@ ELECTION_MS=500 # randomised in [500, 1000)
 use_cluster controller.election.timeout.ms=$ELECTION_MS
 
 stop_cluster() { cluster down >/dev/null 2>&1 || true; }
-on_exit() {
-  local rc=$?
-  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  cluster_exit $rc
-  cleanup_rc=$rc
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-port() { echo $((BASE + $1)); }
-on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$(port "$n") "$SLUICE" "$@"; }
 leader_seen_by() { on "$1" cluster status 2>/dev/null | awk '/^controller leader/ {print $3}'; }
 now_ms() { date +%s%3N; }
 

@@ -6,17 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 
 use_cluster
-on_exit() {
-  local rc=$?
-  set +e
-  cluster_exit $rc
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + n)) "$SLUICE" "$@"; }
-leader_of() { on "$1" topic describe fr 2>/dev/null | awk '$1 == "partition" && $2 == 0 {print $4}'; }
 
 step "deploy/cluster up 3; topic fr with 1 partition, replication factor 3"
 cluster up 3 --base-port "$BASE" --config "$WORK/cluster.conf" >"$WORK/up.out" || fail "cluster up: $(cat "$WORK/up.out")"
@@ -25,7 +14,7 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 for _ in $(seq 100); do
-  l=$(leader_of 1)
+  l=$(leader_of fr 0)
   [ -n "$l" ] && [ "$l" != -1 ] && break
   sleep 0.1
 done
@@ -37,15 +26,15 @@ on 1 consume --topic fr --from-beginning --filter hot --timeout-ms 2000 >"$WORK/
 seq 0 5 199 | sed 's/^/v/' | diff -u - "$WORK/hot" >"$WORK/diff" || fail "filtered read: $(head "$WORK/diff")"
 
 step "kill -9 the leader; the new leader serves every record"
-LEADER=$(leader_of 1)
+LEADER=$(leader_of fr 0)
 cluster kill "$LEADER" >/dev/null
 SURVIVOR=$((LEADER % 3 + 1))
 for _ in $(seq 150); do
-  l=$(leader_of "$SURVIVOR")
+  l=$(leader_of fr 0 "$SURVIVOR")
   [ -n "$l" ] && [ "$l" != -1 ] && [ "$l" != "$LEADER" ] && break
   sleep 0.1
 done
-[ "$(leader_of "$SURVIVOR")" != "$LEADER" ] || fail "no new leader after killing $LEADER"
+[ "$(leader_of fr 0 "$SURVIVOR")" != "$LEADER" ] || fail "no new leader after killing $LEADER"
 on "$SURVIVOR" consume --topic fr --from-beginning --max-messages 200 --timeout-ms 5000 >"$WORK/all" ||
   fail "consume from the new leader"
 seq 0 199 | sed 's/^/v/' | diff -u - "$WORK/all" >"$WORK/diff" || fail "the new leader lacks records: $(head "$WORK/diff")"

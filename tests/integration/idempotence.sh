@@ -15,19 +15,9 @@ RECORDS=${SLUICE_IDEM_RECORDS:-6000000}
 CHUNK=20000
 use_cluster replica.lag.time.max.ms=5000
 
+CLUSTER_LOG_LINES=20
 PRODUCER=""
-on_exit() {
-  local rc=$?
-  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  [ -n "$PRODUCER" ] && kill -9 "$PRODUCER" 2>/dev/null || true
-  cluster_exit $rc 20
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + n)) "$SLUICE" "$@"; }
-leader_of() { on "$1" topic describe idem 2>/dev/null | awk -v p="$2" '$1 == "partition" && $2 == p {print $4}'; }
+kill_on_exit PRODUCER
 acked() { wc -l <"$WORK/acks.tsv"; }
 wait_acked() { # wait_acked N: until N records are acknowledged (the producer keeps going)
   for _ in $(seq 1200); do
@@ -41,13 +31,13 @@ wait_acked() { # wait_acked N: until N records are acknowledged (the producer ke
 # another leader, restart the killed broker.
 kill_leader() {
   local p=$1 asked=$2 victim l
-  victim=$(leader_of "$asked" "$p")
+  victim=$(leader_of idem "$p" "$asked")
   [ -n "$victim" ] && [ "$victim" != -1 ] || fail "partition $p has no leader"
   step "kill -9 broker $victim, the leader of partition $p, after $(acked) acknowledgements"
   cluster kill "$victim" >/dev/null
   local other=$((victim % 3 + 1))
   for _ in $(seq 150); do
-    l=$(leader_of "$other" "$p")
+    l=$(leader_of idem "$p" "$other")
     [ -n "$l" ] && [ "$l" != "$victim" ] && [ "$l" != -1 ] && break
     sleep 0.02
   done

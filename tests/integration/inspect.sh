@@ -9,23 +9,11 @@ source "$(dirname "$0")/lib.sh"
 use_cluster replica.lag.time.max.ms=2000
 
 CONSUMER=""
-on_exit() {
-  local rc=$?
-  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  [ -n "$CONSUMER" ] && kill -9 "$CONSUMER" 2>/dev/null
-  cluster_exit $rc
-  [ $rc -ne 0 ] && [ -f "$WORK/inspect.out" ] && { echo "--- last inspect ---" >&2; cat "$WORK/inspect.out" >&2; }
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-port() { echo $((BASE + $1)); }
-on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$(port "$n") "$SLUICE" "$@"; }
+kill_on_exit CONSUMER
+before_exit() { [ "$1" -ne 0 ] && [ -f "$WORK/inspect.out" ] && { echo "--- last inspect ---" >&2; cat "$WORK/inspect.out" >&2; }; }
 # The lines of node $1's block in $WORK/inspect.out (a file: `grep -q` on a pipe would end
 # the writer early, which pipefail counts as a failure).
 block() { awk -v n="$1" '/^node [0-9?]+  /{cur=$2} cur==n' "$WORK/inspect.out" >"$WORK/block-$1"; echo "$WORK/block-$1"; }
-leader_of() { on 1 topic describe t | awk -v p="$1" '$1=="partition" && $2==p {print $4}'; }
 inspect_all() { on 1 inspect >"$WORK/inspect.out" 2>"$WORK/inspect.err"; }
 # Retries `inspect_all` and CHECK (a command over $WORK/inspect.out) for up to 15 s.
 until_inspect() {
@@ -72,7 +60,7 @@ for n in 1 2 3; do
   grep -qE "^        partition t-0 \(mailbox [0-9]+\): " "$b" || fail "node $n's tree has no t-0"
 done
 for p in 0 1 2; do
-  L=$(leader_of "$p")
+  L=$(leader_of t "$p")
   [[ "$L" =~ ^[1-3]$ ]] || fail "no leader of t-$p in topic describe"
   for n in 1 2 3; do
     role=follower; [ "$n" = "$L" ] && role=leader
@@ -91,7 +79,7 @@ on 1 inspect 2 >"$WORK/one" || fail "inspect NODE"
 [ "$(grep -c '^node ' "$WORK/one")" = 1 ] && grep -q "^node 2  127.0.0.1:$(port 2)$" "$WORK/one" || fail "inspect 2: $(head -3 "$WORK/one")"
 
 step "kill -9 a follower of t-0: it is unreachable, the others print, the leader shows its lag"
-L0=$(leader_of 0)
+L0=$(leader_of t 0)
 VICTIM=3; [ "$L0" = 3 ] && VICTIM=2
 END0=$(sed -nE 's/^    t-0  leader .*  log 0\.\.([0-9]+)  hw .*/\1/p' "$(block "$L0")")
 [ -n "$END0" ] || fail "no log end of t-0 on its leader $L0"

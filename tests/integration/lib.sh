@@ -84,16 +84,48 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # use_cluster [KEY=VALUE...]: the environment deploy/cluster needs (no build: ctest built the
 # binaries) and $WORK/cluster.conf with failure detection fast enough for a test, then the
 # given settings (a key given again overrides). Pass --config "$WORK/cluster.conf" to up.
+# It also picks the test's BASE port (nodes listen on BASE + their id) and sets the EXIT trap:
+# the test's own before_exit RC (when it defines one), kill -9 of every process named by
+# kill_on_exit, the nodes' last log lines (CLUSTER_LOG_LINES) after a failure, kill -9 of every
+# node.
+CLUSTER_LOG_LINES=15
 use_cluster() {
   export SLUICE_NO_BUILD=1 SLUICED SLUICE SLUICE_CLUSTER_DATA="$WORK/cluster"
   printf '%s\n' controller.election.timeout.ms=500 broker.heartbeat.interval.ms=300 \
     broker.session.timeout.ms=2000 "$@" >"$WORK/cluster.conf"
+  BASE=$(base_port)
+  trap 'cluster_trap; cleanup' EXIT
 }
 cluster() { "$ROOT/deploy/cluster" "$@"; }
 
+# kill_on_exit VAR...: the EXIT trap kill -9s the PID each VAR holds then (none when empty).
+KILL_ON_EXIT=()
+kill_on_exit() { KILL_ON_EXIT+=("$@"); }
+
+cluster_trap() {
+  local rc=$? v
+  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
+  declare -F before_exit >/dev/null && before_exit "$rc"
+  for v in "${KILL_ON_EXIT[@]}"; do
+    [ -n "${!v:-}" ] && kill -9 "${!v}" 2>/dev/null
+  done
+  cluster_exit "$rc" "$CLUSTER_LOG_LINES"
+  return "$rc"
+}
+
+# port N: node N's port. on N CMD...: the CLI bootstrapped from node N.
+port() { echo $((BASE + $1)); }
+on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$(port "$n") "$SLUICE" "$@"; }
+
+# leader_of TOPIC PARTITION [NODE]: the partition's leader as node NODE (1) sees it; -1 when it
+# has none, empty when NODE does not answer.
+leader_of() {
+  on "${3:-1}" topic describe "$1" 2>/dev/null | awk -v p="$2" '$1 == "partition" && $2 == p {print $4}'
+}
+
 # cluster_exit RC [LINES]: for a test's EXIT trap: after a failure (RC != 0) the last LINES
 # (15) lines of every node's log, then kill -9 every node. Never fails: the rest of the trap,
-# cleanup included, must run.
+# cleanup included, must run. (use_cluster's trap calls it; tests of their own cluster may too.)
 cluster_exit() {
   local rc=$1 lines=${2:-15} f
   if [ "$rc" -ne 0 ]; then

@@ -10,18 +10,9 @@ source "$(dirname "$0")/lib.sh"
 
 use_cluster replica.lag.time.max.ms=5000 offsets.topic.replication.factor=2 transaction.state.log.replication.factor=2
 
-on_exit() {
-  local rc=$?
-  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  cluster_exit $rc 20
-  [ -n "${PRODUCER:-}" ] && kill -9 "$PRODUCER" 2>/dev/null || true
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-port() { echo $((BASE + $1)); }
-on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$(port "$n") "$SLUICE" "$@"; }
+CLUSTER_LOG_LINES=20
+PRODUCER=""
+kill_on_exit PRODUCER
 # `topic describe ops` on node $ASK (default 1), or nothing while it does not answer.
 describe() { on "${ASK:-1}" topic describe ops 2>/dev/null || true; }
 # field P NAME: the value after NAME on the line of partition P (partition P leader L epoch E

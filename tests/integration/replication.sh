@@ -12,20 +12,9 @@ source "$(dirname "$0")/lib.sh"
 RECORDS=${SLUICE_REPL_RECORDS:-8000000}
 use_cluster replica.lag.time.max.ms=5000
 
+CLUSTER_LOG_LINES=20
 PRODUCER=""
-on_exit() {
-  local rc=$?
-  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  [ -n "$PRODUCER" ] && kill -9 "$PRODUCER" 2>/dev/null || true
-  cluster_exit $rc 20
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + n)) "$SLUICE" "$@"; }
-# The leader of partition $2 as node $1 describes it.
-leader_of() { on "$1" topic describe repl 2>/dev/null | awk -v p="$2" '$1 == "partition" && $2 == p {print $4}'; }
+kill_on_exit PRODUCER
 acked() { wc -l <"$WORK/acks.tsv"; }
 ack_bytes() { stat -c %s "$WORK/acks.tsv"; }
 wait_acked() { # wait_acked N: until N records are acknowledged (the producer keeps going)
@@ -49,12 +38,12 @@ cluster up 3 --base-port "$BASE" --config "$WORK/cluster.conf" >"$WORK/up.out" \
   || fail "cluster up: $(cat "$WORK/up.out")"
 on 1 topic create repl --partitions 6 --replication-factor 3 --config min.insync.replicas=2 >/dev/null
 for _ in $(seq 100); do
-  [ -n "$(leader_of 1 0)" ] && [ "$(leader_of 1 0)" != -1 ] && break
+  [ -n "$(leader_of repl 0)" ] && [ "$(leader_of repl 0)" != -1 ] && break
   sleep 0.1
 done
 wait_full_isr 1
 on 1 topic describe repl | grep "^  partition"
-FIRST=$(leader_of 1 0)
+FIRST=$(leader_of repl 0)
 SURVIVOR=$((FIRST % 3 + 1))
 SECOND=$((SURVIVOR % 3 + 1))
 
@@ -69,12 +58,12 @@ step "kill -9 broker $FIRST, the leader of partition 0, after $(acked) acknowled
 killed_at=$(date +%s%3N)
 cluster kill "$FIRST" >/dev/null
 for _ in $(seq 100); do
-  l=$(leader_of "$SURVIVOR" 0)
+  l=$(leader_of repl 0 "$SURVIVOR")
   [ -n "$l" ] && [ "$l" != "$FIRST" ] && [ "$l" != -1 ] && break
   sleep 0.02
 done
 moved_at=$(date +%s%3N)
-l=$(leader_of "$SURVIVOR" 0)
+l=$(leader_of repl 0 "$SURVIVOR")
 [ -n "$l" ] && [ "$l" != "$FIRST" ] && [ "$l" != -1 ] || fail "partition 0 has no new leader after 2 s"
 echo "partition 0 led by broker $l (seen by polling $((moved_at - killed_at)) ms after the kill)"
 before=$(ack_bytes)

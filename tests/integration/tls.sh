@@ -10,22 +10,11 @@ CERTS="$WORK/certs" OTHER="$WORK/other-ca"
 use_cluster
 
 STRAY=""
-on_exit() {
-  local rc=$?
-  set +e # exiting anyway: a failed kill must not skip the rest, nor cleanup
-  cluster_exit $rc
-  [ -n "$STRAY" ] && kill -9 "$STRAY" 2>/dev/null
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-port() { echo $((BASE + $1)); }
+kill_on_exit STRAY
 tls_env() { # tls_env DIR NAME: the CLI's TLS variables for DIR/NAME.{pem,key} and DIR/ca.pem
   export SLUICE_TLS_CA="$1/ca.pem" SLUICE_TLS_CERTIFICATE="$1/$2.pem" SLUICE_TLS_KEY="$1/$2.key"
 }
 plain() { ( unset SLUICE_TLS_CA SLUICE_TLS_CERTIFICATE SLUICE_TLS_KEY; "$@" ); }
-on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$(port "$n") "$SLUICE" "$@"; }
 # refused PATTERN CMD...: expect_fail, and show the line a user gets.
 refused() { expect_fail "$@"; echo "  refused: $(cat "$WORK/err")"; }
 links_lost() { cat "$SLUICE_CLUSTER_DATA"/node-*/sluiced.log | grep -c "lost controller" || true; }

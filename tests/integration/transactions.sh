@@ -16,24 +16,13 @@ RECORDS=${SLUICE_TXN_RECORDS:-300000}
 CHUNK=5000
 use_cluster replica.lag.time.max.ms=5000
 
+CLUSTER_LOG_LINES=20
 FEEDER="" COPIER=""
-on_exit() {
-  local rc=$?
-  set +e
-  [ -n "$FEEDER" ] && kill -9 "$FEEDER" 2>/dev/null
-  [ -n "$COPIER" ] && kill -9 "$COPIER" 2>/dev/null
+kill_on_exit FEEDER COPIER
+before_exit() {
   [ -f "$WORK/copy.pid" ] && kill -9 "$(cat "$WORK/copy.pid")" 2>/dev/null
-  if [ "$rc" -ne 0 ]; then
-    echo "--- copy runs ---" >&2; cat "$WORK/copy.log" >&2 2>/dev/null
-  fi
-  cluster_exit $rc 20
-  return $rc
+  [ "$1" -ne 0 ] && { echo "--- copy runs ---" >&2; cat "$WORK/copy.log" >&2 2>/dev/null; }
 }
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-on() { local n=$1; shift; SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + n)) "$SLUICE" "$@"; }
-leader_of() { on "$1" topic describe "$2" 2>/dev/null | awk -v p="$3" '$1 == "partition" && $2 == p {print $4}'; }
 fed() { wc -l <"$WORK/fed.tsv"; }
 wait_fed() {
   for _ in $(seq 1200); do
@@ -97,7 +86,7 @@ copy_loop &
 COPIER=$!
 
 wait_fed $((RECORDS / 5))
-victim=$(leader_of 1 dst 0)
+victim=$(leader_of dst 0)
 [ -n "$victim" ] && [ "$victim" != -1 ] || fail "dst/0 has no leader"
 step "kill -9 broker $victim (leads dst/0) after $(fed) records fed; restart it"
 restart_after_kill "$victim"
@@ -117,7 +106,7 @@ echo "the second copy exited $rogue: $(tail -1 "$WORK/rogue.log")"
 
 wait_fed $((RECORDS * 3 / 5))
 coord=$(on 1 txn describe copier-1 2>/dev/null | awk '$1 == "coordinator" {print $2}')
-[ -n "$coord" ] && [ "$coord" != -1 ] || coord=$(leader_of 1 dst 1)
+[ -n "$coord" ] && [ "$coord" != -1 ] || coord=$(leader_of dst 1)
 step "kill -9 broker $coord (the transaction coordinator of copier-1) after $(fed) records fed; restart it"
 restart_after_kill "$coord"
 
