@@ -7,6 +7,8 @@
 // fetches the others from their log ends; each partition's part goes to its partition actor,
 // whose answer says where to go on, and the next round starts when every part was handled.
 // Records are appended by the partition actor, never copied here beyond the response.
+// A round that is not done within the long poll plus a slack is abandoned by a watchdog
+// and started again (replica_fetcher.cpp says why and how).
 
 #include "actors/node_interface.hpp"
 #include "actors/replica_manager.hpp"
@@ -19,6 +21,8 @@ using replica_fetcher_actor = caf::typed_actor<
   // The leader broker's node actor; invalid while the link is down.
   caf::reacts_to<peers_atom, node_actor>,
   caf::reacts_to<fetch_round_atom>,
+  // Self-sent: the round watchdog checks the deadline of the round under way.
+  caf::reacts_to<tick_atom>,
   caf::replies_to<state_atom>::with<std::string>>;
 
 struct replica_fetcher_args {
