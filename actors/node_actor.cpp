@@ -98,6 +98,7 @@ node_impl::behavior_type node_impl::make_behavior() {
     [this](topic_deleted_atom, const std::string& name) { on_topic_deleted(name); },
     [this](partition_states_atom, partition_states& s) { on_partition_states(std::move(s)); },
     [this](fetch_progress_atom, uint64_t id, int64_t bytes) { on_fetch_progress(id, bytes); },
+    [this](fetch_expire_atom, uint64_t session) { expire_fetch(session); },
     [this](ready_atom) { return ready(); },
   };
 }

@@ -25,6 +25,8 @@ using node_internal_actor = node_actor::extend<
   caf::reacts_to<partition_states_atom, partition_states>,
   // Parked fetches of multi-partition requests reporting appended bytes.
   caf::reacts_to<fetch_progress_atom, uint64_t, int64_t>,
+  // Self-sent: a fetch session's deadline (node_data.cpp).
+  caf::reacts_to<fetch_expire_atom, uint64_t>,
   // True once the topics of the metadata store are restored; an error if the store did not
   // open (the node cannot serve).
   caf::replies_to<ready_atom>::with<bool>,

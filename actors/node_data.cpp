@@ -44,7 +44,11 @@ schema::envelope refuse(const schema::error& err) { return encode(schema::error_
 } // namespace
 
 // One fetch request in flight: the response being filled and what is still outstanding.
+// Its partitions are asked without a CAF request timeout each (a clock-thread timer armed
+// and cancelled per partition of every long poll); one deadline per session answers
+// whatever is still pending with request_timed_out (node_impl::expire_fetch).
 struct fetch_session {
+  uint64_t id = 0;                   // in open_fetches_ while a response promise is pending
   schema::fetch_response response;
   std::vector<topic_actor> targets;  // per partition index; invalid when it failed routing
   std::vector<uint64_t> ids;         // per partition index; 0 when not asked
@@ -179,7 +183,7 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
     ++s->outstanding;
     if (several)
       fetches_.emplace(id, std::make_pair(s, i));
-    request(t->actor, timeout, fetch_atom_v, p.partition, pf)
+    request(t->actor, caf::infinite, fetch_atom_v, p.partition, pf)
       .then([this, s, i](fetch_reply& r) { on_fetch_reply(s, i, std::move(r)); },
             [this, s, i](caf::error& err) {
               on_fetch_reply(s, i, fetch_reply{from_caf(err), offset{-1}, offset{-1}, {}});
@@ -188,10 +192,29 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
   if (s->outstanding == 0)
     return encode_referencing(s->response);
   s->rp = make_response_promise<envelope>();
+  s->id = ++next_fetch_id_;
+  open_fetches_.emplace(s->id, s);
+  delayed_send(this, timeout, fetch_expire_atom_v, s->id);
   return s->rp;
 }
 
+// A session's deadline: what is still pending (a partition actor that died holding its
+// parked fetch, or one too busy to answer) is answered as a timeout, as a CAF request
+// timeout per partition did.
+void node_impl::expire_fetch(uint64_t session) {
+  auto it = open_fetches_.find(session);
+  if (it == open_fetches_.end())
+    return;
+  auto s = it->second;
+  for (size_t i = 0; i < s->pending.size() && s->outstanding > 0; ++i)
+    if (s->pending[i])
+      on_fetch_reply(s, i, fetch_reply{from_caf(caf::sec::request_timeout), offset{-1},
+                                       offset{-1}, {}});
+}
+
 void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i, fetch_reply r) {
+  if (!s->pending[i])
+    return; // answered at the session's deadline already
   auto& out = s->response.partitions[i];
   out.error = std::move(r.error);
   out.high_watermark = r.high_watermark;
@@ -220,6 +243,7 @@ void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i
     }
     total += p.records.size();
   }
+  open_fetches_.erase(s->id);
   s->rp.deliver(encode_referencing(s->response));
 }
 

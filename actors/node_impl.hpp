@@ -113,6 +113,7 @@ private:
   caf::result<envelope> write_txn_markers(const envelope& e);
   void on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i, fetch_reply r);
   void on_fetch_progress(uint64_t id, int64_t bytes);
+  void expire_fetch(uint64_t session);
   void complete_fetch(fetch_session& s);
   // The topic hosting `p`, or nullptr with `err` set (unknown topic, partition out of range).
   hosted_topic* route(const std::string& topic, partition_id p, schema::error& err);
@@ -136,6 +137,8 @@ private:
   // Fetch id -> the multi-partition session and the index of the partition in it.
   std::unordered_map<uint64_t, std::pair<std::shared_ptr<fetch_session>, size_t>> fetches_;
   uint64_t next_fetch_id_ = 0;
+  // Session id -> the fetch sessions whose response is pending, until answered or expired.
+  std::unordered_map<uint64_t, std::shared_ptr<fetch_session>> open_fetches_;
   bool restored_ = false; // the first snapshot was applied
   int metadata_restarts_ = 0;
   std::optional<std::string> failure_;
