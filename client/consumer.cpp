@@ -2,6 +2,7 @@
 
 #include "client/consumer_fetcher.hpp"
 #include "client/consumer_shared.hpp"
+#include "client/retry_hold.hpp"
 #include "client/topic_metadata.hpp"
 #include "filter/filter_expr.hpp"
 
@@ -16,6 +17,17 @@ consumer::consumer(std::shared_ptr<connection> conn, consumer_config config)
       config_error_ = make_error(errc::invalid_argument, f.err().message);
       return;
     }
+  if (config_.retry.enabled()) {
+    if (auto st = validate(config_.retry); !st) {
+      config_error_ = st.err();
+      return;
+    }
+    if (config_.group_id.empty()) {
+      config_error_ = make_error(errc::invalid_argument, "a retry policy needs a group id (consumer_config::group_id)");
+      return;
+    }
+    retries_ = std::make_unique<retry_forwarder>(conn_, config_.group_id, config_.retry);
+  }
   fetcher_ = conn_->system().spawn<consumer_fetcher>(shared_, conn_->bootstrap_link(), conn_->routed(), config_);
 }
 
@@ -77,7 +89,15 @@ status consumer::subscribe(const std::vector<std::string>& topics, rebalance_lis
     };
   }
   listener_ = listener;
-  group_->subscribe(topics);
+  auto all = topics;
+  if (retries_)
+    for (auto& t : topics) {
+      if (auto st = retries_->prepare(t); !st)
+        return st;
+      for (auto& r : retries_->retry_topics(t))
+        all.push_back(std::move(r));
+    }
+  group_->subscribe(all);
   return {};
 }
 
@@ -108,7 +128,25 @@ status consumer::commit_sync(const offset_map& offsets) {
   if (!group_)
     return make_error(errc::invalid_argument, "commit needs a subscribed consumer group");
   group_->run_completions();
-  return group_->commit_sync(offsets);
+  if (retries_)
+    (void)retries_->flush(config_.request_timeout); // nacks acknowledged by now are passed
+  return group_->commit_sync(clamped(offsets));
+}
+
+offset_map consumer::clamped(offset_map offsets) const {
+  if (retries_)
+    retries_->clamp(offsets);
+  return offsets;
+}
+
+status consumer::nack(const topic_partition& tp, const store::record_view& r, std::string_view error_text) {
+  if (config_error_)
+    return *config_error_;
+  if (!retries_)
+    return make_error(errc::invalid_argument, "nack needs a retry policy (consumer_config::retry)");
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::system_clock::now().time_since_epoch());
+  return retries_->nack(tp, r, error_text, timestamp_ms{now.count()});
 }
 
 void consumer::commit_async(commit_callback cb) {
@@ -117,7 +155,7 @@ void consumer::commit_async(commit_callback cb) {
       cb({}, make_error(errc::invalid_argument, "commit needs a subscribed consumer group"));
     return;
   }
-  group_->commit_async(consumed_positions(), std::move(cb));
+  group_->commit_async(clamped(consumed_positions()), std::move(cb));
 }
 
 result<std::optional<offset>> consumer::committed(const topic_partition& tp) {
@@ -136,7 +174,7 @@ void consumer::maybe_auto_commit() {
   if (now < next_auto_commit_)
     return;
   next_auto_commit_ = now + config_.auto_commit_interval;
-  group_->commit_async(consumed_positions(), {});
+  group_->commit_async(clamped(consumed_positions()), {});
 }
 
 // A pending rejoin: revoke (committing first) or drop lost partitions, join, sync, then start
@@ -205,6 +243,7 @@ status consumer::seek(const topic_partition& tp, offset off) {
     ++st->second.epoch;
     st->second.fetch_position = off;
     st->second.fetched = false;
+    st->second.held_until.reset();
     st->second.consumed = off;
     shared_->purge(tp);
   }
@@ -221,6 +260,7 @@ status consumer::seek_to(const std::vector<topic_partition>& tps, offset_reset w
       st.consumed.reset();
       st.reset = where;
       st.fetched = false;
+      st.held_until.reset();
       shared_->purge(tp);
     };
     if (tps.empty()) {
@@ -267,8 +307,12 @@ result<consumer_records> consumer::poll(std::chrono::milliseconds timeout) {
         return st.err();
     maybe_auto_commit();
   }
+  if (retries_)
+    if (auto f = retries_->take_failure())
+      return *f;
   std::vector<fetched_chunk> taken;
-  {
+  // Held-back retry records can leave nothing to return: wait on until the deadline.
+  for (bool again = true; again;) {
     std::unique_lock lock{shared_->mtx};
     if (shared_->closed)
       return make_error(errc::closed, "consumer is closed");
@@ -287,6 +331,7 @@ result<consumer_records> consumer::poll(std::chrono::milliseconds timeout) {
       shared_->failure.reset();
       return e;
     }
+    bool buffered = !shared_->buffered.empty();
     for (auto& c : shared_->buffered) {
       auto st = shared_->assignment.find(c.tp);
       if (st != shared_->assignment.end())
@@ -295,9 +340,43 @@ result<consumer_records> consumer::poll(std::chrono::milliseconds timeout) {
     }
     shared_->buffered.clear();
     shared_->buffered_bytes = 0;
+    if (retries_)
+      hold_not_due(taken);
+    again = buffered && taken.empty() && !shared_->group_wakeup
+            && std::chrono::steady_clock::now() < deadline;
   }
   wake_fetcher(); // the buffer has room again
   return consumer_records{std::move(taken)};
+}
+
+// Under shared_->mtx, on what poll() just took: a retry topic partition's records from the
+// first one not yet due on are dropped, and the partition goes back there and waits (no fetch)
+// until that record is due.
+void consumer::hold_not_due(std::vector<fetched_chunk>& taken) {
+  auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  auto steady_now = std::chrono::steady_clock::now();
+  std::vector<topic_partition> held;
+  std::erase_if(taken, [&](fetched_chunk& c) {
+    if (std::ranges::find(held, c.tp) != held.end())
+      return true; // behind a held record
+    if (!retries_->is_retry_topic(c.tp.topic))
+      return false;
+    auto hold = first_not_due(c, timestamp_ms{wall_ms});
+    if (!hold)
+      return false;
+    cut_chunk(c, hold->at);
+    held.push_back(c.tp);
+    if (auto st = shared_->assignment.find(c.tp); st != shared_->assignment.end()) {
+      ++st->second.epoch; // a fetch in flight from past the hold is dropped
+      st->second.fetch_position = hold->at;
+      st->second.fetched = false;
+      st->second.consumed = hold->at;
+      st->second.held_until = steady_now + std::chrono::milliseconds{hold->due.value - wall_ms};
+    }
+    return c.record_count == 0;
+  });
 }
 
 latency_histogram consumer::fetch_latency() const {
@@ -311,9 +390,11 @@ void consumer::close() {
     if (shared_->closed)
       return;
   }
+  if (retries_)
+    (void)retries_->flush(config_.request_timeout);
   if (group_) {
     if (config_.enable_auto_commit)
-      (void)group_->commit_sync(consumed_positions());
+      (void)group_->commit_sync(clamped(consumed_positions()));
     group_->run_completions();
     group_->leave();
     group_.reset();

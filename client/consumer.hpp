@@ -11,6 +11,12 @@
 // close, or commit_sync/commit_async), so a crash replays what was polled but not yet
 // committed. For at-most-once, set enable_auto_commit = false and call commit_sync() right
 // after poll(), before processing: a crash then skips the records being processed.
+//
+// Retries (consumer_config::retry, README "Retries and dead-letter topics"): nack() sends a
+// record that failed to the group's next retry topic (subscribe() reads those too, and poll()
+// returns their records only once due) or, after max_attempts deliveries, to the dead-letter
+// topic. Commits never pass a nacked record before its re-produce is acknowledged; a crash
+// in between redelivers it (at-least-once: it may then appear twice further down).
 
 #include "client/connection.hpp"
 #include "client/consumer_config.hpp"
@@ -18,7 +24,9 @@
 #include "client/consumer_records.hpp"
 #include "client/latency_histogram.hpp"
 #include "client/result.hpp"
+#include "client/retry_forwarder.hpp"
 #include "client/topic_partition.hpp"
+#include "store/batch.hpp"
 
 #include <caf/actor.hpp>
 
@@ -70,6 +78,13 @@ public:
   // The member id and generation this consumer holds in its group ("" and -1 outside one).
   std::pair<std::string, generation_id> group_membership() const;
 
+  // Retry policy on: hands record `r` of `tp` (as poll() returned it) on to its next retry
+  // topic, or to the dead-letter topic once it had max_attempts deliveries, with headers
+  // sluice.* recording where it came from, the attempts and `error_text`. Its offset counts
+  // as consumed for commits only once that produce is acknowledged. An error when the policy
+  // is off or the record was not accepted (the application still holds it).
+  status nack(const topic_partition& tp, const store::record_view& r, std::string_view error_text);
+
   // Every partition of `topic`, for assigning a whole topic; unknown topic is an error.
   result<std::vector<topic_partition>> partitions_for(const std::string& topic);
 
@@ -101,6 +116,8 @@ private:
   status rebalance();
   void apply_assignment(const assignment_change& change);
   void maybe_auto_commit();
+  offset_map clamped(offset_map offsets) const;
+  void hold_not_due(std::vector<fetched_chunk>& taken);
 
   std::shared_ptr<connection> conn_;
   consumer_config config_;
@@ -110,6 +127,7 @@ private:
   std::unique_ptr<consumer_group> group_;
   rebalance_listener* listener_ = nullptr;
   std::chrono::steady_clock::time_point next_auto_commit_{};
+  std::unique_ptr<retry_forwarder> retries_; // with consumer_config::retry enabled
 };
 
 } // namespace sluice::client

@@ -2,6 +2,7 @@
 
 // Consumer settings, named after the Kafka consumer configs they mirror.
 
+#include "client/retry_policy.hpp"
 #include "schema/isolation_level.hpp"
 
 #include <chrono>
@@ -47,6 +48,11 @@ struct consumer_config {
   std::chrono::milliseconds auto_commit_interval{5000}; // auto.commit.interval.ms
   // partition.assignment.strategy, most preferred first: range, roundrobin, cooperative-sticky.
   std::vector<std::string> assignors{"cooperative-sticky"};
+
+  // -- retries and dead-letter topics (client/retry_policy.hpp; off by default) --
+  // With max_attempts > 0, consumer::nack() sends a record to the group's retry topics and
+  // finally its dead-letter topic, and subscribe() also reads the retry topics. Needs group_id.
+  retry_policy retry;
 };
 
 } // namespace sluice::client

@@ -79,6 +79,10 @@ void consumer_fetcher::step() {
       return;
     bool room = shared_->buffered_bytes < config_.prefetch_max_bytes;
     for (auto& [tp, st] : shared_->assignment) {
+      if (st.held_until && now < *st.held_until) {
+        wake_at(*st.held_until);
+        continue;
+      }
       if (st.fetch_position) {
         if (room)
           to_fetch.push_back({tp, st.epoch, *st.fetch_position, st.reset});

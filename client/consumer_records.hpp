@@ -29,7 +29,10 @@ struct fetched_chunk {
   std::vector<batch_ref> batches;
   offset from{0};        // the fetch position: records below it (in the first batch) are skipped
   offset next{0};        // the position after the last batch
-  size_t record_count = 0; // records at or above `from`
+  size_t record_count = 0; // records at or above `from` (and below `limit`)
+  // Records at or above it are not shown: a retry topic partition held back at its first
+  // record not yet due (client/retry_hold.hpp). Otherwise past every record.
+  offset limit{INT64_MAX};
 };
 
 // Splits one partition's fetched bytes into whole batches starting at `position`: batches
@@ -54,6 +57,7 @@ public:
     const store::batch_header& header;
     store::bytes_view bytes; // the whole batch, header included
     offset from;             // records below this precede the position asked for
+    offset limit;            // records at or above this are held back (not shown)
   };
 
   consumer_records() = default;
@@ -68,11 +72,11 @@ public:
   void for_each_batch(F&& f) const {
     for (auto& c : chunks_)
       for (auto& b : c.batches)
-        f(batch{c.tp, b.header, store::bytes_view{c.bytes}.subspan(b.pos, b.header.size_bytes()), c.from});
+        f(batch{c.tp, b.header, store::bytes_view{c.bytes}.subspan(b.pos, b.header.size_bytes()), c.from, c.limit});
   }
 
   // f(const topic_partition&, const store::record_view&) for every record at or past the
-  // position; false if a batch turned out corrupt (its error is in last_error()).
+  // position (and below the batch's limit); false if a batch turned out corrupt (its error is in last_error()).
   template <class F>
   bool for_each(F&& f) const {
     bool ok = true;
@@ -80,7 +84,7 @@ public:
       store::record_reader reader{b.bytes};
       store::record_view rv;
       while (reader.next(rv))
-        if (rv.off >= b.from)
+        if (rv.off >= b.from && rv.off < b.limit)
           f(b.tp, rv);
       if (reader.error_state()) {
         ok = false;

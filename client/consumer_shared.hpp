@@ -12,6 +12,7 @@
 #include "client/topic_partition.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -30,6 +31,9 @@ struct consumer_shared {
     // the records below it were served below a leader's high watermark, so every later
     // leader (elected cleanly) has them. See consumer_fetcher::reset_position.
     bool fetched = false;
+    // A retry topic partition held at a record not yet due (client/retry_hold.hpp): the
+    // fetcher leaves it alone until then.
+    std::optional<std::chrono::steady_clock::time_point> held_until;
   };
 
   std::mutex mtx;
