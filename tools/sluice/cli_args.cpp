@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 
 namespace sluice::cli {
 
@@ -70,7 +71,40 @@ const CLI::Validator filter_expression{[](std::string& s) -> std::string {
                                        },
                                        "EXPR"};
 
+// --nack-matching: refused here when std::regex (ECMAScript) does not take it.
+const CLI::Validator regex_pattern{[](std::string& s) -> std::string {
+                                     try {
+                                       std::regex re{s};
+                                     } catch (const std::regex_error& e) {
+                                       return "--nack-matching '" + s + "' is not a regular expression: " + e.what();
+                                     }
+                                     return {};
+                                   },
+                                   "REGEX"};
+
 } // namespace
+
+std::optional<std::vector<int64_t>> parse_backoffs_ms(const std::string& s) {
+  constexpr int64_t max_ms = 7LL * 24 * 3600 * 1000; // client::retry_backoff_limit
+  constexpr size_t max_levels = 32;                  // client::retry_levels_limit
+  std::vector<int64_t> out;
+  size_t at = 0;
+  while (at <= s.size()) {
+    auto comma = s.find(',', at);
+    auto part = s.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    int64_t ms = -1;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), ms);
+    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || ms < 0 || ms > max_ms)
+      return std::nullopt;
+    out.push_back(ms);
+    if (comma == std::string::npos)
+      break;
+    at = comma + 1;
+  }
+  if (out.size() > max_levels)
+    return std::nullopt;
+  return out;
+}
 
 // YYYY-MM-DDTHH:MM:SS[.mmm](Z|+HH:MM|-HH:MM) -> ms since the epoch (UTC); nullopt if not that.
 std::optional<timestamp_ms> parse_iso8601(const std::string& s) {
@@ -283,6 +317,21 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
     ->check(offset_spec)
     ->needs(partition)
     ->excludes(from_beginning);
+  auto* nack = consume->add_option("--nack-matching", o.nack_matching,
+                                   "with --group: nack (instead of print) every record whose value "
+                                   "contains a match of REGEX: it goes to the group's retry topics "
+                                   "and, after --max-attempts deliveries, to GROUP.TOPIC.dlq")
+                 ->check(regex_pattern)
+                 ->needs(group_opt);
+  consume->add_option("--max-attempts", o.max_attempts,
+                      "with --nack-matching: deliveries before a record is dead-lettered (default 3)")
+    ->check(CLI::Range(1, 100))
+    ->needs(nack);
+  std::string backoffs_arg;
+  auto* backoffs = consume->add_option("--retry-backoff-ms", backoffs_arg,
+                                       "with --nack-matching: wait before retry 1, 2, ... in ms, the "
+                                       "last one for any further (default 1000,5000,30000)")
+                     ->needs(nack);
 
   // group ...
   auto* grp = app.add_subcommand("group", "list, describe and reset the offsets of consumer groups");
@@ -368,6 +417,27 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
     ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}));
   copy->add_option("--timeout-ms", o.timeout_ms, "exit after this long without a new record (default 10000)")
     ->check(CLI::NonNegativeNumber);
+
+  // dlq list | dlq redrive
+  auto* dlq = app.add_subcommand("dlq", "inspect and re-drive a consumer group's dead-letter topic GROUP.TOPIC.dlq");
+  dlq->require_subcommand(1);
+  auto* dlist = dlq->add_subcommand(
+    "list", "PARTITION<TAB>OFFSET<TAB>ATTEMPTS<TAB>ERROR<TAB>VALUE per dead-lettered record (the "
+            "partition and offset it had in TOPIC), then 'records: N'");
+  auto* dredrive = dlq->add_subcommand(
+    "redrive", "send the dead-lettered records back to TOPIC (or --to) without their sluice.* headers, "
+               "exactly once: a second redrive sends only records dead-lettered since; prints "
+               "'redrove N records to TOPIC'");
+  for (auto* sub : {dlist, dredrive}) {
+    sub->add_option("--group", o.group, "the consumer group that dead-lettered the records")
+      ->required()
+      ->check(group_id);
+    sub->add_option("--topic", o.topic, "the topic the records were consumed from")->required();
+    sub->add_option("--timeout-ms", o.timeout_ms, "fail after this long without progress (default 10000)")
+      ->check(CLI::PositiveNumber);
+  }
+  dredrive->add_option("--to", o.to_topic, "send them to this topic instead (partition: the original "
+                                           "one modulo its partitions)");
 
   // perf produce | perf consume | perf e2e
   auto* perf = app.add_subcommand(
@@ -475,6 +545,16 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
               "ISR), not --acks " + o.acks + " (see --help)";
     return out;
   }
+  if (backoffs->count() > 0) {
+    auto ms = parse_backoffs_ms(backoffs_arg);
+    if (!ms) {
+      out.exit_code = exit_usage;
+      out.err = "sluice: --retry-backoff-ms '" + backoffs_arg
+                + "' is not a list A,B,C of at most 32 waits in ms, each in [0, 604800000] (see --help)";
+      return out;
+    }
+    o.retry_backoffs_ms = std::move(*ms);
+  }
   if (greset->parsed()) {
     auto chosen = to_earliest->count() + to_latest->count() + to_offset->count() + to_datetime->count();
     if (chosen != 1) {
@@ -535,6 +615,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   else if (pc->parsed()) o.cmd = command::perf_consume;
   else if (pe->parsed()) o.cmd = command::perf_e2e;
   else if (copy->parsed()) o.cmd = command::copy;
+  else if (dlist->parsed()) o.cmd = command::dlq_list;
+  else if (dredrive->parsed()) o.cmd = command::dlq_redrive;
   else if (glist->parsed()) o.cmd = command::group_list;
   else if (gdesc->parsed()) o.cmd = command::group_describe;
   else if (greset->parsed()) o.cmd = command::group_reset_offsets;

@@ -36,6 +36,8 @@ enum class command {
   txn_list,
   txn_describe,
   copy,
+  dlq_list,
+  dlq_redrive,
 };
 
 // group reset-offsets --to-...
@@ -101,6 +103,12 @@ struct cli_options {
   timestamp_ms reset_timestamp{-1}; // reset_datetime, parsed
   bool dry_run = false;
 
+  // consume --group G --nack-matching REGEX [--max-attempts N] [--retry-backoff-ms A,B,C];
+  // dlq list|redrive --group G --topic T [--to TOPIC] (README "Retries and dead-letter topics")
+  std::optional<std::string> nack_matching; // ECMAScript regex, searched in each value
+  int32_t max_attempts = 3;
+  std::vector<int64_t> retry_backoffs_ms{1000, 5000, 30000};
+
   // txn list [--state S ...] | txn describe ID...
   std::vector<std::string> txn_states;
   std::vector<std::string> transactional_ids;
@@ -143,6 +151,9 @@ std::optional<std::vector<int32_t>> parse_broker_ids(const std::string& s);
 // 2 the command line was refused (bad flag, invalid value, not supported yet).
 inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
+
+// "A,B,C" -> backoffs in ms (each in [0, 7 days], at most 32); nullopt for anything else.
+std::optional<std::vector<int64_t>> parse_backoffs_ms(const std::string& s);
 
 // ISO 8601 date-time with a zone (Z or +HH:MM) as ms since the epoch; nullopt otherwise.
 std::optional<timestamp_ms> parse_iso8601(const std::string& s);

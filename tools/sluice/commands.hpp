@@ -4,6 +4,7 @@
 // reports a failure as one line on stderr.
 
 #include "client/connection.hpp"
+#include "client/consumer.hpp"
 #include "client/error.hpp"
 #include "schema/produce.hpp"
 #include "tools/sluice/cli_args.hpp"
@@ -31,6 +32,12 @@ int run_perf_produce(const cli_options& o, const conn_ptr& conn);
 int run_perf_consume(const cli_options& o, const conn_ptr& conn);
 int run_perf_e2e(const cli_options& o, const conn_ptr& conn);
 int run_copy(const cli_options& o, const conn_ptr& conn);
+int run_dlq(const cli_options& o, const conn_ptr& conn);
+
+// Every partition's position from the group's committed offsets (the log start where the
+// group has none). A transactional job calls it after init_transactions, so a predecessor's
+// commit in flight is complete and its offsets are there (copy, dlq redrive).
+client::status rewind_to_committed(client::consumer& c, const std::vector<client::topic_partition>& tps);
 
 // "1,2,3", or "-" for none.
 std::string join_ids(const std::vector<node_id>& ids);

@@ -1,7 +1,10 @@
 // sluice consume: print a topic's values, one per line; exit 0 after --max-messages records
 // or --timeout-ms without a record. With --group, the group assigns the partitions and the
 // offsets committed are exactly those after the last record printed (at-least-once: a crash
-// replays only what was printed after the last commit).
+// replays only what was printed after the last commit). --nack-matching nacks the records
+// whose value matches instead of printing them (client/retry_policy.hpp): they come back from
+// the group's retry topics after the backoffs and, after --max-attempts deliveries, land in
+// GROUP.TOPIC.dlq; a nacked record counts as handled once its nack is acknowledged.
 
 #include "client/consumer.hpp"
 #include "tools/sluice/commands.hpp"
@@ -9,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <regex>
 #include <string>
 
 namespace sluice::cli {
@@ -153,6 +157,15 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
   cfg.fetch_max_wait = milliseconds{100};
   cfg.filter = o.filter;
   cfg.isolation = isolation_of(o);
+  std::optional<std::regex> nack_pattern;
+  std::string nack_reason;
+  if (o.nack_matching) {
+    nack_pattern.emplace(*o.nack_matching);
+    nack_reason = "value matches --nack-matching '" + *o.nack_matching + "'";
+    cfg.retry.max_attempts = o.max_attempts;
+    for (auto ms : o.retry_backoffs_ms)
+      cfg.retry.backoffs.push_back(milliseconds{ms});
+  }
   client::consumer c{conn, cfg};
   if (auto tps = c.partitions_for(o.topic); !tps)
     return fail(tps.err());
@@ -167,6 +180,8 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
   auto next_commit = steady_clock::now() + milliseconds{o.auto_commit_interval_ms};
   std::string out;
   int rc = 0;
+  uint64_t nacked = 0;
+  client::status nack_failed;
   while (count < max) {
     auto wait = poll_wait(o, last_record);
     if (!wait)
@@ -183,7 +198,21 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
     if (!recs->empty()) {
       out.clear();
       recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
+        if (!nack_failed) {
+          cut = true; // a nack was refused: neither it nor any later record of the poll counts
+          return;
+        }
         if (count < max && std::ranges::binary_search(assigned, tp)) {
+          if (nack_pattern && r.value && std::regex_search(r.value->begin(), r.value->end(), *nack_pattern)) {
+            nack_failed = c.nack(tp, r, nack_reason);
+            if (!nack_failed) {
+              cut = true;
+              return;
+            }
+            printed[tp] = offset{r.off.value + 1}; // handled: committed once the nack is acknowledged
+            ++nacked;
+            return;
+          }
           append_line(out, o, tp, r);
           printed[tp] = offset{r.off.value + 1};
           ++count;
@@ -198,6 +227,10 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       std::fflush(stdout);
       last_record = steady_clock::now();
+      if (!nack_failed) {
+        rc = fail(nack_failed.err());
+        break;
+      }
     }
     // Everything polled was printed: the commit may go up to the consumer's position, which
     // is past the last printed record when the broker filtered records out after it (--filter).
@@ -214,6 +247,8 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
   if (auto st = c.commit_sync(printed); !st && rc == 0)
     std::fprintf(stderr, "sluice: final commit: %s\n", st.err().to_string().c_str());
   c.close();
+  if (nacked > 0)
+    std::fprintf(stderr, "sluice: nacked %llu records\n", static_cast<unsigned long long>(nacked));
   return rc;
 }
 

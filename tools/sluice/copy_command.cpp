@@ -27,10 +27,9 @@ namespace {
 
 using offsets = std::vector<schema::txn_offset_commit_request::partition_offset>;
 
-// Every assigned partition's position from the group's committed offsets (the log start
-// where the group has none): after init_transactions, so a predecessor's commit in flight
-// is complete and its offsets are there.
-client::status rewind(client::consumer& c, const std::vector<client::topic_partition>& tps) {
+} // namespace
+
+client::status rewind_to_committed(client::consumer& c, const std::vector<client::topic_partition>& tps) {
   for (auto& tp : tps) {
     auto committed = c.committed(tp);
     if (!committed)
@@ -41,8 +40,6 @@ client::status rewind(client::consumer& c, const std::vector<client::topic_parti
   }
   return {};
 }
-
-} // namespace
 
 int run_copy(const cli_options& o, const conn_ptr& conn) {
   client::consumer_config ccfg;
@@ -64,7 +61,7 @@ int run_copy(const cli_options& o, const conn_ptr& conn) {
   if (auto st = p.init_transactions(); !st)
     return fail(st.err());
   c.assign(*tps);
-  if (auto st = rewind(c, *tps); !st)
+  if (auto st = rewind_to_committed(c, *tps); !st)
     return fail(st.err());
 
   const auto idle_limit = milliseconds{o.timeout_ms.value_or(10000)};
@@ -103,7 +100,7 @@ int run_copy(const cli_options& o, const conn_ptr& conn) {
                  st.err().to_string().c_str());
     if (auto re = p.init_transactions(); !re)
       return re;
-    return rewind(c, *tps);
+    return rewind_to_committed(c, *tps);
   };
 
   for (;;) {

@@ -65,6 +65,9 @@ int run(const cli_options& o) {
       return run_perf_e2e(o, *conn);
     case command::copy:
       return run_copy(o, *conn);
+    case command::dlq_list:
+    case command::dlq_redrive:
+      return run_dlq(o, *conn);
     case command::group_list:
     case command::group_describe:
     case command::group_reset_offsets:
