@@ -76,7 +76,7 @@ const CLI::Validator regex_pattern{[](std::string& s) -> std::string {
                                      try {
                                        std::regex re{s};
                                      } catch (const std::regex_error& e) {
-                                       return "--nack-matching '" + s + "' is not a regular expression: " + e.what();
+                                       return "'" + s + "' is not a regular expression: " + e.what();
                                      }
                                      return {};
                                    },
