@@ -291,6 +291,54 @@ CAF_TEST(transactional perf produce and copy) {
   check_refused({"copy", "--to", "b", "--group", "g"}, "--from");
 }
 
+CAF_TEST(retries: consume --nack-matching and dlq list and redrive) {
+  auto plain = parse({"consume", "--topic", "t", "--group", "g"});
+  CAF_REQUIRE(plain.outcome.run);
+  CAF_CHECK(!plain.opts.nack_matching);
+  auto c = parse({"consume", "--topic", "t", "--group", "g", "--nack-matching", "^bad", "--max-attempts", "5",
+                  "--retry-backoff-ms", "0,250,60000"});
+  CAF_REQUIRE(c.outcome.run);
+  CAF_CHECK_EQUAL(*c.opts.nack_matching, "^bad");
+  CAF_CHECK_EQUAL(c.opts.max_attempts, 5);
+  CAF_CHECK_EQUAL(c.opts.retry_backoffs_ms, (std::vector<int64_t>{0, 250, 60000}));
+  auto defaults = parse({"consume", "--topic", "t", "--group", "g", "--nack-matching", "x"});
+  CAF_REQUIRE(defaults.outcome.run);
+  CAF_CHECK_EQUAL(defaults.opts.max_attempts, 3);
+  CAF_CHECK_EQUAL(defaults.opts.retry_backoffs_ms, (std::vector<int64_t>{1000, 5000, 30000}));
+  check_refused({"consume", "--topic", "t", "--nack-matching", "x"}, "--nack-matching requires --group");
+  check_refused({"consume", "--topic", "t", "--group", "g", "--nack-matching", "(x"}, "not a regular expression");
+  check_refused({"consume", "--topic", "t", "--group", "g", "--max-attempts", "2"}, "requires --nack-matching");
+  check_refused({"consume", "--topic", "t", "--group", "g", "--retry-backoff-ms", "5"}, "requires --nack-matching");
+  check_refused({"consume", "--topic", "t", "--group", "g", "--nack-matching", "x", "--max-attempts", "0"},
+                "--max-attempts");
+  check_refused({"consume", "--topic", "t", "--group", "g", "--nack-matching", "x", "--max-attempts", "101"},
+                "--max-attempts");
+  for (auto bad : {"", "1,", ",1", "1,,2", "-5", "1.5", "x", "604800001"})
+    check_refused({"consume", "--topic", "t", "--group", "g", "--nack-matching", "x", "--retry-backoff-ms", bad},
+                  "--retry-backoff-ms");
+  std::string many = "1";
+  for (int i = 1; i < 33; ++i)
+    many += ",1";
+  CAF_CHECK(parse_backoffs_ms(many) == std::nullopt); // 33 levels
+  CAF_CHECK(parse_backoffs_ms(many.substr(2)).has_value()); // 32
+
+  auto l = parse({"dlq", "list", "--group", "g", "--topic", "t"});
+  CAF_REQUIRE(l.outcome.run);
+  CAF_CHECK(l.opts.cmd == command::dlq_list);
+  CAF_CHECK_EQUAL(*l.opts.group, "g");
+  CAF_CHECK_EQUAL(l.opts.topic, "t");
+  auto r = parse({"dlq", "redrive", "--group", "g", "--topic", "t", "--to", "u", "--timeout-ms", "500"});
+  CAF_REQUIRE(r.outcome.run);
+  CAF_CHECK(r.opts.cmd == command::dlq_redrive);
+  CAF_CHECK_EQUAL(r.opts.to_topic, "u");
+  CAF_CHECK_EQUAL(*r.opts.timeout_ms, 500);
+  check_refused({"dlq", "list", "--topic", "t"}, "--group");
+  check_refused({"dlq", "redrive", "--group", "g"}, "--topic");
+  check_refused({"dlq", "list", "--group", "", "--topic", "t"}, "group id must not be empty");
+  check_refused({"dlq", "list", "--group", "g", "--topic", "t", "--to", "u"}, "--to");
+  check_refused({"dlq"}, "subcommand");
+}
+
 CAF_TEST(ISO 8601 date-times) {
   auto ms = [](const char* text) -> int64_t {
     auto t = parse_iso8601(text);

@@ -42,6 +42,20 @@ expect_fail "unknown|not|invalid|requires|expected" "$SLUICE" produce --topic go
 expect_fail "unknown|not|invalid|extra|expected" "$SLUICE" consume --topic good --no-such-flag
 expect_fail "unknown|invalid|not|expected|required" "$SLUICED" --node-id x --data-dir "$WORK/x" --listen 127.0.0.1:1
 
+step "retries and dead-letter topics"
+expect_fail "requires --group" "$SLUICE" consume --topic good --nack-matching x
+expect_fail "not a regular expression" "$SLUICE" consume --topic good --group g --nack-matching '('
+expect_fail "retry-backoff-ms" "$SLUICE" consume --topic good --group g --nack-matching x --retry-backoff-ms 1,,2
+expect_fail "max-attempts" "$SLUICE" consume --topic good --group g --nack-matching x --max-attempts 0
+expect_fail "requires --nack-matching" "$SLUICE" consume --topic good --group g --max-attempts 3
+expect_fail "unknown topic" "$SLUICE" consume --topic nosuch --group g --nack-matching x --timeout-ms 500
+expect_fail "unknown topic" "$SLUICE" dlq list --group g --topic nosuch
+expect_fail "no dead-letter topic 'nobody.good.dlq'" "$SLUICE" dlq list --group nobody --topic good
+expect_fail "no dead-letter topic" "$SLUICE" dlq redrive --group nobody --topic good
+expect_fail "required" "$SLUICE" dlq list --topic good
+expect_fail "outside \\[a-zA-Z0-9._-\\]" "$SLUICE" consume --topic good --group 'a b' --nack-matching x --timeout-ms 500
+still_serving retry-flags
+
 step "garbage, truncated frames and vanishing clients on the node's port"
 for n in 1 7 64 4096 100000; do
   head -c "$n" /dev/urandom >"/dev/tcp/127.0.0.1/$NODE_PORT" 2>/dev/null || true
