@@ -12,16 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 
 use_cluster
-on_exit() {
-  local rc=$?
-  set +e
-  cluster_exit $rc
-  return $rc
-}
-trap 'on_exit; cleanup' EXIT
-
-BASE=$(base_port)
-export SLUICE_BOOTSTRAP=127.0.0.1:$((BASE + 1)),127.0.0.1:$((BASE + 2)),127.0.0.1:$((BASE + 3))
+export SLUICE_BOOTSTRAP=127.0.0.1:$(port 1),127.0.0.1:$(port 2),127.0.0.1:$(port 3)
 N=60
 
 step "deploy/cluster up 3; topic orders: 3 partitions, replication factor 3; $N records tagged t1"
