@@ -175,12 +175,28 @@ CAF_TEST(a retry record is not returned before it is due) {
   c.assign({r1});
   CAF_REQUIRE(c.seek_to_beginning().ok());
   // Due in a minute: five polls return nothing and the position stays at the held record.
+  // Until a fetch found the record and held the partition there (the position is known).
+  result<consumer_records> recs = consumer_records{};
+  for (int i = 0; i < 50 && !c.position(r1); ++i) {
+    recs = c.poll(100ms);
+    CAF_REQUIRE(recs);
+    CAF_CHECK(recs->empty());
+  }
+  CAF_REQUIRE(c.position(r1));
+  auto fetches_before = [&] {
+    std::lock_guard lock{st->mtx};
+    return st->fetch_requests_at[1];
+  }();
   for (int i = 0; i < 5; ++i) {
-    auto recs = c.poll(100ms);
+    recs = c.poll(100ms);
     CAF_REQUIRE(recs);
     CAF_CHECK(recs->empty());
   }
   CAF_CHECK_EQUAL(c.position(r1).value_or(offset{-1}).value, 0);
+  // Held means not fetched: no request went out while the polls waited (at most one that was
+  // already on its way).
+  std::lock_guard lock{st->mtx};
+  CAF_CHECK_LESS_OR_EQUAL(st->fetch_requests_at[1] - fetches_before, 1);
 }
 
 CAF_TEST(a due retry record is returned at once) {
