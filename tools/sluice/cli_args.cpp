@@ -320,7 +320,8 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   auto* nack = consume->add_option("--nack-matching", o.nack_matching,
                                    "with --group: nack (instead of print) every record whose value "
                                    "contains a match of REGEX: it goes to the group's retry topics "
-                                   "and, after --max-attempts deliveries, to GROUP.TOPIC.dlq")
+                                   "and, after --max-attempts deliveries, to GROUP.TOPIC.dlq (time spent waiting for a retry "
+                                   "to be due counts as idle for --timeout-ms)")
                  ->check(regex_pattern)
                  ->needs(group_opt);
   consume->add_option("--max-attempts", o.max_attempts,
