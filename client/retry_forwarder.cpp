@@ -59,7 +59,7 @@ std::vector<std::string> retry_forwarder::retry_topics(const std::string& topic)
 
 bool retry_forwarder::is_retry_topic(std::string_view topic) const {
   auto ref = parse_retry_topic(group_, topic);
-  return ref && ref->level <= retry_levels(policy_) && prepared_.contains(ref->source_topic);
+  return ref && ref->level <= retry_levels(policy_);
 }
 
 status retry_forwarder::nack(const topic_partition& tp, const store::record_view& r, std::string_view error_text,

@@ -45,7 +45,7 @@ public:
   status prepare(const std::string& topic);
   // The retry topics of `topic`, level 1 first.
   std::vector<std::string> retry_topics(const std::string& topic) const;
-  // Whether `topic` is a retry topic of a prepared source topic.
+  // Whether `topic` is named as one of this group's retry topics (assigned directly, too).
   bool is_retry_topic(std::string_view topic) const;
 
   // Sends record `r` of `tp` on to its next retry topic or the dead-letter topic with
