@@ -34,6 +34,28 @@ std::string_view trim(std::string_view s) {
 
 } // namespace
 
+schema::result<http_address> parse_http_address(std::string_view key, std::string_view text) {
+  if (text.empty())
+    return http_address{};
+  auto bad = [&](const char* why) {
+    return invalid(std::string{key} + " expects HOST:PORT, not '" + std::string{text} + "': " + why);
+  };
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos)
+    return bad("no port");
+  auto host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty())
+    return bad("empty host");
+  auto port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    return bad("port must be 1..65535");
+  return http_address{std::string{host}, static_cast<uint16_t>(port)};
+}
+
 schema::status apply_node_setting(node_config& cfg, std::string_view key, std::string_view value) {
   int64_t v = 0;
   if (key == "num.partitions") {
@@ -110,6 +132,11 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 0, 256, v); !st)
       return st;
     cfg.scheduler_threads = static_cast<size_t>(v);
+  } else if (key == "metrics.listen" || key == "http.listen") {
+    auto address = parse_http_address(key, value);
+    if (!address)
+      return address.err();
+    (key == "metrics.listen" ? cfg.metrics_listen : cfg.http_listen) = *address;
   } else if (key == "tls.enabled") {
     if (value != "true" && value != "false")
       return invalid(std::string{key} + " must be true or false, not '" + std::string{value} + "'");
@@ -188,6 +215,8 @@ std::string node_config_help() {
     "  replica.lag.time.max.ms=" + std::to_string(d.replica_lag_time_max_ms)
     + " a follower not caught up for this long leaves the ISR\n"
     "  scheduler.threads=0          actor scheduler threads (0: one per core)\n"
+    "  metrics.listen=              HOST:PORT serving Prometheus text on /metrics (empty: off)\n"
+    "  http.listen=                 HOST:PORT serving the web console, /api/* and /metrics\n"
     "  tls.enabled=false            TLS on every link, to clients and between nodes (needs\n"
     "                               the three below; deploy/make-certs makes test ones)\n"
     "  tls.certificate=             this node's certificate, PEM (also shown to other nodes)\n"

@@ -21,6 +21,20 @@
 
 namespace sluice::actors {
 
+// HOST:PORT of one of the node's HTTP listeners (issue 11); port 0: not listening.
+struct http_address {
+  std::string host;
+  uint16_t port = 0;
+
+  bool enabled() const { return port != 0; }
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+  bool operator==(const http_address&) const = default;
+};
+
+// "host:port" ("[::1]:9280" for IPv6), port 1..65535; empty text: not listening. Errors are
+// invalid_config naming `key`.
+schema::result<http_address> parse_http_address(std::string_view key, std::string_view text);
+
 struct node_config {
   node_id id{0};
   std::filesystem::path data_dir; // DATA: meta/ (LMDB) and topics/<topic>-<p>/ (logs)
@@ -55,6 +69,10 @@ struct node_config {
   int32_t group_min_session_timeout_ms = 100;
   int32_t group_max_session_timeout_ms = 30 * 60 * 1000;
   net::tls_options tls; // tls.*: every link of the node, to clients and to the other nodes
+  // Served by sluiced on threads of their own (tools/sluiced/http_server.hpp): Prometheus
+  // text on /metrics, and the web console with its /api/* JSON. Equal addresses: one server.
+  http_address metrics_listen; // metrics.listen, --metrics-listen
+  http_address http_listen;    // http.listen, --http-listen (serves /metrics too)
 };
 
 // One line of the config file. Errors are invalid_config naming the key.

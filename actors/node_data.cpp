@@ -59,7 +59,22 @@ struct fetch_session {
   int32_t max_bytes = 0;
   bool completing = false;           // fetch_done was sent to the pending partitions
   caf::typed_response_promise<schema::envelope> rp;
+  std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
+  bool from_replica = false;         // a follower's fetch, metered apart from consumers'
 };
+
+// The fetch is answered now: metered, then encoded (referencing its records).
+schema::envelope node_impl::answer_fetch(fetch_session& s) {
+  uint64_t bytes = 0;
+  bool failed = false;
+  for (auto& p : s.response.partitions) {
+    bytes += p.records.size();
+    failed = failed || !p.error.ok();
+  }
+  (s.from_replica ? replica_fetch_meter_ : fetch_meter_)
+    .record(std::chrono::steady_clock::now() - s.arrived, bytes, failed);
+  return encode_referencing(s.response);
+}
 
 hosted_topic* node_impl::route(const std::string& topic, partition_id p, schema::error& err) {
   auto it = topics_.find(topic);
@@ -89,10 +104,19 @@ caf::result<schema::envelope> node_impl::produce(const envelope& e) {
     schema::produce_response response;
     size_t outstanding = 0;
     envelope_promise rp;
+    std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
+    uint64_t bytes = 0;
   };
   auto g = std::make_shared<gather>();
   auto& parts = req->partitions;
   g->response.partitions.reserve(parts.size());
+  for (auto& p : parts)
+    g->bytes += p.records.size();
+  auto answered = [this](gather& g) {
+    bool failed = std::ranges::any_of(g.response.partitions, [](auto& p) { return !p.error.ok(); });
+    produce_meter_.record(std::chrono::steady_clock::now() - g.arrived, g.bytes, failed);
+    return encode(g.response);
+  };
   auto timeout = std::chrono::milliseconds{std::max(req->timeout_ms, 1000)} + partition_slack;
   for (size_t i = 0; i < parts.size(); ++i) {
     auto& p = parts[i];
@@ -114,21 +138,21 @@ caf::result<schema::envelope> node_impl::produce(const envelope& e) {
       continue;
     }
     ++g->outstanding;
-    auto done = [g, i](append_reply r) {
+    auto done = [g, i, answered](append_reply r) {
       auto& out = g->response.partitions[i];
       out.error = std::move(r.error);
       out.base_offset = r.base_offset;
       out.log_append_time = r.log_append_time;
       out.log_start_offset = r.log_start_offset;
       if (--g->outstanding == 0)
-        g->rp.deliver(encode(g->response));
+        g->rp.deliver(answered(*g));
     };
     request(t->actor, timeout, produce_atom_v, p.partition, std::move(append))
       .then([done](append_reply& r) { done(std::move(r)); },
             [done](caf::error& err) { done({from_caf(err), offset{-1}, no_timestamp, offset{-1}}); });
   }
   if (g->outstanding == 0)
-    return encode(g->response);
+    return answered(*g);
   g->rp = make_response_promise<envelope>();
   return g->rp;
 }
@@ -160,6 +184,7 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
   s->targets.resize(n);
   s->ids.resize(n, 0);
   s->pending.resize(n, false);
+  s->from_replica = req->replica_id.value >= 0;
   s->min_bytes = req->min_bytes;
   s->max_bytes = std::clamp(req->max_bytes, 1, max_fetch_response_bytes);
   auto max_wait_ms = std::clamp(req->max_wait_ms, 0, config_.max_wait_ms_limit);
@@ -190,7 +215,7 @@ caf::result<schema::envelope> node_impl::fetch(const envelope& e) {
             });
   }
   if (s->outstanding == 0)
-    return encode_referencing(s->response);
+    return answer_fetch(*s);
   s->rp = make_response_promise<envelope>();
   s->id = ++next_fetch_id_;
   open_fetches_.emplace(s->id, s);
@@ -244,7 +269,7 @@ void node_impl::on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i
     total += p.records.size();
   }
   open_fetches_.erase(s->id);
-  s->rp.deliver(encode_referencing(s->response));
+  s->rp.deliver(answer_fetch(*s));
 }
 
 void node_impl::on_fetch_progress(uint64_t id, int64_t bytes) {

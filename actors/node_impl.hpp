@@ -10,6 +10,7 @@
 #include "actors/node_actor.hpp"
 #include "actors/producer_id_block.hpp"
 #include "actors/replica_manager.hpp"
+#include "actors/request_meter.hpp"
 #include "actors/topic_interface.hpp"
 #include "actors/txn_manager.hpp"
 #include "schema/envelope.hpp"
@@ -115,6 +116,7 @@ private:
   void on_fetch_progress(uint64_t id, int64_t bytes);
   void expire_fetch(uint64_t session);
   void complete_fetch(fetch_session& s);
+  envelope answer_fetch(fetch_session& s);
   // The topic hosting `p`, or nullptr with `err` set (unknown topic, partition out of range).
   hosted_topic* route(const std::string& topic, partition_id p, schema::error& err);
 
@@ -147,6 +149,10 @@ private:
   std::vector<envelope_promise> producer_id_waiters_; // while a block is being allocated
   bool allocating_producer_ids_ = false;
   node_status status_;
+  // Request meters (issue 11): read by inspect_request, exported by sluiced's /metrics.
+  request_meter produce_meter_{"produce"};
+  request_meter fetch_meter_{"fetch"};
+  request_meter replica_fetch_meter_{"replica_fetch"};
 };
 
 } // namespace sluice::actors

@@ -67,6 +67,7 @@ schema::inspect_response node_impl::inspect_identity() const {
   out.node = config_.id;
   for (auto& c : config_.controllers)
     out.controllers.push_back({c.id, c.host, c.port});
+  out.requests = {produce_meter_.stats(), fetch_meter_.stats(), replica_fetch_meter_.stats()};
   return out;
 }
 

@@ -24,6 +24,7 @@ struct InspectResponse {
   replicas @4 :List(Replica);     # sorted by topic, then partition
   groups @5 :List(Group);         # sorted by group id
   controllers @6 :List(Peer);     # the controllers the node was started with (cluster mode)
+  requests @7 :List(RequestStats); # the node's request meters since it started (issue 11)
 
   struct Replica {
     topic @0 :Text;
@@ -64,6 +65,18 @@ struct InspectResponse {
       groupInstanceId @1 :Text;   # empty: a dynamic member
       partitions @2 :Int32;       # assigned to it
     }
+  }
+
+  # One kind of request the node answered (produce, fetch, replica_fetch): how many, how many
+  # bytes they carried, and a histogram of the time from arrival to answer.
+  struct RequestStats {
+    kind @0 :Text;
+    count @1 :UInt64;
+    errors @2 :UInt64;            # answered with an error for at least one partition
+    bytes @3 :UInt64;             # produced record bytes in, fetched record bytes out
+    latencySumMicros @4 :UInt64;
+    latencyBuckets @5 :List(UInt64); # per bound of schema::latency_bounds_us (not cumulative),
+                                     # then one for everything above the last bound
   }
 
   struct Peer {

@@ -82,6 +82,34 @@ group_status get_group(wire_response::Group::Reader r) {
   return x;
 }
 
+void set_requests(capnp::List<wire_response::RequestStats>::Builder bs, const std::vector<request_stats>& xs) {
+  for (unsigned i = 0; i < bs.size(); ++i) {
+    auto& x = xs[i];
+    bs[i].setKind(text(x.kind));
+    bs[i].setCount(x.count);
+    bs[i].setErrors(x.errors);
+    bs[i].setBytes(x.bytes);
+    bs[i].setLatencySumMicros(x.latency_sum_us);
+    auto buckets = bs[i].initLatencyBuckets(list_size(x.latency_buckets.size()));
+    for (unsigned j = 0; j < buckets.size(); ++j)
+      buckets.set(j, x.latency_buckets[j]);
+  }
+}
+
+// A histogram with other bounds than ours cannot be read bucket by bucket: refused.
+result<request_stats> get_request_stats(wire_response::RequestStats::Reader r) {
+  request_stats x{str(r.getKind()), r.getCount(), r.getErrors(), r.getBytes(),
+                  r.getLatencySumMicros(), {}};
+  auto buckets = r.getLatencyBuckets();
+  if (buckets.size() != latency_bounds_us.size() + 1)
+    return error{errc::invalid_request, "request stats '" + x.kind + "' carry "
+                                          + std::to_string(buckets.size()) + " latency buckets, not "
+                                          + std::to_string(latency_bounds_us.size() + 1)};
+  for (auto b : buckets)
+    x.latency_buckets.push_back(b);
+  return x;
+}
+
 size_t expected_bytes(const inspect_response& x) {
   size_t n = 96 + x.error.message.size() + x.tree.size();
   for (auto& r : x.replicas)
@@ -94,6 +122,8 @@ size_t expected_bytes(const inspect_response& x) {
   }
   for (auto& c : x.controllers)
     n += 32 + c.host.size();
+  for (auto& r : x.requests)
+    n += 64 + r.kind.size() + 8 * r.latency_buckets.size();
   return n;
 }
 
@@ -131,6 +161,7 @@ envelope encode(const inspect_response& x) {
       cs[i].setHost(text(x.controllers[i].host));
       cs[i].setPort(x.controllers[i].port);
     }
+    set_requests(b.initRequests(list_size(x.requests.size())), x.requests);
   });
 }
 
@@ -147,6 +178,12 @@ result<inspect_response> decode_bytes<inspect_response>(std::span<const char> by
       out.groups.push_back(get_group(x));
     for (auto c : r.getControllers())
       out.controllers.push_back({node_id{c.getNodeId()}, str(c.getHost()), c.getPort()});
+    for (auto x : r.getRequests()) {
+      auto stats = get_request_stats(x);
+      if (!stats)
+        return stats.err();
+      out.requests.push_back(std::move(*stats));
+    }
     return out;
   });
 }

@@ -5,6 +5,7 @@
 #include "schema/codec.hpp"
 #include "store/types.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -70,6 +71,24 @@ struct group_status {
   bool operator==(const group_status&) const = default;
 };
 
+// Upper bounds (microseconds) of the buckets of a node's request latency histograms, the `le`
+// of its Prometheus histograms; a last bucket above them all is implied.
+inline constexpr std::array<uint64_t, 16> latency_bounds_us{
+  100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000,
+  1'000'000, 2'500'000, 5'000'000, 10'000'000};
+
+// One kind of request a node answered since it started (actors/request_meter.hpp).
+struct request_stats {
+  std::string kind; // produce, fetch, replica_fetch
+  uint64_t count = 0;
+  uint64_t errors = 0; // answered with an error for at least one partition
+  uint64_t bytes = 0;  // record bytes produced in or fetched out
+  uint64_t latency_sum_us = 0;
+  std::vector<uint64_t> latency_buckets; // latency_bounds_us.size() + 1, not cumulative
+
+  bool operator==(const request_stats&) const = default;
+};
+
 struct inspect_response {
   static constexpr message_kind kind = message_kind::inspect_response;
 
@@ -87,6 +106,7 @@ struct inspect_response {
   std::vector<replica_status> replicas; // by topic, then partition
   std::vector<group_status> groups;     // by group id
   std::vector<peer> controllers;        // as the node was configured (cluster mode)
+  std::vector<request_stats> requests;  // by kind
 
   bool operator==(const inspect_response&) const = default;
 };

@@ -163,3 +163,54 @@ CAF_TEST(tls settings that cannot serve are refused naming the setting) {
   CAF_CHECK(msg.find("tls.certificate " + (dir / "node.pem").string() + ": not a PEM certificate") != std::string::npos);
   CAF_CHECK_EQUAL(msg.find('\n'), std::string::npos);
 }
+
+CAF_TEST(metrics and console listeners from flags and config keys) {
+  test::temp_dir dir;
+  auto file = dir / "node.conf";
+  auto base = strings{"--node-id", "1", "--data-dir", "/d", "--listen", "127.0.0.1:9292"};
+  auto parse = [&](strings extra) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return parse_sluiced_args(args);
+  };
+  auto off = std::get<actors::node_config>(parse({}));
+  CAF_CHECK(!off.metrics_listen.enabled());
+  CAF_CHECK(!off.http_listen.enabled());
+  auto on = std::get<actors::node_config>(parse({"--metrics-listen", "0.0.0.0:9280", "--http-listen", "[::1]:9281"}));
+  CAF_CHECK(on.metrics_listen == (actors::http_address{"0.0.0.0", 9280}));
+  CAF_CHECK(on.http_listen == (actors::http_address{"::1", 9281}));
+  // The config file sets them; the command line wins over it.
+  std::ofstream{file} << "metrics.listen=127.0.0.1:9380\nhttp.listen = 127.0.0.1:9381\n";
+  auto from_file = std::get<actors::node_config>(parse({"--config", file.string()}));
+  CAF_CHECK(from_file.metrics_listen == (actors::http_address{"127.0.0.1", 9380}));
+  CAF_CHECK(from_file.http_listen == (actors::http_address{"127.0.0.1", 9381}));
+  auto flag_wins = std::get<actors::node_config>(parse({"--http-listen", "127.0.0.1:9999", "--config", file.string()}));
+  CAF_CHECK_EQUAL(flag_wins.http_listen.port, 9999);
+  CAF_CHECK_EQUAL(flag_wins.metrics_listen.port, 9380);
+  // An empty value in the file switches a listener off.
+  std::ofstream{file} << "metrics.listen=\n";
+  CAF_CHECK(!std::get<actors::node_config>(parse({"--config", file.string()})).metrics_listen.enabled());
+}
+
+CAF_TEST(bad listener addresses are refused with one line) {
+  auto base = strings{"--node-id", "1", "--data-dir", "/d", "--listen", "127.0.0.1:9292"};
+  for (auto extra : {strings{"--metrics-listen", "nohost"}, strings{"--metrics-listen", ":9280"},
+                     strings{"--http-listen", "h:0"}, strings{"--http-listen", "h:65536"},
+                     strings{"--http-listen", "h:80x"},
+                     strings{"--http-listen", "127.0.0.1:9292"}, strings{"--metrics-listen"}}) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto msg = bad(parse_sluiced_args(args));
+    CAF_MESSAGE(msg);
+    CAF_CHECK(!msg.empty());
+    CAF_CHECK_EQUAL(msg.find('\n'), std::string::npos);
+  }
+  test::temp_dir dir;
+  auto file = dir / "node.conf";
+  std::ofstream{file} << "num.partitions=1\nhttp.listen=localhost\n";
+  auto args = base;
+  args.insert(args.end(), {"--config", file.string()});
+  auto msg = bad(parse_sluiced_args(args));
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("node.conf:2: http.listen expects HOST:PORT, not 'localhost'") != std::string::npos);
+}

@@ -263,7 +263,7 @@ inline message_types samples() {
   inspect_request inspect{"partition"};
   inspect_response inspected{sample_error(errc::coordinator_not_available), node_id{2},
                              "node 2 (mailbox 0): node(...)\n  topic orders (mailbox 1): ...", {},
-                             {}, {{node_id{1}, "10.99.0.1", 9292}, {node_id{2}, "10.99.0.2", 9293}}};
+                             {}, {{node_id{1}, "10.99.0.1", 9292}, {node_id{2}, "10.99.0.2", 9293}}, {}};
   inspected.replicas.push_back({"orders", partition_id{3}, "leader", node_id{2}, leader_epoch{4},
                                 offset{100}, offset{1200}, offset{1150},
                                 {node_id{2}, node_id{1}, node_id{3}}, {node_id{2}, node_id{1}},
@@ -277,6 +277,13 @@ inline message_types samples() {
                               partition_id{5}, {{"m-1", "", 2}, {"m-2", "host-b", 1}}, ""});
   inspected.groups.push_back({"audit-g", "dead", no_generation, "", "", partition_id{0}, {},
                               "did not answer"});
+  {
+    request_stats produced{"produce", 120, 2, 1'048'576, 987'654, {}};
+    produced.latency_buckets.assign(latency_bounds_us.size() + 1, 0);
+    produced.latency_buckets[3] = 100;
+    produced.latency_buckets.back() = 20;
+    inspected.requests.push_back(std::move(produced));
+  }
 
   init_producer_id_request init_pid{"txn-1", producer_id{41}, producer_epoch{3}, 15'000};
   init_producer_id_response pid{sample_error(errc::not_controller), producer_id{1042},

@@ -2,8 +2,10 @@
 
 #include "client/admin.hpp"
 #include "tools/sluice/commands.hpp"
+#include "tools/sluice/progress.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -69,6 +71,9 @@ int describe_group(client::admin& a, const std::string& name) {
   return 0;
 }
 
+// Partitions per list-offsets request of a reset.
+constexpr size_t reset_chunk_partitions = 64;
+
 int reset_offsets(const cli_options& o, client::admin& a) {
   auto g = a.describe_group(o.name);
   if (g && !g->members.empty())
@@ -84,14 +89,32 @@ int reset_offsets(const cli_options& o, client::admin& a) {
   for (auto& p : md->partitions)
     tps.push_back({o.topic, p.partition});
   std::vector<std::pair<client::topic_partition, offset>> target;
+  // The targets are looked up in chunks (one bar step each) and committed at once, so the
+  // group moves all its offsets in one commit however many partitions the topic has.
   client::result<std::vector<offset>> found = std::vector<offset>{};
-  switch (o.reset_to) {
-    case reset_target::earliest: found = a.list_offsets(tps, schema::offset_query::earliest); break;
-    case reset_target::latest: found = a.list_offsets(tps, schema::offset_query::latest); break;
-    case reset_target::datetime:
-      found = a.list_offsets(tps, schema::offset_query::by_timestamp, o.reset_timestamp);
-      break;
-    case reset_target::offset: break;
+  std::atomic<uint64_t> resolved{0};
+  {
+    progress_bar bar{"reset-offsets " + o.name, "partitions", tps.size(), resolved};
+    for (size_t at = 0; at < tps.size() && found && o.reset_to != reset_target::offset;
+         at += reset_chunk_partitions) {
+      std::vector<client::topic_partition> chunk(
+        tps.begin() + static_cast<std::ptrdiff_t>(at),
+        tps.begin() + static_cast<std::ptrdiff_t>(std::min(tps.size(), at + reset_chunk_partitions)));
+      client::result<std::vector<offset>> part = std::vector<offset>{};
+      switch (o.reset_to) {
+        case reset_target::earliest: part = a.list_offsets(chunk, schema::offset_query::earliest); break;
+        case reset_target::latest: part = a.list_offsets(chunk, schema::offset_query::latest); break;
+        case reset_target::datetime:
+          part = a.list_offsets(chunk, schema::offset_query::by_timestamp, o.reset_timestamp);
+          break;
+        case reset_target::offset: break;
+      }
+      if (!part)
+        found = part.err();
+      else
+        found->insert(found->end(), part->begin(), part->end());
+      resolved += chunk.size();
+    }
   }
   if (!found)
     return fail(found.err());

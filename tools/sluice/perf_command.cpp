@@ -1,11 +1,12 @@
 // sluice perf produce | perf consume | perf e2e: throughput and latency against a running node.
 // Each ends with exactly one line "records/s: X  MB/s: Y  p50_ms: A  p99_ms: B" (MB = 2^20 bytes);
-// progress goes to stderr once a second when stderr is a terminal.
+// a progress bar (tools/sluice/progress.hpp) is drawn on stderr when it is a terminal.
 
 #include "client/consumer.hpp"
 #include "client/latency_histogram.hpp"
 #include "client/producer.hpp"
 #include "tools/sluice/commands.hpp"
+#include "tools/sluice/progress.hpp"
 
 #include <unistd.h>
 
@@ -32,38 +33,6 @@ void print_result(uint64_t records, uint64_t bytes, steady_clock::duration elaps
               static_cast<double>(latency_us.percentile(50)) / 1000.0,
               static_cast<double>(latency_us.percentile(99)) / 1000.0);
 }
-
-// Prints "N records, X records/s" to stderr once a second while `done` is false, when stderr
-// is a terminal.
-class progress {
-public:
-  explicit progress(const std::atomic<uint64_t>& count) {
-    if (!isatty(STDERR_FILENO))
-      return;
-    thread_ = std::thread{[this, &count] {
-      auto start = steady_clock::now();
-      while (!stop_.load()) {
-        std::this_thread::sleep_for(milliseconds{100});
-        if (steady_clock::now() - last_ < seconds{1})
-          continue;
-        last_ = steady_clock::now();
-        auto n = count.load();
-        std::fprintf(stderr, "%llu records, %.0f records/s\n", static_cast<unsigned long long>(n),
-                     static_cast<double>(n) / duration<double>(last_ - start).count());
-      }
-    }};
-  }
-  ~progress() {
-    stop_ = true;
-    if (thread_.joinable())
-      thread_.join();
-  }
-
-private:
-  std::atomic<bool> stop_{false};
-  steady_clock::time_point last_ = steady_clock::now();
-  std::thread thread_;
-};
 
 // The latencies one producer saw; written by its delivery callbacks (its sender actor), read
 // after flush().
@@ -109,7 +78,7 @@ int run_perf_produce(const cli_options& o, const conn_ptr& conn) {
   std::mutex refused_mtx;
   auto start = steady_clock::now();
   {
-    progress show{sent};
+    progress_bar show{"produce", "records", static_cast<uint64_t>(o.records), sent};
     std::vector<std::thread> threads;
     for (size_t i = 0; i < producers.size(); ++i) {
       auto n = o.records / o.producers + (static_cast<int64_t>(i) < o.records % o.producers ? 1 : 0);
@@ -218,7 +187,7 @@ int run_perf_consume(const cli_options& o, const conn_ptr& conn) {
   auto start = steady_clock::now();
   auto last_record = start;
   {
-    progress show{got};
+    progress_bar show{"consume", "records", want, got};
     while (got.load() < want) {
       if (steady_clock::now() - last_record > idle_limit)
         return fail("only " + std::to_string(got.load()) + " of " + std::to_string(want) + " records within "

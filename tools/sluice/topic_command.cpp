@@ -2,8 +2,10 @@
 
 #include "client/admin.hpp"
 #include "tools/sluice/commands.hpp"
+#include "tools/sluice/progress.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -107,12 +109,18 @@ int reassign(const cli_options& o, client::admin& adm) {
     return 0;
   auto deadline = std::chrono::steady_clock::now()
                   + std::chrono::milliseconds(o.timeout_ms.value_or(default_wait_ms));
+  // Progress: the added replicas that joined the ISR (the move completes with the last).
+  std::atomic<uint64_t> in_sync{0};
+  progress_bar bar{"reassign " + name, "replicas in sync", r->adding.size(), in_sync};
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_poll_ms));
     auto now = partition_now(adm, o.name, p);
     if (!now)
       continue; // a controller election: look again
+    in_sync = static_cast<uint64_t>(std::ranges::count_if(
+      r->adding, [&](node_id id) { return std::ranges::find(now->isr, id) != now->isr.end(); }));
     if (now->adding_replicas.empty() && now->removing_replicas.empty()) {
+      in_sync = r->adding.size();
       std::printf("%s reassigned: replicas %s  isr %s  leader %d\n", name.c_str(),
                   join(now->replicas).c_str(), join(now->isr).c_str(), now->leader.value);
       return 0;

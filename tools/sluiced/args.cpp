@@ -54,6 +54,7 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
   actors::node_config cfg;
   std::optional<std::string> config_file;
   std::optional<std::string> fsync;
+  std::optional<actors::http_address> metrics_listen, http_listen;
   bool have_id = false, have_dir = false, have_listen = false;
   for (size_t i = 0; i < args.size(); ++i) {
     auto& flag = args[i];
@@ -90,6 +91,11 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
       if (value != "always" && value != "never")
         return bad_args{"--fsync expects always or never, not '" + value + "'"};
       fsync = value;
+    } else if (flag == "--metrics-listen" || flag == "--http-listen") {
+      auto address = actors::parse_http_address(flag, value);
+      if (!address)
+        return bad_args{address.err().message};
+      (flag == "--metrics-listen" ? metrics_listen : http_listen) = *address;
     } else {
       return bad_args{"unknown flag " + flag + " (see --help)"};
     }
@@ -101,6 +107,14 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
       return bad_args{st.err().message};
   if (fsync)
     cfg.topic_defaults.flush_messages = *fsync == "always" ? 1 : actors::never;
+  if (metrics_listen)
+    cfg.metrics_listen = *metrics_listen;
+  if (http_listen)
+    cfg.http_listen = *http_listen;
+  for (auto* http : {&cfg.metrics_listen, &cfg.http_listen})
+    if (http->enabled() && http->host == cfg.host && http->port == cfg.port)
+      return bad_args{(http == &cfg.metrics_listen ? "--metrics-listen " : "--http-listen ")
+                      + http->to_string() + " is the node's --listen address"};
   if (!cfg.controllers.empty()
       && std::none_of(cfg.controllers.begin(), cfg.controllers.end(),
                       [&](auto& c) { return c.id == cfg.id; }))
@@ -112,6 +126,7 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
 std::string sluiced_usage() {
   return "usage: sluiced --node-id N --data-dir DIR --listen HOST:PORT\n"
          "               [--controllers id@host:port,...] [--config FILE] [--fsync always|never]\n"
+         "               [--metrics-listen HOST:PORT] [--http-listen HOST:PORT]\n"
          "\n"
          "Runs one Sluice node: it keeps its data in DIR (meta/ for LMDB metadata, topics/ for\n"
          "partition logs), listens on HOST:PORT and prints \"sluiced node N listening on\n"
@@ -125,6 +140,13 @@ std::string sluiced_usage() {
          "  --config FILE      key=value lines ('#' comments), applied over the defaults:\n"
          + actors::node_config_help()
          + "  --fsync always     fsync every append (flush.messages=1) for power-loss durability\n"
+           "  --metrics-listen HOST:PORT  serve Prometheus text (format 0.0.4) on /metrics:\n"
+           "                     partition log start/end, high watermark, ISR, group lag,\n"
+           "                     request counts and latency histograms, actor mailboxes\n"
+           "  --http-listen HOST:PORT     serve the web console on / (cluster, topics, groups\n"
+           "                     with lag, live throughput), its JSON on /api/cluster,\n"
+           "                     /api/topics, /api/groups, and /metrics as well\n"
+           "                     (both also as config keys; the command line wins)\n"
            "\n"
            "Exit codes: 0 clean stop, 1 cannot start (port in use, data dir), 2 bad arguments or\n"
            "config (a TLS file that cannot serve included).\n";

@@ -6,6 +6,7 @@
 #include "schema/scheduler_tuning.hpp"
 #include "schema/type_ids.hpp"
 #include "tools/sluiced/args.hpp"
+#include "tools/sluiced/http_server.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -67,6 +68,29 @@ sigset_t stop_signals() {
   sigaddset(&s, SIGTERM);
   sigaddset(&s, SIGINT);
   return s;
+}
+
+// The HTTP listeners the config asks for (--metrics-listen, --http-listen; one server when
+// both name the same address), started once the node serves. `failure` says why not.
+std::vector<std::unique_ptr<tools::http_server>> start_http(caf::actor_system& sys, const actors::node_actor& node,
+                                                            const actors::node_config& cfg, std::string& failure) {
+  std::vector<std::unique_ptr<tools::http_server>> out;
+  auto start = [&](const actors::http_address& address, tools::http_server::role r) {
+    auto s = tools::http_server::start(sys, node, address, r);
+    if (auto* err = std::get_if<std::string>(&s)) {
+      failure = *err;
+      return;
+    }
+    out.push_back(std::move(std::get<std::unique_ptr<tools::http_server>>(s)));
+    spdlog::info("node {}: {} on http://{}/", cfg.id.value,
+                 r == tools::http_server::role::console ? "web console and /metrics" : "/metrics",
+                 address.to_string());
+  };
+  if (cfg.http_listen.enabled())
+    start(cfg.http_listen, tools::http_server::role::console);
+  if (failure.empty() && cfg.metrics_listen.enabled() && cfg.metrics_listen != cfg.http_listen)
+    start(cfg.metrics_listen, tools::http_server::role::metrics);
+  return out;
 }
 
 int run(const actors::node_config& cfg) {
@@ -139,10 +163,17 @@ int run(const actors::node_config& cfg) {
   if (cfg.tls.enabled)
     spdlog::info("node {}: TLS on every link (certificate {}, CA {})", cfg.id.value, cfg.tls.certificate.string(),
                  cfg.tls.ca.string());
+  auto servers = start_http(sys, caf::actor_cast<actors::node_actor>(node), cfg, failure);
+  if (!failure.empty()) {
+    (void) net::unpublish(caf::actor_cast<actors::node_actor>(node), cfg.port);
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return fail(exit_cannot_start, failure);
+  }
   std::cout << "sluiced node " << cfg.id.value << " listening on " << listen << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("node {}: {} received, shutting down", cfg.id.value, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  servers.clear(); // no HTTP request asks the actors once they stop
   // Stop accepting first, then stop the actors: each partition closes its log (flush and
   // checkpoint) on the way out, and the actor system's destructor waits for all of them.
   if (auto r = net::unpublish(caf::actor_cast<actors::node_actor>(node), cfg.port); !r)

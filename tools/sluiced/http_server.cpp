@@ -1,0 +1,71 @@
+#include "tools/sluiced/http_server.hpp"
+
+#include "tools/sluiced/console_api.hpp"
+#include "tools/sluiced/console_assets.hpp"
+#include "tools/sluiced/metrics_text.hpp"
+#include "tools/sluiced/take_snapshot.hpp"
+
+#include <httplib.h>
+
+namespace sluice::tools {
+
+namespace {
+
+constexpr size_t worker_threads = 2;
+
+// Answers `render(snapshot)` with `type`, or 503 when the node does not answer.
+template <class Render>
+httplib::Server::Handler snapshot_handler(caf::actor_system& sys, actors::node_actor node,
+                                          std::string type, Render render) {
+  return [&sys, node, type = std::move(type), render](const httplib::Request&, httplib::Response& res) {
+    auto s = take_snapshot(sys, node, http_snapshot_timeout);
+    if (auto* failure = std::get_if<std::string>(&s)) {
+      res.status = 503;
+      res.set_content(*failure + "\n", "text/plain; charset=utf-8");
+      return;
+    }
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(render(std::get<node_snapshot>(s)), type.c_str());
+  };
+}
+
+httplib::Server::Handler asset(std::string_view body, const char* type) {
+  return [body, type](const httplib::Request&, httplib::Response& res) {
+    res.set_content(body.data(), body.size(), type);
+  };
+}
+
+} // namespace
+
+std::variant<std::unique_ptr<http_server>, std::string>
+http_server::start(caf::actor_system& sys, actors::node_actor node, const actors::http_address& address, role r) {
+  std::unique_ptr<http_server> out{new http_server};
+  out->server_ = std::make_unique<httplib::Server>();
+  auto& svr = *out->server_;
+  svr.new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
+  svr.Get("/metrics", snapshot_handler(sys, node, std::string{metrics_content_type}, render_metrics));
+  if (r == role::console) {
+    constexpr auto json = "application/json";
+    svr.Get("/", asset(console_index_html, "text/html; charset=utf-8"));
+    svr.Get("/console.js", asset(console_js, "text/javascript; charset=utf-8"));
+    svr.Get("/console.css", asset(console_css, "text/css; charset=utf-8"));
+    svr.Get("/api/cluster", snapshot_handler(sys, node, json, render_cluster_json));
+    svr.Get("/api/topics", snapshot_handler(sys, node, json, render_topics_json));
+    svr.Get("/api/groups", snapshot_handler(sys, node, json, render_groups_json));
+  }
+  if (!svr.bind_to_port(address.host, address.port))
+    return "cannot listen on " + address.to_string() + " for "
+           + (r == role::console ? "--http-listen" : "--metrics-listen")
+           + " (address in use or unavailable)";
+  out->thread_ = std::thread{[&svr] { svr.listen_after_bind(); }};
+  return out;
+}
+
+http_server::~http_server() {
+  if (server_)
+    server_->stop();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+} // namespace sluice::tools
