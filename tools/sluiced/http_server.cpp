@@ -43,6 +43,13 @@ http_server::start(caf::actor_system& sys, actors::node_actor node, const actors
   out->server_ = std::make_unique<httplib::Server>();
   auto& svr = *out->server_;
   svr.new_task_queue = [] { return new httplib::ThreadPool(worker_threads); };
+  // cpp-httplib's default sets SO_REUSEPORT, with which a second node given the same port
+  // binds it too and the kernel splits the scrapes between them. SO_REUSEADDR alone still
+  // lets a restarted node take its port while old connections linger in TIME_WAIT.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   svr.Get("/metrics", snapshot_handler(sys, node, std::string{metrics_content_type}, render_metrics));
   if (r == role::console) {
     constexpr auto json = "application/json";

@@ -131,7 +131,8 @@ function drawChart() {
   for (let i = 0; i <= 4; i++) {
     const y = top + (h - top - bottom) * (1 - i / 4);
     ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(w - 10, y); ctx.stroke();
-    ctx.fillText(Math.round(max * i / 4).toLocaleString("en"), 4, y + 4);
+    const v = max * i / 4;
+    ctx.fillText(max < 10 ? v.toFixed(2) : Math.round(v).toLocaleString("en"), 4, y + 4);
   }
   ctx.fillText("-" + Math.round(historyPoints * pollMs / 1000) + " s", left, h - 6);
   ctx.fillText("now", w - 40, h - 6);
