@@ -6,10 +6,13 @@
 #include "client/connection.hpp"
 #include "client/consumer.hpp"
 #include "client/error.hpp"
+#include "filter/filter_expr.hpp"
 #include "schema/produce.hpp"
 #include "tools/sluice/cli_args.hpp"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace sluice::cli {
 
@@ -38,6 +41,29 @@ int run_dlq(const cli_options& o, const conn_ptr& conn);
 // group has none). A transactional job calls it after init_transactions, so a predecessor's
 // commit in flight is complete and its offsets are there (copy, dlq redrive).
 client::status rewind_to_committed(client::consumer& c, const std::vector<client::topic_partition>& tps);
+
+// Calls `each(tp, record, headers)` for the records of one poll in order, each record's
+// headers decoded into `scratch`, until `each` returns an error. A record whose headers cannot
+// be read ends it with a protocol error naming the record, after `what` ("copy: ", or "").
+template <class F>
+client::status for_each_with_headers(const client::consumer_records& recs,
+                                     std::vector<store::record_header>& scratch,
+                                     const std::string& what, F&& each) {
+  client::status st;
+  recs.for_each([&](const client::topic_partition& tp, const store::record_view& r) {
+    if (!st)
+      return;
+    scratch.clear();
+    if (r.header_count > 0 && !filter::decode_headers(r, scratch)) {
+      st = client::make_error(client::errc::protocol, what + "the headers of " + tp.to_string()
+                                                        + " offset " + std::to_string(r.off.value)
+                                                        + " cannot be read");
+      return;
+    }
+    st = each(tp, r, scratch);
+  });
+  return st;
+}
 
 // "1,2,3", or "-" for none.
 std::string join_ids(const std::vector<node_id>& ids);

@@ -11,7 +11,6 @@
 
 #include "client/consumer.hpp"
 #include "client/producer.hpp"
-#include "filter/filter_expr.hpp"
 #include "tools/sluice/commands.hpp"
 
 #include <chrono>
@@ -120,23 +119,17 @@ int run_copy(const cli_options& o, const conn_ptr& conn) {
         return fail(st.err());
       began = steady_clock::now();
     }
-    client::status refused;
-    recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
-      if (!refused)
-        return;
-      headers.clear();
-      if (r.header_count > 0 && !filter::decode_headers(r, headers)) {
-        refused = client::make_error(client::errc::protocol,
-                                     "copy: the headers of " + tp.to_string() + " offset "
-                                       + std::to_string(r.off.value) + " cannot be read");
-        return;
-      }
-      client::producer_record out{o.to_topic, r.key, r.value,
-                                  partition_id{tp.partition.value % *out_partitions}, r.timestamp,
-                                  headers};
-      refused = p.send(out, {});
-      ++in_transaction;
-    });
+    auto refused = for_each_with_headers(
+      *recs, headers, "copy: ",
+      [&](const client::topic_partition& tp, const store::record_view& r,
+          const std::vector<store::record_header>& hs) {
+        client::producer_record out{o.to_topic, r.key, r.value,
+                                    partition_id{tp.partition.value % *out_partitions}, r.timestamp,
+                                    hs};
+        auto st = p.send(out, {});
+        ++in_transaction;
+        return st;
+      });
     if (!recs->last_error().empty())
       return fail(recs->last_error());
     if (!refused)

@@ -17,7 +17,6 @@
 #include "client/producer.hpp"
 #include "client/retry_headers.hpp"
 #include "client/retry_policy.hpp"
-#include "filter/filter_expr.hpp"
 #include "tools/sluice/commands.hpp"
 
 #include <chrono>
@@ -82,18 +81,7 @@ client::status read_to_end(const cli_options& o, const conn_ptr& conn, client::c
     if (recs->empty())
       continue;
     last_progress = steady_clock::now();
-    client::status st;
-    recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
-      if (!st)
-        return;
-      headers.clear();
-      if (r.header_count > 0 && !filter::decode_headers(r, headers)) {
-        st = client::make_error(client::errc::protocol, "the headers of " + tp.to_string() + " offset "
-                                                          + std::to_string(r.off.value) + " cannot be read");
-        return;
-      }
-      st = each(tp, r, headers);
-    });
+    auto st = for_each_with_headers(*recs, headers, "", each);
     if (!recs->last_error().empty())
       return client::make_error(client::errc::protocol, recs->last_error());
     if (!st)
