@@ -7,11 +7,13 @@ start_node
 "$SLUICE" topic create k9 --partitions 1 >/dev/null
 acked="$WORK/acked"
 : >"$acked"
-# Chunks of 200 records; a chunk whose `sluice produce` exited 0 was acknowledged.
+# Chunks of 200 records; a chunk whose `sluice produce` exited 0 was acknowledged. Values name
+# the round: a chunk the log took but whose acknowledgement the kill cut off must not match an
+# acknowledged chunk of a later round.
 producer() {
   local i=0
   while [ $i -lt 100 ]; do
-    seq $((i * 200 + 1)) $((i * 200 + 200)) | sed 's/^/r/' >"$WORK/chunk"
+    seq $((i * 200 + 1)) $((i * 200 + 200)) | sed "s/^/r$1-/" >"$WORK/chunk"
     if "$SLUICE" produce --topic k9 --partition 0 --acks 1 <"$WORK/chunk" 2>/dev/null; then
       cat "$WORK/chunk" >>"$acked"
     else
@@ -22,7 +24,7 @@ producer() {
 }
 for round in 1 2 3; do
   step "round $round: produce, kill -9 mid-stream, restart"
-  producer &
+  producer "$round" &
   ppid=$!
   sleep 0.$((3 + RANDOM % 5))
   stop_node KILL
