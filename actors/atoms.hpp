@@ -34,6 +34,7 @@ using unfollow_atom = caf::atom_constant<caf::atom("unfollow")>;
 using replica_data_atom = caf::atom_constant<caf::atom("repl_data")>;
 using propose_atom = caf::atom_constant<caf::atom("isr_prop")>;   // resend an ISR proposal
 using fetch_round_atom = caf::atom_constant<caf::atom("repl_round")>;
+using delayed_log_atom = caf::atom_constant<caf::atom("delay_log")>; // the topic actor of __delayed
 
 inline constexpr tick_atom tick_atom_v{};
 inline constexpr fetch_expire_atom fetch_expire_atom_v{};
@@ -59,5 +60,6 @@ inline constexpr unfollow_atom unfollow_atom_v{};
 inline constexpr replica_data_atom replica_data_atom_v{};
 inline constexpr propose_atom propose_atom_v{};
 inline constexpr fetch_round_atom fetch_round_atom_v{};
+inline constexpr delayed_log_atom delayed_log_atom_v{};
 
 } // namespace sluice::actors

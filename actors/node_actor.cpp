@@ -37,6 +37,7 @@ node_impl::behavior_type node_impl::make_behavior() {
   start_metadata();
   start_groups();
   start_txns();
+  start_delays();
   auto forward = [this](auto atom, const envelope& e) {
     ++status_.requests;
     return delegate(metadata_, atom, e);
@@ -113,6 +114,7 @@ void node_impl::on_exit() {
   send_exit(metadata_, caf::exit_reason::user_shutdown);
   send_exit(groups_, caf::exit_reason::user_shutdown);
   send_exit(txns_, caf::exit_reason::user_shutdown);
+  send_exit(delays_, caf::exit_reason::user_shutdown);
   if (replicas_)
     send_exit(replicas_, caf::exit_reason::user_shutdown);
   topics_.clear();
@@ -193,12 +195,34 @@ void node_impl::start_txns() {
     anon_send(txns_, peers_atom_v, controller_peers{peer_nodes_});
 }
 
+void node_impl::start_delays() {
+  delay_manager_args args;
+  args.dir = config_.data_dir / "delayed";
+  args.node = config_.id;
+  args.cluster = !config_.controllers.empty();
+  args.self = caf::actor_cast<node_actor>(this);
+  args.tick_interval = config_.group_tick_interval;
+  delays_ = spawn_delay_manager(home_system(), std::move(args));
+  monitor(delays_);
+  for (auto& [name, t] : topics_) {
+    if (name == delayed_topic) {
+      anon_send(delays_, topic_update_atom_v, t.spec);
+      anon_send(delays_, delayed_log_atom_v, t.actor);
+    }
+  }
+  for (auto& [topic, partitions] : states_)
+    anon_send(delays_, partition_states_atom_v, partition_states{topic, partitions});
+  if (!config_.controllers.empty())
+    anon_send(delays_, peers_atom_v, controller_peers{peer_nodes_});
+}
+
 // Consumer groups need __consumer_offsets and transactions __transaction_state; the node
 // creates them on first start. Already existing is the common answer, and fine.
 void node_impl::ensure_internal_topics() {
   ensure_internal_topic(offsets_topic, config_.offsets_partitions, config_.offsets_replication);
   ensure_internal_topic(transaction_state_topic, config_.transaction_state_partitions,
                         config_.transaction_state_replication);
+  ensure_internal_topic(delayed_topic, config_.delayed_partitions, config_.delayed_replication);
 }
 
 void node_impl::ensure_internal_topic(std::string_view name, int32_t partitions,
@@ -295,6 +319,8 @@ void node_impl::on_topic_update(topic_spec spec) {
   anon_send(groups_, topic_update_atom_v, spec);
   if (spec.name == transaction_state_topic)
     anon_send(txns_, topic_update_atom_v, spec);
+  if (spec.name == delayed_topic)
+    anon_send(delays_, topic_update_atom_v, spec);
   if (deleting_.contains(spec.name)) {
     auto name = spec.name;
     recreate_.insert_or_assign(std::move(name), std::move(spec));
@@ -325,6 +351,8 @@ void node_impl::host(topic_spec spec, int restarts) {
     anon_send(groups_, offsets_log_atom_v, actor);
   if (name == transaction_state_topic)
     anon_send(txns_, txn_log_atom_v, actor);
+  if (name == delayed_topic)
+    anon_send(delays_, delayed_log_atom_v, actor);
   topics_.insert_or_assign(std::move(name), hosted_topic{actor, std::move(spec), restarts});
   status_.topics = topics_.size();
 }
@@ -337,6 +365,7 @@ void node_impl::on_partition_states(partition_states s) {
     anon_send(groups_, partition_states_atom_v, s);
   // Every topic's leaders: where its markers go (and the coordinator's own partitions).
   anon_send(txns_, partition_states_atom_v, s);
+  anon_send(delays_, partition_states_atom_v, s); // where deliveries go, and its own partitions
   if (auto it = topics_.find(s.topic); it != topics_.end())
     send(it->second.actor, partition_states_atom_v, std::move(s));
 }
@@ -344,6 +373,7 @@ void node_impl::on_partition_states(partition_states s) {
 void node_impl::on_topic_deleted(const std::string& name) {
   anon_send(groups_, topic_deleted_atom_v, name);
   anon_send(txns_, topic_deleted_atom_v, name);
+  anon_send(delays_, topic_deleted_atom_v, name);
   states_.erase(name);
   recreate_.erase(name);
   auto it = topics_.find(name);
@@ -388,6 +418,17 @@ void node_impl::on_down(const caf::down_msg& dm) {
       spdlog::warn("node {}: txn manager died ({}); restarting it", config_.id.value,
                    to_string(dm.reason));
     start_txns();
+    return;
+  }
+  if (dm.source == delays_.address()) {
+    if (++delays_restarts_ > max_restarts) {
+      spdlog::error("node {}: the delay manager died {} times; not restarting it",
+                    config_.id.value, delays_restarts_);
+      return;
+    }
+    spdlog::warn("node {}: delay manager died ({}); restarting it", config_.id.value,
+                 to_string(dm.reason));
+    start_delays();
     return;
   }
   if (on_peer_down(dm))
@@ -448,7 +489,8 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
   auto line = "node " + std::to_string(config_.id.value) + " (mailbox "
               + std::to_string(mailbox().size()) + "): " + caf::deep_to_string(status_);
   std::vector<state_child> children{child(metadata_, "metadata"), child(groups_, "group manager"),
-                                    child(txns_, "txn manager")};
+                                    child(txns_, "txn manager"),
+                                    child(delays_, "delay manager")};
   if (replicas_)
     children.push_back(child(replicas_, "replica manager"));
   for (auto& [name, t] : topics_)

@@ -113,6 +113,8 @@ void node_impl::announce_peers() {
     send(groups_, peers_atom_v, controller_peers{peer_nodes_});
   if (txns_ && !config_.controllers.empty())
     send(txns_, peers_atom_v, controller_peers{peer_nodes_});
+  if (delays_ && !config_.controllers.empty())
+    send(delays_, peers_atom_v, controller_peers{peer_nodes_});
 }
 
 } // namespace sluice::actors

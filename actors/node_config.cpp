@@ -94,6 +94,14 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 1, 5, v); !st)
       return st;
     cfg.transaction_state_replication = static_cast<int16_t>(v);
+  } else if (key == "delayed.log.num.partitions") {
+    if (auto st = parse_int(key, value, 1, 1000, v); !st)
+      return st;
+    cfg.delayed_partitions = static_cast<int32_t>(v);
+  } else if (key == "delayed.log.replication.factor") {
+    if (auto st = parse_int(key, value, 1, 5, v); !st)
+      return st;
+    cfg.delayed_replication = static_cast<int16_t>(v);
   } else if (key == "transaction.max.timeout.ms") {
     if (auto st = parse_int(key, value, 1, 86'400'000, v); !st)
       return st;
@@ -197,6 +205,10 @@ std::string node_config_help() {
     "  transaction.state.log.num.partitions=" + std::to_string(d.transaction_state_partitions)
     + " partitions of __transaction_state (fixed once created)\n"
     "  transaction.state.log.replication.factor=" + std::to_string(d.transaction_state_replication)
+    + " its replicas in a cluster, at most the controllers (fixed once created)\n"
+    "  delayed.log.num.partitions=" + std::to_string(d.delayed_partitions)
+    + " partitions of __delayed, one delivery scheduler each (fixed once created)\n"
+    "  delayed.log.replication.factor=" + std::to_string(d.delayed_replication)
     + " its replicas in a cluster, at most the controllers (fixed once created)\n"
     "  transaction.max.timeout.ms=" + std::to_string(d.transaction_max_timeout_ms)
     + " longest transaction.timeout.ms a transactional producer may ask for\n"

@@ -65,7 +65,12 @@ struct node_config {
   int32_t transaction_state_partitions = 8;
   int16_t transaction_state_replication = 3;
   int32_t transaction_max_timeout_ms = 15 * 60 * 1000; // Kafka's transaction.max.timeout.ms
-  std::chrono::milliseconds group_tick_interval{100}; // session checks; 0 disables them (tests)
+  // __delayed (delayed delivery), like __consumer_offsets: one scheduler per partition.
+  int32_t delayed_partitions = 8;
+  int16_t delayed_replication = 3;
+  // Session checks, transaction timeouts and delayed delivery's scheduler ticks; 0 disables
+  // them (tests).
+  std::chrono::milliseconds group_tick_interval{100};
   int32_t group_min_session_timeout_ms = 100;
   int32_t group_max_session_timeout_ms = 30 * 60 * 1000;
   net::tls_options tls; // tls.*: every link of the node, to clients and to the other nodes

@@ -121,7 +121,16 @@ caf::result<schema::envelope> node_impl::produce(const envelope& e) {
   for (size_t i = 0; i < parts.size(); ++i) {
     auto& p = parts[i];
     g->response.partitions.push_back({p.topic, p.partition, {}, offset{-1}, no_timestamp, offset{-1}});
-    if (is_internal_topic(p.topic)) {
+    if (p.topic == delayed_topic) {
+      // Only delayed records with a valid target and delay; control records are the
+      // schedulers' own.
+      if (auto st = store::delayed::check_client_batches(p.records); !st) {
+        g->response.partitions.back().error = {
+          st.err().code == store::errc::invalid_argument ? errc::invalid_request : errc::corrupt_message,
+          std::string{delayed_topic} + ": " + st.err().message};
+        continue;
+      }
+    } else if (is_internal_topic(p.topic)) {
       g->response.partitions.back().error = {errc::invalid_topic,
                                              "topic '" + p.topic + "' is internal: only its "
                                                                    "coordinators write it"};

@@ -5,6 +5,7 @@
 // node_cluster.cpp
 // (controller peers) and node_inspect.cpp (inspect across nodes). Include only from those.
 
+#include "actors/delay_manager.hpp"
 #include "actors/group_interface.hpp"
 #include "actors/inspect_field.hpp"
 #include "actors/node_actor.hpp"
@@ -78,7 +79,8 @@ private:
   void subscribe_metadata();
   void start_groups();
   void start_txns();
-  // Creates __consumer_offsets and __transaction_state where missing.
+  void start_delays();
+  // Creates __consumer_offsets, __transaction_state and __delayed where missing.
   void ensure_internal_topics();
   void ensure_internal_topic(std::string_view name, int32_t partitions, int16_t replication);
   void on_snapshot(std::vector<topic_spec>& specs);
@@ -126,6 +128,8 @@ private:
   int groups_restarts_ = 0;
   txn_manager_actor txns_;
   int txns_restarts_ = 0;
+  delay_manager_actor delays_;
+  int delays_restarts_ = 0;
   // Cluster mode: the other controllers' nodes we are connected to, and those being dialled.
   std::map<node_id, node_actor> peer_nodes_;
   replica_manager_actor replicas_; // cluster mode: the follower partitions' fetchers

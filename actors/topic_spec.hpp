@@ -3,6 +3,7 @@
 #include "actors/inspect_field.hpp"
 #include "actors/topic_config.hpp"
 
+#include "store/delayed_format.hpp"
 #include "store/types.hpp"
 
 #include <cstdint>
@@ -17,9 +18,12 @@ namespace sluice::actors {
 // create, delete, grow or produce to them.
 inline constexpr std::string_view offsets_topic = "__consumer_offsets";
 inline constexpr std::string_view transaction_state_topic = "__transaction_state";
+// Delayed delivery's (store/delayed_format.hpp): clients produce delayed records to it, which
+// the node validates; only the schedulers append control records.
+inline constexpr std::string_view delayed_topic = store::delayed::topic;
 
 inline bool is_internal_topic(std::string_view name) {
-  return name == offsets_topic || name == transaction_state_topic;
+  return name == offsets_topic || name == transaction_state_topic || name == delayed_topic;
 }
 
 // A topic as the metadata actor records it: what a node needs to host its partitions. The

@@ -1,10 +1,13 @@
 #include "client/producer.hpp"
 
+#include "client/murmur2.hpp"
 #include "client/producer_sender.hpp"
 #include "client/producer_shared.hpp"
 #include "client/topic_metadata.hpp"
 
 #include <caf/send.hpp>
+
+#include "store/delayed_format.hpp"
 
 #include <algorithm>
 #include <random>
@@ -59,7 +62,55 @@ result<int32_t> producer::partitions_for(std::string_view topic) {
   return shared_->acc.partitions(shared_->acc.set_topic(topic, count));
 }
 
+// The target partition is chosen as for a plain record (explicit, else murmur2(key); keyless
+// records round-robin, since the sticky partition of the target is never batched here); the
+// record goes to the __delayed partition of that target with the delivery headers added.
+status producer::send_delayed(const producer_record& r, delivery_callback cb) {
+  namespace dl = store::delayed;
+  if (r.deliver_at && r.delay_ms)
+    return make_error(errc::invalid_argument, "a record has a deliver-at time or a delay, not both");
+  if (r.topic == dl::topic)
+    return make_error(errc::invalid_argument, "a delayed record names its target topic, not " + std::string{dl::topic});
+  {
+    std::lock_guard lock{shared_->mtx};
+    if (shared_->txn != txn_phase::none)
+      return make_error(errc::invalid_argument, "delayed records cannot be part of a transaction");
+  }
+  auto ts = r.timestamp == no_timestamp ? wall_clock_ms() : r.timestamp;
+  auto at = r.deliver_at ? r.deliver_at->value : ts.value + *r.delay_ms;
+  if (auto why = dl::check_delay(at - ts.value))
+    return make_error(errc::invalid_argument, *why);
+  auto n = partitions_for(r.topic);
+  if (!n)
+    return n.err();
+  partition_id target{0};
+  if (r.partition) {
+    if (r.partition->value < 0 || r.partition->value >= *n)
+      return make_error(errc::invalid_argument,
+                        "partition " + std::to_string(r.partition->value) + " out of range: topic '"
+                          + std::string{r.topic} + "' has " + std::to_string(*n) + " partitions");
+    target = *r.partition;
+  } else if (r.key) {
+    target = key_partition(*r.key, *n);
+  } else {
+    target = partition_id{static_cast<int32_t>(delayed_round_robin_++ % static_cast<uint32_t>(*n))};
+  }
+  auto scheduled_by = partitions_for(dl::topic);
+  if (!scheduled_by)
+    return scheduled_by.err();
+  auto to = dl::deliver_to_value(r.topic, target);
+  auto when = std::to_string(at);
+  std::vector<store::record_header> headers(r.headers.begin(), r.headers.end());
+  headers.push_back({dl::deliver_to_header, to});
+  headers.push_back({dl::deliver_at_header, when});
+  producer_record stored{dl::topic, r.key, r.value, dl::partition_for(r.topic, target, *scheduled_by),
+                         ts, headers};
+  return send(stored, std::move(cb));
+}
+
 status producer::send(const producer_record& r, delivery_callback cb) {
+  if (r.deliver_at || r.delay_ms)
+    return send_delayed(r, std::move(cb));
   record_accumulator::record rec{r.timestamp == no_timestamp ? wall_clock_ms() : r.timestamp,
                                  r.key, r.value, r.headers};
   std::unique_lock lock{shared_->mtx};

@@ -26,6 +26,7 @@
 
 #include <caf/actor.hpp>
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <optional>
@@ -46,6 +47,12 @@ struct producer_record {
   std::optional<partition_id> partition{};       // explicit, else murmur2(key), else sticky
   timestamp_ms timestamp = no_timestamp;         // no_timestamp: the time of send()
   std::span<const store::record_header> headers{};
+  // Delayed delivery (README "Delayed delivery"): the record becomes visible in its partition
+  // at deliver_at, or `delay_ms` after its timestamp; set at most one. The delay must be
+  // within 1 s .. 30 days. The record is stored in __delayed until then: its delivery report
+  // names that partition and offset. Not inside a transaction.
+  std::optional<timestamp_ms> deliver_at{};
+  std::optional<int64_t> delay_ms{};
 };
 
 struct producer_stats {
@@ -103,6 +110,8 @@ public:
   status abort_transaction();
 
 private:
+  // send() of a record with a deliver-at time or a delay: to its __delayed partition.
+  status send_delayed(const producer_record& r, delivery_callback cb);
   void wake_sender();
   // One transactional request to the coordinator (through the home node), retried while its
   // error is retriable, until max.block.ms.
@@ -115,6 +124,7 @@ private:
   producer_config config_;
   std::shared_ptr<producer_shared> shared_;
   caf::actor sender_;
+  std::atomic<uint32_t> delayed_round_robin_{0};
 };
 
 } // namespace sluice::client

@@ -65,7 +65,7 @@ bool retry_forwarder::is_retry_topic(std::string_view topic) const {
 status retry_forwarder::nack(const topic_partition& tp, const store::record_view& r, std::string_view error_text,
                              timestamp_ms now) {
   scratch_.clear();
-  if (r.header_count > 0 && !filter::decode_headers(r, scratch_))
+  if (r.header_count > 0 && !store::decode_headers(r, scratch_))
     return make_error(errc::protocol, "nack: the headers of " + tp.to_string() + " offset "
                                         + std::to_string(r.off.value) + " cannot be read");
   retry_info info;

@@ -11,7 +11,7 @@ namespace sluice::client {
 namespace {
 
 std::optional<timestamp_ms> due_of(const store::record_view& r, std::vector<store::record_header>& scratch) {
-  if (r.header_count == 0 || !filter::decode_headers(r, scratch))
+  if (r.header_count == 0 || !store::decode_headers(r, scratch))
     return std::nullopt;
   for (auto& h : scratch)
     if (h.key == retry_header::due_ms) {

@@ -42,7 +42,7 @@ store::result<filter_scan> filter_batches(store::bytes_view in, offset from, con
       if (rv.off < from)
         continue;
       ++scan.scanned;
-      if (decode_headers(rv, headers) && matches(f, headers))
+      if (store::decode_headers(rv, headers) && matches(f, headers))
         kept.push_back(rv.raw);
     }
     if (reader.error_state())

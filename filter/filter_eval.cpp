@@ -1,4 +1,4 @@
-// matches() and decode_headers(): evaluating a parsed filter against one record's headers.
+// matches(): evaluating a parsed filter against one record's headers.
 
 #include "filter/filter_expr.hpp"
 
@@ -96,25 +96,5 @@ bool matches(const filter_expr& f, std::span<const store::record_header> headers
   return !f.nodes.empty() && eval(f, static_cast<uint32_t>(f.nodes.size() - 1), headers);
 }
 
-bool decode_headers(const store::record_view& r, std::vector<store::record_header>& out) {
-  out.clear();
-  const auto* p = reinterpret_cast<const std::byte*>(r.headers_raw.data());
-  const auto* end = p + r.headers_raw.size();
-  auto text = [&](std::string_view& dst) {
-    auto n = store::varint::read(p, end);
-    if (!n || *n < 0 || *n > end - p)
-      return false;
-    dst = {reinterpret_cast<const char*>(p), static_cast<size_t>(*n)};
-    p += *n;
-    return true;
-  };
-  for (uint32_t i = 0; i < r.header_count; ++i) {
-    store::record_header h;
-    if (!text(h.key) || !text(h.value))
-      return false;
-    out.push_back(h);
-  }
-  return true;
-}
 
 } // namespace sluice::filter

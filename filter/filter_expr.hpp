@@ -94,8 +94,4 @@ store::result<filter_expr> parse_filter(std::string_view text);
 // True when a record with these headers passes the filter.
 bool matches(const filter_expr& f, std::span<const store::record_header> headers);
 
-// The headers of a record read by store::record_reader, appended to `out` (cleared first);
-// false when the encoding lies about a length (the record is then treated as unmatched).
-bool decode_headers(const store::record_view& r, std::vector<store::record_header>& out);
-
 } // namespace sluice::filter

@@ -307,4 +307,25 @@ std::vector<std::byte> batch_builder::finish(int64_t producer_id, int16_t produc
   return out;
 }
 
+bool decode_headers(const record_view& r, std::vector<record_header>& out) {
+  out.clear();
+  const auto* p = reinterpret_cast<const std::byte*>(r.headers_raw.data());
+  const auto* end = p + r.headers_raw.size();
+  auto text = [&](std::string_view& dst) {
+    auto n = varint::read(p, end);
+    if (!n || *n < 0 || *n > end - p)
+      return false;
+    dst = {reinterpret_cast<const char*>(p), static_cast<size_t>(*n)};
+    p += *n;
+    return true;
+  };
+  for (uint32_t i = 0; i < r.header_count; ++i) {
+    record_header h;
+    if (!text(h.key) || !text(h.value))
+      return false;
+    out.push_back(h);
+  }
+  return true;
+}
+
 } // namespace sluice::store

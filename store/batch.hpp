@@ -93,6 +93,10 @@ struct record_view {
   std::string_view raw;
 };
 
+// The headers of `r` into `out` (cleared first), as views into the batch; false when they do
+// not decode (a lying length).
+bool decode_headers(const record_view& r, std::vector<record_header>& out);
+
 // Iterates the records of a validated batch. Every length is bounds-checked:
 // a lying varint ends iteration with an error, never an out-of-bounds read.
 class record_reader {

@@ -83,7 +83,7 @@ std::vector<seen> take(consumer& c, size_t n, const char* why = nullptr) {
       CAF_FAIL("poll: " << recs.err().to_string());
     recs->for_each([&](const topic_partition& tp, const store::record_view& r) {
       headers.clear();
-      CAF_REQUIRE(filter::decode_headers(r, headers));
+      CAF_REQUIRE(store::decode_headers(r, headers));
       auto info = decode_retry_info(headers);
       CAF_REQUIRE(info);
       out.push_back({tp, r.off.value, std::string{*r.key}, std::string{*r.value}, *info});

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The operations of issue 7 on a 3-node cluster of real sluiced processes (deploy/cluster up 3;
-# __consumer_offsets and __transaction_state with 2 replicas, so that a broker can leave):
+# __consumer_offsets, __transaction_state and __delayed with 2 replicas, so that a broker can leave):
 # a partition of a replication-factor-2 topic reassigned to other brokers while a producer
 # keeps sending, its new replicas in the ISR and the data of
 # the removed one deleted; bad reassignments refused in one line; a partition count increase
@@ -8,7 +8,8 @@
 # a broker decommissioned while a producer sends; a decommission that has nowhere to go refused.
 source "$(dirname "$0")/lib.sh"
 
-use_cluster replica.lag.time.max.ms=5000 offsets.topic.replication.factor=2 transaction.state.log.replication.factor=2
+use_cluster replica.lag.time.max.ms=5000 offsets.topic.replication.factor=2 transaction.state.log.replication.factor=2 \
+  delayed.log.replication.factor=2
 
 CLUSTER_LOG_LINES=20
 PRODUCER=""

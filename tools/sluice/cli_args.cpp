@@ -263,6 +263,14 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
     ->excludes(produce_idem);
   produce->add_option("--partition", o.partition, "send every record to this partition")
     ->check(CLI::NonNegativeNumber);
+  auto* produce_delay = produce->add_option(
+    "--delay-ms", o.delay_ms,
+    "delayed delivery: each record becomes visible D ms after it is sent (1000 .. 2592000000, "
+    "i.e. 1 s to 30 days; --print-acks then shows its __delayed partition and offset)");
+  produce->add_option("--deliver-at", o.deliver_at,
+                      "delayed delivery: every record becomes visible at MS (ms since the epoch), "
+                      "1 s to 30 days after it is sent")
+    ->excludes(produce_delay);
   produce->add_option("--delivery-timeout-ms", o.delivery_timeout_ms,
                       "give up on a record not acked within this time")
     ->check(CLI::PositiveNumber);
@@ -310,6 +318,9 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   consume->add_flag("--print-key", o.print_key, "print KEY<TAB>VALUE (null for a null key)");
   consume->add_flag("--print-offset", o.print_offset, "print OFFSET<TAB> first");
   consume->add_flag("--print-partition", o.print_partition, "print PARTITION<TAB> before everything");
+  consume->add_flag("--print-timestamp", o.print_timestamp, "print TIMESTAMP<TAB> (the record's, ms) after the offset");
+  consume->add_flag("--print-received", o.print_received,
+                    "print RECEIVED<TAB> (when the poll returned it, ms since the epoch) after the timestamp");
   auto* partition = consume->add_option("--partition", o.partition, "read only this partition")
                       ->check(CLI::NonNegativeNumber)
                       ->excludes(group_opt);

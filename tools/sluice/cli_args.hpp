@@ -79,6 +79,8 @@ struct cli_options {
   std::string transactional_id;
   std::string to_topic; // copy --to
   std::optional<int32_t> partition;
+  std::optional<int64_t> delay_ms;   // produce --delay-ms: delayed delivery (README)
+  std::optional<int64_t> deliver_at; // produce --deliver-at MS since the epoch
   int64_t delivery_timeout_ms = 10000;
   size_t max_in_flight = 16;
   bool print_acks = false;
@@ -88,6 +90,8 @@ struct cli_options {
   bool print_key = false;
   bool print_offset = false;
   bool print_partition = false;
+  bool print_timestamp = false; // consume: the record's timestamp
+  bool print_received = false;  // consume: when this consumer got it (ms since the epoch)
   std::optional<std::string> offset; // earliest | latest | a number
 
   // consume --group, group ...

@@ -54,7 +54,7 @@ client::status for_each_with_headers(const client::consumer_records& recs,
     if (!st)
       return;
     scratch.clear();
-    if (r.header_count > 0 && !filter::decode_headers(r, scratch)) {
+    if (r.header_count > 0 && !store::decode_headers(r, scratch)) {
       st = client::make_error(client::errc::protocol, what + "the headers of " + tp.to_string()
                                                         + " offset " + std::to_string(r.off.value)
                                                         + " cannot be read");

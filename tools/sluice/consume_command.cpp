@@ -30,12 +30,20 @@ client::status position(const cli_options& o, client::consumer& c, const std::ve
   return c.seek_to_end();
 }
 
+int64_t received_ms() {
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 void append_line(std::string& out, const cli_options& o, const client::topic_partition& tp,
-                 const store::record_view& r) {
+                 const store::record_view& r, int64_t received) {
   if (o.print_partition)
     out += std::to_string(tp.partition.value) + '\t';
   if (o.print_offset)
     out += std::to_string(r.off.value) + '\t';
+  if (o.print_timestamp)
+    out += std::to_string(r.timestamp.value) + '\t';
+  if (o.print_received)
+    out += std::to_string(received) + '\t';
   if (o.print_key) {
     if (r.key)
       out.append(*r.key);
@@ -130,9 +138,10 @@ int run_consume(const cli_options& o, const conn_ptr& conn) {
     if (recs->empty())
       continue;
     out.clear();
+    auto received = received_ms();
     recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
       if (printed < max) {
-        append_line(out, o, tp, r);
+        append_line(out, o, tp, r, received);
         ++printed;
       }
     });
@@ -197,6 +206,7 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
     bool cut = false; // --max-messages left records of this poll unprinted
     if (!recs->empty()) {
       out.clear();
+      auto received = received_ms();
       recs->for_each([&](const client::topic_partition& tp, const store::record_view& r) {
         if (!nack_failed) {
           cut = true; // a nack was refused: neither it nor any later record of the poll counts
@@ -213,7 +223,7 @@ int run_group_consume(const cli_options& o, const conn_ptr& conn) {
             ++nacked;
             return;
           }
-          append_line(out, o, tp, r);
+          append_line(out, o, tp, r, received);
           printed[tp] = offset{r.off.value + 1};
           ++count;
         } else {

@@ -3,9 +3,11 @@
 // test of "no acknowledged record lost" checks the log against.
 
 #include "client/producer.hpp"
+#include "store/delayed_format.hpp"
 #include "tools/sluice/commands.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -36,6 +38,13 @@ client::status parse_headers(std::string_view text, std::vector<store::record_he
 } // namespace
 
 int run_produce(const cli_options& o, const conn_ptr& conn) {
+  // A bad delay is refused before stdin is read (the producer checks each record again).
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  if (auto delay = o.delay_ms ? o.delay_ms : o.deliver_at ? std::optional{*o.deliver_at - now_ms} : std::nullopt)
+    if (auto why = store::delayed::check_delay(*delay))
+      return fail(client::make_error(client::errc::invalid_argument, *why));
   client::producer_config cfg;
   cfg.acks = parse_acks(o.acks);
   cfg.enable_idempotence = !o.no_idempotent;
@@ -74,6 +83,9 @@ int run_produce(const cli_options& o, const conn_ptr& conn) {
       headers.push_back({"tags", *o.tags});
     client::producer_record r{o.topic, std::nullopt, rest, partition};
     r.headers = headers;
+    r.delay_ms = o.delay_ms;
+    if (o.deliver_at)
+      r.deliver_at = timestamp_ms{*o.deliver_at};
     if (o.key_separator) {
       auto at = rest.find(*o.key_separator);
       if (at == std::string::npos) {
