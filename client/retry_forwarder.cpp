@@ -3,7 +3,7 @@
 #include "client/admin.hpp"
 #include "client/retry_headers.hpp"
 #include "client/topic_metadata.hpp"
-#include "filter/filter_expr.hpp"
+#include "store/batch.hpp"
 
 namespace sluice::client {
 

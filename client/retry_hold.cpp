@@ -1,7 +1,7 @@
 #include "client/retry_hold.hpp"
 
 #include "client/retry_headers.hpp"
-#include "filter/filter_expr.hpp"
+#include "store/batch.hpp"
 
 #include <charconv>
 #include <vector>
