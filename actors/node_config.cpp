@@ -56,6 +56,23 @@ schema::result<http_address> parse_http_address(std::string_view key, std::strin
   return http_address{std::string{host}, static_cast<uint16_t>(port)};
 }
 
+bool parse_host_port(std::string_view text, std::string& host, uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return false;
+  auto h = text.substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']')
+    h = h.substr(1, h.size() - 2);
+  auto digits = text.substr(colon + 1);
+  uint16_t p = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), p);
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size())
+    return false;
+  host = std::string{h};
+  port = p;
+  return true;
+}
+
 schema::status apply_node_setting(node_config& cfg, std::string_view key, std::string_view value) {
   int64_t v = 0;
   if (key == "num.partitions") {
@@ -145,6 +162,13 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (!address)
       return address.err();
     (key == "metrics.listen" ? cfg.metrics_listen : cfg.http_listen) = *address;
+  } else if (key == "kafka.listen") {
+    std::string host;
+    uint16_t port = 0;
+    if (!parse_host_port(value, host, port))
+      return invalid(std::string{key} + " expects HOST:PORT, not '" + std::string{value} + "'");
+    cfg.kafka_host = std::move(host);
+    cfg.kafka_port = port;
   } else if (key == "tls.enabled") {
     if (value != "true" && value != "false")
       return invalid(std::string{key} + " must be true or false, not '" + std::string{value} + "'");
@@ -235,6 +259,8 @@ std::string node_config_help() {
     "  tls.key=                     its private key, PEM, unencrypted\n"
     "  tls.ca=                      CA certificates, PEM: peers (nodes and clients) must\n"
     "                               present a certificate one of them signed\n"
+    "  kafka.listen=                HOST:PORT of the Kafka wire protocol listener (as\n"
+    "                               --kafka-listen); none by default\n"
     "  and every topic config key, setting the node's default:\n";
   for (auto& e : describe_config(d.topic_defaults, {}))
     if (e.key != unclean_election_key)

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,7 +79,14 @@ struct node_config {
   // text on /metrics, and the web console with its /api/* JSON. Equal addresses: one server.
   http_address metrics_listen; // metrics.listen, --metrics-listen
   http_address http_listen;    // http.listen, --http-listen (serves /metrics too)
+  // kafka.listen (sluiced --kafka-listen): where the Kafka wire protocol listener accepts Kafka
+  // clients (actors/kafka_listener.hpp); none when kafka_port is unset.
+  std::string kafka_host;
+  std::optional<uint16_t> kafka_port;
 };
+
+// HOST:PORT, HOST possibly a bracketed IPv6 address; false when it is not one.
+bool parse_host_port(std::string_view text, std::string& host, uint16_t& port);
 
 // One line of the config file. Errors are invalid_config naming the key.
 schema::status apply_node_setting(node_config& cfg, std::string_view key, std::string_view value);

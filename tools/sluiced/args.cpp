@@ -55,6 +55,7 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
   std::optional<std::string> config_file;
   std::optional<std::string> fsync;
   std::optional<actors::http_address> metrics_listen, http_listen;
+  std::optional<std::string> kafka_listen;
   bool have_id = false, have_dir = false, have_listen = false;
   for (size_t i = 0; i < args.size(); ++i) {
     auto& flag = args[i];
@@ -80,6 +81,8 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
       if (!parse_listen(value, cfg))
         return bad_args{"--listen expects HOST:PORT, not '" + value + "'"};
       have_listen = true;
+    } else if (flag == "--kafka-listen") {
+      kafka_listen = value;
     } else if (flag == "--controllers") {
       auto list = actors::parse_controllers(split(value, ','));
       if (!list)
@@ -105,6 +108,10 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
   if (config_file)
     if (auto st = actors::load_node_config_file(cfg, *config_file); !st)
       return bad_args{st.err().message};
+  // After the file: the flag wins over its kafka.listen.
+  if (kafka_listen)
+    if (auto st = actors::apply_node_setting(cfg, "kafka.listen", *kafka_listen); !st)
+      return bad_args{"--kafka-listen expects HOST:PORT, not '" + *kafka_listen + "'"};
   if (fsync)
     cfg.topic_defaults.flush_messages = *fsync == "always" ? 1 : actors::never;
   if (metrics_listen)
@@ -127,6 +134,7 @@ std::string sluiced_usage() {
   return "usage: sluiced --node-id N --data-dir DIR --listen HOST:PORT\n"
          "               [--controllers id@host:port,...] [--config FILE] [--fsync always|never]\n"
          "               [--metrics-listen HOST:PORT] [--http-listen HOST:PORT]\n"
+         "               [--kafka-listen HOST:PORT]\n"
          "\n"
          "Runs one Sluice node: it keeps its data in DIR (meta/ for LMDB metadata, topics/ for\n"
          "partition logs), listens on HOST:PORT and prints \"sluiced node N listening on\n"
@@ -137,6 +145,8 @@ std::string sluiced_usage() {
          "  --listen HOST:PORT address to accept clients on ([::1]:9292 for IPv6)\n"
          "  --controllers L    the cluster's metadata controllers, id@host:port,... (1, 3 or 5,\n"
          "                     this node among them); without it the node runs alone\n"
+         "  --kafka-listen HOST:PORT  also serve Kafka clients (librdkafka, kcat) there: the\n"
+         "                     Kafka wire protocol listener (README: \"Kafka clients\")\n"
          "  --config FILE      key=value lines ('#' comments), applied over the defaults:\n"
          + actors::node_config_help()
          + "  --fsync always     fsync every append (flush.messages=1) for power-loss durability\n"

@@ -1,5 +1,6 @@
 // sluiced: one Sluice node. See tools/sluiced/args.cpp for the command line.
 
+#include "actors/kafka_listener.hpp"
 #include "actors/node_actor.hpp"
 #include "net/links.hpp"
 #include "net/tls.hpp"
@@ -93,6 +94,18 @@ std::vector<std::unique_ptr<tools::http_server>> start_http(caf::actor_system& s
   return out;
 }
 
+// A wildcard bind address is no address a client can dial: advertise the node's own host.
+actors::kafka_listener_config kafka_listener_config(const actors::node_config& cfg) {
+  actors::kafka_listener_config k;
+  k.host = cfg.kafka_host;
+  k.port = *cfg.kafka_port;
+  k.self = cfg.id;
+  bool wildcard = cfg.kafka_host.empty() || cfg.kafka_host == "0.0.0.0" || cfg.kafka_host == "::";
+  k.advertised_host = wildcard ? cfg.host : cfg.kafka_host;
+  k.port_offset = static_cast<int32_t>(*cfg.kafka_port) - static_cast<int32_t>(cfg.port);
+  return k;
+}
+
 int run(const actors::node_config& cfg) {
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
@@ -156,10 +169,22 @@ int run(const actors::node_config& cfg) {
   }
   if (failure.empty() && !clustered)
     publish();
+  std::optional<actors::kafka_listener> kafka;
+  if (failure.empty() && cfg.kafka_port) {
+    auto listener = actors::spawn_kafka_listener(sys, caf::actor_cast<actors::node_actor>(node),
+                                                 kafka_listener_config(cfg));
+    if (listener)
+      kafka = *listener;
+    else
+      failure = listener.err().message;
+  }
   if (!failure.empty()) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return fail(exit_cannot_start, failure);
   }
+  if (kafka)
+    std::cout << "sluiced node " << cfg.id.value << " serving Kafka clients on " << cfg.kafka_host
+              << ":" << kafka->port << std::endl;
   if (cfg.tls.enabled)
     spdlog::info("node {}: TLS on every link (certificate {}, CA {})", cfg.id.value, cfg.tls.certificate.string(),
                  cfg.tls.ca.string());
@@ -178,6 +203,8 @@ int run(const actors::node_config& cfg) {
   // checkpoint) on the way out, and the actor system's destructor waits for all of them.
   if (auto r = net::unpublish(caf::actor_cast<actors::node_actor>(node), cfg.port); !r)
     spdlog::warn("node {}: unpublish: {}", cfg.id.value, sys.render(r.error()));
+  if (kafka)
+    caf::anon_send_exit(kafka->broker, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   return 0;
 }
