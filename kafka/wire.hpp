@@ -55,6 +55,8 @@ public:
     if (n == -1 || !ok_)
       return std::nullopt;
     auto v = take(n);
+    if (!ok_)
+      return std::nullopt;
     return std::string{reinterpret_cast<const char*>(v.data()), v.size()};
   }
 
@@ -63,7 +65,10 @@ public:
     auto n = i32();
     if (n == -1 || !ok_)
       return std::nullopt;
-    return take(n);
+    auto v = take(n);
+    if (!ok_)
+      return std::nullopt;
+    return v;
   }
 
   bytes_view bytes() {

@@ -97,6 +97,39 @@ CAF_TEST(the config file sets node settings and topic defaults) {
   CAF_CHECK(msg.find("set per topic") != std::string::npos);
 }
 
+CAF_TEST(the kafka listener is off by default and set by flag or config file) {
+  strings base{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1"};
+  CAF_CHECK(!std::get<actors::node_config>(parse_sluiced_args(base)).kafka_port);
+  auto with = base;
+  with.insert(with.end(), {"--kafka-listen", "[::1]:9092"});
+  auto cfg = std::get<actors::node_config>(parse_sluiced_args(with));
+  CAF_CHECK_EQUAL(cfg.kafka_host, "::1");
+  CAF_CHECK_EQUAL(*cfg.kafka_port, 9092);
+  for (auto value : {"9092", "h:", ":9092", "h:port", "h:70000", "h:-1"}) {
+    auto bad_flag = base;
+    bad_flag.insert(bad_flag.end(), {"--kafka-listen", value});
+    auto msg = bad(parse_sluiced_args(bad_flag));
+    CAF_MESSAGE(msg);
+    CAF_CHECK_EQUAL(msg, std::string{"--kafka-listen expects HOST:PORT, not '"} + value + "'");
+  }
+  test::temp_dir dir;
+  auto file = dir / "node.conf";
+  std::ofstream{file} << "kafka.listen=127.0.0.1:9093\n";
+  auto from_file = base;
+  from_file.insert(from_file.end(), {"--config", file.string()});
+  auto file_cfg = std::get<actors::node_config>(parse_sluiced_args(from_file));
+  CAF_CHECK_EQUAL(*file_cfg.kafka_port, 9093);
+  // The flag wins over the file.
+  from_file.insert(from_file.end(), {"--kafka-listen", "127.0.0.1:9094"});
+  auto flag_cfg = std::get<actors::node_config>(parse_sluiced_args(from_file));
+  CAF_CHECK_EQUAL(*flag_cfg.kafka_port, 9094);
+  std::ofstream{file} << "kafka.listen=nowhere\n";
+  auto msg = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                                     "--config", file.string()}));
+  CAF_MESSAGE(msg);
+  CAF_CHECK(msg.find("node.conf:1: kafka.listen expects HOST:PORT, not 'nowhere'") != std::string::npos);
+}
+
 CAF_TEST(scheduler threads are a count up to 256) {
   test::temp_dir dir;
   auto file = dir / "node.conf";
