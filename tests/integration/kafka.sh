@@ -58,7 +58,8 @@ grep -q "value-1999" "$WORK/sluice-got" || fail "sluice did not read value-1999"
 
 step "records sluice produced are read by kcat"
 "$SLUICE" topic create st --partitions 2 >/dev/null
-seq 1 300 | sed 's/^/native-/' | "$SLUICE" produce --topic st --acks all >/dev/null
+# Keyed, so that both partitions get records (murmur2 of the keys).
+seq 1 300 | awk '{print "k" $1 ":native-" $1}' | "$SLUICE" produce --topic st --acks all --key-separator : >/dev/null
 timeout 30 kcat -b "$KB" -C -t st -e -q >"$WORK/st-got" || fail "kcat -C st failed"
 diff <(seq 1 300 | sed 's/^/native-/' | sort) <(sort "$WORK/st-got") >/dev/null \
   || fail "kcat read $(wc -l <"$WORK/st-got") records of st, not the 300 sluice wrote"
@@ -119,4 +120,26 @@ timeout 20 kcat -b "$KB" -C -t st -p 1 -o -1 -e -q | grep -q '^zzzzz' || fail "g
 
 stop_node TERM
 [ "$STOP_RC" = 0 ] || fail "sluiced exited $STOP_RC on SIGTERM"
+
+step "a cluster of 3: every node serves Kafka clients and Metadata names each one's listener"
+use_cluster
+trap 'rc=$?; cluster_exit $rc; cleanup' EXIT
+CB=$(base_port)
+cluster up 3 --base-port "$CB" --config "$WORK/cluster.conf" --kafka 100 >"$WORK/up.out" 2>&1 \
+  || fail "cluster up: $(tail -5 "$WORK/up.out")"
+export SLUICE_BOOTSTRAP=127.0.0.1:$((CB + 1))
+"$SLUICE" topic create ct --partitions 3 --replication-factor 3 >/dev/null
+timeout 20 kcat -b "127.0.0.1:$((CB + 101))" -L -t ct >"$WORK/cmeta" 2>&1 || fail "kcat -L: $(cat "$WORK/cmeta")"
+for i in 1 2 3; do
+  grep -q "broker $i at 127.0.0.1:$((CB + 100 + i))" "$WORK/cmeta" || fail "broker $i: $(cat "$WORK/cmeta")"
+done
+seq 1 3000 | awk '{print "k" $1 ":c-" $1}' | timeout 60 kcat -b "127.0.0.1:$((CB + 102))" -P -t ct -K: -X acks=all \
+  -X partitioner=murmur2_random || fail "kcat -P to the cluster failed"
+timeout 60 kcat -b "127.0.0.1:$((CB + 103))" -G cgroup -X auto.offset.reset=earliest -e -q ct \
+  >"$WORK/cgot" 2>/dev/null || fail "kcat -G on the cluster failed"
+diff <(seq 1 3000 | sed 's/^/c-/' | sort) <(sort "$WORK/cgot") >/dev/null \
+  || fail "the cluster group read $(wc -l <"$WORK/cgot") records, not the 3000 written"
+"$SLUICE" group describe cgroup >"$WORK/cgdesc"
+[ "$(grep -c 'lag 0' "$WORK/cgdesc")" = 3 ] || fail "cgroup commits: $(cat "$WORK/cgdesc")"
+cluster down >/dev/null
 echo "1 passed, 0 failed"
