@@ -123,6 +123,7 @@ void encode_fetch(std::vector<std::byte>& out, int16_t, const schema::fetch_resp
         w.i64(a.first_offset.value);
       }
       std::span<const std::byte> records{p->records.data(), p->records.size()};
+      out.reserve(out.size() + 4 + kafka_size(records));
       auto size_pos = w.size();
       w.i32(0);
       to_kafka(records, out);

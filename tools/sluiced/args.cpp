@@ -145,8 +145,9 @@ std::string sluiced_usage() {
          "  --listen HOST:PORT address to accept clients on ([::1]:9292 for IPv6)\n"
          "  --controllers L    the cluster's metadata controllers, id@host:port,... (1, 3 or 5,\n"
          "                     this node among them); without it the node runs alone\n"
-         "  --kafka-listen HOST:PORT  also serve Kafka clients (librdkafka, kcat) there: the\n"
-         "                     Kafka wire protocol listener (README: \"Kafka clients\")\n"
+         "  --kafka-listen HOST:PORT\n"
+         "                     also serve Kafka clients (librdkafka, kcat) on HOST:PORT: the Kafka\n"
+         "                     wire protocol listener (README: \"Kafka clients\")\n"
          "  --config FILE      key=value lines ('#' comments), applied over the defaults:\n"
          + actors::node_config_help()
          + "  --fsync always     fsync every append (flush.messages=1) for power-loss durability\n"
