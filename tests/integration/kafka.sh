@@ -123,8 +123,7 @@ stop_node TERM
 
 step "a cluster of 3: every node serves Kafka clients and Metadata names each one's listener"
 use_cluster
-trap 'rc=$?; cluster_exit $rc; cleanup' EXIT
-CB=$(base_port)
+CB=$BASE
 cluster up 3 --base-port "$CB" --config "$WORK/cluster.conf" --kafka 100 >"$WORK/up.out" 2>&1 \
   || fail "cluster up: $(tail -5 "$WORK/up.out")"
 export SLUICE_BOOTSTRAP=127.0.0.1:$((CB + 1))
