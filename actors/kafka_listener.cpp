@@ -16,6 +16,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <type_traits>
 
 namespace sluice::actors {
 
@@ -64,6 +65,18 @@ schema::error from_caf(const caf::error& err) {
   if (err == caf::sec::request_timeout)
     return {schema::errc::request_timed_out, "the node did not answer in time"};
   return {schema::errc::unknown_server_error, "the node failed the request"};
+}
+
+constexpr int64_t default_timeout = 30'000; // ms, for requests the node answers at once
+
+// A response carrying the node's error when it failed (group responses have one error field).
+template <class Response>
+Response answer_or_error(schema::result<Response> r) {
+  if (r)
+    return std::move(*r);
+  Response answer;
+  answer.error = r.err();
+  return answer;
 }
 
 // Error answers: the request's items, each with `e`.
@@ -193,7 +206,7 @@ private:
         auto req = kafka::decode_metadata(body, v);
         if (!req)
           return req.err();
-        ask<schema::metadata_response>(metadata_atom_v, schema::encode(*req), s, 30'000,
+        ask<schema::metadata_response>(metadata_atom_v, schema::encode(*req), s, default_timeout,
           [this, v](bytes& out, schema::result<schema::metadata_response> md) {
             if (!md)
               return false;
@@ -234,29 +247,18 @@ private:
           });
         return {};
       }
-      case api_key::fetch: {
-        auto req = kafka::decode_fetch(body, v);
-        if (!req)
-          return req.err();
-        auto timeout = req->max_wait_ms + 30'000;
-        ask<schema::fetch_response>(fetch_atom_v, schema::encode(*req), s, timeout,
-          [v, req = *req](bytes& out, schema::result<schema::fetch_response> r) {
+      case api_key::fetch:
+        return forward<schema::fetch_response>(kafka::decode_fetch(body, v), fetch_atom_v, s,
+          [](const auto& req) { return req.max_wait_ms + 30'000; },
+          [v](bytes& out, const auto& req, schema::result<schema::fetch_response> r) {
             kafka::encode_fetch(out, v, r ? *r : refuse_all(req, r.err()));
-            return true;
           });
-        return {};
-      }
-      case api_key::list_offsets: {
-        auto req = kafka::decode_list_offsets(body, v);
-        if (!req)
-          return req.err();
-        ask<schema::list_offsets_response>(list_offsets_atom_v, schema::encode(*req), s, 30'000,
-          [v, req = *req](bytes& out, schema::result<schema::list_offsets_response> r) {
+      case api_key::list_offsets:
+        return forward<schema::list_offsets_response>(kafka::decode_list_offsets(body, v),
+          list_offsets_atom_v, s, default_timeout,
+          [v](bytes& out, const auto& req, schema::result<schema::list_offsets_response> r) {
             kafka::encode_list_offsets(out, v, r ? *r : refuse_all(req, r.err()));
-            return true;
           });
-        return {};
-      }
       case api_key::find_coordinator: {
         auto group = kafka::decode_find_coordinator(body, v);
         if (!group)
@@ -282,63 +284,41 @@ private:
         auto timeout = req->rebalance_timeout_ms + 30'000;
         ask<schema::join_group_response>(join_group_atom_v, schema::encode(*req), s, timeout,
           [v](bytes& out, schema::result<schema::join_group_response> r) {
-            schema::join_group_response answer;
-            if (r)
-              answer = std::move(*r);
-            else
-              answer.error = r.err();
-            kafka::encode_join_group(out, v, answer);
+            kafka::encode_join_group(out, v, answer_or_error(std::move(r)));
             return true;
           });
         return {};
       }
       case api_key::sync_group:
-        return simple<schema::sync_group_response>(kafka::decode_sync_group(body, v), sync_group_atom_v, s,
-          [v](bytes& out, schema::result<schema::sync_group_response> r) {
-            schema::sync_group_response answer;
-            if (r)
-              answer = std::move(*r);
-            else
-              answer.error = r.err();
-            kafka::encode_sync_group(out, v, answer);
+        return forward<schema::sync_group_response>(kafka::decode_sync_group(body, v),
+          sync_group_atom_v, s, default_timeout,
+          [v](bytes& out, const auto&, schema::result<schema::sync_group_response> r) {
+            kafka::encode_sync_group(out, v, answer_or_error(std::move(r)));
           });
       case api_key::heartbeat:
-        return simple<schema::heartbeat_response>(kafka::decode_heartbeat(body, v), heartbeat_atom_v, s,
-          [v](bytes& out, schema::result<schema::heartbeat_response> r) {
+        return forward<schema::heartbeat_response>(kafka::decode_heartbeat(body, v),
+          heartbeat_atom_v, s, default_timeout,
+          [v](bytes& out, const auto&, schema::result<schema::heartbeat_response> r) {
             kafka::encode_heartbeat(out, v, r ? r->error : r.err());
           });
       case api_key::leave_group:
-        return simple<schema::leave_group_response>(kafka::decode_leave_group(body, v), leave_group_atom_v, s,
-          [v](bytes& out, schema::result<schema::leave_group_response> r) {
+        return forward<schema::leave_group_response>(kafka::decode_leave_group(body, v),
+          leave_group_atom_v, s, default_timeout,
+          [v](bytes& out, const auto&, schema::result<schema::leave_group_response> r) {
             kafka::encode_leave_group(out, v, r ? r->error : r.err());
           });
-      case api_key::offset_commit: {
-        auto req = kafka::decode_offset_commit(body, v);
-        if (!req)
-          return req.err();
-        ask<schema::offset_commit_response>(offset_commit_atom_v, schema::encode(*req), s, 30'000,
-          [v, req = *req](bytes& out, schema::result<schema::offset_commit_response> r) {
+      case api_key::offset_commit:
+        return forward<schema::offset_commit_response>(kafka::decode_offset_commit(body, v),
+          offset_commit_atom_v, s, default_timeout,
+          [v](bytes& out, const auto& req, schema::result<schema::offset_commit_response> r) {
             kafka::encode_offset_commit(out, v, r ? *r : refuse_all(req, r.err()));
-            return true;
           });
-        return {};
-      }
-      case api_key::offset_fetch: {
-        auto req = kafka::decode_offset_fetch(body, v);
-        if (!req)
-          return req.err();
-        ask<schema::offset_fetch_response>(offset_fetch_atom_v, schema::encode(*req), s, 30'000,
-          [v, req = *req](bytes& out, schema::result<schema::offset_fetch_response> r) {
-            schema::offset_fetch_response answer;
-            if (r)
-              answer = std::move(*r);
-            else
-              answer.error = r.err();
-            kafka::encode_offset_fetch(out, v, req, answer);
-            return true;
+      case api_key::offset_fetch:
+        return forward<schema::offset_fetch_response>(kafka::decode_offset_fetch(body, v),
+          offset_fetch_atom_v, s, default_timeout,
+          [v](bytes& out, const auto& req, schema::result<schema::offset_fetch_response> r) {
+            kafka::encode_offset_fetch(out, v, req, answer_or_error(std::move(r)));
           });
-        return {};
-      }
       case api_key::create_topics: {
         auto d = kafka::decode_create_topics(body, v);
         if (!d)
@@ -356,32 +336,35 @@ private:
           });
         return {};
       }
-      case api_key::delete_topics: {
-        auto req = kafka::decode_delete_topics(body, v);
-        if (!req)
-          return req.err();
-        ask<schema::delete_topics_response>(delete_topics_atom_v, schema::encode(*req), s,
-                                            req->timeout_ms + 30'000,
-          [v, names = req->names](bytes& out, schema::result<schema::delete_topics_response> r) {
-            kafka::encode_topic_results(out, v, r ? r->topics : refuse_all(names, r.err()));
-            return true;
+      case api_key::delete_topics:
+        return forward<schema::delete_topics_response>(kafka::decode_delete_topics(body, v),
+          delete_topics_atom_v, s, [](const auto& req) { return req.timeout_ms + 30'000; },
+          [v](bytes& out, const auto& req, schema::result<schema::delete_topics_response> r) {
+            kafka::encode_topic_results(out, v, r ? r->topics : refuse_all(req.names, r.err()));
           });
-        return {};
-      }
       case api_key::api_versions:
         break; // answered in on_request
     }
     return {schema::errc::invalid_request, "unhandled api"};
   }
 
-  // A group request whose answer always encodes (with the error when the node failed).
-  template <class Response, class Request, class Atom, class Encode>
-  schema::error simple(schema::result<Request> req, Atom atom, const slot& s, Encode encode) {
+  // Decoded `req` goes to the node, with timeout_of(req) ms (a number or a function of the
+  // request); `encode(out, req, answer)` writes the response, the node's error in it when the
+  // node failed. A malformed `req` is returned (the connection closes).
+  template <class Response, class Request, class Atom, class Timeout, class Encode>
+  schema::error forward(schema::result<Request> req, Atom atom, const slot& s, Timeout timeout_of,
+                        Encode encode) {
     if (!req)
       return req.err();
-    ask<Response>(atom, schema::encode(*req), s, 30'000,
-                  [encode](bytes& out, schema::result<Response> r) {
-                    encode(out, std::move(r));
+    int64_t timeout_ms = 0;
+    if constexpr (std::is_invocable_v<Timeout, const Request&>)
+      timeout_ms = timeout_of(*req);
+    else
+      timeout_ms = timeout_of;
+    auto env = schema::encode(*req);
+    ask<Response>(atom, std::move(env), s, timeout_ms,
+                  [encode, req = std::move(*req)](bytes& out, schema::result<Response> r) {
+                    encode(out, req, std::move(r));
                     return true;
                   });
     return {};

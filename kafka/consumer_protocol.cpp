@@ -9,25 +9,12 @@ namespace {
 // [topic string, partitions [i32]]
 std::vector<schema::group_partition> read_topic_partitions(reader& r) {
   std::vector<schema::group_partition> out;
-  auto topics = r.array(2 + 4);
-  for (int32_t i = 0; i < topics && r.ok(); ++i) {
-    auto topic = r.string();
-    auto n = r.array(4);
-    for (int32_t j = 0; j < n && r.ok(); ++j)
-      out.push_back({topic, partition_id{r.i32()}});
-  }
+  read_by_topic(r, 4, [&](const std::string& topic) { out.push_back({topic, partition_id{r.i32()}}); });
   return out;
 }
 
 void write_topic_partitions(writer& w, const std::vector<schema::group_partition>& partitions) {
-  auto groups = by_topic(partitions, [](const auto& p) -> std::string_view { return p.topic; });
-  w.array(groups.size());
-  for (const auto& [topic, ps] : groups) {
-    w.string(topic);
-    w.array(ps.size());
-    for (const auto* p : ps)
-      w.i32(p->partition.value);
-  }
+  write_by_topic(w, partitions, [](writer& w, const auto& p) { w.i32(p.partition.value); });
 }
 
 } // namespace

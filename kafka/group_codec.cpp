@@ -11,7 +11,14 @@ namespace sluice::kafka {
 
 namespace {
 
-constexpr size_t min_topic_bytes = 2 + 4;
+// group_id, generation_id, member_id: who a SyncGroup, Heartbeat or OffsetCommit comes from.
+schema::group_member_ref read_member(reader& r) {
+  schema::group_member_ref m;
+  m.group_id = r.string();
+  m.generation = generation_id{r.i32()};
+  m.member_id = r.string();
+  return m;
+}
 
 } // namespace
 
@@ -58,9 +65,7 @@ void encode_join_group(std::vector<std::byte>& out, int16_t,
 schema::result<schema::sync_group_request> decode_sync_group(bytes_view body, int16_t) {
   reader r{body};
   schema::sync_group_request req;
-  req.member.group_id = r.string();
-  req.member.generation = generation_id{r.i32()};
-  req.member.member_id = r.string();
+  req.member = read_member(r);
   auto n = r.array(2 + 4);
   for (int32_t i = 0; i < n && r.ok(); ++i) {
     r.string();
@@ -84,9 +89,7 @@ void encode_sync_group(std::vector<std::byte>& out, int16_t,
 schema::result<schema::heartbeat_request> decode_heartbeat(bytes_view body, int16_t) {
   reader r{body};
   schema::heartbeat_request req;
-  req.member.group_id = r.string();
-  req.member.generation = generation_id{r.i32()};
-  req.member.member_id = r.string();
+  req.member = read_member(r);
   if (!r.ok() || r.remaining() != 0)
     return malformed("Heartbeat");
   return req;
@@ -113,23 +116,16 @@ void encode_leave_group(std::vector<std::byte>& out, int16_t, const schema::erro
 schema::result<schema::offset_commit_request> decode_offset_commit(bytes_view body, int16_t) {
   reader r{body};
   schema::offset_commit_request req;
-  req.member.group_id = r.string();
-  req.member.generation = generation_id{r.i32()};
-  req.member.member_id = r.string();
+  req.member = read_member(r);
   r.i64(); // retention_time_ms
-  auto topics = r.array(min_topic_bytes);
-  for (int32_t i = 0; i < topics && r.ok(); ++i) {
-    auto topic = r.string();
-    auto n = r.array(4 + 8 + 2);
-    for (int32_t j = 0; j < n && r.ok(); ++j) {
-      schema::offset_commit_request::partition p;
-      p.topic = topic;
-      p.partition = partition_id{r.i32()};
-      p.committed = offset{r.i64()};
-      p.metadata = r.nullable_string().value_or(std::string{});
-      req.partitions.push_back(std::move(p));
-    }
-  }
+  read_by_topic(r, 4 + 8 + 2, [&](const std::string& topic) {
+    schema::offset_commit_request::partition p;
+    p.topic = topic;
+    p.partition = partition_id{r.i32()};
+    p.committed = offset{r.i64()};
+    p.metadata = r.nullable_string().value_or(std::string{});
+    req.partitions.push_back(std::move(p));
+  });
   if (!r.ok() || r.remaining() != 0)
     return malformed("OffsetCommit");
   return req;
@@ -138,29 +134,19 @@ schema::result<schema::offset_commit_request> decode_offset_commit(bytes_view bo
 void encode_offset_commit(std::vector<std::byte>& out, int16_t,
                           const schema::offset_commit_response& response) {
   writer w{out};
-  auto topics = by_topic(response.partitions, [](const auto& p) -> std::string_view { return p.topic; });
-  w.array(topics.size());
-  for (const auto& [topic, ps] : topics) {
-    w.string(topic);
-    w.array(ps.size());
-    for (const auto* p : ps) {
-      w.i32(p->partition.value);
-      w.i16(to_kafka(p->error.code));
-    }
-  }
+  write_by_topic(w, response.partitions, [](writer& w, const auto& p) {
+    w.i32(p.partition.value);
+    w.i16(to_kafka(p.error.code));
+  });
 }
 
 schema::result<schema::offset_fetch_request> decode_offset_fetch(bytes_view body, int16_t) {
   reader r{body};
   schema::offset_fetch_request req;
   req.group_id = r.string();
-  auto topics = r.array(min_topic_bytes);
-  for (int32_t i = 0; i < topics && r.ok(); ++i) {
-    auto topic = r.string();
-    auto n = r.array(4);
-    for (int32_t j = 0; j < n && r.ok(); ++j)
-      req.partitions.push_back({topic, partition_id{r.i32()}});
-  }
+  read_by_topic(r, 4, [&](const std::string& topic) {
+    req.partitions.push_back({topic, partition_id{r.i32()}});
+  });
   if (!r.ok() || r.remaining() != 0)
     return malformed("OffsetFetch");
   return req;
@@ -185,18 +171,12 @@ void encode_offset_fetch(std::vector<std::byte>& out, int16_t,
       }
     answers.push_back(std::move(a));
   }
-  auto topics = by_topic(answers, [](const auto& p) -> std::string_view { return p.topic; });
-  w.array(topics.size());
-  for (const auto& [topic, ps] : topics) {
-    w.string(topic);
-    w.array(ps.size());
-    for (const auto* p : ps) {
-      w.i32(p->partition.value);
-      w.i64(p->committed.value);
-      w.string(p->metadata);
-      w.i16(to_kafka(p->error.code));
-    }
-  }
+  write_by_topic(w, answers, [](writer& w, const auto& p) {
+    w.i32(p.partition.value);
+    w.i64(p.committed.value);
+    w.string(p.metadata);
+    w.i16(to_kafka(p.error.code));
+  });
 }
 
 } // namespace sluice::kafka
