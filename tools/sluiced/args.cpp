@@ -18,22 +18,6 @@ std::optional<T> parse_number(const std::string& s) {
   return v;
 }
 
-// HOST:PORT, HOST may be a bracketed IPv6 address.
-bool parse_listen(const std::string& s, actors::node_config& cfg) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return false;
-  auto host = s.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  auto port = parse_number<uint16_t>(s.substr(colon + 1));
-  if (!port)
-    return false;
-  cfg.host = host;
-  cfg.port = *port;
-  return true;
-}
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   size_t begin = 0;
@@ -78,7 +62,7 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
       cfg.data_dir = value;
       have_dir = true;
     } else if (flag == "--listen") {
-      if (!parse_listen(value, cfg))
+      if (!actors::parse_host_port(value, cfg.host, cfg.port))
         return bad_args{"--listen expects HOST:PORT, not '" + value + "'"};
       have_listen = true;
     } else if (flag == "--kafka-listen") {
