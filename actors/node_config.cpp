@@ -34,9 +34,10 @@ std::string_view trim(std::string_view s) {
 
 } // namespace
 
-schema::result<http_address> parse_http_address(std::string_view key, std::string_view text) {
+schema::result<listen_address> parse_listen_address(std::string_view key, std::string_view text,
+                                                     uint16_t min_port) {
   if (text.empty())
-    return http_address{};
+    return listen_address{};
   auto bad = [&](const char* why) {
     return invalid(std::string{key} + " expects HOST:PORT, not '" + std::string{text} + "': " + why);
   };
@@ -51,26 +52,9 @@ schema::result<http_address> parse_http_address(std::string_view key, std::strin
   auto port_text = text.substr(colon + 1);
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
-    return bad("port must be 1..65535");
-  return http_address{std::string{host}, static_cast<uint16_t>(port)};
-}
-
-bool parse_host_port(std::string_view text, std::string& host, uint16_t& port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0)
-    return false;
-  auto h = text.substr(0, colon);
-  if (h.size() > 2 && h.front() == '[' && h.back() == ']')
-    h = h.substr(1, h.size() - 2);
-  auto digits = text.substr(colon + 1);
-  uint16_t p = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), p);
-  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size())
-    return false;
-  host = std::string{h};
-  port = p;
-  return true;
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port < min_port || port > 65535)
+    return bad(min_port == 0 ? "port must be 0..65535" : "port must be 1..65535");
+  return listen_address{std::string{host}, static_cast<uint16_t>(port)};
 }
 
 schema::status apply_node_setting(node_config& cfg, std::string_view key, std::string_view value) {
@@ -158,17 +142,15 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
       return st;
     cfg.scheduler_threads = static_cast<size_t>(v);
   } else if (key == "metrics.listen" || key == "http.listen") {
-    auto address = parse_http_address(key, value);
+    auto address = parse_listen_address(key, value);
     if (!address)
       return address.err();
     (key == "metrics.listen" ? cfg.metrics_listen : cfg.http_listen) = *address;
   } else if (key == "kafka.listen") {
-    std::string host;
-    uint16_t port = 0;
-    if (!parse_host_port(value, host, port))
-      return invalid(std::string{key} + " expects HOST:PORT, not '" + std::string{value} + "'");
-    cfg.kafka_host = std::move(host);
-    cfg.kafka_port = port;
+    auto address = parse_listen_address(key, value);
+    if (!address)
+      return address.err();
+    cfg.kafka_listen = *address;
   } else if (key == "tls.enabled") {
     if (value != "true" && value != "false")
       return invalid(std::string{key} + " must be true or false, not '" + std::string{value} + "'");

@@ -22,19 +22,20 @@
 
 namespace sluice::actors {
 
-// HOST:PORT of one of the node's HTTP listeners (issue 11); port 0: not listening.
-struct http_address {
+// HOST:PORT of one of the node's listeners (node, metrics, console, Kafka); port 0: not listening.
+struct listen_address {
   std::string host;
   uint16_t port = 0;
 
   bool enabled() const { return port != 0; }
   std::string to_string() const { return host + ":" + std::to_string(port); }
-  bool operator==(const http_address&) const = default;
+  bool operator==(const listen_address&) const = default;
 };
 
-// "host:port" ("[::1]:9280" for IPv6), port 1..65535; empty text: not listening. Errors are
-// invalid_config naming `key`.
-schema::result<http_address> parse_http_address(std::string_view key, std::string_view text);
+// "host:port" ("[::1]:9280" for IPv6), port min_port..65535; empty text: not listening. Errors
+// are invalid_config naming `key`. The node's own --listen takes port 0 (any free port).
+schema::result<listen_address> parse_listen_address(std::string_view key, std::string_view text,
+                                                    uint16_t min_port = 1);
 
 struct node_config {
   node_id id{0};
@@ -77,16 +78,12 @@ struct node_config {
   net::tls_options tls; // tls.*: every link of the node, to clients and to the other nodes
   // Served by sluiced on threads of their own (tools/sluiced/http_server.hpp): Prometheus
   // text on /metrics, and the web console with its /api/* JSON. Equal addresses: one server.
-  http_address metrics_listen; // metrics.listen, --metrics-listen
-  http_address http_listen;    // http.listen, --http-listen (serves /metrics too)
+  listen_address metrics_listen; // metrics.listen, --metrics-listen
+  listen_address http_listen;    // http.listen, --http-listen (serves /metrics too)
   // kafka.listen (sluiced --kafka-listen): where the Kafka wire protocol listener accepts Kafka
-  // clients (actors/kafka_listener.hpp); none when kafka_port is unset.
-  std::string kafka_host;
-  std::optional<uint16_t> kafka_port;
+  // clients (actors/kafka_listener.hpp).
+  listen_address kafka_listen;
 };
-
-// HOST:PORT, HOST possibly a bracketed IPv6 address; false when it is not one.
-bool parse_host_port(std::string_view text, std::string& host, uint16_t& port);
 
 // One line of the config file. Errors are invalid_config naming the key.
 schema::status apply_node_setting(node_config& cfg, std::string_view key, std::string_view value);

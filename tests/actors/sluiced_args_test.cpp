@@ -99,12 +99,12 @@ CAF_TEST(the config file sets node settings and topic defaults) {
 
 CAF_TEST(the kafka listener is off by default and set by flag or config file) {
   strings base{"--node-id", "1", "--data-dir", "/d", "--listen", "h:1"};
-  CAF_CHECK(!std::get<actors::node_config>(parse_sluiced_args(base)).kafka_port);
+  CAF_CHECK(!std::get<actors::node_config>(parse_sluiced_args(base)).kafka_listen.enabled());
   auto with = base;
   with.insert(with.end(), {"--kafka-listen", "[::1]:9092"});
   auto cfg = std::get<actors::node_config>(parse_sluiced_args(with));
-  CAF_CHECK_EQUAL(cfg.kafka_host, "::1");
-  CAF_CHECK_EQUAL(*cfg.kafka_port, 9092);
+  CAF_CHECK_EQUAL(cfg.kafka_listen.host, "::1");
+  CAF_CHECK_EQUAL(cfg.kafka_listen.port, 9092);
   for (auto value : {"9092", "h:", ":9092", "h:port", "h:70000", "h:-1"}) {
     auto bad_flag = base;
     bad_flag.insert(bad_flag.end(), {"--kafka-listen", value});
@@ -118,11 +118,11 @@ CAF_TEST(the kafka listener is off by default and set by flag or config file) {
   auto from_file = base;
   from_file.insert(from_file.end(), {"--config", file.string()});
   auto file_cfg = std::get<actors::node_config>(parse_sluiced_args(from_file));
-  CAF_CHECK_EQUAL(*file_cfg.kafka_port, 9093);
+  CAF_CHECK_EQUAL(file_cfg.kafka_listen.port, 9093);
   // The flag wins over the file.
   from_file.insert(from_file.end(), {"--kafka-listen", "127.0.0.1:9094"});
   auto flag_cfg = std::get<actors::node_config>(parse_sluiced_args(from_file));
-  CAF_CHECK_EQUAL(*flag_cfg.kafka_port, 9094);
+  CAF_CHECK_EQUAL(flag_cfg.kafka_listen.port, 9094);
   std::ofstream{file} << "kafka.listen=nowhere\n";
   auto msg = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
                                      "--config", file.string()}));
@@ -210,13 +210,13 @@ CAF_TEST(metrics and console listeners from flags and config keys) {
   CAF_CHECK(!off.metrics_listen.enabled());
   CAF_CHECK(!off.http_listen.enabled());
   auto on = std::get<actors::node_config>(parse({"--metrics-listen", "0.0.0.0:9280", "--http-listen", "[::1]:9281"}));
-  CAF_CHECK(on.metrics_listen == (actors::http_address{"0.0.0.0", 9280}));
-  CAF_CHECK(on.http_listen == (actors::http_address{"::1", 9281}));
+  CAF_CHECK(on.metrics_listen == (actors::listen_address{"0.0.0.0", 9280}));
+  CAF_CHECK(on.http_listen == (actors::listen_address{"::1", 9281}));
   // The config file sets them; the command line wins over it.
   std::ofstream{file} << "metrics.listen=127.0.0.1:9380\nhttp.listen = 127.0.0.1:9381\n";
   auto from_file = std::get<actors::node_config>(parse({"--config", file.string()}));
-  CAF_CHECK(from_file.metrics_listen == (actors::http_address{"127.0.0.1", 9380}));
-  CAF_CHECK(from_file.http_listen == (actors::http_address{"127.0.0.1", 9381}));
+  CAF_CHECK(from_file.metrics_listen == (actors::listen_address{"127.0.0.1", 9380}));
+  CAF_CHECK(from_file.http_listen == (actors::listen_address{"127.0.0.1", 9381}));
   auto flag_wins = std::get<actors::node_config>(parse({"--http-listen", "127.0.0.1:9999", "--config", file.string()}));
   CAF_CHECK_EQUAL(flag_wins.http_listen.port, 9999);
   CAF_CHECK_EQUAL(flag_wins.metrics_listen.port, 9380);

@@ -38,7 +38,7 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
   actors::node_config cfg;
   std::optional<std::string> config_file;
   std::optional<std::string> fsync;
-  std::optional<actors::http_address> metrics_listen, http_listen;
+  std::optional<actors::listen_address> metrics_listen, http_listen;
   std::optional<std::string> kafka_listen;
   bool have_id = false, have_dir = false, have_listen = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -62,8 +62,11 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
       cfg.data_dir = value;
       have_dir = true;
     } else if (flag == "--listen") {
-      if (!actors::parse_host_port(value, cfg.host, cfg.port))
+      auto address = actors::parse_listen_address(flag, value, 0);
+      if (!address || value.empty())
         return bad_args{"--listen expects HOST:PORT, not '" + value + "'"};
+      cfg.host = address->host;
+      cfg.port = address->port;
       have_listen = true;
     } else if (flag == "--kafka-listen") {
       kafka_listen = value;
@@ -79,7 +82,7 @@ sluiced_args parse_sluiced_args(const std::vector<std::string>& args) {
         return bad_args{"--fsync expects always or never, not '" + value + "'"};
       fsync = value;
     } else if (flag == "--metrics-listen" || flag == "--http-listen") {
-      auto address = actors::parse_http_address(flag, value);
+      auto address = actors::parse_listen_address(flag, value);
       if (!address)
         return bad_args{address.err().message};
       (flag == "--metrics-listen" ? metrics_listen : http_listen) = *address;

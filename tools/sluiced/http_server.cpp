@@ -38,7 +38,7 @@ httplib::Server::Handler asset(std::string_view body, const char* type) {
 } // namespace
 
 std::variant<std::unique_ptr<http_server>, std::string>
-http_server::start(caf::actor_system& sys, actors::node_actor node, const actors::http_address& address, role r) {
+http_server::start(caf::actor_system& sys, actors::node_actor node, const actors::listen_address& address, role r) {
   std::unique_ptr<http_server> out{new http_server};
   out->server_ = std::make_unique<httplib::Server>();
   auto& svr = *out->server_;

@@ -76,7 +76,7 @@ sigset_t stop_signals() {
 std::vector<std::unique_ptr<tools::http_server>> start_http(caf::actor_system& sys, const actors::node_actor& node,
                                                             const actors::node_config& cfg, std::string& failure) {
   std::vector<std::unique_ptr<tools::http_server>> out;
-  auto start = [&](const actors::http_address& address, tools::http_server::role r) {
+  auto start = [&](const actors::listen_address& address, tools::http_server::role r) {
     auto s = tools::http_server::start(sys, node, address, r);
     if (auto* err = std::get_if<std::string>(&s)) {
       failure = *err;
@@ -97,12 +97,12 @@ std::vector<std::unique_ptr<tools::http_server>> start_http(caf::actor_system& s
 // A wildcard bind address is no address a client can dial: advertise the node's own host.
 actors::kafka_listener_config kafka_listener_config(const actors::node_config& cfg) {
   actors::kafka_listener_config k;
-  k.host = cfg.kafka_host;
-  k.port = *cfg.kafka_port;
+  k.host = cfg.kafka_listen.host;
+  k.port = cfg.kafka_listen.port;
   k.self = cfg.id;
-  bool wildcard = cfg.kafka_host.empty() || cfg.kafka_host == "0.0.0.0" || cfg.kafka_host == "::";
-  k.advertised_host = wildcard ? cfg.host : cfg.kafka_host;
-  k.port_offset = static_cast<int32_t>(*cfg.kafka_port) - static_cast<int32_t>(cfg.port);
+  bool wildcard = k.host.empty() || k.host == "0.0.0.0" || k.host == "::";
+  k.advertised_host = wildcard ? cfg.host : k.host;
+  k.port_offset = static_cast<int32_t>(k.port) - static_cast<int32_t>(cfg.port);
   return k;
 }
 
@@ -170,7 +170,7 @@ int run(const actors::node_config& cfg) {
   if (failure.empty() && !clustered)
     publish();
   std::optional<actors::kafka_listener> kafka;
-  if (failure.empty() && cfg.kafka_port) {
+  if (failure.empty() && cfg.kafka_listen.enabled()) {
     auto listener = actors::spawn_kafka_listener(sys, caf::actor_cast<actors::node_actor>(node),
                                                  kafka_listener_config(cfg));
     if (listener)
@@ -183,7 +183,7 @@ int run(const actors::node_config& cfg) {
     return fail(exit_cannot_start, failure);
   }
   if (kafka)
-    std::cout << "sluiced node " << cfg.id.value << " serving Kafka clients on " << cfg.kafka_host
+    std::cout << "sluiced node " << cfg.id.value << " serving Kafka clients on " << cfg.kafka_listen.host
               << ":" << kafka->port << std::endl;
   if (cfg.tls.enabled)
     spdlog::info("node {}: TLS on every link (certificate {}, CA {})", cfg.id.value, cfg.tls.certificate.string(),
