@@ -19,6 +19,7 @@ inline schema::error to_wire_error(const store::error& e) {
     case errc::stale_epoch: code = schema::errc::fenced_leader_epoch; break;
     case errc::out_of_order_sequence: code = schema::errc::out_of_order_sequence; break;
     case errc::producer_fenced: code = schema::errc::invalid_producer_epoch; break;
+    case errc::invalid_record: code = schema::errc::invalid_record; break;
     default: break;
   }
   return {code, e.message};

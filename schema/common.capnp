@@ -71,6 +71,8 @@ enum ErrorCode {
   invalidTxnState @37;             # the request does not fit the transaction's state
   transactionalIdNotFound @38;     # no such transactional.id
   invalidTransactionTimeout @39;   # above transaction.max.timeout.ms or not positive
+  # Log compaction (store/log_cleaner.hpp).
+  invalidRecord @40;               # a record the topic refuses: no key on a compacted topic
 }
 
 # How far a consumer may read: read_uncommitted up to the high watermark, read_committed up to

@@ -49,9 +49,10 @@ enum class errc : uint16_t {
   invalid_txn_state,
   transactional_id_not_found,
   invalid_transaction_timeout,
+  invalid_record,
 };
 
-inline constexpr errc last_errc = errc::invalid_transaction_timeout;
+inline constexpr errc last_errc = errc::invalid_record;
 
 const char* to_string(errc e) noexcept;
 

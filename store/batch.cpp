@@ -90,6 +90,25 @@ void set_producer_fields(std::span<std::byte> batch, int64_t producer_id, int16_
   store_at<uint32_t>(p, bf::crc_pos, crc32c::value(p + bf::crc_begin, batch.size() - bf::crc_begin));
 }
 
+void append_batch_subset(bytes_view batch, std::span<const std::string_view> kept,
+                         byte_buffer& out) {
+  size_t body = 0;
+  for (auto r : kept)
+    body += r.size();
+  auto at = out.size();
+  out.resize(at + bf::header_size + body);
+  std::byte* p = out.data() + at;
+  std::memcpy(p, batch.data(), bf::header_size);
+  size_t w = bf::header_size;
+  for (auto r : kept) {
+    std::memcpy(p + w, r.data(), r.size());
+    w += r.size();
+  }
+  store_at<uint32_t>(p, bf::length_pos, static_cast<uint32_t>(w - bf::length_field_end));
+  store_at<uint32_t>(p, bf::record_count_pos, static_cast<uint32_t>(kept.size()));
+  store_at<uint32_t>(p, bf::crc_pos, crc32c::value(p + bf::crc_begin, w - bf::crc_begin));
+}
+
 void set_leader_epoch(std::span<std::byte> batch, leader_epoch epoch) {
   store_at<uint32_t>(batch.data(), bf::leader_epoch_pos, static_cast<uint32_t>(epoch.value));
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "store/batch_format.hpp"
+#include "store/byte_buffer.hpp"
 #include "store/result.hpp"
 #include "store/types.hpp"
 
@@ -52,6 +53,14 @@ void set_leader_epoch(std::span<std::byte> batch, leader_epoch epoch);
 // a transactional producer's batches also get attr_transactional.
 void set_producer_fields(std::span<std::byte> batch, int64_t producer_id, int16_t producer_epoch,
                          int32_t base_sequence, bool transactional = false);
+
+// Appends to `out` a copy of the validated `batch` holding only the records whose encoded
+// bytes are `kept` (record_view::raw views into `batch`, in order, at least one). The header
+// stays as it is (base offset, last_offset_delta, timestamps, producer fields), so every
+// record keeps its offset and the batch its offset range, with gaps where records went (as a
+// Kafka batch after compaction); record_count, length and the CRC are recomputed.
+void append_batch_subset(bytes_view batch, std::span<const std::string_view> kept,
+                         byte_buffer& out);
 
 // A transaction marker: what the control record of a control batch says (batch_format.hpp).
 enum class control_type : int16_t {

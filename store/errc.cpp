@@ -18,6 +18,7 @@ const char* to_string(errc e) noexcept {
     case errc::stale_epoch: return "stale_epoch";
     case errc::out_of_order_sequence: return "out_of_order_sequence";
     case errc::producer_fenced: return "producer_fenced";
+    case errc::invalid_record: return "invalid_record";
   }
   return "unknown";
 }

@@ -22,6 +22,7 @@ enum class errc {
   stale_epoch,         // a batch whose leader epoch is below the log's latest (a fenced leader)
   out_of_order_sequence, // an idempotent producer's batch whose sequence does not follow its last
   producer_fenced,     // an idempotent producer's batch under an epoch older than its latest
+  invalid_record,      // a record the log refuses: no key in a compacted log
 };
 
 const std::error_category& store_category() noexcept;

@@ -37,6 +37,13 @@ struct log_config {
   int64_t producer_id_expiration_ms = 86'400'000;
   // How many producer-state snapshots (one per roll, plus close) the log keeps, newest first.
   size_t producer_snapshots_kept = 3;
+  // Log compaction (cleanup.policy contains compact; store/log_cleaner.hpp). A compacted log
+  // refuses records without a key, and its batches may leave offset gaps (a follower copies
+  // the leader's compacted log as it is).
+  bool compacted = false;
+  int64_t delete_retention_ms = 86'400'000; // delete.retention.ms: tombstones live this long
+  double min_cleanable_dirty_ratio = 0.5;   // min.cleanable.dirty.ratio
+  int64_t min_compaction_lag_ms = 0;        // min.compaction.lag.ms: younger records stay
 };
 
 // The wall clock in ms, injected so tests control segment.ms, retention and flush.ms.

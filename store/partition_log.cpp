@@ -2,6 +2,7 @@
 
 #include "store/checkpoint.hpp"
 #include "store/checkpoint_format.hpp"
+#include "store/cleaner_format.hpp"
 #include "store/leader_epoch_format.hpp"
 #include "store/producer_snapshot.hpp"
 
@@ -41,16 +42,20 @@ result<std::unique_ptr<partition_log>> partition_log::open(const fs::path& dir, 
 }
 
 status partition_log::load() {
+  SLUICE_TRY(load_cleaner());
   std::set<int64_t> bases;
   std::vector<fs::path> leftovers;
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     auto name = it->path().filename().string();
-    if (name == checkpoint_format::file_name || name == leader_epoch_format::file_name)
+    if (name == checkpoint_format::file_name || name == leader_epoch_format::file_name
+        || name == cleaner_format::checkpoint_name)
       continue;
     if (name == std::string{checkpoint_format::file_name} + std::string{sf::tmp_suffix}
-        || name == std::string{leader_epoch_format::file_name} + std::string{sf::tmp_suffix}) {
+        || name == std::string{leader_epoch_format::file_name} + std::string{sf::tmp_suffix}
+        || name == std::string{cleaner_format::checkpoint_name} + std::string{sf::tmp_suffix}
+        || name == std::string{cleaner_format::swap_name} + std::string{sf::tmp_suffix}) {
       leftovers.push_back(it->path());
       continue;
     }
@@ -60,8 +65,8 @@ status partition_log::load() {
                                               + " holds a file Sluice did not write: " + name);
     if (parsed->kind == sf::file_kind::log)
       bases.insert(parsed->base_offset);
-    else if (parsed->kind == sf::file_kind::leftover)
-      leftovers.push_back(it->path());
+    else if (parsed->kind == sf::file_kind::leftover || parsed->kind == sf::file_kind::cleaned)
+      leftovers.push_back(it->path()); // .cleaned: a cleaning whose swap never committed
   }
   if (ec)
     return make_error(errc::io_error, "list " + dir_.string() + ": " + ec.message());
@@ -69,7 +74,8 @@ status partition_log::load() {
   for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     auto parsed = sf::parse_file_name(it->path().filename().string());
-    if (parsed && parsed->kind != sf::file_kind::log
+    if (parsed && parsed->kind != sf::file_kind::log && parsed->kind != sf::file_kind::cleaned
+        && parsed->kind != sf::file_kind::leftover
         && parsed->kind != sf::file_kind::producer_snapshot && !bases.contains(parsed->base_offset))
       leftovers.push_back(it->path());
   }
@@ -93,7 +99,10 @@ status partition_log::load() {
   for (auto it = bases.begin(); it != bases.end(); ++it) {
     offset base{*it};
     auto name = sf::file_stem(base.value) + std::string{sf::log_suffix};
-    if (!cut && expect_base && base != *expect_base) {
+    // Only the cleaner leaves gaps between segments, and only below cleaned_to; anywhere
+    // else a gap is a lost segment and the log ends before it.
+    bool gap_ok = expect_base && base > *expect_base && base <= cleaned_.cleaned_to;
+    if (!cut && expect_base && base != *expect_base && !gap_ok) {
       report_.notes.push_back(name + " starts at " + std::to_string(base.value) + " but the log ends at "
                               + std::to_string(expect_base->value) + "; dropping it and what follows");
       cut = true;
@@ -106,9 +115,10 @@ status partition_log::load() {
     auto next_it = std::next(it);
     bool last = next_it == bases.end();
     bool trusted = last ? trusted_below > base : offset{*next_it} <= trusted_below;
+    bool sparse = config_.compacted || base < cleaned_.cleaned_to;
     std::optional<segment> seg;
     if (trusted) {
-      auto s = segment::open_trusted(dir_, base, config_.index_interval_bytes);
+      auto s = segment::open_trusted(dir_, base, config_.index_interval_bytes, sparse);
       if (s && (!last || s->next_offset() <= trusted_below)) {
         seg.emplace(std::move(*s));
       } else {
@@ -120,7 +130,7 @@ status partition_log::load() {
     }
     if (!seg) {
       segment_recovery rec;
-      auto s = segment::open_recovering(dir_, base, config_.index_interval_bytes, rec);
+      auto s = segment::open_recovering(dir_, base, config_.index_interval_bytes, rec, sparse);
       if (!s)
         return s.err();
       ++report_.segments_scanned;
@@ -137,7 +147,7 @@ status partition_log::load() {
     segments_.emplace(base, std::move(*seg));
   }
   if (segments_.empty()) {
-    auto s = segment::create(dir_, offset{0}, config_.index_interval_bytes);
+    auto s = segment::create(dir_, offset{0}, config_.index_interval_bytes, config_.compacted);
     if (!s)
       return s.err();
     segments_.emplace(offset{0}, std::move(*s));
@@ -412,6 +422,8 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
   auto v = validate(batches);
   if (!v)
     return v.err();
+  if (config_.compacted)
+    SLUICE_TRY(check_keys(batches));
   auto latest = epochs_.latest_epoch();
   if (latest && epoch < *latest)
     return make_error(errc::stale_epoch, "append in epoch " + std::to_string(epoch.value)
@@ -459,6 +471,33 @@ result<append_result> partition_log::append(std::span<std::byte> batches, leader
     }
   }
   return append_validated(batches, *v, epoch);
+}
+
+// Kafka's INVALID_RECORD for a compacted topic: the cleaner keeps the latest record per key,
+// so a record without one could never be superseded nor told apart.
+status partition_log::check_keys(bytes_view batches) const {
+  size_t pos = 0;
+  for (size_t i = 0; i < scratch_headers_.size(); ++i) {
+    auto& h = scratch_headers_[i];
+    auto batch = batches.subspan(pos, h.size_bytes());
+    pos += h.size_bytes();
+    if (h.is_control())
+      continue;
+    record_reader r{batch};
+    record_view rec;
+    uint32_t n = 0;
+    while (r.next(rec)) {
+      if (!rec.key)
+        return make_error(errc::invalid_record,
+                          "record " + std::to_string(n) + " of batch " + std::to_string(i)
+                            + " has no key; a compacted topic (cleanup.policy=compact) keeps the"
+                              " latest record per key and refuses records without one");
+      ++n;
+    }
+    if (r.error_state())
+      return *r.error_state();
+  }
+  return {};
 }
 
 result<append_result> partition_log::append_marker(producer_id id, producer_epoch producer_epoch,
@@ -540,7 +579,9 @@ result<append_result> partition_log::append_replicated(std::span<const std::byte
   for (size_t i = 0; i < scratch_headers_.size(); ++i) {
     auto& h = scratch_headers_[i];
     auto which = "batch " + std::to_string(i) + " at offset " + std::to_string(h.base_offset.value);
-    if (h.base_offset != next)
+    // The leader's compacted log has gaps, and its batches arrive with them.
+    bool gap_ok = config_.compacted && h.base_offset > next;
+    if (h.base_offset != next && !gap_ok)
       return make_error(errc::invalid_argument,
                         which + (h.base_offset < next ? " overlaps" : " leaves a gap after")
                           + " the log, which continues at " + std::to_string(next.value));
@@ -574,7 +615,7 @@ status partition_log::roll() {
   if (config_.flush.mode != flush_policy::kind::never)
     SLUICE_TRY(flush());
   auto base = old.next_offset();
-  auto s = segment::create(dir_, base, config_.index_interval_bytes);
+  auto s = segment::create(dir_, base, config_.index_interval_bytes, config_.compacted);
   if (!s)
     return s.err();
   segments_.emplace(base, std::move(*s));
@@ -652,10 +693,13 @@ status partition_log::read(offset from, size_t max_bytes, read_result& out) cons
                       "offset " + std::to_string(from.value) + " is outside the log ["
                         + std::to_string(start.value) + ", " + std::to_string(end.value) + "]");
   auto* s = segment_for(from);
-  // `from` may sit at the end of a segment whose successor starts there.
-  while (s && from >= s->next_offset() && from < end) {
+  // `from` may sit at the end of a segment whose successor starts there, or (a compacted
+  // log) in a gap before empty segments.
+  while (s && (from >= s->next_offset() || s->empty()) && from < end) {
     auto it = segments_.upper_bound(s->base_offset());
-    s = it == segments_.end() ? nullptr : &it->second;
+    if (it == segments_.end())
+      break; // the empty active segment: nothing to read yet
+    s = &it->second;
   }
   if (!s)
     return make_error(errc::offset_out_of_range, "no segment holds offset "
@@ -738,6 +782,7 @@ status partition_log::truncate_to(offset o) {
   if (!pos)
     return pos.err();
   SLUICE_TRY(lower_recovery_point(o));
+  SLUICE_TRY(lower_cleaner_checkpoint(o));
   SLUICE_TRY(drop_snapshots_after(o));
   // From the back, so a crash midway leaves a contiguous prefix.
   bool deleted = false;
@@ -761,12 +806,14 @@ status partition_log::reset_to(offset o) {
     return make_error(errc::invalid_argument, "cannot reset the log to offset "
                                                 + std::to_string(o.value));
   SLUICE_TRY(lower_recovery_point(o));
+  // No gaps between segments are trusted from here: a crash midway then leaves a prefix.
+  SLUICE_TRY(lower_cleaner_checkpoint(offset{0}));
   SLUICE_TRY(drop_snapshots_after(offset{-1}));
   producers_.clear();
   // The new segment comes first, so the log never has no segment. If a crash
   // leaves it behind others, recovery cuts the log at the gap in front of it.
   if (!segments_.contains(o)) {
-    auto s = segment::create(dir_, o, config_.index_interval_bytes);
+    auto s = segment::create(dir_, o, config_.index_interval_bytes, config_.compacted);
     if (!s)
       return s.err();
     segments_.emplace(o, std::move(*s));
@@ -795,6 +842,206 @@ status partition_log::assign_epoch(leader_epoch epoch) {
   if (!a)
     return a.err();
   return epochs_.flush();
+}
+
+} // namespace sluice::store
+
+namespace sluice::store {
+
+// -- log compaction (store/log_cleaner.hpp) ------------------------------------------------
+
+status partition_log::load_cleaner() {
+  auto swap = read_cleaner_swap(dir_);
+  if (!swap)
+    return swap.err();
+  if (*swap) {
+    // The swap committed: finish it. New segments whose .log.cleaned is gone are in place;
+    // every other old segment of the replaced range goes.
+    auto& s = **swap;
+    std::vector<offset> old;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      auto parsed = sf::parse_file_name(it->path().filename().string());
+      if (parsed && parsed->kind == sf::file_kind::log && offset{parsed->base_offset} >= s.replaced_from
+          && offset{parsed->base_offset} < s.replaced_to)
+        old.push_back(offset{parsed->base_offset});
+    }
+    if (ec)
+      return make_error(errc::io_error, "list " + dir_.string() + ": " + ec.message());
+    for (auto b : s.bases)
+      if (segment::has_cleaned_log(dir_, b))
+        SLUICE_TRY(segment::install_cleaned(dir_, b));
+    for (auto b : old)
+      if (std::find(s.bases.begin(), s.bases.end(), b) == s.bases.end())
+        SLUICE_TRY(segment::remove_files(dir_, b));
+    SLUICE_TRY(sync_directory(dir_));
+    SLUICE_TRY(write_cleaner_checkpoint(dir_, s.after));
+    SLUICE_TRY(remove_cleaner_swap(dir_));
+    report_.notes.push_back("finished an interrupted cleaner swap of offsets ["
+                            + std::to_string(s.replaced_from.value) + ", "
+                            + std::to_string(s.replaced_to.value) + ") into "
+                            + std::to_string(s.bases.size()) + " segment(s)");
+  }
+  auto c = read_cleaner_checkpoint(dir_);
+  if (c) {
+    cleaned_ = *c;
+  } else {
+    // Without it, gaps between segments cannot be told from lost segments: trust them all
+    // rather than cut a compacted log, and clean it from the start again.
+    report_.notes.push_back(c.err().message + "; cleaning starts over");
+    cleaned_ = {offset{0}, offset{std::numeric_limits<int64_t>::max()}};
+  }
+  cleaner_.first_dirty = cleaned_.first_dirty;
+  cleaner_.cleaned_to = cleaned_.cleaned_to;
+  return {};
+}
+
+status partition_log::lower_cleaner_checkpoint(offset o) {
+  if (cleaned_.first_dirty <= o && cleaned_.cleaned_to <= o)
+    return {};
+  cleaned_.first_dirty = std::min(cleaned_.first_dirty, o);
+  cleaned_.cleaned_to = std::min(cleaned_.cleaned_to, o);
+  cleaner_.first_dirty = cleaned_.first_dirty;
+  cleaner_.cleaned_to = cleaned_.cleaned_to;
+  return write_cleaner_checkpoint(dir_, cleaned_);
+}
+
+offset partition_log::end_of(const segment& s) const {
+  auto it = segments_.upper_bound(s.base_offset());
+  return it == segments_.end() ? s.next_offset() : it->first;
+}
+
+std::vector<const segment*> partition_log::cleanable(offset uncleanable, int64_t now) const {
+  std::vector<const segment*> out;
+  for (auto it = segments_.begin(); std::next(it) != segments_.end(); ++it) {
+    if (std::next(it)->first > uncleanable)
+      break;
+    if (config_.min_compaction_lag_ms > 0
+        && it->second.max_timestamp().value > now - config_.min_compaction_lag_ms)
+      break;
+    out.push_back(&it->second);
+  }
+  return out;
+}
+
+double partition_log::dirty_ratio_of(const std::vector<const segment*>& segs,
+                                     offset first_dirty) const {
+  uint64_t total = 0, dirty = 0;
+  for (auto* s : segs) {
+    total += s->size();
+    if (end_of(*s) > first_dirty)
+      dirty += s->size();
+  }
+  return total == 0 ? 0.0 : static_cast<double>(dirty) / static_cast<double>(total);
+}
+
+double partition_log::dirty_ratio(offset uncleanable) const {
+  if (!config_.compacted)
+    return 0;
+  return dirty_ratio_of(cleanable(uncleanable, clock_()),
+                        std::max(cleaned_.first_dirty, log_start_offset()));
+}
+
+result<std::optional<cleaning_job>> partition_log::plan_cleaning(offset uncleanable,
+                                                                 size_t map_bytes) {
+  if (!config_.compacted || closed_)
+    return std::optional<cleaning_job>{};
+  auto now = clock_();
+  auto segs = cleanable(uncleanable, now);
+  auto first_dirty = std::max(cleaned_.first_dirty, log_start_offset());
+  cleaner_.dirty_ratio = dirty_ratio_of(segs, first_dirty);
+  if (segs.empty() || end_of(*segs.back()) <= first_dirty
+      || cleaner_.dirty_ratio < config_.min_cleanable_dirty_ratio)
+    return std::optional<cleaning_job>{};
+  cleaning_job job;
+  job.dir = dir_;
+  job.first_dirty = first_dirty;
+  job.now_ms = now;
+  job.delete_retention_ms = config_.delete_retention_ms;
+  job.segment_bytes = config_.segment_bytes;
+  job.index_interval_bytes = config_.index_interval_bytes;
+  job.map_bytes = map_bytes;
+  job.dirty_ratio = cleaner_.dirty_ratio;
+  for (auto* s : segs) {
+    auto f = file::open(s->path(), file::mode::read_only);
+    if (!f)
+      return f.err();
+    job.segments.push_back({s->base_offset(), end_of(*s), s->size(), std::move(*f)});
+  }
+  job.aborted = producers_.aborted_transactions(log_start_offset(), job.segments.back().end);
+  return std::optional<cleaning_job>{std::move(job)};
+}
+
+status partition_log::crash_point(std::string_view step) {
+  if (crash_hook_ && crash_hook_(step))
+    return make_error(errc::io_error, "simulated crash after " + std::string{step});
+  return {};
+}
+
+status partition_log::install_cleaned(const cleaning_result& r) {
+  const auto& sw = r.swap;
+  // The replaced segments must be exactly the ones cleaned: retention or a truncation may
+  // have removed or cut them since, and the active segment is never replaced.
+  bool same = !closed_;
+  auto it = segments_.lower_bound(sw.replaced_from);
+  for (auto& [base, size] : r.replaced) {
+    if (!same || it == segments_.end() || it->first != base || it->second.size() != size
+        || std::next(it) == segments_.end()) {
+      same = false;
+      break;
+    }
+    ++it;
+  }
+  if (!same || it == segments_.end() || it->first != sw.replaced_to) {
+    remove_cleaned(dir_, sw.bases);
+    return make_error(errc::invalid_argument,
+                      dir_.string() + ": the log changed while offsets ["
+                        + std::to_string(sw.replaced_from.value) + ", "
+                        + std::to_string(sw.replaced_to.value)
+                        + ") were cleaned; the cleaning is dropped");
+  }
+  // Commit point: from here recovery finishes the swap.
+  SLUICE_TRY(write_cleaner_swap(dir_, sw));
+  SLUICE_TRY(crash_point("cleaner.swap written"));
+  for (auto b : sw.bases) {
+    SLUICE_TRY(segment::install_cleaned(dir_, b));
+    SLUICE_TRY(crash_point("renamed " + sf::file_stem(b.value) + ".cleaned"));
+  }
+  for (auto& [base, _] : r.replaced) {
+    if (std::find(sw.bases.begin(), sw.bases.end(), base) != sw.bases.end())
+      continue;
+    SLUICE_TRY(segment::remove_files(dir_, base));
+    SLUICE_TRY(crash_point("removed " + sf::file_stem(base.value)));
+  }
+  SLUICE_TRY(sync_directory(dir_));
+  SLUICE_TRY(crash_point("directory synced"));
+  SLUICE_TRY(write_cleaner_checkpoint(dir_, sw.after));
+  SLUICE_TRY(crash_point("checkpoint written"));
+  SLUICE_TRY(remove_cleaner_swap(dir_));
+  SLUICE_TRY(crash_point("cleaner.swap removed"));
+  // The old segment objects read the old files through their own descriptors until here.
+  segments_.erase(segments_.lower_bound(sw.replaced_from), segments_.lower_bound(sw.replaced_to));
+  for (auto b : sw.bases) {
+    auto s = segment::open_trusted(dir_, b, config_.index_interval_bytes, true);
+    if (!s) {
+      segment_recovery rec;
+      s = segment::open_recovering(dir_, b, config_.index_interval_bytes, rec, true);
+      if (!s)
+        return s.err();
+    }
+    segments_.emplace(b, std::move(*s));
+  }
+  cleaned_ = sw.after;
+  cleaner_.first_dirty = cleaned_.first_dirty;
+  cleaner_.cleaned_to = cleaned_.cleaned_to;
+  cleaner_.last_clean_ms = clock_();
+  ++cleaner_.cleanings;
+  cleaner_.bytes_removed += r.stats.bytes_read - std::min(r.stats.bytes_read, r.stats.bytes_written);
+  cleaner_.records_removed += r.stats.records_removed;
+  cleaner_.tombstones_removed += r.stats.tombstones_removed;
+  cleaner_.last_error.clear();
+  return {};
 }
 
 } // namespace sluice::store

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "store/cleaner_files.hpp"
 #include "store/leader_epoch_cache.hpp"
+#include "store/log_cleaner.hpp"
 #include "store/log_config.hpp"
 #include "store/producer_state.hpp"
 #include "store/result.hpp"
@@ -85,6 +87,8 @@ public:
   // and answers the original's offsets (append_result::duplicate), an out-of-order
   // sequence is errc::out_of_order_sequence, an older producer epoch errc::producer_fenced,
   // a negative epoch or sequence errc::invalid_argument.
+  // A compacted log (log_config::compacted) refuses a record without a key:
+  // errc::invalid_record, nothing written.
   result<append_result> append(std::span<std::byte> batches, leader_epoch epoch = leader_epoch{0});
 
   // The leader's transaction marker (KIP-98): appends a control batch (batch_format.hpp) of
@@ -98,7 +102,8 @@ public:
   // The follower's append (Kafka's appendAsFollower): batches fetched from the
   // leader are written as they are, offsets and epochs kept. Each is validated
   // as append() does (length, CRC, max_batch_bytes) and must start where the log
-  // (or the batch before it) ends: a gap or an overlap is errc::invalid_argument,
+  // (or the batch before it) ends (in a compacted log: at or after it, since the leader's
+  // log has gaps): a gap or an overlap is errc::invalid_argument,
   // an epoch below the one before it errc::stale_epoch. Nothing is written
   // unless every batch checks out. Epochs new to the history are recorded.
   result<append_result> append_replicated(std::span<const std::byte> batches);
@@ -169,6 +174,21 @@ public:
   // active one). Returns how many were deleted.
   result<size_t> apply_retention();
 
+  // Log compaction (store/log_cleaner.hpp). plan_cleaning returns a job when the log is
+  // compacted and the closed segments below `uncleanable` (min of HW and the last stable
+  // offset) are dirty enough; nothing when not. The job runs anywhere (clean_log); its
+  // result comes back to install_cleaned, which swaps the new segments in, or refuses
+  // (errc::invalid_argument, .cleaned files deleted) when a replaced segment changed
+  // meanwhile (retention, truncation). Between the two the log works as ever.
+  result<std::optional<cleaning_job>> plan_cleaning(offset uncleanable, size_t map_bytes);
+  status install_cleaned(const cleaning_result& r);
+  // The dirty ratio of the closed segments below `uncleanable` (0 when not compacted).
+  double dirty_ratio(offset uncleanable) const;
+  const cleaner_status& cleaner() const { return cleaner_; }
+  // Tests: called after each file operation of install_cleaned with its name; returning true
+  // stops there as a crash would (the log must then be dropped without close and reopened).
+  void set_crash_hook(std::function<bool(std::string_view)> hook) { crash_hook_ = std::move(hook); }
+
   // Runs time-driven work: flush.ms and segment.ms. Call periodically.
   status tick();
 
@@ -208,9 +228,21 @@ private:
                                          leader_epoch epoch);
   // Records the written batches (scratch_headers_, in `batches`) in the producers' state.
   void apply_producers(bytes_view batches);
+  // A compacted log's refusal of records without a key (scratch_headers_ describe `batches`).
+  status check_keys(bytes_view batches) const;
   // Makes the epoch history durable, rolls if due and writes the validated batches.
   status write(bytes_view batches, const validated& v);
   status lower_recovery_point(offset o);
+  // Recovery: finishes a swap whose cleaner.swap exists, then loads the cleaner checkpoint.
+  status load_cleaner();
+  // Lowers the cleaner checkpoint to at most `o` (before a truncation at `o`).
+  status lower_cleaner_checkpoint(offset o);
+  // The closed segments the cleaner may take: contiguous from the log start, each ending at
+  // or below `uncleanable` and older than min.compaction.lag.ms.
+  std::vector<const segment*> cleanable(offset uncleanable, int64_t now) const;
+  double dirty_ratio_of(const std::vector<const segment*>& segs, offset first_dirty) const;
+  offset end_of(const segment& s) const;
+  status crash_point(std::string_view step);
   status remove_segment(std::map<offset, segment>::iterator it);
   void restart_active_clock();
   status roll();
@@ -252,6 +284,9 @@ private:
   int64_t oldest_unflushed_ms_ = -1;
   recovery_report report_;
   bool closed_ = false;
+  cleaner_checkpoint cleaned_;
+  cleaner_status cleaner_;
+  std::function<bool(std::string_view)> crash_hook_;
 };
 
 } // namespace sluice::store

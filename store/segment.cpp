@@ -3,6 +3,7 @@
 #include "store/batch_scanner.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <unistd.h>
 
@@ -11,17 +12,18 @@ namespace sluice::store {
 namespace sf = segment_format;
 
 std::filesystem::path segment::path_of(const std::filesystem::path& dir, offset base,
-                                       std::string_view suffix) {
-  return dir / (sf::file_stem(base.value) + std::string{suffix});
+                                       std::string_view suffix, std::string_view extra) {
+  return dir / (sf::file_stem(base.value) + std::string{suffix} + std::string{extra});
 }
 
 // A segment over `log` with fresh, empty index files (create and recovery).
 result<segment> segment::with_new_indexes(const std::filesystem::path& dir, offset base,
-                                          uint32_t index_interval_bytes, file log) {
-  auto idx = offset_index::create(path_of(dir, base, sf::index_suffix));
+                                          uint32_t index_interval_bytes, file log, bool sparse,
+                                          std::string_view extra) {
+  auto idx = offset_index::create(path_of(dir, base, sf::index_suffix, extra));
   if (!idx)
     return idx.err();
-  auto tidx = time_index::create(path_of(dir, base, sf::time_index_suffix));
+  auto tidx = time_index::create(path_of(dir, base, sf::time_index_suffix, extra));
   if (!tidx)
     return tidx.err();
   segment s;
@@ -32,12 +34,15 @@ result<segment> segment::with_new_indexes(const std::filesystem::path& dir, offs
   s.base_ = base;
   s.next_ = base;
   s.index_interval_bytes_ = index_interval_bytes;
+  s.sparse_ = sparse;
   return s;
 }
 
 result<segment> segment::create(const std::filesystem::path& dir, offset base,
-                                uint32_t index_interval_bytes) {
-  auto log = file::open(path_of(dir, base, sf::log_suffix), file::mode::create_read_write);
+                                uint32_t index_interval_bytes, bool sparse,
+                                std::string_view extra_suffix) {
+  auto log = file::open(path_of(dir, base, sf::log_suffix, extra_suffix),
+                        file::mode::create_read_write);
   if (!log)
     return log.err();
   auto sz = log->size();
@@ -46,11 +51,11 @@ result<segment> segment::create(const std::filesystem::path& dir, offset base,
   if (*sz != 0)
     return make_error(errc::invalid_argument,
                       log->path().string() + ": refusing to create a segment over a non-empty file");
-  return with_new_indexes(dir, base, index_interval_bytes, std::move(*log));
+  return with_new_indexes(dir, base, index_interval_bytes, std::move(*log), sparse, extra_suffix);
 }
 
 result<segment> segment::open_trusted(const std::filesystem::path& dir, offset base,
-                                      uint32_t index_interval_bytes) {
+                                      uint32_t index_interval_bytes, bool sparse) {
   auto log = file::open(path_of(dir, base, sf::log_suffix), file::mode::read_write);
   if (!log)
     return log.err();
@@ -75,6 +80,7 @@ result<segment> segment::open_trusted(const std::filesystem::path& dir, offset b
   s.next_ = base;
   s.size_ = *sz;
   s.index_interval_bytes_ = index_interval_bytes;
+  s.sparse_ = sparse;
   if (s.size_ == 0)
     return s;
   // The first header gives the segment's first timestamp and must carry its base.
@@ -82,7 +88,7 @@ result<segment> segment::open_trusted(const std::filesystem::path& dir, offset b
   batch_scanner::item it;
   if (!first.next(it) && first.stop_reason())
     return *first.stop_reason();
-  if (it.header.base_offset != base)
+  if (!s.follows(it.header.base_offset, base))
     return make_error(errc::corrupt_batch, s.path().string() + ": first batch has offset "
                                              + std::to_string(it.header.base_offset.value)
                                              + ", file name says "
@@ -95,7 +101,7 @@ result<segment> segment::open_trusted(const std::filesystem::path& dir, offset b
   batch_scanner scan{s.log_, tail, s.size_, false};
   offset expect = tail == 0 ? base : offset{-1};
   while (scan.next(it)) {
-    if (expect.value >= 0 && it.header.base_offset != expect)
+    if (expect.value >= 0 && !s.follows(it.header.base_offset, expect))
       return make_error(errc::corrupt_batch,
                         s.path().string() + " at position " + std::to_string(it.position)
                           + ": batch offset " + std::to_string(it.header.base_offset.value)
@@ -119,11 +125,11 @@ result<segment> segment::open_trusted(const std::filesystem::path& dir, offset b
 
 result<segment> segment::open_recovering(const std::filesystem::path& dir, offset base,
                                          uint32_t index_interval_bytes,
-                                         segment_recovery& report) {
+                                         segment_recovery& report, bool sparse) {
   auto log = file::open(path_of(dir, base, sf::log_suffix), file::mode::read_write);
   if (!log)
     return log.err();
-  auto s = with_new_indexes(dir, base, index_interval_bytes, std::move(*log));
+  auto s = with_new_indexes(dir, base, index_interval_bytes, std::move(*log), sparse, {});
   if (!s)
     return s;
   SLUICE_TRY(s->rebuild(true, &report));
@@ -139,7 +145,7 @@ status segment::rebuild(bool verify_crc, segment_recovery* report) {
   batch_scanner::item it;
   std::optional<error> reason;
   while (scan.next(it)) {
-    if (it.header.base_offset != next_) {
+    if (!follows(it.header.base_offset, next_)) {
       reason = make_error(errc::corrupt_batch,
                           path().string() + " at position " + std::to_string(it.position)
                             + ": batch offset " + std::to_string(it.header.base_offset.value)
@@ -202,8 +208,10 @@ status segment::append(bytes_view batches, std::span<const batch_header> headers
 
 result<segment::batch_location> segment::locate(offset from) const {
   uint64_t start = 0;
-  if (auto e = index_.floor(static_cast<uint64_t>(from - base_)))
-    start = e->position;
+  // A sparse segment's first batch may start after base_ (and after `from`).
+  if (from > base_)
+    if (auto e = index_.floor(static_cast<uint64_t>(from - base_)))
+      start = e->position;
   batch_scanner scan{log_, start, size_, false, 16 * 1024};
   batch_scanner::item it;
   while (scan.next(it))
@@ -216,7 +224,7 @@ result<segment::batch_location> segment::locate(offset from) const {
 }
 
 result<uint64_t> segment::position_of_batch(offset o) const {
-  if (o == next_)
+  if (o == next_ || (sparse_ && o > next_))
     return size_;
   if (o < base_ || o > next_)
     return make_error(errc::offset_out_of_range,
@@ -225,6 +233,9 @@ result<uint64_t> segment::position_of_batch(offset o) const {
   auto loc = locate(o);
   if (!loc)
     return loc.err();
+  // In a sparse segment an offset in a gap cuts before the batch after it.
+  if (sparse_ && loc->header.base_offset > o)
+    return loc->position;
   if (loc->header.base_offset != o)
     return make_error(errc::invalid_argument,
                       path().string() + ": offset " + std::to_string(o.value)
@@ -312,7 +323,8 @@ status segment::read(offset from, size_t max_bytes, read_result& out) const {
   out.bytes.clear();
   out.batch_count = 0;
   out.first_offset = out.next_offset = from;
-  if (from >= next_)
+  // An empty segment holds nothing, whatever `from` (a sparse log's gap may lie before it).
+  if (from >= next_ || size_ == 0)
     return {};
   uint64_t pos;
   if (from == read_hint_offset_) {
@@ -353,7 +365,7 @@ status segment::read(offset from, size_t max_bytes, read_result& out) const {
   offset next = first->base_offset;
   while (keep + batch_format::header_size <= *got) {
     auto h = decode_header(bytes_view{out.bytes.data() + keep, *got - keep});
-    if (!h || h->base_offset != next) {
+    if (!h || !follows(h->base_offset, next)) {
       if (out.batch_count == 0)
         return make_error(errc::corrupt_batch,
                           path().string() + " at position " + std::to_string(pos + keep)
@@ -417,12 +429,34 @@ status segment::flush() {
   return log_.sync_data();
 }
 
+status segment::sync_all() {
+  SLUICE_TRY(flush());
+  SLUICE_TRY(index_.sync());
+  return time_index_.sync();
+}
+
 status segment::seal() {
   auto last = time_index_.last();
   if (size_ > 0 && (!last || max_ts_.value > last->max_timestamp))
     time_index_.append({max_ts_.value, static_cast<uint32_t>(last_batch_base_ - base_)});
   SLUICE_TRY(index_.flush());
   return time_index_.flush();
+}
+
+status segment::install_cleaned(const std::filesystem::path& dir, offset base) {
+  for (auto suffix : {sf::index_suffix, sf::time_index_suffix, sf::log_suffix}) {
+    auto from = path_of(dir, base, suffix, sf::cleaned_suffix);
+    auto to = path_of(dir, base, suffix);
+    if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT)
+      return make_error(errc::io_error, "rename " + from.string() + " to " + to.string() + ": "
+                                          + std::strerror(errno));
+  }
+  return {};
+}
+
+bool segment::has_cleaned_log(const std::filesystem::path& dir, offset base) {
+  std::error_code ec;
+  return std::filesystem::exists(path_of(dir, base, sf::log_suffix, sf::cleaned_suffix), ec);
 }
 
 status segment::remove_files(const std::filesystem::path& dir, offset base) {

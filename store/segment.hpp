@@ -33,22 +33,27 @@ struct segment_recovery {
 //
 // Invariants: the file holds whole, CRC-valid batches with increasing offsets in
 // [base, next_offset); size() is the end of the last one; the indexes point only
-// at batch starts inside it.
+// at batch starts inside it. A dense segment's batches are contiguous and the first
+// starts at base; a sparse one (a compacted log, store/log_cleaner.hpp) may have gaps
+// before and between its batches, and next_offset is then its last batch's end.
 class segment {
 public:
-  // Creates empty files for a new segment starting at `base`.
+  // Creates empty files for a new segment starting at `base`. `extra_suffix` is appended to
+  // every file name (the cleaner writes "<base>.log.cleaned" and its indexes).
   static result<segment> create(const std::filesystem::path& dir, offset base,
-                                uint32_t index_interval_bytes);
+                                uint32_t index_interval_bytes, bool sparse = false,
+                                std::string_view extra_suffix = {});
 
   // Opens a segment below the recovery point: batches are trusted, only the
   // indexes and the last batch's header are checked; damaged indexes are rebuilt.
   static result<segment> open_trusted(const std::filesystem::path& dir, offset base,
-                                      uint32_t index_interval_bytes);
+                                      uint32_t index_interval_bytes, bool sparse = false);
 
   // Opens a segment at or above the recovery point: every batch is verified,
   // the file is cut at the first bad or partial one, the indexes are rebuilt.
   static result<segment> open_recovering(const std::filesystem::path& dir, offset base,
-                                         uint32_t index_interval_bytes, segment_recovery& report);
+                                         uint32_t index_interval_bytes, segment_recovery& report,
+                                         bool sparse = false);
 
   segment(segment&&) noexcept = default;
   segment& operator=(segment&&) noexcept = default;
@@ -88,6 +93,8 @@ public:
 
   // Writes pending index entries and fdatasyncs the log file.
   status flush();
+  // flush() and fdatasyncs the index files too (a cleaned segment, before its swap).
+  status sync_all();
   // Called when the segment stops being the active one: records its final
   // max timestamp in the time index and writes the indexes.
   status seal();
@@ -95,11 +102,17 @@ public:
   status remove() { return remove_files(dir_, base_); }
   // Deletes the files of the segment at `base` in `dir`, whichever exist.
   static status remove_files(const std::filesystem::path& dir, offset base);
+  // Renames the cleaner's "<base>.*.cleaned" files over "<base>.*" (the log file last, so a
+  // .log.cleaned that is still there means the swap of `base` has not finished); each file
+  // that is not there is skipped.
+  static status install_cleaned(const std::filesystem::path& dir, offset base);
+  static bool has_cleaned_log(const std::filesystem::path& dir, offset base);
 
   offset base_offset() const { return base_; }
   offset next_offset() const { return next_; }
   uint64_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  bool sparse() const { return sparse_; }
   timestamp_ms max_timestamp() const { return max_ts_; }
   // Timestamp of the first batch, or no_timestamp when empty (drives segment.ms).
   timestamp_ms first_timestamp() const { return first_ts_; }
@@ -110,9 +123,14 @@ public:
 private:
   segment() = default;
   static result<segment> with_new_indexes(const std::filesystem::path& dir, offset base,
-                                          uint32_t index_interval_bytes, file log);
+                                          uint32_t index_interval_bytes, file log, bool sparse,
+                                          std::string_view extra);
   static std::filesystem::path path_of(const std::filesystem::path& dir, offset base,
-                                       std::string_view suffix);
+                                       std::string_view suffix, std::string_view extra = {});
+  // Where the next batch may start: next_ for a dense segment, anywhere from it for a sparse one.
+  bool follows(offset batch_base, offset expected) const {
+    return sparse_ ? batch_base >= expected : batch_base == expected;
+  }
   void index_batch(uint64_t position, const batch_header& h);
   // Scans [0, end) rebuilding both indexes and the summary fields.
   status rebuild(bool verify_crc, segment_recovery* report);
@@ -138,6 +156,7 @@ private:
   uint64_t bytes_since_index_ = 0;
   uint64_t bytes_since_time_index_ = 0;
   offset last_batch_base_{0};
+  bool sparse_ = false;
   // Where the previous read ended, so a sequential reader skips the index
   // lookup and scan. Only ever points at a batch start below next_.
   mutable offset read_hint_offset_{-1};

@@ -25,6 +25,10 @@ std::optional<parsed_name> parse_file_name(std::string_view name) {
   auto rest = name.substr(base_digits);
   if (rest.ends_with(deleted_suffix) || rest.ends_with(tmp_suffix))
     return parsed_name{base, file_kind::leftover};
+  if (rest == std::string{log_suffix} + std::string{cleaned_suffix}
+      || rest == std::string{index_suffix} + std::string{cleaned_suffix}
+      || rest == std::string{time_index_suffix} + std::string{cleaned_suffix})
+    return parsed_name{base, file_kind::cleaned};
   if (rest == log_suffix)
     return parsed_name{base, file_kind::log};
   if (rest == index_suffix)

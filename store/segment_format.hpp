@@ -16,6 +16,10 @@
 //   leader-epoch.checkpoint             leader_epoch_format.hpp
 //   <offset, 20 digits>.snapshot        producer state at that log end, producer_snapshot_format.hpp
 //
+//   <base offset, 20 digits>.log.cleaned, .index.cleaned, .timeindex.cleaned
+//                                       a segment the cleaner wrote, not yet swapped in
+//   cleaner.swap, cleaner-offset.checkpoint   cleaner_format.hpp
+//
 // Index files are derived data: on open, a missing or inconsistent one is rebuilt
 // from its .log. Files ending in .tmp or .deleted are leftovers of an interrupted
 // checkpoint write or retention and are removed on open. Anything else is foreign.
@@ -34,6 +38,7 @@ inline constexpr std::string_view time_index_suffix = ".timeindex";
 inline constexpr std::string_view deleted_suffix = ".deleted";
 inline constexpr std::string_view tmp_suffix = ".tmp";
 inline constexpr std::string_view snapshot_suffix = ".snapshot";
+inline constexpr std::string_view cleaned_suffix = ".cleaned";
 inline constexpr size_t base_digits = 20;
 
 inline constexpr size_t index_entry_size = 8;
@@ -45,7 +50,7 @@ inline constexpr uint64_t max_segment_bytes = uint64_t{1} << 31;
 // "00000000000000001234"
 std::string file_stem(int64_t base_offset);
 
-enum class file_kind { log, index, time_index, producer_snapshot, leftover };
+enum class file_kind { log, index, time_index, producer_snapshot, leftover, cleaned };
 
 struct parsed_name {
   int64_t base_offset;
