@@ -35,6 +35,8 @@ using replica_data_atom = caf::atom_constant<caf::atom("repl_data")>;
 using propose_atom = caf::atom_constant<caf::atom("isr_prop")>;   // resend an ISR proposal
 using fetch_round_atom = caf::atom_constant<caf::atom("repl_round")>;
 using delayed_log_atom = caf::atom_constant<caf::atom("delay_log")>; // the topic actor of __delayed
+// Log compaction: a partition's cleaning job to the node's log cleaner.
+using clean_atom = caf::atom_constant<caf::atom("log_clean")>;
 
 inline constexpr tick_atom tick_atom_v{};
 inline constexpr fetch_expire_atom fetch_expire_atom_v{};
@@ -61,5 +63,6 @@ inline constexpr replica_data_atom replica_data_atom_v{};
 inline constexpr propose_atom propose_atom_v{};
 inline constexpr fetch_round_atom fetch_round_atom_v{};
 inline constexpr delayed_log_atom delayed_log_atom_v{};
+inline constexpr clean_atom clean_atom_v{};
 
 } // namespace sluice::actors

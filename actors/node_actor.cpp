@@ -34,6 +34,7 @@ node_impl::node_impl(caf::actor_config& cfg, node_config config)
 
 node_impl::behavior_type node_impl::make_behavior() {
   set_down_handler([this](caf::down_msg& dm) { on_down(dm); });
+  cleaner_ = spawn_log_cleaner(home_system());
   start_metadata();
   start_groups();
   start_txns();
@@ -117,6 +118,8 @@ void node_impl::on_exit() {
   send_exit(delays_, caf::exit_reason::user_shutdown);
   if (replicas_)
     send_exit(replicas_, caf::exit_reason::user_shutdown);
+  // Detached: it has its own thread, and would keep the actor system up.
+  send_exit(cleaner_, caf::exit_reason::user_shutdown);
   topics_.clear();
   deleting_.clear();
   // Parked multi-partition fetches hold their topic actors, whose parked partitions hold this
@@ -342,6 +345,7 @@ void node_impl::host(topic_spec spec, int restarts) {
   if (replicas_)
     args.replication = replication_args{config_.id, metadata_, replicas_,
                                         config_.replica_lag_time_max_ms};
+  args.cleaner = cleaner_args{cleaner_, config_.cleaner_backoff_ms, config_.cleaner_map_bytes};
   auto actor = spawn_topic(home_system(), std::move(args));
   monitor(actor);
   auto name = spec.name;
@@ -493,6 +497,7 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
                                     child(delays_, "delay manager")};
   if (replicas_)
     children.push_back(child(replicas_, "replica manager"));
+  children.push_back(child(cleaner_, "log cleaner"));
   for (auto& [name, t] : topics_)
     children.push_back(child(t.actor, "topic " + name));
   return gather_states(this, std::move(line), std::move(children),

@@ -137,6 +137,14 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 10, 3'600'000, v); !st)
       return st;
     cfg.replica_lag_time_max_ms = v;
+  } else if (key == "log.cleaner.backoff.ms") {
+    if (auto st = parse_int(key, value, 1, 86'400'000, v); !st)
+      return st;
+    cfg.cleaner_backoff_ms = v;
+  } else if (key == "log.cleaner.dedupe.buffer.size") {
+    if (auto st = parse_int(key, value, 1024, int64_t{1} << 34, v); !st)
+      return st;
+    cfg.cleaner_map_bytes = static_cast<size_t>(v);
   } else if (key == "scheduler.threads") {
     if (auto st = parse_int(key, value, 0, 256, v); !st)
       return st;
@@ -232,6 +240,10 @@ std::string node_config_help() {
     + " metadata log records between snapshots (0: never)\n"
     "  replica.lag.time.max.ms=" + std::to_string(d.replica_lag_time_max_ms)
     + " a follower not caught up for this long leaves the ISR\n"
+    "  log.cleaner.backoff.ms=" + std::to_string(d.cleaner_backoff_ms)
+    + " how often a compacted partition checks whether it is dirty enough to clean\n"
+    "  log.cleaner.dedupe.buffer.size=" + std::to_string(d.cleaner_map_bytes)
+    + " memory of the cleaner's key map (16 bytes a key); more keys: several passes\n"
     "  scheduler.threads=0          actor scheduler threads (0: one per core)\n"
     "  metrics.listen=              HOST:PORT serving Prometheus text on /metrics (empty: off)\n"
     "  http.listen=                 HOST:PORT serving the web console, /api/* and /metrics\n"

@@ -83,6 +83,10 @@ struct node_config {
   // kafka.listen (sluiced --kafka-listen): where the Kafka wire protocol listener accepts Kafka
   // clients (actors/kafka_listener.hpp).
   listen_address kafka_listen;
+  // Log compaction (actors/log_cleaner_actor.hpp): log.cleaner.backoff.ms, how often a
+  // compacted partition looks at its dirty ratio, and log.cleaner.dedupe.buffer.size.
+  int64_t cleaner_backoff_ms = 15'000;
+  size_t cleaner_map_bytes = 32u << 20;
 };
 
 // One line of the config file. Errors are invalid_config naming the key.

@@ -8,6 +8,7 @@
 #include "actors/delay_manager.hpp"
 #include "actors/group_interface.hpp"
 #include "actors/inspect_field.hpp"
+#include "actors/log_cleaner_actor.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/producer_id_block.hpp"
 #include "actors/replica_manager.hpp"
@@ -133,6 +134,7 @@ private:
   // Cluster mode: the other controllers' nodes we are connected to, and those being dialled.
   std::map<node_id, node_actor> peer_nodes_;
   replica_manager_actor replicas_; // cluster mode: the follower partitions' fetchers
+  log_cleaner_actor cleaner_;      // compacted partitions' cleaning jobs (detached)
   // Cluster mode: the latest replication state of each topic's partitions.
   std::map<std::string, std::vector<cluster::partition_replicas>, std::less<>> states_;
   std::set<node_id> peer_connecting_;

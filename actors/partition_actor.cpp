@@ -83,6 +83,17 @@ struct partition_status {
   std::map<int64_t, std::string> producer_state;
   int64_t producer_snapshot = -1;
   uint64_t duplicates = 0;
+  // Log compaction (store/log_cleaner.hpp), on a compacted topic's replica: idle or cleaning,
+  // the dirty ratio of what may be cleaned, how far it is clean, and what cleaning removed.
+  std::string cleaner = "off";
+  double dirty_ratio = 0;
+  int64_t first_dirty = 0;
+  int64_t cleanings = 0;
+  int64_t last_clean_ms_ago = -1;
+  uint64_t cleaned_bytes_removed = 0;
+  uint64_t cleaned_records_removed = 0;
+  uint64_t tombstones_removed = 0;
+  std::string cleaner_error;
   std::string error; // why the log is not open, if it is not
 };
 
@@ -118,12 +129,22 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field producer_state{"producer_state", x.producer_state};
   field producer_snapshot{"producer_snapshot", x.producer_snapshot};
   field duplicates{"duplicates", x.duplicates};
+  field cleaner{"cleaner", x.cleaner};
+  field dirty_ratio{"dirty_ratio", x.dirty_ratio};
+  field first_dirty{"first_dirty", x.first_dirty};
+  field cleanings{"cleanings", x.cleanings};
+  field last_clean{"last_clean_ms_ago", x.last_clean_ms_ago};
+  field cleaned_bytes{"cleaned_bytes_removed", x.cleaned_bytes_removed};
+  field cleaned_records{"cleaned_records_removed", x.cleaned_records_removed};
+  field tombstones{"tombstones_removed", x.tombstones_removed};
+  field cleaner_error{"cleaner_error", x.cleaner_error};
   field error{"error", x.error};
   return f(caf::meta::type_name("partition"), topic, partition, role, leader, epoch, isr,
            log_start, log_end, hw, recovery_point, follower_ends, segments, size_bytes, parked,
            acks, appends, appended, fetches, filtered, scanned, matched, truncations, lso, open_txns,
            aborted_txns, markers, producers,
-           producer_state, producer_snapshot, duplicates, error);
+           producer_state, producer_snapshot, duplicates, cleaner, dirty_ratio, first_dirty,
+           cleanings, last_clean, cleaned_bytes, cleaned_records, tombstones, cleaner_error, error);
 }
 
 class partition_impl : public partition_actor::base {
@@ -975,7 +996,86 @@ private:
       }
       settle();
     }
-    delayed_send(self_handle(), args_.tick_interval, tick_atom_v);
+    maybe_clean();
+    // 0: tests tick by hand.
+    if (args_.tick_interval.count() > 0)
+      delayed_send(self_handle(), args_.tick_interval, tick_atom_v);
+  }
+
+  // -- log compaction (store/log_cleaner.hpp) ------------------------------------------
+
+  // The high watermark in any role, and below it the last stable offset: the cleaner never
+  // touches what a consumer cannot read yet, nor an undecided transaction.
+  offset uncleanable() const {
+    auto hw = leader_ ? leader_->high_watermark() : follower_ ? follower_->high_watermark() : hw_;
+    return log_->last_stable_offset(hw);
+  }
+
+  // Every log.cleaner.backoff.ms, on a compacted topic: plan a job (a short step: segment
+  // sizes and fresh read-only descriptors) and hand it to the node's cleaner; appends and
+  // fetches go on while it runs, and its result is swapped in on arrival.
+  void maybe_clean() {
+    if (!log_ || !args_.cleaner || !log_->config().compacted || cleaning_)
+      return;
+    auto now = now_ms();
+    if (last_clean_check_ms_ >= 0 && now - last_clean_check_ms_ < args_.cleaner->backoff_ms)
+      return;
+    last_clean_check_ms_ = now;
+    auto job = log_->plan_cleaning(uncleanable(), args_.cleaner->map_bytes);
+    if (!job) {
+      status_.cleaner_error = job.err().to_string();
+      spdlog::error("partition {}: cannot plan a cleaning: {}", label(), status_.cleaner_error);
+      return;
+    }
+    if (!*job)
+      return;
+    cleaning_ = true;
+    cleaning_request req{label(), std::make_shared<store::cleaning_job>(std::move(**job))};
+    request(args_.cleaner->actor, caf::infinite, clean_atom_v, std::move(req))
+      .then([this](cleaning_outcome& out) { on_cleaned(out); },
+            [this](caf::error& err) {
+              cleaning_ = false;
+              status_.cleaner_error = caf::to_string(err);
+            });
+  }
+
+  void on_cleaned(const cleaning_outcome& out) {
+    cleaning_ = false;
+    if (!out.result) {
+      status_.cleaner_error = out.error;
+      return;
+    }
+    if (!log_) {
+      store::remove_cleaned(args_.dir, out.result->swap.bases);
+      return;
+    }
+    if (auto st = log_->install_cleaned(*out.result); !st) {
+      // A retention or truncation meanwhile: the next check plans anew.
+      status_.cleaner_error = st.err().to_string();
+      spdlog::warn("partition {}: cleaning not installed: {}", label(), status_.cleaner_error);
+      return;
+    }
+    status_.cleaner_error.clear();
+    auto& s = out.result->stats;
+    spdlog::info("partition {}: cleaned offsets [{}, {}): {} of {} records and {} of {} bytes "
+                 "removed in {} ms",
+                 label(), out.result->swap.replaced_from.value, out.result->swap.replaced_to.value,
+                 s.records_removed, s.records_read, s.bytes_read - std::min(s.bytes_read, s.bytes_written),
+                 s.bytes_read, s.duration_ms);
+  }
+
+  void describe_cleaner() {
+    if (!log_->config().compacted)
+      return;
+    auto& c = log_->cleaner();
+    status_.cleaner = cleaning_ ? "cleaning" : "idle";
+    status_.dirty_ratio = log_->dirty_ratio(uncleanable());
+    status_.first_dirty = c.first_dirty.value;
+    status_.cleanings = static_cast<int64_t>(c.cleanings);
+    status_.last_clean_ms_ago = c.last_clean_ms < 0 ? -1 : args_.clock() - c.last_clean_ms;
+    status_.cleaned_bytes_removed = c.bytes_removed;
+    status_.cleaned_records_removed = c.records_removed;
+    status_.tombstones_removed = c.tombstones_removed;
   }
 
   std::string state_line() {
@@ -988,6 +1088,7 @@ private:
       status_.open_transactions = log_->producers().open_transactions();
       status_.aborted_transactions = log_->producers().aborted().size();
       describe_producers();
+      describe_cleaner();
     }
     status_.leader = state_.leader ? state_.leader->value : -1;
     status_.epoch = state_.epoch.value;
@@ -1075,6 +1176,8 @@ private:
   uint64_t position_seq_ = 0;
   store::read_result scratch_; // reused by every read
   partition_status status_;
+  bool cleaning_ = false;            // a job is with the node's cleaner
+  int64_t last_clean_check_ms_ = -1; // the last maybe_clean that looked
 };
 
 } // namespace

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/log_cleaner_actor.hpp"
 #include "actors/partition_interface.hpp"
 #include "actors/replica_manager.hpp"
 #include "actors/topic_config.hpp"
@@ -42,6 +43,9 @@ struct partition_args {
   store::clock_fn clock = store::system_clock_ms;
   // Unset on a single node: the partition is then its own sole leader, with epoch 0.
   std::optional<replication_args> replication;
+  // A compacted topic's partition (leader and follower alike) cleans its log through the
+  // node's log cleaner; unset: it never cleans.
+  std::optional<cleaner_args> cleaner = std::nullopt;
 };
 
 // "<topic>-<partition>", the directory of a partition replica under DATA/topics.

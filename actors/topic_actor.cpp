@@ -241,7 +241,7 @@ private:
                       args_.topics_dir / partition_dir_name(args_.spec.name, p),
                       config_,             args_.tick_interval,
                       args_.max_parked_fetches, args_.clock,
-                      args_.replication};
+                      args_.replication,       args_.cleaner};
     auto a = spawn_partition(home_system(), std::move(pa));
     monitor(a);
     if (auto i = static_cast<size_t>(p.value); i < states_.size())

@@ -22,6 +22,7 @@ struct topic_args {
   // Cluster mode: only the partitions whose replicas include this node are hosted here (the
   // others answer not_leader), each in the role its state gives it.
   std::optional<replication_args> replication;
+  std::optional<cleaner_args> cleaner = std::nullopt; // handed to every partition
 };
 
 // `args.spec` must have passed topic_table::check_create (its configs are valid).

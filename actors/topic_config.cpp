@@ -21,10 +21,12 @@ struct int_key {
 // Bounds: what the store can honour (segments up to 2 GiB with u32 positions, batches up to
 // store's 64 MiB hard limit); -1 means "unbounded" where Kafka allows it.
 constexpr std::array int_keys{
+  int_key{"delete.retention.ms", &topic_config::delete_retention_ms, 0, never},
   int_key{"flush.messages", &topic_config::flush_messages, 1, never},
   int_key{"flush.ms", &topic_config::flush_ms, 0, never},
   int_key{"max.message.bytes", &topic_config::max_message_bytes, 64,
           store::batch_format::max_batch_bytes},
+  int_key{"min.compaction.lag.ms", &topic_config::min_compaction_lag_ms, 0, never},
   int_key{"min.insync.replicas", &topic_config::min_insync_replicas, 1, 1 << 16},
   int_key{"retention.bytes", &topic_config::retention_bytes, -1, never},
   int_key{"retention.ms", &topic_config::retention_ms, -1, never},
@@ -34,6 +36,7 @@ constexpr std::array int_keys{
 };
 
 constexpr std::string_view cleanup_policy_key = "cleanup.policy";
+constexpr std::string_view dirty_ratio_key = "min.cleanable.dirty.ratio";
 
 schema::error invalid(std::string message) {
   return {schema::errc::invalid_config, std::move(message)};
@@ -43,10 +46,23 @@ schema::error invalid(std::string message) {
 
 schema::status set_config(topic_config& config, std::string_view key, std::string_view value) {
   if (key == cleanup_policy_key) {
-    if (value != "delete")
-      return invalid("cleanup.policy must be delete (compaction is not supported), not '"
+    // Kafka takes the list in either order; it is kept in one spelling.
+    std::string v{value};
+    if (v == "delete,compact")
+      v = "compact,delete";
+    if (v != "delete" && v != "compact" && v != "compact,delete")
+      return invalid("cleanup.policy must be delete, compact or compact,delete, not '"
                      + std::string{value} + "'");
-    config.cleanup_policy = std::string{value};
+    config.cleanup_policy = std::move(v);
+    return {};
+  }
+  if (key == dirty_ratio_key) {
+    double v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc{} || end != value.data() + value.size() || !(v >= 0 && v <= 1))
+      return invalid(std::string{key} + " must be a number in [0, 1], not '" + std::string{value}
+                     + "'");
+    config.min_cleanable_dirty_ratio = v;
     return {};
   }
   if (key == unclean_election_key) {
@@ -89,6 +105,11 @@ describe_config(const topic_config& defaults, const config_overrides& overrides)
     out.push_back({std::string{key}, std::move(value), !overrides.contains(std::string{key})});
   };
   add(cleanup_policy_key, c.cleanup_policy);
+  {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, c.min_cleanable_dirty_ratio);
+    add(dirty_ratio_key, ec == std::errc{} ? std::string(buf, end) : std::string{"?"});
+  }
   add(unclean_election_key, c.unclean_leader_election ? "true" : "false");
   for (auto& k : int_keys)
     add(k.name, std::to_string(c.*k.member));
@@ -109,6 +130,15 @@ store::log_config to_log_config(const topic_config& c) {
     out.flush = store::flush_policy::every_messages(static_cast<uint64_t>(c.flush_messages));
   else if (c.flush_ms != never)
     out.flush = store::flush_policy::every_ms(c.flush_ms);
+  out.compacted = c.compacted();
+  out.delete_retention_ms = c.delete_retention_ms;
+  out.min_cleanable_dirty_ratio = c.min_cleanable_dirty_ratio;
+  out.min_compaction_lag_ms = c.min_compaction_lag_ms;
+  if (c.cleanup_policy == "compact") {
+    // Compaction alone deletes by key only, never by age or size (Kafka's cleanup.policy).
+    out.retention_ms = -1;
+    out.retention_bytes = -1;
+  }
   return out;
 }
 

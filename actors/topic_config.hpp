@@ -28,13 +28,19 @@ struct topic_config {
   int64_t max_message_bytes = 1 << 20;           // largest batch a producer may send
   int64_t flush_messages = never;                // fsync after this many unflushed records
   int64_t flush_ms = never;                      // fsync when the oldest unflushed is this old
-  std::string cleanup_policy = "delete";         // only "delete": compaction is not built
+  // delete | compact | compact,delete (store/log_cleaner.hpp). compact alone switches off
+  // retention.ms / retention.bytes; compact,delete keeps both.
+  std::string cleanup_policy = "delete";
+  int64_t delete_retention_ms = 86'400'000;      // how long a tombstone outlives its cleaning
+  double min_cleanable_dirty_ratio = 0.5;        // clean when this share of the log is dirty
+  int64_t min_compaction_lag_ms = 0;             // records younger than this are not cleaned
   int64_t min_insync_replicas = 1;               // acks=all refuses below this ISR size
   // May a replica outside the ISR become leader when no ISR member is alive? Off: the
   // partition stays offline instead of losing acknowledged records (actors/metadata_image.hpp).
   bool unclean_leader_election = false;          // unclean.leader.election.enable
 
   bool operator==(const topic_config&) const = default;
+  bool compacted() const { return cleanup_policy != "delete"; }
 };
 
 // Topic overrides as given at creation: key -> value text, validated by effective_config.

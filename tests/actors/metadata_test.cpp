@@ -113,7 +113,24 @@ CAF_TEST(topic configs parse with bounds and name the bad key) {
   CAF_CHECK(st.err().message.find("segment.bytes") != std::string::npos);
   CAF_CHECK_EQUAL(set_config(c, "retention.ms", "soon").code(), errc::invalid_config);
   CAF_CHECK_EQUAL(set_config(c, "retention.ms", "10x").code(), errc::invalid_config);
-  CAF_CHECK_EQUAL(set_config(c, "cleanup.policy", "compact").code(), errc::invalid_config);
+  CAF_CHECK_EQUAL(set_config(c, "cleanup.policy", "compacted").code(), errc::invalid_config);
+  CAF_CHECK(set_config(c, "cleanup.policy", "delete,compact"));
+  CAF_CHECK_EQUAL(c.cleanup_policy, "compact,delete");
+  CAF_CHECK(set_config(c, "min.cleanable.dirty.ratio", "0.25"));
+  CAF_CHECK_EQUAL(c.min_cleanable_dirty_ratio, 0.25);
+  CAF_CHECK_EQUAL(set_config(c, "min.cleanable.dirty.ratio", "1.5").code(), errc::invalid_config);
+  CAF_CHECK_EQUAL(set_config(c, "min.cleanable.dirty.ratio", "x").code(), errc::invalid_config);
+  CAF_CHECK_EQUAL(set_config(c, "delete.retention.ms", "-1").code(), errc::invalid_config);
+  auto compact = to_log_config(*effective_config(
+    {}, {{"cleanup.policy", "compact"}, {"delete.retention.ms", "5"}, {"min.compaction.lag.ms", "7"}}));
+  CAF_CHECK(compact.compacted);
+  CAF_CHECK_EQUAL(compact.retention_ms, -1); // compaction alone never deletes by age
+  CAF_CHECK_EQUAL(compact.delete_retention_ms, 5);
+  CAF_CHECK_EQUAL(compact.min_compaction_lag_ms, 7);
+  auto both = to_log_config(*effective_config({}, {{"cleanup.policy", "compact,delete"}}));
+  CAF_CHECK(both.compacted);
+  CAF_CHECK_EQUAL(both.retention_ms, topic_config{}.retention_ms);
+  CAF_CHECK(!to_log_config(topic_config{}).compacted);
   auto unknown = set_config(c, "retention.hours", "1");
   CAF_CHECK_EQUAL(unknown.code(), errc::invalid_config);
   CAF_MESSAGE(unknown.err().message);

@@ -249,6 +249,9 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   produce->add_option("--topic", o.topic, "topic")->required();
   produce->add_option("--key-separator", o.key_separator,
                       "split each line at the first S into key and value");
+  produce->add_option("--null-marker", o.null_marker,
+                      "a value equal to S is sent as null: a tombstone, which deletes its key "
+                      "from a compacted topic (README \"Log compaction\")");
   produce->add_option("--tags", o.tags, "give every record these tags: header tags=a,b (README "
                                        "\"Message filtering\")");
   produce->add_option("--header-separator", o.header_separator,

@@ -63,6 +63,7 @@ struct cli_options {
   // produce, consume, perf
   std::string topic;
   std::optional<std::string> key_separator;
+  std::optional<std::string> null_marker;      // produce: a value equal to it is sent as null
   std::optional<std::string> tags;             // produce --tags a,b: header `tags` on every record
   std::optional<std::string> header_separator; // produce: each line is HEADERS S REST
   std::string filter;                          // consume, perf consume --filter EXPR

@@ -97,6 +97,8 @@ int run_produce(const cli_options& o, const conn_ptr& conn) {
       r.key = rest.substr(0, at);
       r.value = rest.substr(at + o.key_separator->size());
     }
+    if (o.null_marker && r.value == std::string_view{*o.null_marker})
+      r.value = std::nullopt;
     client::delivery_callback on_ack;
     if (o.print_acks)
       on_ack = [value = std::string{r.value.value_or(std::string_view{})}](const client::delivery_report& d) {
