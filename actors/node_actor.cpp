@@ -120,6 +120,9 @@ void node_impl::on_exit() {
     send_exit(replicas_, caf::exit_reason::user_shutdown);
   // Detached: it has its own thread, and would keep the actor system up.
   send_exit(cleaner_, caf::exit_reason::user_shutdown);
+  // Its thread ends only once no handle is left, and this actor may be referenced (hence its
+  // members kept) after it finished.
+  cleaner_ = nullptr;
   topics_.clear();
   deleting_.clear();
   // Parked multi-partition fetches hold their topic actors, whose parked partitions hold this

@@ -193,6 +193,9 @@ public:
   }
 
   void on_exit() override {
+    // The cleaner is detached: its thread lasts until no handle to it is left, and a finished
+    // actor keeps its members while anything still references it.
+    args_.cleaner.reset();
     stop_leading({errc::not_leader, "partition is shutting down"});
     stop_following();
     if (log_)

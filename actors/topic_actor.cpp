@@ -114,6 +114,7 @@ public:
         send_exit(p, caf::exit_reason::user_shutdown);
     partitions_.clear();
     removing_.clear(); // they quit on their own once their data is gone
+    args_.cleaner.reset(); // see partition_actor's on_exit
   }
 
 private:

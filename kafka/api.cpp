@@ -81,6 +81,7 @@ int16_t to_kafka(schema::errc e) {
     case errc::invalid_txn_state: return code::invalid_txn_state;
     case errc::transactional_id_not_found: return code::transactional_id_not_found;
     case errc::invalid_transaction_timeout: return code::invalid_transaction_timeout;
+    case errc::invalid_record: return code::invalid_record;
   }
   return code::unknown_server_error;
 }

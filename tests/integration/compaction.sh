@@ -27,8 +27,8 @@ step "a record without a key is refused"
 expect_fail "invalid_record|no key" bash -c "echo keyless | '$SLUICE' produce --topic cmp"
 
 # cleanings N: the partition's cleaning count as `sluice inspect` shows it.
-cleanings() { "$SLUICE" inspect 2>/dev/null | grep -o 'cleanings([0-9]*)' | head -1 | tr -dc 0-9; }
-inspect_field() { "$SLUICE" inspect 2>/dev/null | grep -o "$1([^)]*)" | head -1 | sed 's/.*(\(.*\))/\1/'; }
+cleanings() { "$SLUICE" inspect cmp-0 2>/dev/null | grep -o 'cleanings([0-9]*)' | head -1 | tr -dc 0-9; }
+inspect_field() { "$SLUICE" inspect cmp-0 2>/dev/null | grep -o "$1([^)]*)" | head -1 | sed 's/.*(\(.*\))/\1/'; }
 log_bytes() { cat "$NODE_DATA"/topics/cmp-0/*.log | wc -c; }
 # wait_cleanings N: until the partition cleaned at least N times (bounded: 60 s).
 wait_cleanings() {
