@@ -34,7 +34,7 @@ node_impl::node_impl(caf::actor_config& cfg, node_config config)
 
 node_impl::behavior_type node_impl::make_behavior() {
   set_down_handler([this](caf::down_msg& dm) { on_down(dm); });
-  cleaner_ = spawn_log_cleaner(home_system());
+  cleaner_ = spawn_log_cleaner(home_system(), config_.cleaner_own_thread);
   start_metadata();
   start_groups();
   start_txns();

@@ -87,6 +87,9 @@ struct node_config {
   // compacted partition looks at its dirty ratio, and log.cleaner.dedupe.buffer.size.
   int64_t cleaner_backoff_ms = 15'000;
   size_t cleaner_map_bytes = 32u << 20;
+  // The cleaner gets a thread of its own; false runs it on the scheduler like any actor, for
+  // tests on CAF's test coordinator (which cannot drive a detached actor).
+  bool cleaner_own_thread = true;
 };
 
 // One line of the config file. Errors are invalid_config naming the key.

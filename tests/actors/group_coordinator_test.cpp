@@ -40,6 +40,7 @@ struct fixture : test::actor_fixture {
     cfg.tick_interval = 0ms;
     cfg.offsets_partitions = 4;
     cfg.group_tick_interval = 100ms;
+    cfg.cleaner_own_thread = false;
     node = spawn_node(sys, cfg);
     self->send(node, ready_atom_v);
     consume();

@@ -29,6 +29,7 @@ struct fixture : test::actor_fixture {
     cfg.id = node_id{1};
     cfg.data_dir = dir / "data";
     cfg.tick_interval = std::chrono::milliseconds{0};
+    cfg.cleaner_own_thread = false;
     node = spawn_node(sys, cfg);
     self->send(node, ready_atom_v);
     consume();

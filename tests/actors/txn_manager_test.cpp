@@ -311,6 +311,7 @@ struct node_fixture : test::actor_fixture {
     cfg.offsets_partitions = 2;
     cfg.transaction_state_partitions = 2;
     cfg.group_tick_interval = 0ms;
+    cfg.cleaner_own_thread = false;
     node = spawn_node(sys, cfg);
     self->send(node, ready_atom_v);
     consume();
