@@ -3,6 +3,7 @@
 #include "actors/fetch_waitlist.hpp"
 #include "actors/inspect_field.hpp"
 #include "actors/replication_errors.hpp"
+#include "actors/startup_progress.hpp"
 #include "actors/store_errors.hpp"
 #include "cluster/partition_follower.hpp"
 #include "cluster/partition_leader.hpp"
@@ -229,6 +230,7 @@ private:
   void open_log() {
     auto began = std::chrono::steady_clock::now();
     auto l = store::partition_log::open(args_.dir, to_log_config(args_.config), args_.clock);
+    partition_logs_opened().fetch_add(1, std::memory_order_relaxed);
     if (!l) {
       status_.error = l.err().to_string();
       spdlog::error("partition {}: cannot open its log: {}", label(), status_.error);

@@ -87,6 +87,10 @@ grep -q '^sluice_request_latency_seconds_bucket{node="1",kind="fetch",le="+Inf"}
 grep -q '^sluice_actor_mailbox_size{node="1",actor="partition m-0"} [0-9]' "$WORK/metrics.txt" \
   || fail "no mailbox size of partition m-0"
 [ "$(sum sluice_scheduler_threads)" -ge 1 ] || fail "no scheduler threads"
+# The probe wakes every 100 ms: seconds into the node's life it has counted wake-ups.
+[ "$(sum sluice_scheduler_delay_seconds_count)" -ge 1 ] || fail "no scheduler delay measured"
+grep -q '^sluice_thread_cpu_seconds_total{node="1",thread="caf.multiplexer",tid="[0-9]*",mode="user"} ' "$WORK/metrics.txt" \
+  || fail "no CPU seconds of the scheduler's threads: $(grep sluice_thread_cpu "$WORK/metrics.txt" | head -3)"
 
 step "deploy/grafana/sluice-dashboard.json is JSON and queries only series the node exports"
 DASHBOARD="$ROOT/deploy/grafana/sluice-dashboard.json"

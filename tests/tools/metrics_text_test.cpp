@@ -41,6 +41,12 @@ node_snapshot sample_snapshot() {
   s.inspect.requests = {produce.stats(), actors::request_meter{"fetch"}.stats()};
   s.scheduler_threads = 2;
   s.actors_running = 11;
+  actors::request_meter delay{"scheduler_delay"};
+  delay.record(40us, 0, false);
+  delay.record(40us, 0, false);
+  delay.record(30ms, 0, false);
+  s.scheduler_delay = delay.stats();
+  s.threads = {{101, "caf.multiplexer", 12.5, 1.25}, {102, "caf.clock", 0.5, 0}};
   return s;
 }
 
@@ -148,6 +154,23 @@ CAF_TEST(mailboxes come from the actor tree) {
   CAF_CHECK_EQUAL(p.value("sluice_actors", {}).value_or(-1), 4);
   CAF_CHECK_EQUAL(p.value("sluice_actors_running", {}).value_or(-1), 11);
   CAF_CHECK_EQUAL(p.value("sluice_scheduler_threads", {}).value_or(-1), 2);
+}
+
+CAF_TEST(scheduler delay is a histogram and each thread has its CPU seconds) {
+  auto p = test::parse_exposition(render_metrics(sample_snapshot()));
+  CAF_CHECK_EQUAL(p.value("sluice_scheduler_delay_seconds_bucket", {{"le", "0.000100"}}).value_or(-1), 2);
+  CAF_CHECK_EQUAL(p.value("sluice_scheduler_delay_seconds_bucket", {{"le", "0.025000"}}).value_or(-1), 2);
+  CAF_CHECK_EQUAL(p.value("sluice_scheduler_delay_seconds_bucket", {{"le", "0.050000"}}).value_or(-1), 3);
+  CAF_CHECK_EQUAL(p.value("sluice_scheduler_delay_seconds_count", {}).value_or(-1), 3);
+  std::map<std::string, std::string> worker{{"thread", "caf.multiplexer"}, {"tid", "101"}, {"mode", "user"}};
+  CAF_CHECK_EQUAL(p.value("sluice_thread_cpu_seconds_total", worker).value_or(-1), 12.5);
+  worker["mode"] = "system";
+  CAF_CHECK_EQUAL(p.value("sluice_thread_cpu_seconds_total", worker).value_or(-1), 1.25);
+  // A probe that did not answer: the family is declared, without samples.
+  auto s = sample_snapshot();
+  s.scheduler_delay = {};
+  auto quiet = test::parse_exposition(render_metrics(s));
+  CAF_CHECK(!quiet.value("sluice_scheduler_delay_seconds_count", {}));
 }
 
 CAF_TEST(label values are escaped) {

@@ -15,10 +15,10 @@ constexpr size_t worker_threads = 2;
 
 // Answers `render(snapshot)` with `type`, or 503 when the node does not answer.
 template <class Render>
-httplib::Server::Handler snapshot_handler(caf::actor_system& sys, actors::node_actor node,
+httplib::Server::Handler snapshot_handler(caf::actor_system& sys, const snapshot_sources& from,
                                           std::string type, Render render) {
-  return [&sys, node, type = std::move(type), render](const httplib::Request&, httplib::Response& res) {
-    auto s = take_snapshot(sys, node, http_snapshot_timeout);
+  return [&sys, from, type = std::move(type), render](const httplib::Request&, httplib::Response& res) {
+    auto s = take_snapshot(sys, from, http_snapshot_timeout);
     if (auto* failure = std::get_if<std::string>(&s)) {
       res.status = 503;
       res.set_content(*failure + "\n", "text/plain; charset=utf-8");
@@ -38,7 +38,7 @@ httplib::Server::Handler asset(std::string_view body, const char* type) {
 } // namespace
 
 std::variant<std::unique_ptr<http_server>, std::string>
-http_server::start(caf::actor_system& sys, actors::node_actor node, const actors::listen_address& address, role r) {
+http_server::start(caf::actor_system& sys, snapshot_sources from, const actors::listen_address& address, role r) {
   std::unique_ptr<http_server> out{new http_server};
   out->server_ = std::make_unique<httplib::Server>();
   auto& svr = *out->server_;
@@ -50,15 +50,15 @@ http_server::start(caf::actor_system& sys, actors::node_actor node, const actors
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  svr.Get("/metrics", snapshot_handler(sys, node, std::string{metrics_content_type}, render_metrics));
+  svr.Get("/metrics", snapshot_handler(sys, from, std::string{metrics_content_type}, render_metrics));
   if (r == role::console) {
     constexpr auto json = "application/json";
     svr.Get("/", asset(console_index_html, "text/html; charset=utf-8"));
     svr.Get("/console.js", asset(console_js, "text/javascript; charset=utf-8"));
     svr.Get("/console.css", asset(console_css, "text/css; charset=utf-8"));
-    svr.Get("/api/cluster", snapshot_handler(sys, node, json, render_cluster_json));
-    svr.Get("/api/topics", snapshot_handler(sys, node, json, render_topics_json));
-    svr.Get("/api/groups", snapshot_handler(sys, node, json, render_groups_json));
+    svr.Get("/api/cluster", snapshot_handler(sys, from, json, render_cluster_json));
+    svr.Get("/api/topics", snapshot_handler(sys, from, json, render_topics_json));
+    svr.Get("/api/groups", snapshot_handler(sys, from, json, render_groups_json));
   }
   if (!svr.bind_to_port(address.host, address.port))
     return "cannot listen on " + address.to_string() + " for "

@@ -12,6 +12,7 @@
 
 #include "actors/node_config.hpp"
 #include "actors/node_interface.hpp"
+#include "tools/sluiced/take_snapshot.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -33,7 +34,7 @@ public:
 
   // Binds `address` and starts serving; one line when the address cannot be bound.
   static std::variant<std::unique_ptr<http_server>, std::string>
-  start(caf::actor_system& sys, actors::node_actor node, const actors::listen_address& address, role r);
+  start(caf::actor_system& sys, snapshot_sources from, const actors::listen_address& address, role r);
 
   // Stops accepting, finishes the requests being served and joins the thread.
   ~http_server();

@@ -2,12 +2,14 @@
 
 #include "actors/kafka_listener.hpp"
 #include "actors/node_actor.hpp"
+#include "actors/startup_progress.hpp"
 #include "net/links.hpp"
 #include "net/tls.hpp"
 #include "schema/scheduler_tuning.hpp"
 #include "schema/type_ids.hpp"
 #include "tools/sluiced/args.hpp"
 #include "tools/sluiced/http_server.hpp"
+#include "tools/sluiced/recovery_bar.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -73,11 +75,11 @@ sigset_t stop_signals() {
 
 // The HTTP listeners the config asks for (--metrics-listen, --http-listen; one server when
 // both name the same address), started once the node serves. `failure` says why not.
-std::vector<std::unique_ptr<tools::http_server>> start_http(caf::actor_system& sys, const actors::node_actor& node,
+std::vector<std::unique_ptr<tools::http_server>> start_http(caf::actor_system& sys, const tools::snapshot_sources& from,
                                                             const actors::node_config& cfg, std::string& failure) {
   std::vector<std::unique_ptr<tools::http_server>> out;
   auto start = [&](const actors::listen_address& address, tools::http_server::role r) {
-    auto s = tools::http_server::start(sys, node, address, r);
+    auto s = tools::http_server::start(sys, from, address, r);
     if (auto* err = std::get_if<std::string>(&s)) {
       failure = *err;
       return;
@@ -128,6 +130,9 @@ int run(const actors::node_config& cfg) {
   config sys_cfg{cfg.tls};
   if (cfg.scheduler_threads > 0)
     sys_cfg.set("scheduler.max-threads", cfg.scheduler_threads);
+  // Before the actor system, so that the bar's thread is joined after the last partition.
+  tools::recovery_bar recovery{tools::count_partition_dirs(cfg.data_dir / "topics"),
+                               actors::partition_logs_opened()};
   caf::actor_system sys{sys_cfg};
   auto node = actors::spawn_node(sys, cfg);
   auto listen = cfg.host + ":" + std::to_string(cfg.port);
@@ -188,9 +193,14 @@ int run(const actors::node_config& cfg) {
   if (cfg.tls.enabled)
     spdlog::info("node {}: TLS on every link (certificate {}, CA {})", cfg.id.value, cfg.tls.certificate.string(),
                  cfg.tls.ca.string());
-  auto servers = start_http(sys, caf::actor_cast<actors::node_actor>(node), cfg, failure);
+  tools::scheduler_probe probe;
+  if (cfg.http_listen.enabled() || cfg.metrics_listen.enabled())
+    probe = tools::spawn_scheduler_probe(sys, std::chrono::milliseconds(100));
+  auto servers = start_http(sys, {caf::actor_cast<actors::node_actor>(node), probe}, cfg, failure);
   if (!failure.empty()) {
     (void) net::unpublish(caf::actor_cast<actors::node_actor>(node), cfg.port);
+    if (probe)
+      caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return fail(exit_cannot_start, failure);
   }
@@ -205,6 +215,8 @@ int run(const actors::node_config& cfg) {
     spdlog::warn("node {}: unpublish: {}", cfg.id.value, sys.render(r.error()));
   if (kafka)
     caf::anon_send_exit(kafka->broker, caf::exit_reason::user_shutdown);
+  if (probe)
+    caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   return 0;
 }

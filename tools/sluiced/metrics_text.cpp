@@ -48,6 +48,23 @@ std::string seconds(uint64_t us) {
   return buf;
 }
 
+// The samples of one histogram series (`name`_bucket, _sum, _count) from request_stats
+// buckets over latency_bounds_us; a malformed bucket list writes nothing.
+void histogram(exposition& x, std::string_view name, const labels& ls, const schema::request_stats& r) {
+  if (r.latency_buckets.size() != schema::latency_bounds_us.size() + 1)
+    return;
+  auto with = [&](std::string_view suffix) { return std::string{name}.append(suffix); };
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < r.latency_buckets.size(); ++i) {
+    cumulative += r.latency_buckets[i];
+    auto bucket = ls;
+    bucket.emplace_back("le", i < schema::latency_bounds_us.size() ? seconds(schema::latency_bounds_us[i]) : "+Inf");
+    x.sample(with("_bucket"), bucket, std::to_string(cumulative));
+  }
+  x.sample(with("_sum"), ls, seconds(r.latency_sum_us));
+  x.sample(with("_count"), ls, std::to_string(r.count));
+}
+
 labels partition_labels(const schema::replica_status& r) {
   return {{"topic", r.topic}, {"partition", std::to_string(r.partition.value)}};
 }
@@ -118,19 +135,8 @@ void requests(exposition& x, const node_snapshot& s) {
           [](auto& r) { return r.bytes; });
   constexpr std::string_view h = "sluice_request_latency_seconds";
   x.begin(h, "histogram", "time from a request's arrival to its answer (fetches include their long-poll wait)");
-  for (auto& r : rs) {
-    if (r.latency_buckets.size() != schema::latency_bounds_us.size() + 1)
-      continue;
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < r.latency_buckets.size(); ++i) {
-      cumulative += r.latency_buckets[i];
-      auto le = i < schema::latency_bounds_us.size() ? seconds(schema::latency_bounds_us[i]) : "+Inf";
-      x.sample("sluice_request_latency_seconds_bucket", {{"kind", r.kind}, {"le", le}},
-               std::to_string(cumulative));
-    }
-    x.sample("sluice_request_latency_seconds_sum", {{"kind", r.kind}}, seconds(r.latency_sum_us));
-    x.sample("sluice_request_latency_seconds_count", {{"kind", r.kind}}, std::to_string(r.count));
-  }
+  for (auto& r : rs)
+    histogram(x, h, {{"kind", r.kind}}, r);
 }
 
 void runtime(exposition& x, const node_snapshot& s) {
@@ -144,6 +150,20 @@ void runtime(exposition& x, const node_snapshot& s) {
   x.sample("sluice_actors_running", {}, static_cast<int64_t>(s.actors_running));
   x.begin("sluice_scheduler_threads", "gauge", "worker threads of the actor scheduler");
   x.sample("sluice_scheduler_threads", {}, static_cast<int64_t>(s.scheduler_threads));
+  constexpr std::string_view delay = "sluice_scheduler_delay_seconds";
+  x.begin(delay, "histogram",
+          "how late a scheduler thread ran a message that was ready (a probe woken every 100 ms)");
+  if (s.scheduler_delay.count > 0)
+    histogram(x, delay, {}, s.scheduler_delay);
+  constexpr std::string_view cpu = "sluice_thread_cpu_seconds_total";
+  x.begin(cpu, "counter", "CPU time of each thread of the process (CAF 0.17.6 names its scheduler "
+                          "workers caf.multiplexer, like its I/O thread)");
+  char buf[32];
+  for (auto& t : s.threads)
+    for (auto [mode, value] : {std::pair{"user", t.user_s}, std::pair{"system", t.system_s}}) {
+      std::snprintf(buf, sizeof buf, "%.2f", value);
+      x.sample(cpu, {{"thread", t.name}, {"tid", std::to_string(t.tid)}, {"mode", mode}}, buf);
+    }
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 
 #include "schema/group.hpp"
 #include "schema/inspect.hpp"
+#include "tools/sluiced/thread_cpu.hpp"
 
 #include <cstdint>
 #include <map>
@@ -22,6 +23,9 @@ struct node_snapshot {
   // coordinator did not answer is missing.
   std::map<std::string, std::vector<schema::offset_fetch_response::partition>> committed;
   size_t scheduler_threads = 0; // CAF worker threads
+  // How late the scheduler ran a ready message (scheduler_probe.hpp); count 0: no answer.
+  schema::request_stats scheduler_delay;
+  std::vector<thread_cpu> threads; // CPU time of each thread of the process
   size_t actors_running = 0;    // CAF's registry: actors alive in the process
   int64_t taken_unix_ms = 0;
 };

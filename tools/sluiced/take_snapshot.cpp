@@ -2,13 +2,15 @@
 
 #include "client/reply.hpp"
 #include "schema/group.hpp"
+#include "tools/sluiced/thread_cpu.hpp"
 
 #include <caf/scoped_actor.hpp>
 
 namespace sluice::tools {
 
-std::variant<node_snapshot, std::string> take_snapshot(caf::actor_system& sys, const actors::node_actor& node,
+std::variant<node_snapshot, std::string> take_snapshot(caf::actor_system& sys, const snapshot_sources& from,
                                                        std::chrono::milliseconds timeout) {
+  auto& node = from.node;
   caf::scoped_actor self{sys};
   node_snapshot out;
   std::string failure;
@@ -39,6 +41,11 @@ std::variant<node_snapshot, std::string> take_snapshot(caf::actor_system& sys, c
         },
         [](caf::error&) {}); // the group shows without offsets (lag unknown)
   }
+  if (from.probe)
+    self->request(from.probe, timeout, actors::state_atom_v)
+      .receive([&](schema::request_stats& delay) { out.scheduler_delay = std::move(delay); },
+               [](caf::error&) {});
+  out.threads = read_thread_cpu();
   out.scheduler_threads = sys.scheduler().num_workers();
   out.actors_running = sys.registry().running();
   out.taken_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

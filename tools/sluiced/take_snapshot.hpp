@@ -7,6 +7,7 @@
 
 #include "actors/node_interface.hpp"
 #include "tools/sluiced/node_snapshot.hpp"
+#include "tools/sluiced/scheduler_probe.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -16,8 +17,15 @@
 
 namespace sluice::tools {
 
-// The snapshot, or one line saying why the node did not answer.
-std::variant<node_snapshot, std::string> take_snapshot(caf::actor_system& sys, const actors::node_actor& node,
+// Whom a snapshot asks: the node, and sluiced's scheduler probe.
+struct snapshot_sources {
+  actors::node_actor node;
+  scheduler_probe probe;
+};
+
+// The snapshot, or one line saying why the node did not answer (a probe that does not answer
+// leaves the scheduler delay empty).
+std::variant<node_snapshot, std::string> take_snapshot(caf::actor_system& sys, const snapshot_sources& from,
                                                        std::chrono::milliseconds timeout);
 
 } // namespace sluice::tools
