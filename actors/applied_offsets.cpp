@@ -16,6 +16,21 @@ std::string applied_key(partition_id p) {
 
 } // namespace
 
+schema::result<std::unique_ptr<store::kv_store>> open_view_store(const std::filesystem::path& dir,
+                                                                 std::string_view who) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return schema::error{schema::errc::storage_error,
+                         std::string{who} + ": create " + dir.string() + ": " + ec.message()};
+  store::kv_options options;
+  options.sync_on_commit = false;
+  auto kv = store::kv_store::open(dir, options);
+  if (!kv)
+    return schema::error{schema::errc::storage_error, std::string{who} + ": " + kv.err().to_string()};
+  return std::move(*kv);
+}
+
 schema::error applied_offsets::storage(const store::error& e) const {
   return {schema::errc::storage_error, who_ + ": " + e.to_string()};
 }

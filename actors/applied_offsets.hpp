@@ -9,9 +9,18 @@
 #include "store/kv_store.hpp"
 #include "store/types.hpp"
 
+#include <filesystem>
+#include <memory>
 #include <string>
+#include <string_view>
 
 namespace sluice::actors {
+
+// The LMDB environment of a materialised view in `dir`, created if missing. Commits are not
+// synced: after a crash the view replays its topic from the applied offsets it kept. Errors
+// are storage_error naming `who`.
+schema::result<std::unique_ptr<store::kv_store>> open_view_store(const std::filesystem::path& dir,
+                                                                 std::string_view who);
 
 class applied_offsets {
 public:

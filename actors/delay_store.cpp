@@ -162,16 +162,9 @@ std::optional<delay_entry> decode_delay_entry(std::string_view key, std::string_
 }
 
 schema::result<std::unique_ptr<delay_store>> delay_store::open(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return schema::error{schema::errc::storage_error,
-                         std::string{who} + ": create " + dir.string() + ": " + ec.message()};
-  store::kv_options options;
-  options.sync_on_commit = false;
-  auto kv = store::kv_store::open(dir, options);
+  auto kv = open_view_store(dir, who);
   if (!kv)
-    return storage(kv.err());
+    return kv.err();
   auto pending = (*kv)->db("pending");
   auto open = (*kv)->db("open");
   auto seqs = (*kv)->db("seqs");

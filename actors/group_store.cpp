@@ -29,16 +29,9 @@ std::string group_key(std::string_view group) {
 } // namespace
 
 schema::result<std::unique_ptr<group_store>> group_store::open(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return schema::error{schema::errc::storage_error,
-                         "group store: create " + dir.string() + ": " + ec.message()};
-  store::kv_options options;
-  options.sync_on_commit = false;
-  auto kv = store::kv_store::open(dir, options);
+  auto kv = open_view_store(dir, "group store");
   if (!kv)
-    return storage(kv.err());
+    return kv.err();
   auto offsets = (*kv)->db("offsets");
   auto groups = (*kv)->db("groups");
   auto applied = (*kv)->db("applied");

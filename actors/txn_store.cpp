@@ -25,16 +25,9 @@ std::string id_key(std::string_view id) {
 } // namespace
 
 schema::result<std::unique_ptr<txn_store>> txn_store::open(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return schema::error{schema::errc::storage_error,
-                         std::string{who} + ": create " + dir.string() + ": " + ec.message()};
-  store::kv_options options;
-  options.sync_on_commit = false;
-  auto kv = store::kv_store::open(dir, options);
+  auto kv = open_view_store(dir, who);
   if (!kv)
-    return storage(kv.err());
+    return kv.err();
   auto txns = (*kv)->db("transactions");
   auto applied = (*kv)->db("applied");
   if (!txns || !applied)
