@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -43,9 +44,11 @@ const std::string& member_of(const schema::sync_group_request& r) { return r.mem
 const std::string& member_of(const schema::heartbeat_request& r) { return r.member.member_id; }
 const std::string& member_of(const schema::leave_group_request& r) { return r.member_id; }
 
+// Records waiting for their append; `done` answers whoever asked (a coordinator's persist, a
+// share-partition leader's state write) once they are in the log and the view, or not.
 struct pending_persist {
   std::vector<offsets_record> records;
-  caf::typed_response_promise<persist_reply> rp;
+  std::function<void(const schema::error&)> done;
 };
 
 // One partition of __consumer_offsets.
@@ -64,6 +67,7 @@ struct manager_status {
   uint64_t persisted_records = 0;
   uint64_t replayed_records = 0;
   uint64_t forwarded = 0; // cluster mode: requests sent on to the coordinator's node
+  uint64_t share_writes = 0; // share-partition states persisted for their leaders
   std::string error;
 };
 
@@ -76,9 +80,10 @@ typename Inspector::result_type inspect(Inspector& f, manager_status& x) {
   field persisted{"persisted_records", x.persisted_records};
   field replayed{"replayed_records", x.replayed_records};
   field forwarded{"forwarded", x.forwarded};
+  field share_writes{"share_writes", x.share_writes};
   field error{"error", x.error};
   return f(caf::meta::type_name("group_manager"), partitions, loaded, groups, appends, persisted,
-           replayed, forwarded, error);
+           replayed, forwarded, share_writes, error);
 }
 
 // Self-sent: try loading the partitions this node leads and has not loaded (load_retry).
@@ -108,6 +113,8 @@ public:
       [this](write_txn_offsets_atom a, const envelope& e) {
         return route<schema::txn_offset_commit_request>(a, e);
       },
+      [this](share_state_write_atom a, const envelope& e) { return share_write(a, e); },
+      [this](share_state_read_atom a, const envelope& e) { return share_read(a, e); },
       [this](list_groups_atom, const envelope& e) { return list(e); },
       [this](describe_groups_atom, const envelope& e) { return describe(e); },
       [this](persist_atom, persist_request& r) { return persist(std::move(r)); },
@@ -131,7 +138,7 @@ public:
     coordinators_.clear();
     for (auto& p : partitions_)
       for (auto& q : p.queue)
-        q.rp.deliver(persist_reply{{errc::coordinator_not_available, "the node is stopping"}});
+        q.done({errc::coordinator_not_available, "the node is stopping"});
     partitions_.clear();
     store_.reset(); // LMDB: one handle per environment and process
   }
@@ -257,8 +264,11 @@ private:
     if (partitions_.empty() || !all_led_loaded())
       g->response.error = {errc::coordinator_not_available,
                            "group coordinators are loading; the list may be incomplete"};
-    if (coordinators_.empty())
+    list_share_groups(g->response, g->filter);
+    if (coordinators_.empty()) {
+      std::ranges::sort(g->response.groups, {}, &schema::list_groups_response::group::group_id);
       return encode(g->response);
+    }
     g->outstanding = coordinators_.size();
     g->rp = make_response_promise<envelope>();
     for (auto& [name, c] : coordinators_) {
@@ -275,6 +285,22 @@ private:
               [done](caf::error&) { done(std::nullopt); });
     }
     return g->rp;
+  }
+
+  // The share groups of the partitions this node leads and has loaded.
+  void list_share_groups(schema::list_groups_response& out, const std::vector<std::string>& filter) const {
+    if (!store_ || partitions_.empty() || (!filter.empty() && std::ranges::find(filter, "stable") == filter.end()))
+      return;
+    auto names = store_->share_groups();
+    if (!names)
+      return;
+    for (auto& name : *names) {
+      auto p = partition_of(name);
+      if (!p || !leads(static_cast<size_t>(p->value)) || !partitions_[static_cast<size_t>(p->value)].loaded
+          || coordinators_.contains(name))
+        continue;
+      out.groups.push_back({name, "share", "stable", 0});
+    }
   }
 
   // Each group is described by its coordinator: here, or (cluster mode) the node leading its
@@ -313,7 +339,10 @@ private:
         continue;
       auto it = coordinators_.find(name);
       if (it == coordinators_.end()) {
-        out.error = {errc::group_id_not_found, "group '" + name + "' does not exist"};
+        if (auto share = describe_share(name))
+          out = std::move(*share);
+        else
+          out.error = {errc::group_id_not_found, "group '" + name + "' does not exist"};
         continue;
       }
       asks.emplace_back(i, it->second);
@@ -446,9 +475,8 @@ private:
     part.loaded = false;
     part.loading = false;
     for (auto& q : part.queue)
-      q.rp.deliver(persist_reply{{errc::coordinator_not_available,
-                                  "this node no longer leads " + std::string{offsets_topic} + "-"
-                                    + std::to_string(p.value)}});
+      q.done({errc::coordinator_not_available,
+              "this node no longer leads " + std::string{offsets_topic} + "-" + std::to_string(p.value)});
     part.queue.clear();
     size_t stopped = 0;
     for (auto it = coordinators_.begin(); it != coordinators_.end();) {
@@ -582,7 +610,8 @@ private:
     if (r.partition.value < 0 || static_cast<size_t>(r.partition.value) >= partitions_.size())
       return persist_reply{{errc::coordinator_not_available, "no such offsets partition"}};
     auto rp = make_response_promise<persist_reply>();
-    partitions_[static_cast<size_t>(r.partition.value)].queue.push_back({std::move(r.records), rp});
+    partitions_[static_cast<size_t>(r.partition.value)].queue.push_back(
+      {std::move(r.records), [rp](const schema::error& e) mutable { rp.deliver(persist_reply{e}); }});
     pump(r.partition);
     return rp;
   }
@@ -608,7 +637,7 @@ private:
     auto count = static_cast<int64_t>(all.size());
     auto finish = [this, p, batch](const schema::error& e) {
       for (auto& q : *batch)
-        q.rp.deliver(persist_reply{e});
+        q.done(e);
       partitions_[static_cast<size_t>(p.value)].appending = false;
       pump(p);
     };
@@ -626,6 +655,134 @@ private:
           finish({errc::coordinator_not_available,
                   std::string{"the offsets log did not answer: "} + to_string(err)});
         });
+  }
+
+  // -- share groups: the share coordinator of KIP-932 ------------------------------------------
+  //
+  // A share-partition's leader (actors/share_manager.hpp) persists the share-partition's state
+  // here, in the group's partition of __consumer_offsets, and a new leader reads it back. The
+  // log keeps the latest state per (group, topic, partition); the view answers reads. A write
+  // under an older leader epoch than the latest accepted is fenced: a deposed leader must not
+  // overwrite what its successor wrote.
+
+  template <class Request>
+  std::optional<schema::error> share_check(const Request& r) const {
+    if (auto err = check_group(r.group_id); !err.ok())
+      return err;
+    if (r.topic.empty() || r.partition.value < 0)
+      return schema::error{errc::invalid_request, "a share state needs a topic and a partition"};
+    return std::nullopt;
+  }
+
+  caf::result<envelope> share_write(share_state_write_atom atom, const envelope& e) {
+    auto req = schema::decode<schema::share_state_write_request>(e);
+    if (!req)
+      return encode(schema::share_state_write_response{req.err()});
+    schema::error unreachable;
+    if (auto node = coordinator_node(req->group_id, unreachable)) {
+      ++status_.forwarded;
+      return delegate(*node, atom, e);
+    }
+    if (!unreachable.ok())
+      return encode(schema::share_state_write_response{std::move(unreachable)});
+    if (auto err = share_check(*req))
+      return encode(schema::share_state_write_response{std::move(*err)});
+    auto key = share_key(req->group_id, req->topic, req->partition);
+    auto latest = share_epochs_.find(key);
+    auto stored = store_->share_state(req->group_id, req->topic, req->partition);
+    if (!stored)
+      return encode(schema::share_state_write_response{stored.err()});
+    auto newest = std::max(latest == share_epochs_.end() ? leader_epoch{-1} : latest->second,
+                           *stored ? (*stored)->epoch : leader_epoch{-1});
+    if (req->epoch < newest)
+      return encode(schema::share_state_write_response{
+        {errc::fenced_leader_epoch, "share state of " + req->topic + "-" + std::to_string(req->partition.value)
+                                      + " was written under leader epoch " + std::to_string(newest.value)
+                                      + ", newer than " + std::to_string(req->epoch.value)}});
+    share_epochs_[key] = req->epoch;
+    ++share_pending_[key];
+    auto p = *partition_of(req->group_id);
+    auto rp = make_response_promise<envelope>();
+    std::vector<offsets_record> records{share_state_record{
+      req->group_id, req->topic, req->partition, share_state_value{req->epoch, std::move(req->state)}}};
+    partitions_[static_cast<size_t>(p.value)].queue.push_back(
+      {std::move(records), [this, rp, key](const schema::error& err) mutable {
+         if (auto it = share_pending_.find(key); it != share_pending_.end() && --it->second == 0)
+           share_pending_.erase(it);
+         rp.deliver(encode(schema::share_state_write_response{err}));
+       }});
+    ++status_.share_writes;
+    pump(p);
+    return rp;
+  }
+
+  caf::result<envelope> share_read(share_state_read_atom atom, const envelope& e) {
+    auto req = schema::decode<schema::share_state_read_request>(e);
+    schema::share_state_read_response out;
+    if (!req) {
+      out.error = req.err();
+      return encode(out);
+    }
+    schema::error unreachable;
+    if (auto node = coordinator_node(req->group_id, unreachable)) {
+      ++status_.forwarded;
+      return delegate(*node, atom, e);
+    }
+    if (!unreachable.ok()) {
+      out.error = std::move(unreachable);
+      return encode(out);
+    }
+    if (auto err = share_check(*req)) {
+      out.error = std::move(*err);
+      return encode(out);
+    }
+    // A write of this share-partition still on its way to the log is not in the view yet: a
+    // new leader must not load the state it replaces.
+    if (share_pending_.contains(share_key(req->group_id, req->topic, req->partition))) {
+      out.error = {errc::coordinator_not_available, "a share state write is in flight: retry"};
+      return encode(out);
+    }
+    auto stored = store_->share_state(req->group_id, req->topic, req->partition);
+    if (!stored) {
+      out.error = stored.err();
+    } else if (*stored) {
+      out.found = true;
+      out.epoch = (*stored)->epoch;
+      out.state = std::move((*stored)->state);
+    }
+    return encode(out);
+  }
+
+  static std::string share_key(const std::string& group, const std::string& topic, partition_id p) {
+    return group + '\0' + topic + '\0' + std::to_string(p.value);
+  }
+
+  // A share group this node coordinates, as describe shows it: its persisted share-partitions.
+  std::optional<schema::describe_groups_response::group> describe_share(const std::string& name) const {
+    if (!store_)
+      return std::nullopt;
+    auto states = store_->share_states(name);
+    if (!states || states->empty())
+      return std::nullopt;
+    schema::describe_groups_response::group g;
+    g.group_id = name;
+    g.protocol_type = "share";
+    g.state = "stable";
+    for (auto& r : *states) {
+      auto& st = r.value->state;
+      int64_t finished = 0;
+      for (auto& x : st.ranges)
+        if (x.state == schema::record_state::acknowledged || x.state == schema::record_state::archived)
+          finished += x.last - x.first + 1;
+      auto& out = g.shares.emplace_back();
+      out.topic = r.topic;
+      out.partition = r.partition;
+      out.start = st.start;
+      out.end = st.end;
+      out.in_flight = (st.end - st.start) - finished;
+      out.finished = finished;
+    }
+    return g;
   }
 
   // -- inspect -------------------------------------------------------------------------------
@@ -682,6 +839,10 @@ private:
   coordinator_routing routing_; // cluster mode: who leads each offsets partition
   partition_counts counts_;
   std::map<std::string, group_coordinator_actor> coordinators_;
+  // Share groups: the newest leader epoch accepted per share-partition (fencing; the view holds
+  // the same once the write is applied).
+  std::map<std::string, leader_epoch> share_epochs_;
+  std::map<std::string, int> share_pending_; // share-partitions with writes not yet answered
   uint64_t coordinators_spawned_ = 0;
   uint64_t fetch_ids_ = 0;
   manager_status status_;

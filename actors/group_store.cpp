@@ -35,10 +35,11 @@ schema::result<std::unique_ptr<group_store>> group_store::open(const std::filesy
   auto offsets = (*kv)->db("offsets");
   auto groups = (*kv)->db("groups");
   auto applied = (*kv)->db("applied");
-  if (!offsets || !groups || !applied)
-    return storage(!offsets ? offsets.err() : !groups ? groups.err() : applied.err());
-  return std::unique_ptr<group_store>{
-    new group_store(std::move(*kv), *offsets, *groups, applied_offsets{*applied, "group store"})};
+  auto shares = (*kv)->db("shares");
+  if (!offsets || !groups || !applied || !shares)
+    return storage(!offsets ? offsets.err() : !groups ? groups.err() : !applied ? applied.err() : shares.err());
+  return std::unique_ptr<group_store>{new group_store(std::move(*kv), *offsets, *groups, *shares,
+                                                      applied_offsets{*applied, "group store"})};
 }
 
 schema::result<offset> group_store::applied(partition_id p) const {
@@ -57,6 +58,11 @@ schema::status group_store::apply(partition_id p, offset next,
     if (auto* c = std::get_if<offset_commit_record>(&r)) {
       auto key = kvf::group_partition_key(c->group, c->topic, c->partition);
       (void)(c->value ? txn->put(offsets_, key, encode_committed(*c->value)) : txn->del(offsets_, key));
+      continue;
+    }
+    if (auto* sh = std::get_if<share_state_record>(&r)) {
+      auto key = kvf::group_partition_key(sh->group, sh->topic, sh->partition);
+      (void)(sh->value ? txn->put(shares_, key, encode_share_value(*sh->value)) : txn->del(shares_, key));
       continue;
     }
     auto& g = std::get<group_metadata_record>(r);
@@ -131,6 +137,56 @@ schema::result<std::vector<std::string>> group_store::groups() const {
   if (!st)
     return storage(st.err());
   std::ranges::sort(out);
+  return out;
+}
+
+schema::result<std::optional<share_state_value>>
+group_store::share_state(std::string_view group, std::string_view topic, partition_id p) const {
+  auto key = kvf::group_partition_key(group, topic, p);
+  auto v = kv_->get(shares_, key);
+  if (!v) {
+    if (v.err().code == store::errc::not_found)
+      return std::optional<share_state_value>{};
+    return storage(v.err());
+  }
+  auto s = decode_share_value(*v);
+  if (!s)
+    return undecodable("shares", key);
+  return std::optional<share_state_value>{std::move(*s)};
+}
+
+schema::result<std::vector<share_state_record>> group_store::share_states(std::string_view group) const {
+  std::vector<share_state_record> out;
+  std::optional<schema::error> bad;
+  auto prefix = group_key(group);
+  auto st = kv_->scan_prefix(shares_, prefix, [&](std::string_view k, std::string_view v) {
+    auto rest = k.substr(prefix.size());
+    auto tp = kvf::parse_partition_key(rest);
+    auto s = decode_share_value(v);
+    if (!tp || !s) {
+      bad = undecodable("shares", k);
+      return false;
+    }
+    out.push_back({std::string{group}, std::move(tp->topic), tp->partition, std::move(*s)});
+    return true;
+  });
+  if (!st)
+    return storage(st.err());
+  if (bad)
+    return *bad;
+  return out;
+}
+
+schema::result<std::vector<std::string>> group_store::share_groups() const {
+  std::vector<std::string> out;
+  auto st = kv_->scan_prefix(shares_, "", [&](std::string_view k, std::string_view) {
+    auto rest = k;
+    if (auto name = kvf::read_str(rest); name && (out.empty() || out.back() != *name))
+      out.emplace_back(*name);
+    return true;
+  });
+  if (!st)
+    return storage(st.err());
   return out;
 }
 

@@ -7,6 +7,7 @@
 //   offsets  group_partition_key(group, topic, partition) -> committed_offset value
 //   groups   str(group)                                   -> group_metadata_value
 //   applied  int32(partition of __consumer_offsets)       -> int64 next log offset reflected
+//   shares   group_partition_key(group, topic, partition) -> share_state_value (share groups)
 //
 // Invariant: for each partition p of the topic, the view equals the replay of p's log up to
 // applied(p); apply() moves both in one transaction, so a crash at any point leaves a view
@@ -47,14 +48,23 @@ public:
   // Every group with metadata, sorted.
   schema::result<std::vector<std::string>> groups() const;
 
+  // Share groups (KIP-932): one share-partition's persisted state, a group's (sorted by topic
+  // and partition), and every group that has any, sorted.
+  schema::result<std::optional<share_state_value>> share_state(std::string_view group, std::string_view topic,
+                                                               partition_id p) const;
+  schema::result<std::vector<share_state_record>> share_states(std::string_view group) const;
+  schema::result<std::vector<std::string>> share_groups() const;
+
 private:
   group_store(std::unique_ptr<store::kv_store> kv, store::kv_db offsets, store::kv_db groups,
-              applied_offsets applied)
-    : kv_(std::move(kv)), offsets_(offsets), groups_(groups), applied_(std::move(applied)) {}
+              store::kv_db shares, applied_offsets applied)
+    : kv_(std::move(kv)), offsets_(offsets), groups_(groups), shares_(shares),
+      applied_(std::move(applied)) {}
 
   std::unique_ptr<store::kv_store> kv_;
   store::kv_db offsets_;
   store::kv_db groups_;
+  store::kv_db shares_;
   applied_offsets applied_;
 };
 

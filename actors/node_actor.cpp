@@ -39,6 +39,7 @@ node_impl::behavior_type node_impl::make_behavior() {
   start_groups();
   start_txns();
   start_delays();
+  start_shares();
   auto forward = [this](auto atom, const envelope& e) {
     ++status_.requests;
     return delegate(metadata_, atom, e);
@@ -75,6 +76,10 @@ node_impl::behavior_type node_impl::make_behavior() {
     [to_groups](list_groups_atom a, const envelope& e) { return to_groups(a, e); },
     [to_groups](describe_groups_atom a, const envelope& e) { return to_groups(a, e); },
     [to_groups](write_txn_offsets_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](share_state_write_atom a, const envelope& e) { return to_groups(a, e); },
+    [to_groups](share_state_read_atom a, const envelope& e) { return to_groups(a, e); },
+    [this](share_fetch_atom, const envelope& e) { return share_fetch(e); },
+    [this](share_ack_atom, const envelope& e) { return share_ack(e); },
     [to_txns](add_partitions_to_txn_atom a, const envelope& e) { return to_txns(a, e); },
     [to_txns](txn_offset_commit_atom a, const envelope& e) { return to_txns(a, e); },
     [to_txns](end_txn_atom a, const envelope& e) { return to_txns(a, e); },
@@ -116,6 +121,7 @@ void node_impl::on_exit() {
   send_exit(groups_, caf::exit_reason::user_shutdown);
   send_exit(txns_, caf::exit_reason::user_shutdown);
   send_exit(delays_, caf::exit_reason::user_shutdown);
+  send_exit(shares_, caf::exit_reason::user_shutdown);
   if (replicas_)
     send_exit(replicas_, caf::exit_reason::user_shutdown);
   // Detached: it has its own thread, and would keep the actor system up.
@@ -177,6 +183,14 @@ void node_impl::start_groups() {
     if (name == offsets_topic)
       anon_send(groups_, offsets_log_atom_v, t.actor);
   }
+}
+
+void node_impl::start_shares() {
+  share_manager_args args;
+  args.store = caf::actor_cast<share_state_store>(this);
+  args.max_wait_ms_limit = config_.max_wait_ms_limit;
+  shares_ = spawn_share_manager(home_system(), std::move(args));
+  monitor(shares_);
 }
 
 void node_impl::start_txns() {
@@ -436,6 +450,15 @@ void node_impl::on_down(const caf::down_msg& dm) {
     spdlog::warn("node {}: delay manager died ({}); restarting it", config_.id.value,
                  to_string(dm.reason));
     start_delays();
+  if (dm.source == shares_.address()) {
+    if (++shares_restarts_ > max_restarts) {
+      spdlog::error("node {}: the share manager died {} times; not restarting it",
+                    config_.id.value, shares_restarts_);
+      return;
+    }
+    spdlog::warn("node {}: share manager died ({}); restarting it", config_.id.value,
+                 to_string(dm.reason));
+    start_shares(); // its share-partitions load again from their coordinators
     return;
   }
   if (on_peer_down(dm))
@@ -498,6 +521,7 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
   std::vector<state_child> children{child(metadata_, "metadata"), child(groups_, "group manager"),
                                     child(txns_, "txn manager"),
                                     child(delays_, "delay manager")};
+                                    child(txns_, "txn manager"), child(shares_, "share manager")};
   if (replicas_)
     children.push_back(child(replicas_, "replica manager"));
   children.push_back(child(cleaner_, "log cleaner"));

@@ -13,6 +13,7 @@
 #include "actors/producer_id_block.hpp"
 #include "actors/replica_manager.hpp"
 #include "actors/request_meter.hpp"
+#include "actors/share_manager.hpp"
 #include "actors/topic_interface.hpp"
 #include "actors/txn_manager.hpp"
 #include "schema/envelope.hpp"
@@ -81,6 +82,7 @@ private:
   void start_groups();
   void start_txns();
   void start_delays();
+  void start_shares();
   // Creates __consumer_offsets, __transaction_state and __delayed where missing.
   void ensure_internal_topics();
   void ensure_internal_topic(std::string_view name, int32_t partitions, int16_t replication);
@@ -115,6 +117,12 @@ private:
   caf::result<envelope> list_offsets(const envelope& e);
   caf::result<envelope> answer_epoch_query(const envelope& e);
   caf::result<envelope> write_txn_markers(const envelope& e);
+  // -- share groups (node_share.cpp) --
+  caf::result<envelope> share_fetch(const envelope& e);
+  caf::result<envelope> share_ack(const envelope& e);
+  // The share manager's view of one partition: its topic actor, leader epoch and share
+  // configs, or the error a client gets for it (unknown, not led here).
+  share_target share_route(const std::string& topic, partition_id p);
   void on_fetch_reply(const std::shared_ptr<fetch_session>& s, size_t i, fetch_reply r);
   void on_fetch_progress(uint64_t id, int64_t bytes);
   void expire_fetch(uint64_t session);
@@ -131,6 +139,8 @@ private:
   int txns_restarts_ = 0;
   delay_manager_actor delays_;
   int delays_restarts_ = 0;
+  share_manager_actor shares_; // share groups: the share-partitions this node leads
+  int shares_restarts_ = 0;
   // Cluster mode: the other controllers' nodes we are connected to, and those being dialled.
   std::map<node_id, node_actor> peer_nodes_;
   replica_manager_actor replicas_; // cluster mode: the follower partitions' fetchers

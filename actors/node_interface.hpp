@@ -37,7 +37,12 @@ using group_request_actor = caf::typed_actor<
   caf::replies_to<describe_groups_atom, schema::envelope>::with<schema::envelope>,
   // A committed transaction's offsets (txn_offset_commit_request -> txn_offset_commit_response),
   // from a transaction coordinator: written to the group whatever its members' generation.
-  caf::replies_to<write_txn_offsets_atom, schema::envelope>::with<schema::envelope>>;
+  caf::replies_to<write_txn_offsets_atom, schema::envelope>::with<schema::envelope>,
+  // Share groups (schema/share.hpp): a share-partition leader persists its state with the
+  // group's coordinator (share_state_write_request, answered once in the log) and a new leader
+  // reads it back (share_state_read_request).
+  caf::replies_to<share_state_write_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<share_state_read_atom, schema::envelope>::with<schema::envelope>>;
 
 // Transactions (schema/txn.capnp): answered by the transactional id's coordinator, through the
 // node's txn manager (actors/txn_manager.hpp), which forwards to the coordinator's node.
@@ -89,6 +94,10 @@ using node_actor = caf::typed_actor<
   // preferred leader election, decommissioning a broker.
   caf::replies_to<reassign_partitions_atom, schema::envelope>::with<schema::envelope>,
   caf::replies_to<elect_leaders_atom, schema::envelope>::with<schema::envelope>,
-  caf::replies_to<decommission_broker_atom, schema::envelope>::with<schema::envelope>>::extend_with<group_request_actor>::extend_with<txn_request_actor>;
+  caf::replies_to<decommission_broker_atom, schema::envelope>::with<schema::envelope>,
+  // Share groups (schema/share.hpp, actors/share_manager.hpp): acquire records of, and
+  // acknowledge them to, the share-partitions this node leads.
+  caf::replies_to<share_fetch_atom, schema::envelope>::with<schema::envelope>,
+  caf::replies_to<share_ack_atom, schema::envelope>::with<schema::envelope>>::extend_with<group_request_actor>::extend_with<txn_request_actor>;
 
 } // namespace sluice::actors

@@ -33,6 +33,11 @@ constexpr std::array int_keys{
   int_key{"segment.bytes", &topic_config::segment_bytes, 1024,
           static_cast<int64_t>(store::segment_format::max_segment_bytes)},
   int_key{"segment.ms", &topic_config::segment_ms, 1, never},
+  // Kafka bounds the lock to [1 s, 1 h] and the limit to [2, 10]; shorter locks and a limit
+  // of 1 are allowed here for tests and for queues where a redelivery is never wanted.
+  int_key{"share.delivery.count.limit", &topic_config::share_delivery_count_limit, 1, 100},
+  int_key{"share.partition.max.record.locks", &topic_config::share_max_record_locks, 10, 100'000},
+  int_key{"share.record.lock.duration.ms", &topic_config::share_record_lock_duration_ms, 100, 3'600'000},
 };
 
 constexpr std::string_view cleanup_policy_key = "cleanup.policy";

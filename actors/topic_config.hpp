@@ -38,6 +38,10 @@ struct topic_config {
   // May a replica outside the ISR become leader when no ISR member is alive? Off: the
   // partition stays offline instead of losing acknowledged records (actors/metadata_image.hpp).
   bool unclean_leader_election = false;          // unclean.leader.election.enable
+  // Share groups (KIP-932, actors/share_partition.hpp), per share-partition of this topic.
+  int64_t share_record_lock_duration_ms = 30'000; // share.record.lock.duration.ms
+  int64_t share_delivery_count_limit = 5;         // share.delivery.count.limit: then archived
+  int64_t share_max_record_locks = 1000;          // share.partition.max.record.locks: window
 
   bool operator==(const topic_config&) const = default;
   bool compacted() const { return cleanup_policy != "delete"; }

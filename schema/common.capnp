@@ -73,6 +73,9 @@ enum ErrorCode {
   invalidTransactionTimeout @39;   # above transaction.max.timeout.ms or not positive
   # Log compaction (store/log_cleaner.hpp).
   invalidRecord @40;               # a record the topic refuses: no key on a compacted topic
+  # Share groups (schema/share.capnp, KIP-932).
+  invalidRecordState @41;          # an acknowledgement of a record this member does not hold
+                                   # (never acquired, acknowledged already, or its lock expired)
 }
 
 # How far a consumer may read: read_uncommitted up to the high watermark, read_committed up to

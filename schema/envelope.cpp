@@ -73,6 +73,14 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::describe_transactions_response: return "describe_transactions_response";
     case message_kind::write_txn_markers_request: return "write_txn_markers_request";
     case message_kind::write_txn_markers_response: return "write_txn_markers_response";
+    case message_kind::share_fetch_request: return "share_fetch_request";
+    case message_kind::share_fetch_response: return "share_fetch_response";
+    case message_kind::share_acknowledge_request: return "share_acknowledge_request";
+    case message_kind::share_acknowledge_response: return "share_acknowledge_response";
+    case message_kind::share_state_write_request: return "share_state_write_request";
+    case message_kind::share_state_write_response: return "share_state_write_response";
+    case message_kind::share_state_read_request: return "share_state_read_request";
+    case message_kind::share_state_read_response: return "share_state_read_response";
   }
   return "unknown";
 }

@@ -83,10 +83,18 @@ enum class message_kind : uint16_t {
   describe_transactions_response = 66,
   write_txn_markers_request = 67,     // coordinator -> partition leader (schema/txn_marker.hpp)
   write_txn_markers_response = 68,
+  share_fetch_request = 69,          // share consumer -> partition leader (schema/share.hpp)
+  share_fetch_response = 70,
+  share_acknowledge_request = 71,    // share consumer -> partition leader
+  share_acknowledge_response = 72,
+  share_state_write_request = 73,    // partition leader -> the share group's coordinator
+  share_state_write_response = 74,
+  share_state_read_request = 75,     // partition leader -> the share group's coordinator
+  share_state_read_response = 76,
 };
 
 // The highest kind this build knows; tests iterate over [1, last_message_kind].
-inline constexpr message_kind last_message_kind = message_kind::write_txn_markers_response;
+inline constexpr message_kind last_message_kind = message_kind::share_state_read_response;
 
 const char* to_string(message_kind k) noexcept;
 

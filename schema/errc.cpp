@@ -50,6 +50,7 @@ static_assert(same(errc::invalid_txn_state, wire::ErrorCode::INVALID_TXN_STATE))
 static_assert(same(errc::transactional_id_not_found, wire::ErrorCode::TRANSACTIONAL_ID_NOT_FOUND));
 static_assert(same(errc::invalid_transaction_timeout, wire::ErrorCode::INVALID_TRANSACTION_TIMEOUT));
 static_assert(same(errc::invalid_record, wire::ErrorCode::INVALID_RECORD));
+static_assert(same(errc::invalid_record_state, wire::ErrorCode::INVALID_RECORD_STATE));
 // The enumerant count (a new wire code needs a new errc) is checked by tests/schema/errc_test.cpp.
 
 } // namespace
@@ -97,6 +98,7 @@ const char* to_string(errc e) noexcept {
     case errc::transactional_id_not_found: return "transactional_id_not_found";
     case errc::invalid_transaction_timeout: return "invalid_transaction_timeout";
     case errc::invalid_record: return "invalid_record";
+    case errc::invalid_record_state: return "invalid_record_state";
   }
   return "unknown";
 }

@@ -50,9 +50,10 @@ enum class errc : uint16_t {
   transactional_id_not_found,
   invalid_transaction_timeout,
   invalid_record,
+  invalid_record_state,
 };
 
-inline constexpr errc last_errc = errc::invalid_record;
+inline constexpr errc last_errc = errc::invalid_record_state;
 
 const char* to_string(errc e) noexcept;
 

@@ -155,6 +155,18 @@ struct DescribeGroupsResponse {
     generationId @6 :Int32 = -1;
     leader @7 :Text;
     members @8 :List(Member);
+    shares @9 :List(SharePartitionStatus);
+    # Share groups (protocolType "share", schema/share.capnp): each share-partition's persisted
+    # state; empty for consumer groups.
+  }
+
+  struct SharePartitionStatus {
+    topic @0 :Text;
+    partition @1 :Int32;
+    startOffset @2 :Int64;   # SPSO: everything below is finished
+    endOffset @3 :Int64;     # SPEO: nothing at or above was delivered yet
+    inFlight @4 :Int64;      # records between them not yet acknowledged or archived
+    finished @5 :Int64;      # records between them acknowledged or archived
   }
 
   struct Member {

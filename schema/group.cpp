@@ -406,7 +406,7 @@ result<describe_groups_request> decode_bytes<describe_groups_request>(std::span<
 envelope encode(const describe_groups_response& x) {
   size_t expected = 32;
   for (auto& g : x.groups) {
-    expected += 128 + g.error.message.size() + g.group_id.size() + g.leader.size();
+    expected += 128 + g.error.message.size() + g.group_id.size() + g.leader.size() + g.shares.size() * 64;
     for (auto& m : g.members)
       expected += entry_overhead_bytes + m.member_id.size()
                   + m.group_instance_id.value_or("").size() + partitions_bytes(m.assignment);
@@ -430,6 +430,18 @@ envelope encode(const describe_groups_response& x) {
           set_instance(ms[j], in.members[j].group_instance_id);
           set_partitions(ms[j].initAssignment(list_size(in.members[j].assignment.size())),
                          in.members[j].assignment);
+        }
+        if (in.shares.empty())
+          continue;
+        auto ss = out.initShares(list_size(in.shares.size()));
+        for (unsigned j = 0; j < ss.size(); ++j) {
+          auto& sh = in.shares[j];
+          ss[j].setTopic(text(sh.topic));
+          ss[j].setPartition(sh.partition.value);
+          ss[j].setStartOffset(sh.start.value);
+          ss[j].setEndOffset(sh.end.value);
+          ss[j].setInFlight(sh.in_flight);
+          ss[j].setFinished(sh.finished);
         }
       }
     });
@@ -456,6 +468,10 @@ result<describe_groups_response> decode_bytes<describe_groups_response>(std::spa
         for (auto m : ms)
           out.members.push_back({str(m.getMemberId()), get_instance(m),
                                  get_partitions(m.getAssignment())});
+        for (auto sh : g.getShares())
+          out.shares.push_back({str(sh.getTopic()), partition_id{sh.getPartition()},
+                                offset{sh.getStartOffset()}, offset{sh.getEndOffset()},
+                                sh.getInFlight(), sh.getFinished()});
       }
       return x;
     });

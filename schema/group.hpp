@@ -221,6 +221,18 @@ struct describe_groups_response {
     bool operator==(const member&) const = default;
   };
 
+  // A share group's share-partition (schema/share.hpp), as its coordinator last persisted it.
+  struct share_partition_status {
+    std::string topic;
+    partition_id partition{0};
+    offset start{-1};
+    offset end{-1};
+    int64_t in_flight = 0; // not yet acknowledged or archived (delivered or not)
+    int64_t finished = 0;  // acknowledged or archived, between start and end
+
+    bool operator==(const share_partition_status&) const = default;
+  };
+
   struct group {
     schema::error error;
     std::string group_id;
@@ -230,6 +242,7 @@ struct describe_groups_response {
     generation_id generation = no_generation;
     std::string leader;
     std::vector<member> members;
+    std::vector<share_partition_status> shares{}; // share groups only
 
     bool operator==(const group&) const = default;
   };

@@ -64,6 +64,12 @@ CAF_BEGIN_TYPE_ID_BLOCK(sluice, caf::first_custom_type_id)
   // the group's coordinator (through its node), written without the member checks of a
   // consumer's commit: Kafka materialises TxnOffsetCommit at the commit marker the same way.
   CAF_ADD_ATOM(sluice, sluice, write_txn_offsets_atom, "txn_ofs_wr")
+  // Share groups (issue 10, KIP-932, schema/share.hpp): a share consumer -> the partition
+  // leader's node; that node -> the share group's coordinator (through its group manager).
+  CAF_ADD_ATOM(sluice, sluice, share_fetch_atom, "shr_fetch")
+  CAF_ADD_ATOM(sluice, sluice, share_ack_atom, "shr_ack")
+  CAF_ADD_ATOM(sluice, sluice, share_state_write_atom, "shr_write")
+  CAF_ADD_ATOM(sluice, sluice, share_state_read_atom, "shr_read")
 
 CAF_END_TYPE_ID_BLOCK(sluice)
 

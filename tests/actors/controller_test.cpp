@@ -75,6 +75,8 @@ public:
       no_handler<leave_group_atom>(), no_handler<offset_commit_atom>(),
       no_handler<offset_fetch_atom>(), no_handler<list_groups_atom>(),
       no_handler<describe_groups_atom>(), no_handler<write_txn_offsets_atom>(),
+      no_handler<share_state_write_atom>(), no_handler<share_state_read_atom>(),
+      no_handler<share_fetch_atom>(), no_handler<share_ack_atom>(),
       no_handler<add_partitions_to_txn_atom>(),
       no_handler<txn_offset_commit_atom>(), no_handler<end_txn_atom>(),
       no_handler<list_transactions_atom>(), no_handler<describe_transactions_atom>(),

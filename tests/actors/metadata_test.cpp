@@ -183,7 +183,7 @@ CAF_TEST(create list describe and delete) {
     }
   }
   CAF_CHECK(saw_override);
-  CAF_CHECK_EQUAL(c.topics[0].configs.size(), 13u); // every key of topic_config (actors/topic_config.hpp)
+  CAF_CHECK_EQUAL(c.topics[0].configs.size(), 16u); // every key of topic_config (actors/topic_config.hpp)
 
   auto d = ask<schema::delete_topics_response>(delete_topics_atom_v,
                                                schema::delete_topics_request{{"audit", "nope"}, 1000});

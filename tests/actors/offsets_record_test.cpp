@@ -18,6 +18,12 @@ std::vector<offsets_record> samples() {
     offset_commit_record{"billing", "orders", partition_id{4}, std::nullopt},
     group_metadata_record{"billing", group_metadata_value{generation_id{7}, "range"}},
     group_metadata_record{"gone", std::nullopt},
+    share_state_record{"workers", "jobs", partition_id{1},
+                       share_state_value{leader_epoch{3},
+                                         {offset{40}, offset{46},
+                                          {{offset{40}, offset{41}, schema::record_state::available, 2},
+                                           {offset{42}, offset{45}, schema::record_state::acknowledged, 0}}}}},
+    share_state_record{"workers", "jobs", partition_id{2}, std::nullopt},
   };
 }
 

@@ -96,6 +96,24 @@ CAF_TEST(produce and consume flags) {
   CAF_CHECK(parse({"consume", "--topic", "t", "--from-beginning"}).opts.from_beginning);
 }
 
+CAF_TEST(consume with a share group) {
+  auto c = parse({"consume", "--topic", "t", "--share-group", "workers", "--max-messages", "5",
+                  "--reject-matching", "^bad", "--release-matching", "later$"});
+  CAF_REQUIRE(c.outcome.run);
+  CAF_CHECK_EQUAL(*c.opts.share_group, "workers");
+  CAF_CHECK_EQUAL(*c.opts.reject_matching, "^bad");
+  CAF_CHECK_EQUAL(*c.opts.release_matching, "later$");
+  check_refused({"consume", "--topic", "t", "--share-group", "g", "--group", "h"}, "--group");
+  check_refused({"consume", "--topic", "t", "--share-group", "g", "--partition", "0"}, "--partition");
+  check_refused({"consume", "--topic", "t", "--share-group", "g", "--from-beginning"}, "--from-beginning");
+  check_refused({"consume", "--topic", "t", "--share-group", "g", "--filter", "a"}, "--filter");
+  check_refused({"consume", "--topic", "t", "--reject-matching", "x"}, "--share-group");
+  check_refused({"consume", "--topic", "t", "--release-matching", "x"}, "--share-group");
+  check_refused({"consume", "--topic", "t", "--share-group", "g", "--reject-matching", "(a"},
+                "regular expression");
+  check_refused({"consume", "--topic", "t", "--share-group", ""}, "group");
+}
+
 CAF_TEST(perf inspect and cluster) {
   auto p = parse({"perf", "produce", "--topic", "t", "--records", "1000", "--record-size", "100",
                   "--acks", "1", "--producers", "4"});

@@ -170,6 +170,11 @@ public:
       [](list_groups_atom, const envelope&) -> envelope { return no_groups(); },
       [](describe_groups_atom, const envelope&) -> envelope { return no_groups(); },
       [](write_txn_offsets_atom, const envelope&) -> envelope { return no_groups(); },
+      // Share groups run against real nodes (tests/actors/share_manager_test.cpp, integration).
+      [](share_state_write_atom, const envelope&) -> envelope { return no_groups(); },
+      [](share_state_read_atom, const envelope&) -> envelope { return no_groups(); },
+      [](share_fetch_atom, const envelope&) -> envelope { return no_groups(); },
+      [](share_ack_atom, const envelope&) -> envelope { return no_groups(); },
       // Transaction coordinator tests run against a real node (tests/actors/txn_manager_test.cpp).
       [this](add_partitions_to_txn_atom, const envelope& e) -> envelope {
         auto r = schema::decode<schema::add_partitions_to_txn_request>(e);

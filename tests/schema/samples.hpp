@@ -14,6 +14,7 @@
 #include "schema/produce.hpp"
 #include "schema/producer_id.hpp"
 #include "schema/raft.hpp"
+#include "schema/share.hpp"
 #include "schema/topics.hpp"
 #include "schema/txn.hpp"
 #include "schema/txn_marker.hpp"
@@ -50,7 +51,9 @@ using message_types =
              end_txn_request, end_txn_response, list_transactions_request,
              list_transactions_response, describe_transactions_request,
              describe_transactions_response, write_txn_markers_request,
-             write_txn_markers_response>;
+             write_txn_markers_response, share_fetch_request, share_fetch_response,
+             share_acknowledge_request, share_acknowledge_response, share_state_write_request,
+             share_state_write_response, share_state_read_request, share_state_read_response>;
 
 // Calls f(T{}) for every message type T.
 template <class F>
@@ -214,6 +217,9 @@ inline message_types samples() {
   billing.members.push_back({"billing-1-1", std::string{"host-1"}, {{"orders", partition_id{0}}}});
   billing.members.push_back({"billing-1-2", std::nullopt, {}});
   group_described.groups.push_back(billing);
+  describe_groups_response::group workers{{}, "workers", "stable", "share", "", no_generation, "", {}};
+  workers.shares.push_back({"jobs", partition_id{1}, offset{40}, offset{46}, 3, 3});
+  group_described.groups.push_back(workers);
   group_described.groups.push_back({sample_error(errc::group_id_not_found), "nobody", "dead", "",
                                     "", no_generation, "", {}});
 
@@ -315,6 +321,29 @@ inline message_types samples() {
   write_txn_markers_response markers_written{
     {{producer_id{1042}, {{"orders", partition_id{3}, sample_error(errc::not_leader)}}},
      {producer_id{77}, {{"audit", partition_id{0}, {}}}}}};
+  share_fetch_request share_fetch{"workers", "w-1", 750, 64, 65536,
+                                  {{"jobs", partition_id{1}}, {"jobs", partition_id{0}}}};
+  share_fetch_response share_fetched{
+    {{"jobs", partition_id{1}, {}, store::byte_buffer(fetched.partitions[0].records),
+      {{offset{40}, offset{41}, 1}, {offset{44}, offset{44}, 3}}},
+     {"jobs", partition_id{0}, sample_error(errc::not_leader), {}, {}}}};
+  share_acknowledge_request share_ack{
+    "workers", "w-1",
+    {{"jobs", partition_id{1},
+      {{offset{40}, offset{40}, acknowledge_type::accept},
+       {offset{41}, offset{41}, acknowledge_type::release},
+       {offset{44}, offset{44}, acknowledge_type::reject}}}}};
+  share_acknowledge_response share_acked{
+    {{"jobs", partition_id{1}, sample_error(errc::invalid_record_state)}, {"jobs", partition_id{2}, {}}}};
+  share_state share_sample{offset{40}, offset{46},
+                           {{offset{40}, offset{41}, record_state::available, 2},
+                            {offset{42}, offset{44}, record_state::acknowledged, 0},
+                            {offset{45}, offset{45}, record_state::archived, 0}}};
+  share_state_write_request share_write{"workers", "jobs", partition_id{1}, leader_epoch{3}, share_sample};
+  share_state_write_response share_written{sample_error(errc::fenced_leader_epoch)};
+  share_state_read_request share_read{"workers", "jobs", partition_id{1}};
+  share_state_read_response share_state_read{sample_error(errc::coordinator_not_available), true,
+                                             leader_epoch{3}, share_sample};
 
   return {produce, produced, fetch, fetched, metadata, cluster, create, created, del, deleted,
           list, listed, offsets, found, refused, grow, grown, describe, described,
@@ -324,7 +353,8 @@ inline message_types samples() {
           epoch_query, epoch_answer, reassign, reassigned, elect, elected, decommission,
           decommissioned, inspect, inspected, init_pid, pid, alloc, block, add_parts, parts_added,
           txn_commit, txn_committed, end_txn, txn_ended, list_txns, txns, describe_txns,
-          txns_described, markers, markers_written};
+          txns_described, markers, markers_written, share_fetch, share_fetched, share_ack,
+          share_acked, share_write, share_written, share_read, share_state_read};
 }
 
 // Raft payloads beyond the append of samples(), one message each, so that the round-trip and

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <regex>
 #include <cstdlib>
 #include <regex>
 
@@ -311,7 +312,7 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
     ->check(CLI::PositiveNumber);
   consume->add_option("--timeout-ms", o.timeout_ms, "exit after this long without a record")
     ->check(CLI::NonNegativeNumber);
-  consume->add_option("--filter", o.filter, "only records matching EXPR, filtered by the broker "
+  auto* filter_opt = consume->add_option("--filter", o.filter, "only records matching EXPR, filtered by the broker "
                                             "(e.g. \"a || b\", \"region = 'eu' AND priority > 3\")")
     ->check(filter_expression);
   consume->add_option("--isolation", o.isolation,
@@ -327,7 +328,7 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   auto* partition = consume->add_option("--partition", o.partition, "read only this partition")
                       ->check(CLI::NonNegativeNumber)
                       ->excludes(group_opt);
-  consume->add_option("--offset", o.offset, "with --partition: start here (earliest, latest or N)")
+  auto* offset_opt = consume->add_option("--offset", o.offset, "with --partition: start here (earliest, latest or N)")
     ->check(offset_spec)
     ->needs(partition)
     ->excludes(from_beginning);
@@ -347,6 +348,26 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
                                        "with --nack-matching: wait before retry 1, 2, ... in ms, the "
                                        "last one for any further (default 1000,5000,30000)")
                      ->needs(nack);
+  auto* share = consume->add_option("--share-group", o.share_group,
+                                    "read as a member of this share group (queue-style: every member "
+                                    "reads every partition, each record goes to one member at a time "
+                                    "and is accepted once printed; see README \"Share groups\")")
+                  ->check(group_id)
+                  ->excludes(group_opt)
+                  ->excludes(partition)
+                  ->excludes(offset_opt)
+                  ->excludes(from_beginning)
+                  ->excludes(filter_opt);
+  consume->add_option("--reject-matching", o.reject_matching,
+                      "with --share-group: reject (archive, never deliver again) records whose value "
+                      "matches REGEX instead of printing them")
+    ->check(regex_pattern)
+    ->needs(share);
+  consume->add_option("--release-matching", o.release_matching,
+                      "with --share-group: release (hand back for redelivery) records whose value "
+                      "matches REGEX instead of printing them")
+    ->check(regex_pattern)
+    ->needs(share);
 
   // group ...
   auto* grp = app.add_subcommand("group", "list, describe and reset the offsets of consumer groups");

@@ -95,6 +95,12 @@ struct cli_options {
   bool print_received = false;  // consume: when this consumer got it (ms since the epoch)
   std::optional<std::string> offset; // earliest | latest | a number
 
+  // consume --share-group (share groups, KIP-932): accept every record printed unless one of
+  // these ECMAScript regexes matches its value (reject wins over release).
+  std::optional<std::string> share_group;
+  std::optional<std::string> reject_matching;
+  std::optional<std::string> release_matching;
+
   // consume --group, group ...
   std::optional<std::string> group;
   std::optional<std::string> group_instance_id;

@@ -99,8 +99,11 @@ private:
 } // namespace
 
 int run_group_consume(const cli_options& o, const conn_ptr& conn);
+int run_share_consume(const cli_options& o, const conn_ptr& conn);
 
 int run_consume(const cli_options& o, const conn_ptr& conn) {
+  if (o.share_group)
+    return run_share_consume(o, conn);
   if (o.group)
     return run_group_consume(o, conn);
   client::consumer_config cfg;

@@ -23,12 +23,37 @@ int list_groups(client::admin& a) {
   return 0;
 }
 
+// A share group (KIP-932): each share-partition's start offset (SPSO: everything below is done),
+// end offset (SPEO: nothing from there was delivered yet), the records between them still to
+// finish (delivered or not) and the log end, as the group's coordinator last persisted them.
+int describe_share_group(client::admin& a, const schema::describe_groups_response::group& g) {
+  std::printf("group %s  state %s  type share  share-partitions %zu\n", g.group_id.c_str(), g.state.c_str(),
+              g.shares.size());
+  std::vector<client::topic_partition> tps;
+  for (auto& s : g.shares)
+    tps.push_back({s.topic, s.partition});
+  auto ends = tps.empty() ? client::result<std::vector<offset>>{std::vector<offset>{}}
+                          : a.list_offsets(tps, schema::offset_query::latest);
+  for (size_t i = 0; i < g.shares.size(); ++i) {
+    auto& s = g.shares[i];
+    std::string end = ends ? std::to_string((*ends)[i].value) : "?";
+    std::printf("  partition %s/%d  start %lld  end %lld  in_flight %lld  log_end %s\n", s.topic.c_str(),
+                s.partition.value, static_cast<long long>(s.start.value), static_cast<long long>(s.end.value),
+                static_cast<long long>(s.in_flight), end.c_str());
+  }
+  if (!ends)
+    return fail(ends.err());
+  return 0;
+}
+
 // Kafka's kafka-consumer-groups --describe, in two parts: the group, then one line per
 // partition with a committed offset or an owner.
 int describe_group(client::admin& a, const std::string& name) {
   auto g = a.describe_group(name);
   if (!g)
     return fail(g.err());
+  if (g->protocol_type == "share")
+    return describe_share_group(a, *g);
   std::printf("group %s  state %s  generation %d  protocol %s  leader %s  members %zu\n",
               g->group_id.c_str(), g->state.c_str(), g->generation.value,
               g->protocol.empty() ? "-" : g->protocol.c_str(), g->leader.empty() ? "-" : g->leader.c_str(),
