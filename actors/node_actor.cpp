@@ -450,6 +450,8 @@ void node_impl::on_down(const caf::down_msg& dm) {
     spdlog::warn("node {}: delay manager died ({}); restarting it", config_.id.value,
                  to_string(dm.reason));
     start_delays();
+    return;
+  }
   if (dm.source == shares_.address()) {
     if (++shares_restarts_ > max_restarts) {
       spdlog::error("node {}: the share manager died {} times; not restarting it",
@@ -519,9 +521,8 @@ caf::result<std::string> node_impl::inspect_tree(const std::string& filter) {
   auto line = "node " + std::to_string(config_.id.value) + " (mailbox "
               + std::to_string(mailbox().size()) + "): " + caf::deep_to_string(status_);
   std::vector<state_child> children{child(metadata_, "metadata"), child(groups_, "group manager"),
-                                    child(txns_, "txn manager"),
-                                    child(delays_, "delay manager")};
-                                    child(txns_, "txn manager"), child(shares_, "share manager")};
+                                    child(txns_, "txn manager"), child(delays_, "delay manager"),
+                                    child(shares_, "share manager")};
   if (replicas_)
     children.push_back(child(replicas_, "replica manager"));
   children.push_back(child(cleaner_, "log cleaner"));

@@ -310,7 +310,8 @@ private:
       end_round(s);
   }
 
-  void end_round(const std::shared_ptr<fetch_session>& s) {
+  // By value: `s` may be the very pointer sessions_ holds (on_retry), which erase() destroys.
+  void end_round(std::shared_ptr<fetch_session> s) {
     if (!sessions_.contains(s->id))
       return; // answered at exit
     if (s->answer || args_.now_ms() >= s->deadline_ms) {

@@ -82,6 +82,7 @@ int16_t to_kafka(schema::errc e) {
     case errc::transactional_id_not_found: return code::transactional_id_not_found;
     case errc::invalid_transaction_timeout: return code::invalid_transaction_timeout;
     case errc::invalid_record: return code::invalid_record;
+    case errc::invalid_record_state: return code::invalid_record_state;
   }
   return code::unknown_server_error;
 }

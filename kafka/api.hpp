@@ -84,6 +84,7 @@ inline constexpr int16_t invalid_producer_epoch = 47;
 inline constexpr int16_t invalid_txn_state = 48;
 inline constexpr int16_t invalid_transaction_timeout = 50;
 inline constexpr int16_t invalid_record = 87; // a record the topic refuses (keyless, compacted)
+inline constexpr int16_t invalid_record_state = 121; // KIP-932: acknowledging a record not held
 inline constexpr int16_t concurrent_transactions = 51;
 inline constexpr int16_t kafka_storage_error = 56;
 inline constexpr int16_t non_empty_group = 68;

@@ -49,7 +49,7 @@ CAF_TEST(records round trip through a batch) {
   });
   CAF_REQUIRE(st);
   CAF_CHECK(out == in);
-  CAF_CHECK_EQUAL(offsets, (std::vector<int64_t>{0, 1, 2, 3}));
+  CAF_CHECK_EQUAL(offsets, (std::vector<int64_t>{0, 1, 2, 3, 4, 5}));
 }
 
 CAF_TEST(every truncated or altered key and value is refused) {
