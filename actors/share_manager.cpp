@@ -179,18 +179,29 @@ private:
     auto& e = it->second;
     if (!r.error.ok())
       return drop(key, r.error);
-    if (!r.found) {
-      e.sp.emplace(e.config);
-    } else {
+    if (r.found) {
       auto sp = share_partition::load(e.config, r.state);
       if (!sp)
         return drop(key, sp.err());
       e.sp.emplace(std::move(*sp));
+    } else {
+      e.sp.emplace(e.config);
     }
     e.loading = false;
-    auto waiters = std::move(e.load_waiters);
-    for (auto& w : waiters)
-      w({});
+    auto waiters = std::make_shared<std::vector<done_fn>>(std::move(e.load_waiters));
+    e.load_waiters.clear();
+    if (r.found) {
+      for (auto& w : *waiters)
+        w({});
+      return;
+    }
+    // A new share-partition is persisted at once, as KIP-932's InitializeShareGroupState does:
+    // one nothing is ever acquired from (an empty partition) would otherwise never reach the
+    // coordinator, and describe would not list it.
+    persist(key, [waiters](const schema::error& err) {
+      for (auto& w : *waiters)
+        w(err);
+    });
   }
 
   // Answers everyone waiting on the entry with `err` and forgets it: the next request loads
