@@ -11,13 +11,42 @@
 #include "tools/sluice/commands.hpp"
 
 #include <chrono>
+#include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <regex>
 #include <string>
+#include <string_view>
+
+#include <unistd.h>
 
 namespace sluice::cli {
 
 using namespace std::chrono;
+
+namespace {
+
+// Whole lines, at most PIPE_BUF bytes a write(), which a pipe takes at once or not at all: a
+// member killed -9 while its output blocks in a full pipe leaves only whole records there
+// (one fwrite of a poll's output left a record cut at the pipe's 64 KiB for the reader).
+void write_lines(std::string_view out) {
+  std::fflush(stdout);
+  while (!out.empty()) {
+    auto n = out.size();
+    if (n > PIPE_BUF) {
+      auto nl = out.rfind('\n', PIPE_BUF - 1);
+      n = nl != std::string_view::npos ? nl + 1 : std::min(out.find('\n'), out.size() - 1) + 1;
+    }
+    auto w = ::write(STDOUT_FILENO, out.data(), n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return; // as fwrite did: a closed or failing stdout does not stop the member
+    out.remove_prefix(static_cast<size_t>(w));
+  }
+}
+
+} // namespace
 
 int run_share_consume(const cli_options& o, const conn_ptr& conn) {
   std::optional<std::regex> reject, release;
@@ -75,8 +104,7 @@ int run_share_consume(const cli_options& o, const conn_ptr& conn) {
       (void)c.acknowledge(r, schema::acknowledge_type::accept);
       ++printed;
     }
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+    write_lines(out);
     last_record = steady_clock::now();
     if (auto st = c.commit_sync(); !st)
       std::fprintf(stderr, "sluice: acknowledgement refused (the records come again): %s\n",
