@@ -7,7 +7,8 @@
 // config) and hands them over as plain structs.
 //
 // A share-partition is loaded on first use from the group's coordinator (share_state_read
-// through the node, which forwards it to the coordinator's node) and every change is persisted
+// through the node, which forwards it to the coordinator's node; one the coordinator does not
+// know is written there at once, so describe lists it) and every change is persisted
 // there (share_state_write) before the request that made it is answered: acquisitions (so a
 // delivery count survives a failover) and acknowledgements (so an acknowledged record is never
 // delivered again). Writes of one share-partition are one at a time; the changes made while a
