@@ -26,6 +26,51 @@ std::string group_key(std::string_view group) {
   return out;
 }
 
+// The value under `key` in `db`, decoded; nullopt when there is none. `what` names the
+// database in errors.
+template <class Value, class Decode>
+schema::result<std::optional<Value>> get_decoded(const store::kv_store& kv, store::kv_db db,
+                                                 std::string_view what, const std::string& key,
+                                                 Decode decode) {
+  auto v = kv.get(db, key);
+  if (!v) {
+    if (v.err().code == store::errc::not_found)
+      return std::optional<Value>{};
+    return storage(v.err());
+  }
+  auto x = decode(*v);
+  if (!x)
+    return undecodable(what, key);
+  return std::optional<Value>{std::move(*x)};
+}
+
+// Every record of `group` in `db`, whose keys are (group, topic, partition), as
+// Record{group, topic, partition, value}; the first value that does not decode is an error.
+template <class Record, class Decode>
+schema::result<std::vector<Record>> scan_group(const store::kv_store& kv, store::kv_db db,
+                                               std::string_view what, std::string_view group,
+                                               Decode decode) {
+  std::vector<Record> out;
+  std::optional<schema::error> bad;
+  auto prefix = group_key(group);
+  auto st = kv.scan_prefix(db, prefix, [&](std::string_view k, std::string_view v) {
+    auto rest = k.substr(prefix.size());
+    auto tp = kvf::parse_partition_key(rest);
+    auto x = decode(v);
+    if (!tp || !x) {
+      bad = undecodable(what, k);
+      return false;
+    }
+    out.push_back({std::string{group}, std::move(tp->topic), tp->partition, std::move(*x)});
+    return true;
+  });
+  if (!st)
+    return storage(st.err());
+  if (bad)
+    return *bad;
+  return out;
+}
+
 } // namespace
 
 schema::result<std::unique_ptr<group_store>> group_store::open(const std::filesystem::path& dir) {
@@ -91,39 +136,12 @@ schema::status group_store::apply(partition_id p, offset next,
 
 schema::result<std::vector<offset_commit_record>>
 group_store::offsets(std::string_view group) const {
-  std::vector<offset_commit_record> out;
-  std::optional<schema::error> bad;
-  auto prefix = group_key(group);
-  auto st = kv_->scan_prefix(offsets_, prefix, [&](std::string_view k, std::string_view v) {
-    auto rest = k.substr(prefix.size());
-    auto tp = kvf::parse_partition_key(rest);
-    auto c = decode_committed(v);
-    if (!tp || !c) {
-      bad = undecodable("offsets", k);
-      return false;
-    }
-    out.push_back({std::string{group}, std::move(tp->topic), tp->partition, std::move(*c)});
-    return true;
-  });
-  if (!st)
-    return storage(st.err());
-  if (bad)
-    return *bad;
-  return out;
+  return scan_group<offset_commit_record>(*kv_, offsets_, "offsets", group, decode_committed);
 }
 
 schema::result<std::optional<group_metadata_value>>
 group_store::group(std::string_view group) const {
-  auto v = kv_->get(groups_, group_key(group));
-  if (!v) {
-    if (v.err().code == store::errc::not_found)
-      return std::optional<group_metadata_value>{};
-    return storage(v.err());
-  }
-  auto g = decode_group_value(*v);
-  if (!g)
-    return undecodable("groups", group_key(group));
-  return std::optional<group_metadata_value>{std::move(*g)};
+  return get_decoded<group_metadata_value>(*kv_, groups_, "groups", group_key(group), decode_group_value);
 }
 
 schema::result<std::vector<std::string>> group_store::groups() const {
@@ -142,39 +160,12 @@ schema::result<std::vector<std::string>> group_store::groups() const {
 
 schema::result<std::optional<share_state_value>>
 group_store::share_state(std::string_view group, std::string_view topic, partition_id p) const {
-  auto key = kvf::group_partition_key(group, topic, p);
-  auto v = kv_->get(shares_, key);
-  if (!v) {
-    if (v.err().code == store::errc::not_found)
-      return std::optional<share_state_value>{};
-    return storage(v.err());
-  }
-  auto s = decode_share_value(*v);
-  if (!s)
-    return undecodable("shares", key);
-  return std::optional<share_state_value>{std::move(*s)};
+  return get_decoded<share_state_value>(*kv_, shares_, "shares", kvf::group_partition_key(group, topic, p),
+                                        decode_share_value);
 }
 
 schema::result<std::vector<share_state_record>> group_store::share_states(std::string_view group) const {
-  std::vector<share_state_record> out;
-  std::optional<schema::error> bad;
-  auto prefix = group_key(group);
-  auto st = kv_->scan_prefix(shares_, prefix, [&](std::string_view k, std::string_view v) {
-    auto rest = k.substr(prefix.size());
-    auto tp = kvf::parse_partition_key(rest);
-    auto s = decode_share_value(v);
-    if (!tp || !s) {
-      bad = undecodable("shares", k);
-      return false;
-    }
-    out.push_back({std::string{group}, std::move(tp->topic), tp->partition, std::move(*s)});
-    return true;
-  });
-  if (!st)
-    return storage(st.err());
-  if (bad)
-    return *bad;
-  return out;
+  return scan_group<share_state_record>(*kv_, shares_, "shares", group, decode_share_value);
 }
 
 schema::result<std::vector<std::string>> group_store::share_groups() const {
