@@ -222,6 +222,7 @@ void node_impl::start_delays() {
   args.cluster = !config_.controllers.empty();
   args.self = caf::actor_cast<node_actor>(this);
   args.tick_interval = config_.group_tick_interval;
+  args.now_ms = config_.delay_clock_ms;
   delays_ = spawn_delay_manager(home_system(), std::move(args));
   monitor(delays_);
   for (auto& [name, t] : topics_) {

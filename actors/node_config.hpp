@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,9 @@ struct node_config {
   // __delayed (delayed delivery), like __consumer_offsets: one scheduler per partition.
   int32_t delayed_partitions = 8;
   int16_t delayed_replication = 3;
+  // The wall clock (ms) deliver-at times are compared with; unset: the system clock. Tests on
+  // CAF's test coordinator set one they move.
+  std::function<int64_t()> delay_clock_ms;
   // Session checks, transaction timeouts and delayed delivery's scheduler ticks; 0 disables
   // them (tests).
   std::chrono::milliseconds group_tick_interval{100};
