@@ -44,6 +44,16 @@ step "perf produce / consume end with the one result line"
 "$SLUICE" perf consume --topic perf --records 20000 | tail -1 |
   grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume line"
 
+step "perf draws a progress bar on a terminal's stderr, and none on a file"
+# script(1) runs the command on a pseudo-terminal; -e passes on its exit status.
+"$SLUICE" topic create bar >/dev/null
+script -qec "'$SLUICE' perf produce --topic bar --records 200000 --record-size 100 --acks 1" \
+  /dev/null >"$WORK/tty.out" 2>&1 || fail "perf produce on a terminal: $(tail -c 300 "$WORK/tty.out")"
+grep -aq 'produce \[.*records' "$WORK/tty.out" || fail "no progress bar on a terminal: $(head -c 300 "$WORK/tty.out" | cat -v)"
+grep -aq 'records/s: [0-9]' "$WORK/tty.out" || fail "no result line on a terminal"
+"$SLUICE" perf consume --topic bar --records 200000 >/dev/null 2>"$WORK/file.err"
+[ ! -s "$WORK/file.err" ] || fail "perf consume wrote to a stderr that is a file: $(head -c 300 "$WORK/file.err" | cat -v)"
+
 step "refusals"
 "$SLUICE" perf consume --topic perf --records 20000 --group perf-g | tail -1 |
   grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume --group line"
