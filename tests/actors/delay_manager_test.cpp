@@ -8,12 +8,10 @@
 // ticks after each read, which the partition answers at the latest when its long poll (200 ms)
 // ends.
 
-#include "actors/node_actor.hpp"
 #include "schema/fetch.hpp"
 #include "schema/produce.hpp"
-#include "schema/topics.hpp"
 #include "store/delayed_format.hpp"
-#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/node_fixture.hpp"
 
 #include <memory>
 
@@ -32,38 +30,18 @@ struct delivered {
   std::string deliver_at; // the sluice.deliver-at header the record arrived with
 };
 
-struct fixture : test::actor_fixture {
-  node_internal_actor node;
+struct fixture : test::node_fixture {
   std::shared_ptr<int64_t> now = std::make_shared<int64_t>(t0);
 
   fixture() {
+    configure = [clock = now](node_config& cfg) {
+      cfg.offsets_partitions = 1;
+      cfg.transaction_state_partitions = 1;
+      cfg.delayed_partitions = 1;
+      cfg.delay_clock_ms = [clock] { return *clock; };
+    };
     start();
     create("t");
-  }
-  ~fixture() override { self->send_exit(node, caf::exit_reason::user_shutdown); }
-
-  void start() {
-    node_config cfg;
-    cfg.id = node_id{1};
-    cfg.data_dir = dir / "data";
-    cfg.tick_interval = 0ms;
-    cfg.offsets_partitions = 1;
-    cfg.transaction_state_partitions = 1;
-    cfg.delayed_partitions = 1;
-    cfg.group_tick_interval = 0ms;
-    cfg.cleaner_own_thread = false;
-    cfg.delay_clock_ms = [clock = now] { return *clock; };
-    node = spawn_node(sys, cfg);
-    self->send(node, ready_atom_v);
-    consume();
-    CAF_REQUIRE(require_reply<bool>());
-    consume();
-  }
-
-  void restart() {
-    self->send_exit(node, caf::exit_reason::user_shutdown);
-    consume();
-    start();
   }
 
   // Moves the delay clock and CAF's by `d`, running whatever that wakes.
@@ -71,25 +49,6 @@ struct fixture : test::actor_fixture {
     *now += d.count();
     advance_time(d);
     consume();
-  }
-
-  template <class Response, class Atom, class Request>
-  Response ask(Atom atom, const Request& req) {
-    self->send(node, atom, encode(req));
-    consume();
-    auto e = reply<schema::envelope>();
-    CAF_REQUIRE(e);
-    auto r = schema::decode<Response>(*e);
-    if (!r)
-      CAF_FAIL("reply does not decode: " << r.err().to_string());
-    return std::move(*r);
-  }
-
-  void create(const std::string& name) {
-    schema::create_topics_request req;
-    req.topics.push_back({name, 1, 1, {}});
-    auto r = ask<schema::create_topics_response>(create_topics_atom_v, req);
-    CAF_REQUIRE(r.topics.at(0).error.ok());
   }
 
   // A client's delayed record for t/0, sent now, due at `at`; the produce's error.

@@ -1,14 +1,12 @@
 #define CAF_SUITE actors.group_coordinator
-#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/node_fixture.hpp"
 
 // The group coordinator inside a real node (real partition logs, real LMDB), driven by CAF's
 // test coordinator: time moves only when the test advances it, so session expiry and
 // rebalance sequences are exact.
 
-#include "actors/node_actor.hpp"
 #include "schema/error_response.hpp"
 #include "schema/group.hpp"
-#include "schema/topics.hpp"
 
 #include <filesystem>
 
@@ -27,31 +25,13 @@ struct member {
   std::optional<std::string> instance;
 };
 
-struct fixture : test::actor_fixture {
-  node_internal_actor node;
-
-  fixture() { start(); }
-  ~fixture() override { self->send_exit(node, caf::exit_reason::user_shutdown); }
-
-  void start() {
-    node_config cfg;
-    cfg.id = node_id{1};
-    cfg.data_dir = dir / "data";
-    cfg.tick_interval = 0ms;
-    cfg.offsets_partitions = 4;
-    cfg.group_tick_interval = 100ms;
-    cfg.cleaner_own_thread = false;
-    node = spawn_node(sys, cfg);
-    self->send(node, ready_atom_v);
-    consume();
-    CAF_REQUIRE(require_reply<bool>());
-    consume(); // __consumer_offsets created, hosted and loaded
-  }
-
-  void restart() {
-    self->send_exit(node, caf::exit_reason::user_shutdown);
-    consume();
-    start();
+struct fixture : test::node_fixture {
+  fixture() {
+    configure = [](node_config& cfg) {
+      cfg.offsets_partitions = 4;
+      cfg.group_tick_interval = 100ms;
+    };
+    start(); // __consumer_offsets created, hosted and loaded
   }
 
   template <class Atom, class Request>
@@ -71,21 +51,6 @@ struct fixture : test::actor_fixture {
       out.push_back(std::move(*r));
     }
     return out;
-  }
-
-  template <class Response, class Atom, class Request>
-  Response ask(Atom atom, const Request& req) {
-    send(atom, req);
-    auto rs = replies<Response>();
-    CAF_REQUIRE_EQUAL(rs.size(), 1u);
-    return rs.front();
-  }
-
-  void create(const std::string& name, int32_t partitions) {
-    schema::create_topics_request req;
-    req.topics.push_back({name, partitions, 1, {}});
-    auto r = ask<schema::create_topics_response>(create_topics_atom_v, req);
-    CAF_REQUIRE(r.topics.at(0).error.ok());
   }
 
   schema::join_group_request join_request(const member& m, std::string protocol = "range",

@@ -6,12 +6,10 @@
 // group's coordinator (__consumer_offsets, real log and LMDB) and, after a restart, loads it
 // back. Share fetches here never wait (max_wait_ms 0): no timer needs to fire.
 
-#include "actors/node_actor.hpp"
 #include "schema/group.hpp"
 #include "schema/produce.hpp"
 #include "schema/share.hpp"
-#include "schema/topics.hpp"
-#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/node_fixture.hpp"
 
 using namespace sluice;
 using namespace sluice::actors;
@@ -21,53 +19,10 @@ using schema::errc;
 
 namespace {
 
-struct fixture : test::actor_fixture {
-  node_internal_actor node;
-
-  fixture() { start(); }
-  ~fixture() override { self->send_exit(node, caf::exit_reason::user_shutdown); }
-
-  void start() {
-    node_config cfg;
-    cfg.id = node_id{1};
-    cfg.data_dir = dir / "data";
-    cfg.tick_interval = 0ms;
-    cfg.offsets_partitions = 2;
-    cfg.group_tick_interval = 0ms;
-    cfg.cleaner_own_thread = false;
-    node = spawn_node(sys, cfg);
-    self->send(node, ready_atom_v);
-    consume();
-    CAF_REQUIRE(require_reply<bool>());
-    consume();
-  }
-
-  void restart() {
-    self->send_exit(node, caf::exit_reason::user_shutdown);
-    consume();
+struct fixture : test::node_fixture {
+  fixture() {
+    configure = [](node_config& cfg) { cfg.offsets_partitions = 2; };
     start();
-  }
-
-  template <class Response, class Atom, class Request>
-  Response ask(Atom atom, const Request& req) {
-    self->send(node, atom, encode(req));
-    consume();
-    auto e = reply<schema::envelope>();
-    CAF_REQUIRE(e);
-    CAF_REQUIRE(mailbox_empty());
-    auto r = schema::decode<Response>(*e);
-    if (!r)
-      CAF_FAIL("reply does not decode: " << r.err().to_string());
-    return std::move(*r);
-  }
-
-  void create(const std::string& name, std::map<std::string, std::string> configs = {}) {
-    schema::create_topics_request req;
-    req.topics.push_back({name, 1, 1, {}});
-    for (auto& [k, v] : configs)
-      req.topics.back().configs.push_back({k, v});
-    auto r = ask<schema::create_topics_response>(create_topics_atom_v, req);
-    CAF_REQUIRE(r.topics.at(0).error.ok());
   }
 
   void produce(const std::string& topic, size_t n) {
@@ -186,7 +141,7 @@ CAF_TEST(acknowledgements are checked and persisted and survive a restart) {
 }
 
 CAF_TEST(the delivery count limit of the topic archives a record) {
-  create("t", {{"share.delivery.count.limit", "1"}});
+  create("t", 1, {{"share.delivery.count.limit", "1"}});
   produce("t", 2);
   {
     auto got = fetch("a", 100).acquired;
