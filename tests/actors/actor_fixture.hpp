@@ -8,6 +8,7 @@
 #define FAIL(...) CAF_FAIL(__VA_ARGS__) // caf/test/dsl.hpp expects it
 #include <caf/test/dsl.hpp>
 
+#include "schema/codec.hpp"
 #include "schema/type_ids.hpp"
 #include "store/batch.hpp"
 #include "tests/store/temp_dir.hpp"
@@ -49,6 +50,16 @@ struct actor_fixture : with_temp_dir, ::test_coordinator_fixture<actor_test_conf
     auto r = reply<T>();
     if (!r)
       CAF_FAIL("no reply of the expected type");
+    return std::move(*r);
+  }
+
+  // The next reply, an envelope, decoded as Response (a test failure when it is not).
+  template <class Response>
+  Response decoded_reply() {
+    auto e = require_reply<schema::envelope>();
+    auto r = schema::decode<Response>(e);
+    if (!r)
+      CAF_FAIL("reply does not decode: " << r.err().to_string());
     return std::move(*r);
   }
 

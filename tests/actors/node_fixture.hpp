@@ -50,13 +50,9 @@ struct node_fixture : actor_fixture {
   Response ask(Atom atom, const Request& req) {
     self->send(node, atom, encode(req));
     consume();
-    auto e = reply<schema::envelope>();
-    CAF_REQUIRE(e);
+    auto r = decoded_reply<Response>();
     CAF_REQUIRE(mailbox_empty());
-    auto r = schema::decode<Response>(*e);
-    if (!r)
-      CAF_FAIL("reply does not decode: " << r.err().to_string());
-    return std::move(*r);
+    return r;
   }
 
   void create(const std::string& name, int32_t partitions = 1,

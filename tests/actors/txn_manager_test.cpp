@@ -1,5 +1,5 @@
 #define CAF_SUITE actors.txn_manager
-#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/node_fixture.hpp"
 
 // The txn manager (actors/txn_manager.hpp) driven by CAF's test coordinator, two ways:
 //   - alone, over a real __transaction_state topic actor, with a fake node (producer ids,
@@ -123,11 +123,7 @@ struct fixture : test::actor_fixture {
   Response ask(Atom atom, const Request& req) {
     self->send(txns, atom, encode(req));
     consume();
-    auto e = require_reply<envelope>();
-    auto r = schema::decode<Response>(e);
-    if (!r)
-      CAF_FAIL("reply does not decode: " << r.err().to_string());
-    return *r;
+    return decoded_reply<Response>();
   }
 
   schema::init_producer_id_response init(const std::string& id, int32_t timeout_ms = 10'000) {
@@ -297,43 +293,13 @@ CAF_TEST_FIXTURE_SCOPE_END()
 
 namespace {
 
-struct node_fixture : test::actor_fixture {
-  node_internal_actor node;
-
-  node_fixture() { start(); }
-  ~node_fixture() override { self->send_exit(node, caf::exit_reason::user_shutdown); }
-
-  void start() {
-    node_config cfg;
-    cfg.id = node_id{1};
-    cfg.data_dir = dir / "data";
-    cfg.tick_interval = 0ms;
-    cfg.offsets_partitions = 2;
-    cfg.transaction_state_partitions = 2;
-    cfg.group_tick_interval = 0ms;
-    cfg.cleaner_own_thread = false;
-    node = spawn_node(sys, cfg);
-    self->send(node, ready_atom_v);
-    consume();
-    CAF_REQUIRE(require_reply<bool>());
-    consume(); // the internal topics created, hosted and loaded
-  }
-
-  void restart() {
-    self->send_exit(node, caf::exit_reason::user_shutdown);
-    consume();
-    start();
-  }
-
-  template <class Response, class Atom, class Request>
-  Response ask(Atom atom, const Request& req) {
-    self->send(node, atom, encode(req));
-    consume();
-    auto e = require_reply<envelope>();
-    auto r = schema::decode<Response>(e);
-    if (!r)
-      CAF_FAIL("reply does not decode: " << r.err().to_string());
-    return *r;
+struct node_fixture : test::node_fixture {
+  node_fixture() {
+    configure = [](node_config& cfg) {
+      cfg.offsets_partitions = 2;
+      cfg.transaction_state_partitions = 2;
+    };
+    start(); // the internal topics created, hosted and loaded
   }
 };
 
