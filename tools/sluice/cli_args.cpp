@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <regex>
 #include <cstdlib>
@@ -85,24 +86,36 @@ const CLI::Validator regex_pattern{[](std::string& s) -> std::string {
 
 } // namespace
 
-std::optional<std::vector<int64_t>> parse_backoffs_ms(const std::string& s) {
-  constexpr int64_t max_ms = 7LL * 24 * 3600 * 1000; // client::retry_backoff_limit
-  constexpr size_t max_levels = 32;                  // client::retry_levels_limit
-  std::vector<int64_t> out;
+namespace {
+
+// "A,B,C": integers in [lo, hi], at least one; nullopt on anything else (an empty part, a sign,
+// spaces, a value out of range).
+template <class Int>
+std::optional<std::vector<Int>> parse_int_list(const std::string& s, Int lo, Int hi) {
+  std::vector<Int> out;
   size_t at = 0;
   while (at <= s.size()) {
     auto comma = s.find(',', at);
     auto part = s.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    int64_t ms = -1;
-    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), ms);
-    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || ms < 0 || ms > max_ms)
+    Int v{};
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || v < lo || v > hi)
       return std::nullopt;
-    out.push_back(ms);
+    out.push_back(v);
     if (comma == std::string::npos)
       break;
     at = comma + 1;
   }
-  if (out.size() > max_levels)
+  return out;
+}
+
+} // namespace
+
+std::optional<std::vector<int64_t>> parse_backoffs_ms(const std::string& s) {
+  constexpr int64_t max_ms = 7LL * 24 * 3600 * 1000; // client::retry_backoff_limit
+  constexpr size_t max_levels = 32;                  // client::retry_levels_limit
+  auto out = parse_int_list<int64_t>(s, 0, max_ms);
+  if (out && out->size() > max_levels)
     return std::nullopt;
   return out;
 }
@@ -153,21 +166,7 @@ std::optional<timestamp_ms> parse_iso8601(const std::string& s) {
 }
 
 std::optional<std::vector<int32_t>> parse_broker_ids(const std::string& s) {
-  std::vector<int32_t> out;
-  size_t at = 0;
-  while (at <= s.size()) {
-    auto comma = s.find(',', at);
-    auto part = s.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    int32_t id = -1;
-    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
-    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || id < 0)
-      return std::nullopt;
-    out.push_back(id);
-    if (comma == std::string::npos)
-      break;
-    at = comma + 1;
-  }
-  return out;
+  return parse_int_list<int32_t>(s, 0, INT32_MAX);
 }
 
 namespace {
