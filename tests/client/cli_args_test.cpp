@@ -130,6 +130,8 @@ CAF_TEST(perf inspect and cluster) {
   CAF_CHECK_EQUAL(e.opts.record_size, 100);
   CAF_CHECK_EQUAL(e.opts.acks, "all");
   CAF_CHECK_EQUAL(parse({"perf", "e2e", "--topic", "t"}).opts.rate, 10000);
+  CAF_CHECK_EQUAL(parse({"perf", "e2e", "--topic", "t"}).opts.linger_ms, 0);
+  CAF_CHECK_EQUAL(parse({"perf", "e2e", "--topic", "t", "--linger-ms", "5"}).opts.linger_ms, 5);
   auto i = parse({"inspect", "1", "partition"});
   CAF_CHECK(i.opts.cmd == command::inspect);
   CAF_CHECK_EQUAL(i.opts.inspect_args.size(), 2u);
@@ -220,6 +222,7 @@ CAF_TEST(bad flags and values are refused in one line) {
   check_refused({"perf", "produce", "--topic", "t", "--records", "10", "--record-size", "1", "--producers", "0"},
                 "--producers");
   check_refused({"perf", "e2e", "--topic", "t", "--rate", "0"}, "--rate");
+  check_refused({"perf", "e2e", "--topic", "t", "--linger-ms", "-1"}, "--linger-ms");
   check_refused({"perf", "e2e", "--topic", "t", "--rate", "-5"}, "--rate");
   check_refused({"perf", "e2e", "--topic", "t", "--seconds", "0"}, "--seconds");
   check_refused({"perf", "e2e", "--topic", "t", "--record-size", "4"}, "--record-size");

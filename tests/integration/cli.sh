@@ -43,6 +43,9 @@ step "perf produce / consume end with the one result line"
   grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf produce line"
 "$SLUICE" perf consume --topic perf --records 20000 | tail -1 |
   grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume line"
+"$SLUICE" topic create e2e >/dev/null
+"$SLUICE" perf e2e --topic e2e --rate 2000 --seconds 1 | tail -1 |
+  grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf e2e line"
 
 step "perf draws a progress bar on a terminal's stderr, and none on a file"
 # script(1) runs the command on a pseudo-terminal; -e passes on its exit status.

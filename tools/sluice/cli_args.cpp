@@ -521,6 +521,9 @@ parse_outcome parse_args(const std::vector<std::string>& args, cli_options& o, c
   // The value starts with the 8-byte send time.
   pe->add_option("--record-size", o.record_size, "value bytes per record")->check(CLI::Range(8, 1 << 24));
   pe->add_option("--acks", o.acks, "0, 1 or all")->check(acks_values);
+  pe->add_option("--linger-ms", o.linger_ms,
+                 "the producer's linger.ms (default 0, as Kafka's EndToEndLatency: a batch waiting to fill counts as latency)")
+    ->check(CLI::Range(int64_t{0}, int64_t{10'000}));
 
   parse_outcome out;
   // CLI11 reports "a subcommand is required" for a misspelt one; name it instead.

@@ -138,6 +138,7 @@ struct cli_options {
   int32_t fetch_bytes = 2 << 20;        // perf consume: max.partition.fetch.bytes
   int64_t rate = 10000;                 // perf e2e: records/s
   int64_t seconds = 5;                  // perf e2e: how long to send
+  int64_t linger_ms = 0;                // perf e2e: the producer's linger.ms
 };
 
 // What to do after parsing: run the command, or exit with `exit_code` after printing `out`
