@@ -202,6 +202,7 @@ void node_impl::start_txns() {
   args.groups = caf::actor_cast<group_request_actor>(groups_);
   args.tick_interval = config_.group_tick_interval;
   args.limits.max_timeout_ms = config_.transaction_max_timeout_ms;
+  args.limits.id_expiration_ms = config_.transactional_id_expiration_ms;
   txns_ = spawn_txn_manager(home_system(), std::move(args));
   monitor(txns_);
   for (auto& [name, t] : topics_) {

@@ -1,6 +1,7 @@
 #include "actors/node_config.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 
 namespace sluice::actors {
@@ -107,6 +108,10 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 1, 86'400'000, v); !st)
       return st;
     cfg.transaction_max_timeout_ms = static_cast<int32_t>(v);
+  } else if (key == "transactional.id.expiration.ms") {
+    if (auto st = parse_int(key, value, 1, INT32_MAX, v); !st)
+      return st;
+    cfg.transactional_id_expiration_ms = v;
   } else if (key == "group.min.session.timeout.ms") {
     if (auto st = parse_int(key, value, 1, cfg.group_max_session_timeout_ms, v); !st)
       return st;
@@ -226,6 +231,8 @@ std::string node_config_help() {
     + " its replicas in a cluster, at most the controllers (fixed once created)\n"
     "  transaction.max.timeout.ms=" + std::to_string(d.transaction_max_timeout_ms)
     + " longest transaction.timeout.ms a transactional producer may ask for\n"
+    "  transactional.id.expiration.ms=" + std::to_string(d.transactional_id_expiration_ms)
+    + " a transactional id idle this long (no transaction open) is removed\n"
     "  group.min.session.timeout.ms=" + std::to_string(d.group_min_session_timeout_ms)
     + " shortest session.timeout.ms a consumer may ask for\n"
     "  group.max.session.timeout.ms=" + std::to_string(d.group_max_session_timeout_ms)

@@ -68,6 +68,7 @@ struct node_config {
   int32_t transaction_state_partitions = 8;
   int16_t transaction_state_replication = 3;
   int32_t transaction_max_timeout_ms = 15 * 60 * 1000; // Kafka's transaction.max.timeout.ms
+  int64_t transactional_id_expiration_ms = int64_t{7} * 24 * 3600 * 1000; // Kafka's, 7 days
   // __delayed (delayed delivery), like __consumer_offsets: one scheduler per partition.
   int32_t delayed_partitions = 8;
   int16_t delayed_replication = 3;

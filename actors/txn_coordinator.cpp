@@ -77,7 +77,10 @@ txn_effects txn_coordinator::write(const std::string& id, entry& e, txn_metadata
                                    std::optional<txn_token> waiter, bool wants_id) {
   assert(!e.pending);
   txn_effects out;
-  out.writes.push_back({id, next});
+  if (next.state == txn_state::dead)
+    out.writes.push_back({id, std::nullopt});
+  else
+    out.writes.push_back({id, next});
   e.pending = std::move(next);
   e.waiter = waiter;
   e.waiter_wants_id = wants_id;
@@ -370,12 +373,33 @@ void txn_coordinator::schedule_retry(entry& e, int64_t now_ms) {
   e.retry_at_ms = now_ms + e.backoff_ms;
 }
 
+// Nothing open or ending, no decision pending, and unchanged for id_expiration_ms. An uncertain
+// write that is not a decision does not hold the id: its producer was never answered success,
+// and the tombstone supersedes it whether it landed or not.
+bool txn_coordinator::expired(const entry& e, int64_t now_ms) const {
+  auto& m = *e.durable;
+  if (e.pending || e.waiter || (e.uncertain && is_prepare(e.uncertain->state)) || e.complete_due
+      || !e.markers_left.empty() || !e.groups_left.empty() || e.retry_at_ms > now_ms)
+    return false;
+  if (m.state != txn_state::empty && !is_complete(m.state))
+    return false;
+  return m.last_update.value != no_timestamp.value
+         && now_ms - m.last_update.value > limits_.id_expiration_ms;
+}
+
 txn_effects txn_coordinator::tick(int64_t now_ms) {
   txn_effects out;
   for (auto& [id, e] : entries_) {
     if (e.pending || !e.durable)
       continue;
     auto& m = *e.durable;
+    if (expired(e, now_ms)) {
+      txn_metadata dead = m;
+      dead.state = txn_state::dead;
+      dead.last_update = timestamp_ms{now_ms};
+      out.append(write(id, e, std::move(dead), std::nullopt, false));
+      continue;
+    }
     if (m.state == txn_state::ongoing) {
       if (now_ms - m.start_time.value > m.timeout_ms && e.retry_at_ms <= now_ms) {
         // A failed abort is tried again after a backoff, not on every tick.
@@ -410,6 +434,10 @@ txn_effects txn_coordinator::written(const std::string& id, int64_t now_ms) {
   e.pending.reset();
   e.uncertain.reset();
   txn_effects out;
+  if (e.durable->state == txn_state::dead) {
+    entries_.erase(it); // expired: its tombstone is durable (no request waits on a removal)
+    return out;
+  }
   if (e.waiter) {
     auto& m = *e.durable;
     out.replies.push_back({*e.waiter, {}, e.waiter_wants_id ? m.id : no_producer_id,
@@ -438,6 +466,12 @@ txn_effects txn_coordinator::write_failed(const std::string& id, const schema::e
   auto failed = std::move(*e.pending);
   e.pending.reset();
   txn_effects out;
+  if (failed.state == txn_state::dead) {
+    // A removal that may or may not have landed: either way a later write of the id's state
+    // supersedes it, so it leaves nothing uncertain; it is tried again after a backoff.
+    schedule_retry(e, now_ms);
+    return out;
+  }
   if (e.waiter) {
     out.replies.push_back({*e.waiter,
                            {errc::coordinator_not_available,

@@ -7,7 +7,8 @@
 //
 //   writes         append the record to the id's partition of __transaction_state (acks=all),
 //                  then report written() or write_failed(). At most one write per id is in
-//                  flight; requests meanwhile are answered concurrent_transactions.
+//                  flight; requests meanwhile are answered concurrent_transactions. A record
+//                  without a value (a tombstone) removes an expired id.
 //   replies        answer the request the shell registered under `token`.
 //   markers        send a WriteTxnMarkers for these partitions; report marker_result() per
 //                  partition.
@@ -25,7 +26,10 @@
 //                   Complete*. A retry of a completed decision succeeds; anything else outside
 //                   Ongoing is invalid_txn_state (Prepare*: concurrent_transactions).
 //   tick            an Ongoing transaction older than its timeout is aborted with an epoch bump;
-//                   markers and offsets refused retriably are sent again after a backoff.
+//                   markers and offsets refused retriably are sent again after a backoff; an
+//                   Empty/Complete* id unchanged for id_expiration_ms is removed (a tombstone,
+//                   pending as Dead): once durable it is forgotten, and its next InitProducerId
+//                   gets a new producer id at epoch 0, as for an id never seen.
 //   load            a transaction found in Prepare* (a new leader, a restart) is driven on:
 //                   markers and offsets again, then Complete*.
 // A request with another producer id, or an older or newer epoch, than the id's is fenced:
@@ -64,6 +68,9 @@ struct txn_limits {
   int32_t max_timeout_ms = 15 * 60 * 1000; // Kafka's transaction.max.timeout.ms
   int64_t retry_backoff_min_ms = 100;      // markers, group offsets, a failed Complete* write
   int64_t retry_backoff_max_ms = 5'000;
+  // Kafka's transactional.id.expiration.ms: an id with no transaction open or ending whose
+  // state has not changed for this long is removed.
+  int64_t id_expiration_ms = int64_t{7} * 24 * 3600 * 1000;
 };
 
 using txn_token = uint64_t; // the shell's name for a request it holds the reply of
@@ -92,7 +99,7 @@ struct txn_group_commit {
 };
 
 struct txn_effects {
-  std::vector<txn_record> writes; // value always set
+  std::vector<txn_record> writes; // no value: a tombstone (the id expired)
   std::vector<txn_reply> replies;
   std::vector<txn_markers> markers;
   std::vector<txn_group_commit> group_commits;
@@ -201,6 +208,7 @@ private:
   // The epoch above every epoch e may have written.
   static producer_epoch next_epoch(const entry& e);
   void schedule_retry(entry& e, int64_t now_ms);
+  bool expired(const entry& e, int64_t now_ms) const;
   // The checks every producer request makes: known id, same producer id and epoch, no write
   // in flight, not completing. Sets `err` and returns nullptr when refused.
   entry* admit(const std::string& id, producer_id pid, producer_epoch epoch, schema::error& err);

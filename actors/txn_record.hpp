@@ -45,7 +45,8 @@ partition_id partition_for_transactional_id(std::string_view id, int32_t partiti
 //     |                                        |  InitProducerId-->  PrepareAbort -> CompleteAbort
 //     +-- InitProducerId (epoch + 1) ------ CompleteCommit / CompleteAbort --AddPartitions--> Ongoing
 //
-// Dead: the id was removed (never written by this coordinator today; decoded for compatibility).
+// Dead: the id is being removed (transactional.id.expiration.ms): its tombstone is in flight.
+// Never written as a value; decoded for compatibility.
 enum class txn_state : uint8_t {
   empty = 0,
   ongoing = 1,

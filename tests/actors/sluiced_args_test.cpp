@@ -69,7 +69,8 @@ CAF_TEST(the config file sets node settings and topic defaults) {
   test::temp_dir dir;
   auto file = dir / "node.conf";
   std::ofstream{file} << "# defaults for this node\n\nretention.ms = 3600000\nnum.partitions=4\n"
-                         "tick.ms=250\noffsets.topic.replication.factor=2\n";
+                         "tick.ms=250\noffsets.topic.replication.factor=2\n"
+                         "transactional.id.expiration.ms=86400000\n";
   auto a = parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--config",
                                file.string(), "--fsync", "always"});
   auto& cfg = std::get<actors::node_config>(a);
@@ -78,6 +79,12 @@ CAF_TEST(the config file sets node settings and topic defaults) {
   CAF_CHECK_EQUAL(cfg.tick_interval.count(), 250);
   CAF_CHECK_EQUAL(cfg.offsets_replication, 2);
   CAF_CHECK_EQUAL(cfg.topic_defaults.flush_messages, 1);
+  CAF_CHECK_EQUAL(cfg.transactional_id_expiration_ms, 86400000);
+  CAF_CHECK_EQUAL(actors::node_config{}.transactional_id_expiration_ms, 604800000); // Kafka's 7 days
+  std::ofstream{file} << "transactional.id.expiration.ms=0\n";
+  auto zero = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                                      "--config", file.string()}));
+  CAF_CHECK(zero.find("transactional.id.expiration.ms") != std::string::npos);
   std::ofstream{file} << "retention.ms=soon\n";
   auto msg = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
                                      "--config", file.string()}));

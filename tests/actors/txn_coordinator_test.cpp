@@ -356,4 +356,69 @@ CAF_TEST(another producer id is fenced) {
   CAF_CHECK_EQUAL(init("t", 10'000, p.id, p.epoch).epoch, producer_epoch{1});
 }
 
+CAF_TEST(an idle id expires and starts over with a new producer id) {
+  constexpr int64_t week = int64_t{7} * 24 * 3600 * 1000; // the default expiration
+  auto p = init("t");
+  CAF_CHECK_EQUAL(end("t", p, true), errc::invalid_txn_state); // nothing changed: still Empty
+  now += week;
+  take(core.tick(now));
+  CAF_REQUIRE(core.find("t") != nullptr); // not past it yet
+  now += 1;
+  take(core.tick(now));
+  CAF_CHECK(core.find("t") == nullptr);
+  CAF_REQUIRE(!log.empty());
+  CAF_CHECK_EQUAL(log.back().transactional_id, "t");
+  CAF_CHECK(!log.back().value); // a tombstone
+  CAF_CHECK_EQUAL(add("t", p, {{"o", partition_id{0}}}), errc::transactional_id_not_found);
+  CAF_CHECK(core.needs_producer_id("t"));
+  auto q = init("t");
+  CAF_CHECK_EQUAL(q.error.code, errc::none);
+  CAF_CHECK_EQUAL(q.id, producer_id{5001});
+  CAF_CHECK_EQUAL(q.epoch, producer_epoch{0});
+}
+
+CAF_TEST(an open or ending transaction does not expire and a completed one restarts the clock) {
+  constexpr int64_t week = int64_t{7} * 24 * 3600 * 1000;
+  auto p = init("t", 1000);
+  CAF_CHECK_EQUAL(add("t", p, {{"o", partition_id{0}}}), errc::none);
+  now += week + 1;
+  take(core.tick(now)); // the timeout aborts it; the markers stay unanswered
+  CAF_CHECK_EQUAL(state("t"), txn_state::prepare_abort);
+  now += week + 1;
+  take(core.tick(now));
+  CAF_CHECK_EQUAL(state("t"), txn_state::prepare_abort);
+  deliver_all();
+  CAF_CHECK_EQUAL(state("t"), txn_state::complete_abort);
+  now += week;
+  take(core.tick(now));
+  CAF_CHECK_EQUAL(state("t"), txn_state::complete_abort);
+  now += 1;
+  take(core.tick(now));
+  CAF_CHECK(core.find("t") == nullptr);
+}
+
+CAF_TEST(a removal that fails keeps the id and is tried again after a backoff) {
+  constexpr int64_t week = int64_t{7} * 24 * 3600 * 1000;
+  auto p = init("t");
+  confirm = false;
+  now += week + 1;
+  take(core.tick(now));
+  CAF_REQUIRE_EQUAL(writes.size(), 1u);
+  CAF_CHECK(!writes.front().value);
+  CAF_CHECK_EQUAL(code_of(init_async("t")), errc::concurrent_transactions);
+  write_fails();
+  CAF_REQUIRE(core.find("t") != nullptr);
+  take(core.tick(now));
+  CAF_CHECK(writes.empty()); // backing off
+  now += 100;
+  take(core.tick(now));
+  CAF_REQUIRE_EQUAL(writes.size(), 1u);
+  write_done();
+  CAF_CHECK(core.find("t") == nullptr);
+  // A removal that failed but landed is superseded by the id's next state: it is written whole.
+  confirm = true;
+  CAF_CHECK_EQUAL(init("t").epoch, producer_epoch{0});
+  CAF_CHECK_EQUAL(add("t", p, {{"o", partition_id{0}}}), errc::invalid_producer_epoch);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -105,7 +105,7 @@ struct fixture : test::actor_fixture {
     a.self = caf::actor_cast<node_actor>(fake);
     a.groups = caf::actor_cast<group_request_actor>(fake);
     a.tick_interval = 0ms; // the test sends ticks
-    a.limits = {60'000, 100, 1'000};
+    a.limits = {60'000, 100, 1'000, 600'000};
     a.now_ms = [this] { return clock_ms; };
     txns = spawn_txn_manager(sys, a);
     self->send(txns, topic_update_atom_v, topic_spec{std::string{transaction_state_topic}, 2, 1, {}, {}});
@@ -228,6 +228,24 @@ CAF_TEST(a timed out transaction is aborted and its producer fenced) {
   CAF_CHECK_EQUAL(world->markers[0].markers.at(0).epoch, producer_epoch{1});
   CAF_CHECK_EQUAL(describe("job").state, "CompleteAbort");
   CAF_CHECK_EQUAL(end("job", p, true), errc::invalid_producer_epoch);
+}
+
+CAF_TEST(an idle transactional id expires from the log and the index) {
+  CAF_REQUIRE_EQUAL(init("old").id, producer_id{7000});
+  CAF_REQUIRE_EQUAL(init("kept").id, producer_id{7001});
+  tick(300'000);
+  CAF_CHECK_EQUAL(init("kept").epoch, producer_epoch{1}); // a change: its clock restarts
+  tick(300'000);
+  CAF_CHECK_EQUAL(describe("old").state, "Empty"); // exactly the expiration: not yet
+  tick(1);
+  CAF_CHECK_EQUAL(describe("old").error.code, errc::transactional_id_not_found);
+  CAF_CHECK_EQUAL(describe("kept").state, "Empty");
+  restart(); // from the LMDB index, which the tombstone emptied
+  CAF_CHECK_EQUAL(describe("old").error.code, errc::transactional_id_not_found);
+  CAF_CHECK_EQUAL(describe("kept").epoch, producer_epoch{1});
+  auto again = init("old");
+  CAF_CHECK_EQUAL(again.id, producer_id{7002}); // a new producer id
+  CAF_CHECK_EQUAL(again.epoch, producer_epoch{0});
 }
 
 CAF_TEST(list filters by state and refuses an unknown state) {

@@ -94,7 +94,7 @@ struct sim {
   std::map<std::tuple<std::string, int64_t, int16_t>, std::set<std::string>> groups_acked;
   // What producers believe: per id, the (pid, epoch) of every successful init.
   std::map<std::string, std::vector<std::pair<producer_id, producer_epoch>>> known;
-  size_t completes = 0, commits = 0, crashes = 0;
+  size_t completes = 0, commits = 0, crashes = 0, removals = 0;
 
   explicit sim(uint64_t seed) : r(seed) {}
 
@@ -110,6 +110,17 @@ struct sim {
 
   // -- invariants at the moment a record lands ------------------------------------------------
   void land(const txn_record& w) {
+    if (!w.value) {
+      // An expired id: never one whose decision is in the log without its Complete* (an
+      // Ongoing may end the log when its append was reported failed: its producer wrote
+      // nothing in it). Its history goes with it, as compaction would take it; a new
+      // InitProducerId starts over.
+      if (auto* prev = last(w.transactional_id); prev && is_prepare(prev->state))
+        fail(w.transactional_id + ": removed in " + to_string(prev->state));
+      log[w.transactional_id].clear();
+      ++removals;
+      return;
+    }
     auto& m = *w.value;
     if (auto* prev = last(w.transactional_id)) {
       if (prev->id == m.id && m.epoch < prev->epoch)
@@ -173,11 +184,8 @@ struct sim {
           ++commits;
       }
     }
-    for (auto& w : fx.writes) {
-      if (!w.value)
-        fail("a write without a value");
+    for (auto& w : fx.writes)
       writes.push_back({now + r.between(0, 20), w});
-    }
     for (auto& m : fx.markers) {
       auto* l = last(m.transactional_id);
       auto want = m.commit ? txn_state::prepare_commit : txn_state::prepare_abort;
@@ -300,6 +308,10 @@ struct sim {
 
 std::string run_seed(uint64_t seed, bool trace = false, size_t* commits = nullptr) {
   sim s{seed};
+  // Ids idle this long are removed: within a run for most seeds, and every id by the end of
+  // settling (100 s).
+  s.limits.id_expiration_ms = s.r.between(200, 20'000);
+  s.core = std::make_unique<txn_coordinator>(s.limits);
   s.write_fail_pct = int(s.r.between(0, 15));
   s.write_ambiguous_pct = int(s.r.between(0, 10));
   s.retry_pct = int(s.r.between(0, 40));
@@ -337,13 +349,15 @@ std::string run_seed(uint64_t seed, bool trace = false, size_t* commits = nullpt
   }
   if (!s.writes.empty() || !s.markers.empty() || !s.groups.empty())
     s.fail("work left in flight after settling");
+  if (s.core->size() != 0)
+    s.fail(std::to_string(s.core->size()) + " id(s) not removed after idling past their expiration");
   if (!s.waiting.empty())
     s.fail(std::to_string(s.waiting.size()) + " request(s) never answered");
   if (commits)
     *commits += s.commits;
   if (trace)
     std::cerr << "seed " << seed << ": " << s.completes << " completes, " << s.commits
-              << " commits, " << s.crashes << " crashes\n";
+              << " commits, " << s.crashes << " crashes, " << s.removals << " removals\n";
   return s.failure;
 }
 
