@@ -161,6 +161,17 @@ status producer::end_transaction(bool commit) {
     req.epoch = shared_->txn_epoch;
   }
   auto r = txn_call<schema::end_txn_response>(end_txn_atom_v, req, what);
+  if (!r && !commit && r.err().code == errc::server
+      && r.err().server == schema::errc::transactional_id_not_found) {
+    // The coordinator removed the id (transactional.id.expiration.ms passed while this
+    // producer idled): nothing of it is open there to abort. Registering again gives a new
+    // producer id, as Kafka's producer re-initialises after an abortable error (KIP-360).
+    {
+      std::lock_guard lock{shared_->mtx};
+      shared_->txn = txn_phase::ready;
+    }
+    return init_transactions();
+  }
   if (!r)
     return r.err();
   {

@@ -72,6 +72,9 @@ struct fake_state {
   int refuse_next_adds = 0;
   schema::errc refuse_add_code = schema::errc::concurrent_transactions;
   int refuse_next_ends = 0;
+  // The coordinator removed the id (transactional.id.expiration.ms): every request but
+  // InitProducerId, which registers it again, is answered transactional_id_not_found.
+  bool txn_id_expired = false;
   // The cluster: brokers listed in metadata, and partition leaders (absent: broker 1; -1: none).
   std::vector<schema::metadata_response::broker> brokers{{node_id{1}, "127.0.0.1", 9292, ""}};
   std::map<std::pair<std::string, int>, int> leaders;
@@ -150,6 +153,7 @@ public:
             r && !r->transactional_id.empty()) {
           if (!st_->coordinator)
             return no_transactions();
+          st_->txn_id_expired = false;
           st_->txn_events.push_back("init " + std::to_string(++st_->txn_epoch));
           return encode(schema::init_producer_id_response{{}, producer_id{7}, producer_epoch{st_->txn_epoch}});
         }
@@ -239,6 +243,8 @@ private:
   }
   // Under st_->mtx: an older epoch than the coordinator's latest is fenced.
   schema::error txn_check(producer_epoch epoch) const {
+    if (st_->txn_id_expired)
+      return {schema::errc::transactional_id_not_found, "fake coordinator: the id expired"};
     if (epoch.value != st_->txn_epoch)
       return {schema::errc::invalid_producer_epoch, "fake coordinator: epoch "
                                                       + std::to_string(epoch.value) + " is fenced"};

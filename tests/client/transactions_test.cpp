@@ -141,6 +141,28 @@ CAF_TEST(a failed record makes the transaction abortable and abort recovers with
   CAF_CHECK_EQUAL(st->attempts.back().base_sequence, 0);
 }
 
+CAF_TEST(an id its coordinator removed is aborted by registering it again) {
+  producer p{conn, txn_config()};
+  CAF_REQUIRE(p.init_transactions());
+  {
+    std::lock_guard lock{st->mtx};
+    st->txn_id_expired = true; // idle past transactional.id.expiration.ms
+  }
+  CAF_REQUIRE(p.begin_transaction());
+  CAF_REQUIRE(send(p, 0, "refused"));
+  auto commit = p.commit_transaction();
+  CAF_REQUIRE(!commit);
+  CAF_CHECK_EQUAL(commit.err().server, schema::errc::transactional_id_not_found);
+  CAF_REQUIRE(p.abort_transaction()); // nothing to abort there: registered again
+  CAF_REQUIRE(p.begin_transaction());
+  CAF_REQUIRE(send(p, 0, "after"));
+  CAF_REQUIRE(p.commit_transaction());
+  auto ev = events();
+  CAF_CHECK(std::find(ev.begin(), ev.end(), "init 1") != ev.end());
+  CAF_CHECK(std::find(ev.begin(), ev.end(), "end commit") != ev.end());
+  CAF_CHECK(std::find(ev.begin(), ev.end(), "end abort") == ev.end());
+}
+
 CAF_TEST(a producer fenced by a newer instance fails every call) {
   producer old{conn, txn_config()};
   CAF_REQUIRE(old.init_transactions());
