@@ -58,9 +58,14 @@ struct fixture : test::node_fixture {
     store::record_header hs[] = {{dl::deliver_to_header, to}, {dl::deliver_at_header, at_text}};
     store::batch_builder b;
     b.add(timestamp_ms{*now}, std::nullopt, std::string_view{value}, hs);
+    return produce_delayed(b.finish());
+  }
+
+  // A client's produce of `batch` to __delayed-0 (acks=all); the produce's error.
+  schema::error produce_delayed(std::vector<std::byte> batch) {
     schema::produce_request req;
     req.acks = schema::acks::all;
-    req.partitions.push_back({std::string{dl::topic}, partition_id{0}, b.finish()});
+    req.partitions.push_back({std::string{dl::topic}, partition_id{0}, std::move(batch)});
     auto r = ask<schema::produce_response>(produce_atom_v, req);
     CAF_REQUIRE_EQUAL(r.partitions.size(), 1u);
     return r.partitions[0].error;
@@ -197,11 +202,7 @@ CAF_TEST(the broker refuses bad delayed records and control records from clients
   auto v = dl::encode_control_value({dl::control_kind::done, {1, 0, 0, 0}});
   store::batch_builder b;
   b.add(timestamp_ms{*now}, std::nullopt, std::string_view{v}, {&h, 1});
-  schema::produce_request req;
-  req.acks = schema::acks::all;
-  req.partitions.push_back({std::string{dl::topic}, partition_id{0}, b.finish()});
-  auto r = ask<schema::produce_response>(produce_atom_v, req);
-  CAF_CHECK_EQUAL(r.partitions.at(0).error.code, errc::invalid_request);
+  CAF_CHECK_EQUAL(produce_delayed(b.finish()).code, errc::invalid_request);
   for (int i = 0; i < 5; ++i)
     pass(200ms);
   CAF_CHECK(manager_state().find("pending(0)") != std::string::npos);

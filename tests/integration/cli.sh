@@ -38,14 +38,15 @@ step "cluster status and inspect"
 expect_fail "unknown node" "$SLUICE" inspect 42
 
 step "perf produce / consume end with the one result line"
+RESULT='^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$'
 "$SLUICE" topic create perf >/dev/null
 "$SLUICE" perf produce --topic perf --records 20000 --record-size 100 --acks 1 | tail -1 |
-  grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf produce line"
+  grep -Eq "$RESULT" || fail "perf produce line"
 "$SLUICE" perf consume --topic perf --records 20000 | tail -1 |
-  grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume line"
+  grep -Eq "$RESULT" || fail "perf consume line"
 "$SLUICE" topic create e2e >/dev/null
 "$SLUICE" perf e2e --topic e2e --rate 2000 --seconds 1 | tail -1 |
-  grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf e2e line"
+  grep -Eq "$RESULT" || fail "perf e2e line"
 
 step "perf draws a progress bar on a terminal's stderr, and none on a file"
 # script(1) runs the command on a pseudo-terminal; -e passes on its exit status.
@@ -59,7 +60,7 @@ grep -aq 'records/s: [0-9]' "$WORK/tty.out" || fail "no result line on a termina
 
 step "refusals"
 "$SLUICE" perf consume --topic perf --records 20000 --group perf-g | tail -1 |
-  grep -Eq '^records/s: [0-9]+  MB/s: [0-9.]+  p50_ms: [0-9.]+  p99_ms: [0-9.]+$' || fail "perf consume --group line"
+  grep -Eq "$RESULT" || fail "perf consume --group line"
 "$SLUICE" group describe perf-g | grep -q "lag 0 " || fail "perf consume --group did not commit: $("$SLUICE" group describe perf-g)"
 expect_fail "exactly one of" "$SLUICE" group reset-offsets g --topic cli
 expect_fail "does not exist" "$SLUICE" group describe nosuch
