@@ -32,12 +32,14 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,10 @@ struct fake_state {
   int produce_requests = 0;
   std::vector<int> batches_per_request;
   int fail_next_produces = 0; // answered with `fail_code` on every partition
+  // The answer to a failed produce waits until the next produce request has been appended:
+  // a client with several requests in flight then sees later batches land first, whatever
+  // the scheduling of its threads.
+  bool hold_failure_until_next_produce = false;
   // Idempotence: ids handed out from here, and the header of every batch of every produce
   // attempt, refused or not (what the producer stamped), in arrival order.
   int64_t next_producer_id = 1000;
@@ -135,7 +141,20 @@ public:
   behavior_type make_behavior() override {
     using schema::envelope;
     return {
-      [this](produce_atom, const envelope& e) -> envelope { return produce(e); },
+      [this](produce_atom, const envelope& e) -> caf::result<envelope> {
+        bool failing = false;
+        auto reply = produce(e, failing);
+        if (held_) { // the request after a held failure has been appended: release it
+          held_->deliver(std::move(held_reply_));
+          held_.reset();
+        }
+        if (failing && hold_failure()) {
+          held_ = make_response_promise<envelope>();
+          held_reply_ = std::move(reply);
+          return *held_;
+        }
+        return reply;
+      },
       [this](fetch_atom, const envelope& e) -> envelope { return fetch(e); },
       [this](metadata_atom, const envelope& e) -> envelope { return metadata(e); },
       [this](create_topics_atom, const envelope& e) -> envelope { return create_topics(e); },
@@ -265,7 +284,13 @@ private:
     return false;
   }
 
-  schema::envelope produce(const schema::envelope& e) {
+  bool hold_failure() const {
+    std::lock_guard lock{st_->mtx};
+    return st_->hold_failure_until_next_produce;
+  }
+
+  // `failing`: the request was answered with the injected failure.
+  schema::envelope produce(const schema::envelope& e, bool& failing) {
     auto req = schema::decode<schema::produce_request>(e);
     if (!req)
       return refuse(req.err());
@@ -285,6 +310,7 @@ private:
     bool fail = st_->fail_next_produces > 0;
     if (fail)
       --st_->fail_next_produces;
+    failing = fail;
     for (auto& p : req->partitions) {
       schema::produce_response::partition_response r{p.topic, p.partition, {}, offset{-1}, no_timestamp, offset{0}};
       auto t = st_->topics.find(p.topic);
@@ -525,6 +551,8 @@ private:
 
   std::shared_ptr<fake_state> st_;
   node_id self_;
+  std::optional<caf::typed_response_promise<schema::envelope>> held_;
+  schema::envelope held_reply_;
 };
 
 struct client_test_config : caf::actor_system_config {
