@@ -35,6 +35,10 @@ struct fetcher_status {
   uint64_t failed_rounds = 0;
   uint64_t abandoned_rounds = 0; // by the watchdog, or when the link to the leader changed
   uint64_t bytes = 0;
+  // Where fetch rounds spend their time, summed: from the request to the leader's answer
+  // (its long poll included), then from the answer to the last partition's append.
+  uint64_t at_leader_us = 0;
+  uint64_t appending_us = 0;
   std::string last_error;
 };
 
@@ -48,9 +52,11 @@ typename Inspector::result_type inspect(Inspector& f, fetcher_status& x) {
   field failed{"failed_rounds", x.failed_rounds};
   field abandoned{"abandoned_rounds", x.abandoned_rounds};
   field bytes{"bytes", x.bytes};
+  field at_leader{"at_leader_us", x.at_leader_us};
+  field appending{"appending_us", x.appending_us};
   field last_error{"last_error", x.last_error};
   return f(caf::meta::type_name("replica_fetcher"), leader, linked, partitions, rounds, queries,
-           failed, abandoned, bytes, last_error);
+           failed, abandoned, bytes, at_leader, appending, last_error);
 }
 
 // Rounds and their watchdog. Requests carry no timeout of their own (CAF arms a timer and
@@ -116,6 +122,9 @@ private:
   };
 
   static key key_of(const follow_entry& e) { return {e.topic, e.partition.value}; }
+  static uint64_t micros(caf::timespan d) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  }
 
   replica_fetcher_actor self_handle() { return caf::actor_cast<replica_fetcher_actor>(this); }
 
@@ -150,7 +159,9 @@ private:
   uint64_t begin_round(caf::timespan budget) {
     in_round_ = true;
     outstanding_ = 0;
-    round_deadline_ = clock().now() + budget;
+    round_began_ = clock().now();
+    round_deadline_ = round_began_ + budget;
+    answered_ = {};
     if (!watchdog_pending_) {
       watchdog_pending_ = true;
       scheduled_send(self_handle(), round_deadline_, tick_atom_v);
@@ -219,6 +230,8 @@ private:
         [this, r](schema::envelope& e) {
           if (r != round_)
             return;
+          answered_ = clock().now();
+          status_.at_leader_us += micros(answered_ - round_began_);
           auto res = schema::decode_view(std::move(e));
           if (!res)
             return failed(res.err().to_string());
@@ -283,6 +296,8 @@ private:
 
   void end_round() {
     in_round_ = false;
+    if (answered_ != time_point{})
+      status_.appending_us += micros(clock().now() - answered_);
     if (backoff_after_round_) {
       waiting_ = true;
       delayed_send(self_handle(), retry_backoff, fetch_round_atom_v);
@@ -314,6 +329,8 @@ private:
   bool in_round_ = false;
   uint64_t round_ = 0;       // the number of the latest round begun (or abandoned)
   size_t outstanding_ = 0;   // parts of round_ still with partition actors
+  time_point round_began_{};
+  time_point answered_{}; // when the round's fetch was answered; unset for epoch queries
   time_point round_deadline_{};
   bool watchdog_pending_ = false;
   bool waiting_ = false; // a backoff before the next round
