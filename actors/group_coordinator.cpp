@@ -70,6 +70,7 @@ struct coordinator_status {
   uint64_t commits = 0;
   uint64_t txn_commits = 0; // transactions' offsets written at their commit
   uint64_t fenced = 0; // requests refused for an unknown member, old generation or fencing
+  uint64_t expired_offsets = 0; // removed by offsets.retention
 };
 
 template <class Inspector>
@@ -82,8 +83,9 @@ typename Inspector::result_type inspect(Inspector& f, coordinator_status& x) {
   field commits{"commits", x.commits};
   field txn_commits{"txn_commits", x.txn_commits};
   field fenced{"fenced", x.fenced};
+  field expired{"expired_offsets", x.expired_offsets};
   return f(caf::meta::type_name("coordinator"), group, partition, x.membership, committed,
-           pending, persisting, commits, txn_commits, fenced);
+           pending, persisting, commits, txn_commits, fenced, expired);
 }
 
 class coordinator_impl : public group_coordinator_actor::base {
@@ -104,6 +106,10 @@ public:
   const char* name() const override { return "group_coordinator"; }
 
   behavior_type make_behavior() override {
+    // Loaded or created without members: empty from now on, as far as this incarnation knows
+    // (the log keeps no state timestamp, so a restart only ever delays expiry).
+    empty_since_ms_ = now_ms();
+    next_expiry_check_ms_ = empty_since_ms_ + args_.limits.offsets_retention_check_ms;
     if (args_.tick_interval.count() > 0)
       delayed_send(this, args_.tick_interval, tick_atom_v);
     return {
@@ -125,6 +131,7 @@ public:
       },
       [this](tick_atom) {
         deliver(membership_.tick(now_ms()));
+        expire_offsets(now_ms());
         if (args_.tick_interval.count() > 0)
           delayed_send(this, args_.tick_interval, tick_atom_v);
       },
@@ -201,7 +208,7 @@ private:
                                                             j.members}));
       pending_joins_.erase(it);
     }
-    if (membership_.generation() != stored_generation_) {
+    if (membership_.generation() != stored_generation_ && membership_.generation() != removed_at_) {
       stored_generation_ = membership_.generation();
       persist({group_metadata_record{args_.group, group_metadata_value{stored_generation_,
                                                                         membership_.protocol()}}},
@@ -305,6 +312,61 @@ private:
     return rp;
   }
 
+  bool has_members() const {
+    return !membership_.member_ids().empty() || !pending_joins_.empty();
+  }
+
+  // Removed from listings: no members, no offsets, nothing stored (expired, or never written).
+  bool dead() const { return !has_members() && offsets_.empty() && stored_generation_ == no_generation; }
+
+  std::string state_name() const { return dead() ? "dead" : to_string(membership_.state()); }
+
+  // KIP-211's offset expiry, checked every offsets_retention_check_ms: while the group has no
+  // members, an offset goes once the retention has passed since both the group became empty
+  // and the offset was committed. With its last offset, or once empty with none at all, the
+  // group goes too (a tombstone of its metadata, as Kafka's group moving to Dead).
+  void expire_offsets(int64_t now) {
+    if (has_members()) {
+      empty_since_ms_ = -1;
+      return;
+    }
+    if (empty_since_ms_ < 0)
+      empty_since_ms_ = now;
+    if (now < next_expiry_check_ms_ || expiring_)
+      return;
+    next_expiry_check_ms_ = now + args_.limits.offsets_retention_check_ms;
+    std::vector<std::pair<offset_key, committed_offset>> expired;
+    for (auto& [tp, c] : offsets_)
+      if (std::max(empty_since_ms_, c.commit_time.value) + args_.limits.offsets_retention_ms <= now)
+        expired.emplace_back(tp, c);
+    bool whole_group = expired.size() == offsets_.size() && stored_generation_ != no_generation;
+    if (expired.empty() && !whole_group)
+      return;
+    std::vector<offsets_record> records;
+    for (auto& [tp, _] : expired)
+      records.push_back(offset_commit_record{args_.group, tp.first, tp.second, std::nullopt});
+    if (whole_group) {
+      records.push_back(group_metadata_record{args_.group, std::nullopt});
+      // A commit or a new generation, even while the tombstone is on its way, stores the group
+      // again, after it; the generation it had does not.
+      stored_generation_ = no_generation;
+      removed_at_ = membership_.generation();
+    }
+    expiring_ = true;
+    persist(std::move(records), [this, expired = std::move(expired), whole_group](const schema::error& e) {
+      expiring_ = false;
+      if (!e.ok())
+        return; // tried again at the next check
+      // Only what no commit replaced meanwhile.
+      for (auto& [tp, c] : expired)
+        if (auto it = offsets_.find(tp); it != offsets_.end() && it->second == c)
+          offsets_.erase(it);
+      status_.expired_offsets += expired.size();
+      spdlog::info("group {}: {} committed offset(s) expired (offsets.retention){}", args_.group,
+                   expired.size(), whole_group ? "; the group is removed" : "");
+    });
+  }
+
   template <class Done>
   void persist(std::vector<offsets_record> records, Done done) {
     ++status_.persisting;
@@ -353,7 +415,7 @@ private:
   schema::describe_groups_response::group describe() {
     schema::describe_groups_response::group out;
     out.group_id = args_.group;
-    out.state = to_string(membership_.state());
+    out.state = state_name();
     out.protocol_type = "consumer";
     out.protocol = membership_.protocol();
     out.generation = membership_.generation();
@@ -369,15 +431,20 @@ private:
   }
 
   schema::list_groups_response::group listing() {
-    return {args_.group, "consumer", to_string(membership_.state()),
+    return {args_.group, "consumer", state_name(),
             static_cast<int32_t>(membership_.member_ids().size())};
   }
 
   coordinator_args args_;
   group_membership membership_;
-  std::map<std::pair<std::string, partition_id>, committed_offset> offsets_;
+  using offset_key = std::pair<std::string, partition_id>;
+  std::map<offset_key, committed_offset> offsets_;
   std::map<std::string, caf::typed_response_promise<envelope>> pending_joins_;
   generation_id stored_generation_ = no_generation;
+  generation_id removed_at_ = no_generation; // the generation the group had when removed
+  int64_t empty_since_ms_ = -1; // when the group was last seen without members; -1: it has some
+  int64_t next_expiry_check_ms_ = 0;
+  bool expiring_ = false; // tombstones of expired offsets on their way to the log
   coordinator_status status_;
 };
 

@@ -14,6 +14,13 @@ struct group_limits {
   // Kafka's group.min/max.session.timeout.ms: a join outside them is invalid_session_timeout.
   int32_t min_session_timeout_ms = 100;
   int32_t max_session_timeout_ms = 30 * 60 * 1000;
+  // Kafka's offsets.retention.minutes (KIP-211): a group without members loses a committed
+  // offset once this long has passed since both the group became empty and the offset was
+  // committed; with its last offset gone the group is removed (a tombstone in
+  // __consumer_offsets). A group with members keeps its offsets however old. Looked at every
+  // offsets.retention.check.interval.ms.
+  int64_t offsets_retention_ms = int64_t{7} * 24 * 3600 * 1000;
+  int64_t offsets_retention_check_ms = 600'000;
 };
 
 struct coordinator_args {

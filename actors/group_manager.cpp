@@ -273,7 +273,9 @@ private:
     g->rp = make_response_promise<envelope>();
     for (auto& [name, c] : coordinators_) {
       auto done = [g](std::optional<schema::list_groups_response::group> x) {
-        if (x && (g->filter.empty() || std::ranges::find(g->filter, x->state) != g->filter.end()))
+        // A dead group (its offsets expired) is gone, as in Kafka.
+        if (x && x->state != "dead"
+            && (g->filter.empty() || std::ranges::find(g->filter, x->state) != g->filter.end()))
           g->response.groups.push_back(std::move(*x));
         if (--g->outstanding > 0)
           return;

@@ -170,7 +170,9 @@ void node_impl::subscribe_metadata() {
 void node_impl::start_groups() {
   group_manager_args args{config_.data_dir / "groups", config_.id, config_.group_tick_interval,
                           group_limits{config_.group_min_session_timeout_ms,
-                                       config_.group_max_session_timeout_ms},
+                                       config_.group_max_session_timeout_ms,
+                                       config_.offsets_retention_ms,
+                                       config_.offsets_retention_check_ms},
                           0};
   // Without it a cluster node took itself for the only one: it loaded every partition of
   // __consumer_offsets (failing on those others lead) and answered "loading" for their groups

@@ -120,6 +120,14 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, cfg.group_min_session_timeout_ms, 86'400'000, v); !st)
       return st;
     cfg.group_max_session_timeout_ms = static_cast<int32_t>(v);
+  } else if (key == "offsets.retention.minutes") {
+    if (auto st = parse_int(key, value, 1, int64_t{100} * 365 * 24 * 60, v); !st)
+      return st;
+    cfg.offsets_retention_ms = v * 60'000;
+  } else if (key == "offsets.retention.check.interval.ms") {
+    if (auto st = parse_int(key, value, 1, 86'400'000, v); !st)
+      return st;
+    cfg.offsets_retention_check_ms = v;
   } else if (key == "broker.rack") {
     cfg.rack = std::string{value};
   } else if (key == "broker.session.timeout.ms") {
@@ -237,6 +245,10 @@ std::string node_config_help() {
     + " shortest session.timeout.ms a consumer may ask for\n"
     "  group.max.session.timeout.ms=" + std::to_string(d.group_max_session_timeout_ms)
     + " longest\n"
+    "  offsets.retention.minutes=" + std::to_string(d.offsets_retention_ms / 60'000)
+    + " a group without members loses a committed offset this long after both it became\n"
+    "                               empty and the offset was committed; then the group goes\n"
+    "  offsets.retention.check.interval.ms=" + std::to_string(d.offsets_retention_check_ms) + "\n"
     "  broker.rack=                 this broker's rack, for rack-aware replica placement\n"
     "  broker.session.timeout.ms=" + std::to_string(d.broker_session_timeout_ms)
     + " a broker without heartbeats this long is fenced\n"

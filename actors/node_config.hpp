@@ -80,6 +80,8 @@ struct node_config {
   std::chrono::milliseconds group_tick_interval{100};
   int32_t group_min_session_timeout_ms = 100;
   int32_t group_max_session_timeout_ms = 30 * 60 * 1000;
+  int64_t offsets_retention_ms = int64_t{7} * 24 * 3600 * 1000; // offsets.retention.minutes
+  int64_t offsets_retention_check_ms = 600'000; // offsets.retention.check.interval.ms
   net::tls_options tls; // tls.*: every link of the node, to clients and to the other nodes
   // Served by sluiced on threads of their own (tools/sluiced/http_server.hpp): Prometheus
   // text on /metrics, and the web console with its /api/* JSON. Equal addresses: one server.

@@ -350,4 +350,90 @@ CAF_TEST(bad group requests get one clear error and change nothing) {
   CAF_CHECK_EQUAL(committed(0, "never-seen"), -1);
 }
 
+// Retention of 1 s, looked at every 100 ms (Kafka: offsets.retention.minutes, 7 days, and
+// offsets.retention.check.interval.ms, 10 minutes).
+void short_retention(fixture& f) {
+  f.configure = [](node_config& cfg) {
+    cfg.offsets_partitions = 4;
+    cfg.group_tick_interval = 100ms;
+    cfg.offsets_retention_ms = 1000;
+    cfg.offsets_retention_check_ms = 100;
+  };
+  f.restart();
+}
+
+std::vector<std::string> listed(fixture& f) {
+  std::vector<std::string> out;
+  for (auto& g : f.ask<schema::list_groups_response>(list_groups_atom_v, schema::list_groups_request{}).groups)
+    out.push_back(g.group_id);
+  return out;
+}
+
+CAF_TEST(a group with members keeps its offsets and an empty one loses them after the retention) {
+  short_retention(*this);
+  create("t", 2);
+  member a;
+  join_now(a);
+  sync(a);
+  CAF_CHECK_EQUAL(commit(a, 0, 42), errc::none);
+  CAF_CHECK_EQUAL(commit(a, 1, 7), errc::none);
+  for (int i = 0; i < 10; ++i) { // 3 s with a member: nothing expires
+    advance(300ms);
+    CAF_CHECK_EQUAL(heartbeat(a), errc::none);
+  }
+  CAF_CHECK_EQUAL(committed(0), 42);
+  auto left = ask<schema::leave_group_response>(leave_group_atom_v, schema::leave_group_request{"g", a.id});
+  CAF_CHECK(left.error.ok());
+  for (int i = 0; i < 9; ++i) // 900 ms empty: still within the retention
+    advance(100ms);
+  CAF_CHECK_EQUAL(committed(0), 42);
+  CAF_CHECK_EQUAL(listed(*this), std::vector<std::string>{"g"});
+  advance(100ms);
+  advance(100ms);
+  CAF_CHECK_EQUAL(committed(0), -1);
+  CAF_CHECK_EQUAL(committed(1), -1);
+  CAF_CHECK(listed(*this).empty()); // the group went with its last offset
+  auto d = ask<schema::describe_groups_response>(describe_groups_atom_v, schema::describe_groups_request{{"g"}});
+  CAF_REQUIRE_EQUAL(d.groups.size(), 1u);
+  CAF_CHECK_EQUAL(d.groups[0].state, "dead");
+  // The tombstones are in __consumer_offsets: neither a restart nor a rebuilt view brings the
+  // offsets or the group back.
+  restart();
+  CAF_CHECK_EQUAL(committed(0), -1);
+  CAF_CHECK(listed(*this).empty());
+  self->send_exit(node, caf::exit_reason::user_shutdown);
+  consume();
+  std::filesystem::remove_all(dir / "data" / "groups");
+  start();
+  CAF_CHECK_EQUAL(committed(1), -1);
+  CAF_CHECK(listed(*this).empty());
+  // The group can start over: a commit stores it again, and a restart keeps it.
+  member admin{"", no_generation, std::nullopt};
+  CAF_CHECK_EQUAL(commit(admin, 0, 5), errc::none);
+  restart();
+  CAF_CHECK_EQUAL(committed(0), 5);
+  CAF_CHECK_EQUAL(listed(*this), std::vector<std::string>{"g"});
+}
+
+CAF_TEST(an offset committed to an empty group counts its retention from the commit) {
+  short_retention(*this);
+  create("t", 2);
+  member admin{"", no_generation, std::nullopt};
+  CAF_CHECK_EQUAL(commit(admin, 0, 10), errc::none);
+  advance(600ms);
+  CAF_CHECK_EQUAL(commit(admin, 1, 20), errc::none);
+  for (int i = 0; i < 5; ++i) // 1.1 s after the first commit, 500 ms after the second
+    advance(100ms);
+  CAF_CHECK_EQUAL(committed(0), -1);
+  CAF_CHECK_EQUAL(committed(1), 20);
+  CAF_CHECK_EQUAL(listed(*this), std::vector<std::string>{"g"}); // it still has an offset
+  restart(); // partition 0's tombstone holds; partition 1 starts its retention over
+  CAF_CHECK_EQUAL(committed(0), -1);
+  CAF_CHECK_EQUAL(committed(1), 20);
+  for (int i = 0; i < 12; ++i)
+    advance(100ms);
+  CAF_CHECK_EQUAL(committed(1), -1);
+  CAF_CHECK(listed(*this).empty());
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

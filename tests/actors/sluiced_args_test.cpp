@@ -70,7 +70,8 @@ CAF_TEST(the config file sets node settings and topic defaults) {
   auto file = dir / "node.conf";
   std::ofstream{file} << "# defaults for this node\n\nretention.ms = 3600000\nnum.partitions=4\n"
                          "tick.ms=250\noffsets.topic.replication.factor=2\n"
-                         "transactional.id.expiration.ms=86400000\n";
+                         "transactional.id.expiration.ms=86400000\n"
+                         "offsets.retention.minutes=1440\noffsets.retention.check.interval.ms=5000\n";
   auto a = parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--config",
                                file.string(), "--fsync", "always"});
   auto& cfg = std::get<actors::node_config>(a);
@@ -81,6 +82,13 @@ CAF_TEST(the config file sets node settings and topic defaults) {
   CAF_CHECK_EQUAL(cfg.topic_defaults.flush_messages, 1);
   CAF_CHECK_EQUAL(cfg.transactional_id_expiration_ms, 86400000);
   CAF_CHECK_EQUAL(actors::node_config{}.transactional_id_expiration_ms, 604800000); // Kafka's 7 days
+  CAF_CHECK_EQUAL(cfg.offsets_retention_ms, 86400000);
+  CAF_CHECK_EQUAL(cfg.offsets_retention_check_ms, 5000);
+  CAF_CHECK_EQUAL(actors::node_config{}.offsets_retention_ms, 604800000); // Kafka's 7 days
+  std::ofstream{file} << "offsets.retention.minutes=0\n";
+  auto no_retention = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
+                                              "--config", file.string()}));
+  CAF_CHECK(no_retention.find("offsets.retention.minutes") != std::string::npos);
   std::ofstream{file} << "transactional.id.expiration.ms=0\n";
   auto zero = bad(parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1",
                                       "--config", file.string()}));
