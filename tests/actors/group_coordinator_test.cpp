@@ -118,6 +118,25 @@ struct fixture : test::node_fixture {
     sync(b);
   }
 
+  // Topic t with 2 partitions, and a sole member of g that committed 42 and 7 to them.
+  member member_with_commits() {
+    create("t", 2);
+    member a;
+    join_now(a);
+    sync(a);
+    CAF_CHECK_EQUAL(commit(a, 0, 42), errc::none);
+    CAF_CHECK_EQUAL(commit(a, 1, 7), errc::none);
+    return a;
+  }
+
+  // The LMDB view is only a cache of __consumer_offsets: a start without it rebuilds it.
+  void restart_without_view() {
+    self->send_exit(node, caf::exit_reason::user_shutdown);
+    consume();
+    std::filesystem::remove_all(dir / "data" / "groups");
+    start();
+  }
+
   void advance(std::chrono::milliseconds d) {
     sched.advance_time(d);
     consume();
@@ -280,21 +299,12 @@ CAF_TEST(more partitions in a subscribed topic rebalance the group) {
 }
 
 CAF_TEST(committed offsets and the generation survive a restart and a lost LMDB view) {
-  create("t", 2);
-  member a;
-  join_now(a);
-  sync(a);
-  CAF_CHECK_EQUAL(commit(a, 0, 42), errc::none);
-  CAF_CHECK_EQUAL(commit(a, 1, 7), errc::none);
+  auto a = member_with_commits();
   auto gen = a.gen;
   restart();
   CAF_CHECK_EQUAL(committed(0), 42);
   CAF_CHECK_EQUAL(committed(1), 7);
-  // The view is only a cache of __consumer_offsets: without it, the log rebuilds it.
-  self->send_exit(node, caf::exit_reason::user_shutdown);
-  consume();
-  std::filesystem::remove_all(dir / "data" / "groups");
-  start();
+  restart_without_view();
   CAF_CHECK_EQUAL(committed(0), 42);
   CAF_CHECK_EQUAL(committed(1), 7);
   member b;
@@ -371,12 +381,7 @@ std::vector<std::string> listed(fixture& f) {
 
 CAF_TEST(a group with members keeps its offsets and an empty one loses them after the retention) {
   short_retention(*this);
-  create("t", 2);
-  member a;
-  join_now(a);
-  sync(a);
-  CAF_CHECK_EQUAL(commit(a, 0, 42), errc::none);
-  CAF_CHECK_EQUAL(commit(a, 1, 7), errc::none);
+  auto a = member_with_commits();
   for (int i = 0; i < 10; ++i) { // 3 s with a member: nothing expires
     advance(300ms);
     CAF_CHECK_EQUAL(heartbeat(a), errc::none);
@@ -401,10 +406,7 @@ CAF_TEST(a group with members keeps its offsets and an empty one loses them afte
   restart();
   CAF_CHECK_EQUAL(committed(0), -1);
   CAF_CHECK(listed(*this).empty());
-  self->send_exit(node, caf::exit_reason::user_shutdown);
-  consume();
-  std::filesystem::remove_all(dir / "data" / "groups");
-  start();
+  restart_without_view();
   CAF_CHECK_EQUAL(committed(1), -1);
   CAF_CHECK(listed(*this).empty());
   // The group can start over: a commit stores it again, and a restart keeps it.
