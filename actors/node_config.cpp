@@ -247,7 +247,7 @@ std::string node_config_help() {
     + " longest\n"
     "  offsets.retention.minutes=" + std::to_string(d.offsets_retention_ms / 60'000)
     + " a group without members loses a committed offset this long after both it became\n"
-    "                               empty and the offset was committed; then the group goes\n"
+    "                               empty and the offset was committed; a group left with none goes\n"
     "  offsets.retention.check.interval.ms=" + std::to_string(d.offsets_retention_check_ms) + "\n"
     "  broker.rack=                 this broker's rack, for rack-aware replica placement\n"
     "  broker.session.timeout.ms=" + std::to_string(d.broker_session_timeout_ms)
