@@ -142,13 +142,13 @@ public:
     using schema::envelope;
     return {
       [this](produce_atom, const envelope& e) -> caf::result<envelope> {
-        bool failing = false;
-        auto reply = produce(e, failing);
+        bool hold = false;
+        auto reply = produce(e, hold);
         if (held_) { // the request after a held failure has been appended: release it
           held_->deliver(std::move(held_reply_));
           held_.reset();
         }
-        if (failing && hold_failure()) {
+        if (hold) {
           held_ = make_response_promise<envelope>();
           held_reply_ = std::move(reply);
           return *held_;
@@ -284,13 +284,8 @@ private:
     return false;
   }
 
-  bool hold_failure() const {
-    std::lock_guard lock{st_->mtx};
-    return st_->hold_failure_until_next_produce;
-  }
-
-  // `failing`: the request was answered with the injected failure.
-  schema::envelope produce(const schema::envelope& e, bool& failing) {
+  // `hold`: the answer is the injected failure, to be held (hold_failure_until_next_produce).
+  schema::envelope produce(const schema::envelope& e, bool& hold) {
     auto req = schema::decode<schema::produce_request>(e);
     if (!req)
       return refuse(req.err());
@@ -310,7 +305,7 @@ private:
     bool fail = st_->fail_next_produces > 0;
     if (fail)
       --st_->fail_next_produces;
-    failing = fail;
+    hold = fail && st_->hold_failure_until_next_produce;
     for (auto& p : req->partitions) {
       schema::produce_response::partition_response r{p.topic, p.partition, {}, offset{-1}, no_timestamp, offset{0}};
       auto t = st_->topics.find(p.topic);
