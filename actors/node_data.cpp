@@ -73,7 +73,7 @@ schema::envelope node_impl::answer_fetch(fetch_session& s) {
   }
   (s.from_replica ? replica_fetch_meter_ : fetch_meter_)
     .record(std::chrono::steady_clock::now() - s.arrived, bytes, failed);
-  return encode_referencing(s.response);
+  return encode_referencing(std::move(s.response));
 }
 
 hosted_topic* node_impl::route(const std::string& topic, partition_id p, schema::error& err) {

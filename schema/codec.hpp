@@ -41,6 +41,8 @@ template <class T>
 result<T> decode(const envelope& e) {
   if (e.kind != T::kind)
     return kind_mismatch(T::kind, e.kind);
+  if (e.tail) // only a fetch response answered within this process
+    return decode_bytes<T>(flat_bytes(e));
   return decode_bytes<T>(e.bytes);
 }
 

@@ -1,5 +1,7 @@
 #include "schema/envelope.hpp"
 
+#include <algorithm>
+
 namespace sluice::schema {
 
 const char* to_string(message_kind k) noexcept {
@@ -83,6 +85,32 @@ const char* to_string(message_kind k) noexcept {
     case message_kind::share_state_read_response: return "share_state_read_response";
   }
   return "unknown";
+}
+
+std::vector<char> flat_bytes(const envelope& e) {
+  if (!e.tail)
+    return e.bytes;
+  std::vector<char> out;
+  out.reserve(e.size());
+  out.insert(out.end(), e.bytes.begin(), e.bytes.end());
+  for (auto& p : e.tail->pieces)
+    out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+void make_flat(envelope& e) {
+  if (!e.tail)
+    return;
+  e.bytes = flat_bytes(e);
+  e.tail.reset();
+}
+
+bool envelope::operator==(const envelope& other) const {
+  if (kind != other.kind || size() != other.size())
+    return false;
+  if (!tail && !other.tail)
+    return bytes == other.bytes;
+  return flat_bytes(*this) == flat_bytes(other);
 }
 
 } // namespace sluice::schema

@@ -4,9 +4,14 @@
 #include <caf/deserializer.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/sec.hpp>
+#include <caf/serializer.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace sluice::schema {
@@ -98,17 +103,49 @@ inline constexpr message_kind last_message_kind = message_kind::share_state_read
 
 const char* to_string(message_kind k) noexcept;
 
+// Bytes owned elsewhere that continue an envelope's framing: a fetch response's records, which
+// capnp references in place (schema::encode_referencing) instead of copying into its message.
+struct envelope_tail {
+  std::shared_ptr<const void> owner;        // keeps every piece alive
+  std::vector<std::span<const char>> pieces; // in framing order, each a whole number of words
+};
+
 // The one CAF message type that carries a Sluice wire message between nodes: the kind of the
 // root struct and the message in capnp's flat-array framing (segment table, then segments).
 // Bytes are std::vector<char> because CAF 0.17 serialises a vector<char> with one copy and a
 // vector<caf::byte> element by element (~140x slower). Nothing here is trusted: decode<T>
 // (schema/codec.hpp) checks kind, size, alignment and every pointer before a field is used.
+//
+// With a tail, the framing is `bytes` followed by the tail's pieces: serialised for another
+// node they are written one after the other, so the receiver loads one flat vector (the same
+// bytes on the wire) and a replicated fetch response is never joined on the leader. Readers in
+// this process see the framing through flat_bytes() / make_flat().
 struct envelope {
+  envelope() = default;
+  envelope(message_kind k, std::vector<char> b) : kind(k), bytes(std::move(b)) {}
+
   message_kind kind = message_kind::none;
   std::vector<char> bytes;
+  std::shared_ptr<const envelope_tail> tail; // null for every envelope but encode_referencing's
 
-  bool operator==(const envelope&) const = default;
+  // The framing's size in bytes, tail included.
+  size_t size() const noexcept {
+    size_t n = bytes.size();
+    if (tail)
+      for (auto& p : tail->pieces)
+        n += p.size();
+    return n;
+  }
+
+  // Equal kinds and equal framings, however either is split.
+  bool operator==(const envelope& other) const;
 };
+
+// The whole framing in one vector: `bytes` itself without a tail, else a joined copy.
+std::vector<char> flat_bytes(const envelope& e);
+
+// Joins a tail into `bytes` (and drops it), for a reader that needs the framing contiguous.
+void make_flat(envelope& e);
 
 // Loading an envelope from a remote node: CAF's own loading of a vector<char> resizes it
 // (zero-filling every byte) and then copies into it, two passes over each byte of every
@@ -130,14 +167,38 @@ inline caf::error load_envelope_bytes(caf::deserializer& f, std::vector<char>& o
   return binary->end_sequence();
 }
 
+// Saving an envelope: as CAF saves a vector<char> (its size, then its bytes with one copy),
+// but with the tail's pieces written after `bytes`, so a loader sees one sequence.
+inline caf::error save_envelope_bytes(caf::serializer& f, const envelope& x) {
+  auto n = x.size();
+  if (auto err = f.begin_sequence(n))
+    return err;
+  auto put = [&](std::span<const char> b) -> caf::error {
+    return b.empty() ? caf::error{} : f.apply_raw(b.size(), const_cast<char*>(b.data()));
+  };
+  if (auto err = put(x.bytes))
+    return err;
+  if (x.tail)
+    for (auto& p : x.tail->pieces)
+      if (auto err = put(p))
+        return err;
+  return f.end_sequence();
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, envelope& x) {
   if constexpr (std::is_base_of_v<caf::deserializer, Inspector>) {
     if (auto err = f(caf::meta::type_name("sluice::schema::envelope"), x.kind))
       return err;
+    x.tail.reset();
     return load_envelope_bytes(f, x.bytes);
+  } else if constexpr (std::is_base_of_v<caf::serializer, Inspector>) {
+    if (auto err = f(caf::meta::type_name("sluice::schema::envelope"), x.kind))
+      return err;
+    return save_envelope_bytes(f, x);
   } else {
-    return f(caf::meta::type_name("sluice::schema::envelope"), x.kind, x.bytes);
+    auto flat = flat_bytes(x);
+    return f(caf::meta::type_name("sluice::schema::envelope"), x.kind, flat);
   }
 }
 

@@ -46,48 +46,54 @@ envelope encode(const fetch_request& x) {
 
 namespace {
 
-// Fills a FetchResponse; with `reference`, each partition's records become a segment of
-// their own instead of a copy inside the first one (see encode_referencing).
-envelope encode_response(const fetch_response& x, bool reference) {
+// The bytes a FetchResponse needs besides referenced records.
+size_t response_bytes(const fetch_response& x, bool reference) {
   size_t expected = 64;
   for (auto& p : x.partitions)
     expected += partition_overhead_bytes + p.topic.size() + p.error.message.size()
                 + p.aborted_transactions.size() * 24 + (reference ? 0 : p.records.size());
-  return write<wire::FetchResponse>(x.kind, expected, [&](wire::FetchResponse::Builder b) {
-    auto orphanage = capnp::Orphanage::getForMessageContaining(b);
-    auto ps = b.initPartitions(list_size(x.partitions.size()));
-    for (unsigned i = 0; i < ps.size(); ++i) {
-      auto& in = x.partitions[i];
-      auto out = ps[i];
-      out.setTopic(text(in.topic));
-      out.setPartition(in.partition.value);
-      set_error(out, in.error);
-      out.setHighWatermark(in.high_watermark.value);
-      out.setLogStartOffset(in.log_start_offset.value);
-      out.setLastStableOffset(in.last_stable_offset.value);
-      out.setNextFetchOffset(in.next_fetch_offset.value);
-      if (!in.aborted_transactions.empty()) {
-        auto aborted = out.initAbortedTransactions(list_size(in.aborted_transactions.size()));
-        for (unsigned k = 0; k < aborted.size(); ++k) {
-          aborted[k].setProducerId(in.aborted_transactions[k].id.value);
-          aborted[k].setFirstOffset(in.aborted_transactions[k].first_offset.value);
-        }
+  return expected;
+}
+
+// Fills a FetchResponse; with `reference`, each partition's records become a segment of
+// their own instead of a copy inside the first one (see encode_referencing).
+void fill_response(wire::FetchResponse::Builder b, const fetch_response& x, bool reference) {
+  auto orphanage = capnp::Orphanage::getForMessageContaining(b);
+  auto ps = b.initPartitions(list_size(x.partitions.size()));
+  for (unsigned i = 0; i < ps.size(); ++i) {
+    auto& in = x.partitions[i];
+    auto out = ps[i];
+    out.setTopic(text(in.topic));
+    out.setPartition(in.partition.value);
+    set_error(out, in.error);
+    out.setHighWatermark(in.high_watermark.value);
+    out.setLogStartOffset(in.log_start_offset.value);
+    out.setLastStableOffset(in.last_stable_offset.value);
+    out.setNextFetchOffset(in.next_fetch_offset.value);
+    if (!in.aborted_transactions.empty()) {
+      auto aborted = out.initAbortedTransactions(list_size(in.aborted_transactions.size()));
+      for (unsigned k = 0; k < aborted.size(); ++k) {
+        aborted[k].setProducerId(in.aborted_transactions[k].id.value);
+        aborted[k].setFirstOffset(in.aborted_transactions[k].first_offset.value);
       }
-      if (in.records.empty())
-        continue;
-      if (reference)
-        out.adoptRecords(orphanage.referenceExternalData(data(in.records)));
-      else
-        out.setRecords(data(in.records));
     }
-  });
+    if (in.records.empty())
+      continue;
+    if (reference)
+      out.adoptRecords(orphanage.referenceExternalData(data(in.records)));
+    else
+      out.setRecords(data(in.records));
+  }
 }
 
 } // namespace
 
-envelope encode(const fetch_response& x) { return encode_response(x, false); }
+envelope encode(const fetch_response& x) {
+  return write<wire::FetchResponse>(x.kind, response_bytes(x, false),
+                                    [&](wire::FetchResponse::Builder b) { fill_response(b, x, false); });
+}
 
-envelope encode_referencing(fetch_response& x) {
+envelope encode_referencing(fetch_response&& x) {
   constexpr size_t word = sizeof(capnp::word);
   for (auto& p : x.partitions) {
     // capnp writes a referenced blob in whole words: the bytes up to the next word boundary
@@ -98,7 +104,16 @@ envelope encode_referencing(fetch_response& x) {
     std::memset(p.records.data() + n, 0, padded - n);
     p.records.resize(n);
   }
-  return encode_response(x, true);
+  // The message and the records it references live as long as the envelope's tail.
+  struct owned {
+    explicit owned(fetch_response&& r)
+        : response(std::move(r)), builder(first_segment_words(response_bytes(response, true))) {}
+    fetch_response response;
+    capnp::MallocMessageBuilder builder;
+  };
+  auto o = std::make_shared<owned>(std::move(x));
+  fill_response(o->builder.initRoot<wire::FetchResponse>(), o->response, true);
+  return frame_in_place(fetch_response::kind, o->builder, o);
 }
 
 template <>
@@ -150,6 +165,7 @@ result<fetch_response> decode_bytes<fetch_response>(std::span<const char> bytes)
 result<fetch_response_view> decode_view(envelope&& e) {
   if (e.kind != fetch_response::kind)
     return kind_mismatch(fetch_response::kind, e.kind);
+  make_flat(e);
   auto bytes = std::make_shared<std::vector<char>>(std::move(e.bytes));
   e.bytes.clear();
   std::shared_ptr<const void> owner = bytes;

@@ -76,12 +76,12 @@ struct fetch_response {
 
 envelope encode(const fetch_request& x);
 envelope encode(const fetch_response& x);
-// A message that decodes as encode(x) does, with each partition's records copied once (into the framing)
-// instead of twice (into the message, then the framing): capnp references them in place
-// (Orphanage::referenceExternalData). Each records buffer is first zero-padded in place up
-// to a multiple of 8 bytes past its size (capnp writes whole words), which may reallocate it
-// unless its capacity allows; its size and contents stay as they were.
-envelope encode_referencing(fetch_response& x);
+// A message that decodes as encode(x) does, with no copy of any partition's records: capnp
+// references each in place (Orphanage::referenceExternalData) as a segment of its own, and the
+// envelope's tail (schema/envelope.hpp) keeps those segments, and `x` with them, until the
+// envelope is sent to another node, where it arrives flat. Each records buffer is first
+// zero-padded in place up to a multiple of 8 bytes past its size (capnp writes whole words).
+envelope encode_referencing(fetch_response&& x);
 
 // A fetch response read in place, for the paths that move every fetched byte (followers):
 // each partition's records are a view into the envelope's bytes, which `owner` keeps alive

@@ -69,6 +69,36 @@ std::vector<char> flatten(capnp::MessageBuilder& builder) {
   return out;
 }
 
+envelope frame_in_place(message_kind kind, capnp::MessageBuilder& builder,
+                        std::shared_ptr<const void> owner) {
+  auto segments = builder.getSegmentsForOutput();
+  // The table: segment count - 1, then each segment's size in words, padded to a whole word.
+  std::vector<uint32_t> table;
+  table.reserve(segments.size() + 2);
+  table.push_back(static_cast<uint32_t>(segments.size() - 1));
+  for (auto& seg : segments)
+    table.push_back(static_cast<uint32_t>(seg.size()));
+  if (table.size() % 2 != 0)
+    table.push_back(0);
+  auto first = segments[0].asChars();
+  envelope e{kind, {}};
+  e.bytes.reserve(table.size() * 4 + first.size());
+  auto t = reinterpret_cast<const char*>(table.data());
+  e.bytes.insert(e.bytes.end(), t, t + table.size() * 4);
+  e.bytes.insert(e.bytes.end(), first.begin(), first.end());
+  if (segments.size() > 1) {
+    auto tail = std::make_shared<envelope_tail>();
+    tail->owner = std::move(owner);
+    tail->pieces.reserve(segments.size() - 1);
+    for (size_t i = 1; i < segments.size(); ++i) {
+      auto c = segments[i].asChars();
+      tail->pieces.emplace_back(c.begin(), c.size());
+    }
+    e.tail = std::move(tail);
+  }
+  return e;
+}
+
 unsigned first_segment_words(size_t expected_bytes) {
   constexpr size_t min_words = 64;
   constexpr size_t max_words = max_message_bytes / sizeof(capnp::word);

@@ -15,6 +15,7 @@
 #include <cassert>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,12 @@ inline constexpr size_t max_list_elements = (size_t{1} << 29) - 1;
 
 // The flat-array framing of a built message, copied once into a vector reserved to size.
 std::vector<char> flatten(capnp::MessageBuilder& builder);
+
+// The framing of a built message without copying its segments past the first: `bytes` holds
+// the segment table and the first segment, the envelope's tail every later segment where it
+// lies. `owner` must keep the builder and all data it references alive.
+envelope frame_in_place(message_kind kind, capnp::MessageBuilder& builder,
+                        std::shared_ptr<const void> owner);
 
 // A first segment big enough for `expected_bytes` keeps typical messages in one segment.
 unsigned first_segment_words(size_t expected_bytes);
