@@ -25,6 +25,8 @@ using create_internal_atom = caf::atom_constant<caf::atom("topic_int")>;
 using persist_atom = caf::atom_constant<caf::atom("grp_store")>;    // append to __consumer_offsets
 using offsets_log_atom = caf::atom_constant<caf::atom("ofs_log")>;  // the topic actor of it
 using partition_counts_atom = caf::atom_constant<caf::atom("grp_parts")>;
+using group_dead_atom = caf::atom_constant<caf::atom("grp_dead")>;  // a coordinator's group expired
+using retire_atom = caf::atom_constant<caf::atom("grp_retire")>;   // stop it if still dead
 using txn_log_atom = caf::atom_constant<caf::atom("txn_log")>;   // the topic actor of __transaction_state
 // Replication (issue 7): partition states from the metadata, follower registration with the
 // node's fetchers, and the records a fetcher brings a follower.
@@ -55,6 +57,8 @@ inline constexpr create_internal_atom create_internal_atom_v{};
 inline constexpr persist_atom persist_atom_v{};
 inline constexpr offsets_log_atom offsets_log_atom_v{};
 inline constexpr partition_counts_atom partition_counts_atom_v{};
+inline constexpr group_dead_atom group_dead_atom_v{};
+inline constexpr retire_atom retire_atom_v{};
 inline constexpr txn_log_atom txn_log_atom_v{};
 inline constexpr partition_states_atom partition_states_atom_v{};
 inline constexpr follow_atom follow_atom_v{};

@@ -129,6 +129,14 @@ public:
           spdlog::info("group {}: a subscribed topic changed its partition count; rebalancing",
                        args_.group);
       },
+      [this](retire_atom) {
+        // Anything that revives the group (a join, a commit) arrives before this in the
+        // mailbox or after the manager dropped this coordinator, never both.
+        if (!dead() || expiring_ || status_.persisting > 0)
+          return false;
+        quit();
+        return true;
+      },
       [this](tick_atom) {
         deliver(membership_.tick(now_ms()));
         expire_offsets(now_ms());
@@ -364,6 +372,9 @@ private:
       status_.expired_offsets += expired.size();
       spdlog::info("group {}: {} committed offset(s) expired (offsets.retention){}", args_.group,
                    expired.size(), whole_group ? "; the group is removed" : "");
+      // Nothing left to keep in memory either: the manager stops this coordinator (retire).
+      if (dead())
+        send(args_.persister, group_dead_atom_v, args_.group);
     });
   }
 

@@ -51,8 +51,11 @@ struct partition_count_update {
   partition_counts counts;
 };
 
+// What a coordinator sends its manager: records to persist, and (group_dead_atom, its group)
+// once the group's offsets and metadata are all tombstoned, so the manager can stop it.
 using group_persister =
-  caf::typed_actor<caf::replies_to<persist_atom, persist_request>::with<persist_reply>>;
+  caf::typed_actor<caf::replies_to<persist_atom, persist_request>::with<persist_reply>,
+                   caf::reacts_to<group_dead_atom, std::string>>;
 
 using group_coordinator_actor = caf::typed_actor<
   caf::replies_to<join_group_atom, schema::join_group_request>::with<schema::envelope>,
@@ -66,10 +69,14 @@ using group_coordinator_actor = caf::typed_actor<
   caf::replies_to<list_groups_atom>::with<schema::list_groups_response::group>,
   caf::reacts_to<partition_counts_atom, partition_count_update>,
   caf::reacts_to<tick_atom>,
+  // true (and the coordinator stops) when the group is still dead: nothing the manager sent
+  // before this message revived it.
+  caf::replies_to<retire_atom>::with<bool>,
   caf::replies_to<state_atom>::with<std::string>>;
 
 using group_manager_actor = group_request_actor::extend<
   caf::replies_to<persist_atom, persist_request>::with<persist_reply>,
+  caf::reacts_to<group_dead_atom, std::string>,
   // The node hosts __consumer_offsets (again, after a restart of its topic actor).
   caf::reacts_to<offsets_log_atom, topic_actor>,
   caf::reacts_to<topic_update_atom, topic_spec>,

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 
 namespace sluice::actors {
 
@@ -68,6 +69,7 @@ struct manager_status {
   uint64_t replayed_records = 0;
   uint64_t forwarded = 0; // cluster mode: requests sent on to the coordinator's node
   uint64_t share_writes = 0; // share-partition states persisted for their leaders
+  uint64_t retired = 0;      // coordinators stopped because their group expired
   std::string error;
 };
 
@@ -81,9 +83,10 @@ typename Inspector::result_type inspect(Inspector& f, manager_status& x) {
   field replayed{"replayed_records", x.replayed_records};
   field forwarded{"forwarded", x.forwarded};
   field share_writes{"share_writes", x.share_writes};
+  field retired{"retired", x.retired};
   field error{"error", x.error};
   return f(caf::meta::type_name("group_manager"), partitions, loaded, groups, appends, persisted,
-           replayed, forwarded, share_writes, error);
+           replayed, forwarded, share_writes, retired, error);
 }
 
 // Self-sent: try loading the partitions this node leads and has not loaded (load_retry).
@@ -118,6 +121,7 @@ public:
       [this](list_groups_atom, const envelope& e) { return list(e); },
       [this](describe_groups_atom, const envelope& e) { return describe(e); },
       [this](persist_atom, persist_request& r) { return persist(std::move(r)); },
+      [this](group_dead_atom, const std::string& group) { retire(group); },
       [this](offsets_log_atom, topic_actor& t) { on_offsets_log(std::move(t)); },
       [this](topic_update_atom, topic_spec& spec) { on_topic_update(std::move(spec)); },
       [this](topic_deleted_atom, const std::string& name) {
@@ -201,6 +205,9 @@ private:
       return refusal(*req, std::move(unreachable));
     if (auto err = check_group(group); !err.ok())
       return refusal(*req, std::move(err));
+    if (retiring_.contains(group))
+      return refusal(*req, {errc::coordinator_not_available,
+                            "group '" + group + "' is being removed (its offsets expired): retry"});
     auto it = coordinators_.find(group);
     if (it == coordinators_.end()) {
       // Only a join or a commit (an admin commit to a new group, a transaction's offsets)
@@ -239,6 +246,29 @@ private:
     a.limits = args_.limits;
     auto c = spawn_group_coordinator(home_system(), std::move(a));
     return coordinators_.emplace(group, c).first;
+  }
+
+  // A coordinator whose group expired (offsets.retention) asks to go. Whether the group is
+  // still dead is the coordinator's to say, after whatever the manager sent it before; until it
+  // answers, the group's requests are refused as retriable, so none reaches a stopped actor.
+  // A request after that starts the group over in a new coordinator.
+  void retire(const std::string& group) {
+    auto it = coordinators_.find(group);
+    auto sender = caf::actor_cast<caf::actor_addr>(current_sender());
+    if (it == coordinators_.end() || it->second.address() != sender || !retiring_.insert(group).second)
+      return;
+    auto c = it->second;
+    auto settle = [this, group, c](bool retired) {
+      retiring_.erase(group);
+      auto it = coordinators_.find(group);
+      if (!retired || it == coordinators_.end() || it->second != c)
+        return;
+      coordinators_.erase(it);
+      ++status_.retired;
+      spdlog::info("groups: group {} expired; its coordinator stopped", group);
+    };
+    request(c, std::chrono::seconds(10), retire_atom_v)
+      .then(settle, [settle](caf::error&) { settle(false); });
   }
 
   static std::string to_hex(uint64_t v) {
@@ -841,6 +871,7 @@ private:
   coordinator_routing routing_; // cluster mode: who leads each offsets partition
   partition_counts counts_;
   std::map<std::string, group_coordinator_actor> coordinators_;
+  std::set<std::string> retiring_; // asked to retire, not answered yet
   // Share groups: the newest leader epoch accepted per share-partition (fencing; the view holds
   // the same once the write is applied).
   std::map<std::string, leader_epoch> share_epochs_;

@@ -379,6 +379,21 @@ std::vector<std::string> listed(fixture& f) {
   return out;
 }
 
+// The groups the node's coordinators hold, as `sluice inspect` shows them.
+std::vector<std::string> inspected_groups(fixture& f) {
+  std::vector<std::string> out;
+  for (auto& g : f.ask<schema::inspect_response>(inspect_atom_v, schema::inspect_request{}).groups)
+    out.push_back(g.group_id);
+  return out;
+}
+
+// The node's inspect text (`sluice inspect`), where the group manager counts what it retired.
+std::string node_state(fixture& f) {
+  f.self->send(f.node, inspect_atom_v, std::string{});
+  f.consume();
+  return f.require_reply<std::string>();
+}
+
 CAF_TEST(a group with members keeps its offsets and an empty one loses them after the retention) {
   short_retention(*this);
   auto a = member_with_commits();
@@ -401,6 +416,11 @@ CAF_TEST(a group with members keeps its offsets and an empty one loses them afte
   auto d = ask<schema::describe_groups_response>(describe_groups_atom_v, schema::describe_groups_request{{"g"}});
   CAF_REQUIRE_EQUAL(d.groups.size(), 1u);
   CAF_CHECK_EQUAL(d.groups[0].state, "dead");
+  // Nor does its coordinator stay: the node no longer holds the group at all.
+  CAF_CHECK(inspected_groups(*this).empty());
+  auto text = node_state(*this);
+  if (text.find("retired(1)") == std::string::npos)
+    CAF_FAIL("the manager retired no coordinator: " << text);
   // The tombstones are in __consumer_offsets: neither a restart nor a rebuilt view brings the
   // offsets or the group back.
   restart();
@@ -436,6 +456,13 @@ CAF_TEST(an offset committed to an empty group counts its retention from the com
     advance(100ms);
   CAF_CHECK_EQUAL(committed(1), -1);
   CAF_CHECK(listed(*this).empty());
+  // A group of offsets alone goes from memory too, and a later commit starts it over in a new
+  // coordinator without a restart.
+  CAF_CHECK(inspected_groups(*this).empty());
+  CAF_CHECK_EQUAL(commit(admin, 1, 30), errc::none);
+  CAF_CHECK_EQUAL(committed(1), 30);
+  CAF_CHECK_EQUAL(listed(*this), std::vector<std::string>{"g"});
+  CAF_CHECK_EQUAL(inspected_groups(*this), std::vector<std::string>{"g"});
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
