@@ -365,7 +365,8 @@ void node_impl::host(topic_spec spec, int restarts) {
                   store::system_clock_ms, std::nullopt};
   if (replicas_)
     args.replication = replication_args{config_.id, metadata_, replicas_,
-                                        config_.replica_lag_time_max_ms};
+                                        config_.replica_lag_time_max_ms,
+                                        config_.replica_page_cache_bytes};
   args.cleaner = cleaner_args{cleaner_, config_.cleaner_backoff_ms, config_.cleaner_map_bytes};
   auto actor = spawn_topic(home_system(), std::move(args));
   monitor(actor);

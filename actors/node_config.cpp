@@ -150,6 +150,10 @@ schema::status apply_node_setting(node_config& cfg, std::string_view key, std::s
     if (auto st = parse_int(key, value, 10, 3'600'000, v); !st)
       return st;
     cfg.replica_lag_time_max_ms = v;
+  } else if (key == "replica.page.cache.bytes") {
+    if (auto st = parse_int(key, value, 0, int64_t{1} << 40, v); !st)
+      return st;
+    cfg.replica_page_cache_bytes = static_cast<uint64_t>(v);
   } else if (key == "log.cleaner.backoff.ms") {
     if (auto st = parse_int(key, value, 1, 86'400'000, v); !st)
       return st;
@@ -259,6 +263,9 @@ std::string node_config_help() {
     + " metadata log records between snapshots (0: never)\n"
     "  replica.lag.time.max.ms=" + std::to_string(d.replica_lag_time_max_ms)
     + " a follower not caught up for this long leaves the ISR\n"
+    "  replica.page.cache.bytes=" + std::to_string(d.replica_page_cache_bytes)
+    + " per partition, what a follower keeps of its newest writes in the page\n"
+    "                               cache; older ones are written back and dropped (0: keep all)\n"
     "  log.cleaner.backoff.ms=" + std::to_string(d.cleaner_backoff_ms)
     + " how often a compacted partition checks whether it is dirty enough to clean\n"
     "  log.cleaner.dedupe.buffer.size=" + std::to_string(d.cleaner_map_bytes)

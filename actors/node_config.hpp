@@ -52,6 +52,9 @@ struct node_config {
   int64_t controller_election_timeout_ms = 1000; // Raft: randomised in [this, 2 x this)
   size_t metadata_snapshot_records = 1000;       // applied records between snapshots
   int64_t replica_lag_time_max_ms = 30'000;      // a follower behind this long leaves the ISR
+  // replica.page.cache.bytes: per partition a follower keeps only this much of its newest
+  // writes in the OS page cache (store/drop_behind.hpp says why); 0 keeps everything.
+  uint64_t replica_page_cache_bytes = 8u << 20;
   // CAF scheduler threads; 0: one per core. Nodes sharing one machine (deploy/cluster) each
   // take their share, so that they do not wake each other's threads across cores for nothing.
   size_t scheduler_threads = 0;

@@ -63,6 +63,10 @@ struct partition_status {
   std::map<int32_t, int64_t> follower_ends; // leader: each follower's log end
   size_t segments = 0;
   uint64_t size_bytes = 0;
+  // Drop-behind (store/drop_behind.hpp): the window kept cached (0: off) and how far into the
+  // active segment pages were dropped.
+  uint64_t page_cache_window = 0;
+  uint64_t page_cache_dropped = 0;
   size_t parked_fetches = 0;
   size_t acks_waiting = 0;
   uint64_t appends = 0;
@@ -113,6 +117,8 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field follower_ends{"follower_ends", x.follower_ends};
   field segments{"segments", x.segments};
   field size_bytes{"size_bytes", x.size_bytes};
+  field cache_window{"page_cache_window", x.page_cache_window};
+  field cache_dropped{"page_cache_dropped", x.page_cache_dropped};
   field parked{"parked_fetches", x.parked_fetches};
   field acks{"acks_waiting", x.acks_waiting};
   field appends{"appends", x.appends};
@@ -141,7 +147,8 @@ typename Inspector::result_type inspect(Inspector& f, partition_status& x) {
   field cleaner_error{"cleaner_error", x.cleaner_error};
   field error{"error", x.error};
   return f(caf::meta::type_name("partition"), topic, partition, role, leader, epoch, isr,
-           log_start, log_end, hw, recovery_point, follower_ends, segments, size_bytes, parked,
+           log_start, log_end, hw, recovery_point, follower_ends, segments, size_bytes, cache_window,
+           cache_dropped, parked,
            acks, appends, appended, fetches, filtered, scanned, matched, truncations, lso, open_txns,
            aborted_txns, markers, producers,
            producer_state, producer_snapshot, duplicates, cleaner, dirty_ratio, first_dirty,
@@ -295,6 +302,8 @@ private:
       }
     } else if (s.leader && replica) {
       stop_leading(not_leading());
+      // Nobody reads a follower's log until it leads: its writes need not stay cached.
+      log_->set_page_cache_window(args_.replication ? args_.replication->follower_page_cache_bytes : 0);
       if (!follower_)
         follower_.emplace(self, s, log_->log_end_offset(), hw_);
       else if (!follower_->on_metadata(s))
@@ -316,6 +325,7 @@ private:
                     st.err().to_string());
       return;
     }
+    log_->set_page_cache_window(0);
     leader_.emplace(self_id(), s, log_->log_end_offset(), hw_, leader_config(), now_ms());
     lso_ = log_->last_stable_offset(leader_->high_watermark());
     status_.role = "leader";
@@ -1090,6 +1100,8 @@ private:
       status_.recovery_point = log_->recovery_point().value;
       status_.segments = log_->segment_count();
       status_.size_bytes = log_->size_bytes();
+      status_.page_cache_window = log_->page_cache().window();
+      status_.page_cache_dropped = log_->page_cache().dropped();
       status_.open_transactions = log_->producers().open_transactions();
       status_.aborted_transactions = log_->producers().aborted().size();
       describe_producers();

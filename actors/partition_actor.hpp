@@ -29,6 +29,9 @@ struct replication_args {
   alter_partition_actor metadata;
   replica_manager_actor fetchers;
   int64_t lag_time_max_ms = 30'000; // replica.lag.time.max.ms
+  // replica.page.cache.bytes: what a follower keeps of its newest writes in the page cache
+  // (store/drop_behind.hpp); 0 keeps everything.
+  uint64_t follower_page_cache_bytes = 8u << 20;
 };
 
 struct partition_args {

@@ -101,6 +101,22 @@ status file::sync_data() {
   return {};
 }
 
+status file::start_writeback(uint64_t pos, uint64_t len) const {
+  if (len > 0
+      && ::sync_file_range(fd_, static_cast<off_t>(pos), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE) != 0)
+    return os_error("sync_file_range");
+  return {};
+}
+
+status file::drop_cached(uint64_t pos, uint64_t len) const {
+  if (len == 0)
+    return {};
+  // posix_fadvise returns the error instead of setting errno.
+  if (int e = ::posix_fadvise(fd_, static_cast<off_t>(pos), static_cast<off_t>(len), POSIX_FADV_DONTNEED); e != 0)
+    return errno_error("posix_fadvise", path_, e);
+  return {};
+}
+
 status sync_directory(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)

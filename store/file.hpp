@@ -32,6 +32,12 @@ public:
   result<uint64_t> size() const;
   status truncate(uint64_t size);
   status sync_data();
+  // Page-cache hints for [pos, pos + len) (store/drop_behind.hpp): start writing dirty pages
+  // back without waiting (sync_file_range), and drop clean pages from the cache
+  // (posix_fadvise DONTNEED; pages still dirty or under writeback stay). Neither changes what
+  // the file holds or when it is durable.
+  status start_writeback(uint64_t pos, uint64_t len) const;
+  status drop_cached(uint64_t pos, uint64_t len) const;
 
   const std::filesystem::path& path() const { return path_; }
   bool is_open() const { return fd_ >= 0; }

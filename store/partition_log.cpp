@@ -415,6 +415,7 @@ status partition_log::write(bytes_view batches, const validated& v) {
     epochs_.truncate_from_end(log_end_offset() + 1);
     return st;
   }
+  drop_behind_.on_append(active());
   return maybe_flush(v.records);
 }
 
@@ -612,6 +613,7 @@ result<append_result> partition_log::append_replicated(std::span<const std::byte
 status partition_log::roll() {
   auto& old = active();
   SLUICE_TRY(old.seal());
+  drop_behind_.on_seal(old);
   if (config_.flush.mode != flush_policy::kind::never)
     SLUICE_TRY(flush());
   auto base = old.next_offset();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "store/cleaner_files.hpp"
+#include "store/drop_behind.hpp"
 #include "store/leader_epoch_cache.hpp"
 #include "store/log_cleaner.hpp"
 #include "store/log_config.hpp"
@@ -203,6 +204,11 @@ public:
   uint64_t size_bytes() const;
   size_t segment_count() const { return segments_.size(); }
   const recovery_report& recovery() const { return report_; }
+  // Drop-behind (store/drop_behind.hpp): keep only the newest `window` bytes this log wrote in
+  // the page cache; 0 (the default) keeps what the OS keeps. A follower's partition turns it
+  // on, a leader's off.
+  void set_page_cache_window(uint64_t window) { drop_behind_.set_window(window); }
+  const drop_behind& page_cache() const { return drop_behind_; }
   const log_config& config() const { return config_; }
   const std::filesystem::path& dir() const { return dir_; }
   std::vector<offset> segment_bases() const;
@@ -286,6 +292,7 @@ private:
   bool closed_ = false;
   cleaner_checkpoint cleaned_;
   cleaner_status cleaner_;
+  drop_behind drop_behind_;
   std::function<bool(std::string_view)> crash_hook_;
 };
 

@@ -91,6 +91,10 @@ public:
   // The header of the last batch; invalid_argument when the segment is empty.
   result<batch_header> last_batch_header() const;
 
+  // Page-cache hints for [from, to) of the log file (store/drop_behind.hpp).
+  status start_writeback(uint64_t from, uint64_t to) const { return log_.start_writeback(from, to - from); }
+  status drop_cached(uint64_t from, uint64_t to) const { return log_.drop_cached(from, to - from); }
+
   // Writes pending index entries and fdatasyncs the log file.
   status flush();
   // flush() and fdatasyncs the index files too (a cleaned segment, before its swap).

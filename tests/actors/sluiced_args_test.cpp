@@ -165,6 +165,30 @@ CAF_TEST(scheduler threads are a count up to 256) {
   }
 }
 
+CAF_TEST(replica page cache bytes are a size; 0 keeps everything cached) {
+  test::temp_dir dir;
+  auto file = dir / "node.conf";
+  auto parse = [&] {
+    return parse_sluiced_args({"--node-id", "1", "--data-dir", "/d", "--listen", "h:1", "--config", file.string()});
+  };
+  auto window = [&] {
+    auto a = parse();
+    return std::get<actors::node_config>(a).replica_page_cache_bytes;
+  };
+  std::ofstream{file} << "num.partitions=2\n";
+  CAF_CHECK_EQUAL(window(), uint64_t{8} << 20);
+  std::ofstream{file} << "replica.page.cache.bytes=0\n";
+  CAF_CHECK_EQUAL(window(), 0u);
+  std::ofstream{file} << "replica.page.cache.bytes=1048576\n";
+  CAF_CHECK_EQUAL(window(), uint64_t{1} << 20);
+  for (auto* v : {"-1", "lots"}) {
+    std::ofstream{file} << "replica.page.cache.bytes=" << v << "\n";
+    auto msg = bad(parse());
+    CAF_MESSAGE(msg);
+    CAF_CHECK(msg.find("replica.page.cache.bytes") != std::string::npos);
+  }
+}
+
 CAF_TEST(tls keys in the config file) {
   test::temp_dir dir;
   auto file = dir / "node.conf";
