@@ -176,7 +176,7 @@ struct fetch_outcome {
   bool retry_later = false;           // a retriable error: back off before the next fetch
 };
 
-fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_fetcher::part>& parts) {
+fetch_outcome sort_out(schema::fetch_response_view& resp, const std::vector<consumer_fetcher::part>& parts) {
   fetch_outcome out;
   for (auto& pr : resp.partitions) {
     auto p = find_part(parts, pr.topic, pr.partition);
@@ -194,7 +194,7 @@ fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_
         out.fatal = std::move(e);
     } else if (!pr.records.empty() || pr.next_fetch_offset > p->position) {
       // The node lists aborted transactions only for read_committed fetches.
-      auto c = make_chunk(p->tp, p->epoch, std::move(pr.records), p->position,
+      auto c = make_chunk(p->tp, p->epoch, resp.owner, pr.records, p->position,
                           pr.aborted_transactions);
       if (!c) {
         out.fatal = c.err();
@@ -212,8 +212,7 @@ fetch_outcome sort_out(schema::fetch_response& resp, const std::vector<consumer_
 } // namespace
 
 template <class Response>
-std::optional<Response> consumer_fetcher::decode_or_retry(link_id link, const schema::envelope& reply) {
-  auto r = decode_reply<Response>(reply);
+std::optional<Response> consumer_fetcher::or_retry(link_id link, result<Response> r) {
   if (r)
     return std::move(*r);
   if (!r.err().retriable())
@@ -223,10 +222,10 @@ std::optional<Response> consumer_fetcher::decode_or_retry(link_id link, const sc
   return std::nullopt;
 }
 
-void consumer_fetcher::on_fetch(link_id link, const schema::envelope& reply, const std::vector<part>& parts,
+void consumer_fetcher::on_fetch(link_id link, schema::envelope& reply, const std::vector<part>& parts,
                                 clock::time_point sent) {
   auto now = clock::now();
-  auto resp = decode_or_retry<schema::fetch_response>(link, reply);
+  auto resp = or_retry(link, decode_fetch_reply(reply));
   if (!resp)
     return;
   auto out = sort_out(*resp, parts);
@@ -338,7 +337,7 @@ void consumer_fetcher::resolve(link_id link, std::vector<part> parts) {
 }
 
 void consumer_fetcher::on_offsets(link_id link, const schema::envelope& reply, const std::vector<part>& parts) {
-  auto resp = decode_or_retry<schema::list_offsets_response>(link, reply);
+  auto resp = or_retry(link, decode_reply<schema::list_offsets_response>(reply));
   if (!resp)
     return;
   bool retry_later = false;

@@ -71,7 +71,7 @@ private:
                    clock::time_point now);
   void fetch(link_id link, std::vector<part> parts);
   void resolve(link_id link, std::vector<part> parts);
-  void on_fetch(link_id link, const schema::envelope& reply, const std::vector<part>& parts,
+  void on_fetch(link_id link, schema::envelope& reply, const std::vector<part>& parts,
                 clock::time_point sent);
   void apply_chunks(std::vector<fetched_chunk>& chunks);
   struct reset_outcome {
@@ -85,10 +85,10 @@ private:
   void fail(client::error e);
   void pause(link_id link, clock::duration d);
   bool paused(link_id link, clock::time_point now);
-  // The reply as a Response; else reports a non-retriable error, pauses the link for
+  // The decoded reply; else reports a non-retriable error, pauses the link for
   // retry.backoff.ms and steps again (the request is simply sent anew), and returns nullopt.
   template <class Response>
-  std::optional<Response> decode_or_retry(link_id link, const schema::envelope& reply);
+  std::optional<Response> or_retry(link_id link, result<Response> r);
   link_state& state(link_id link);
   void wake_at(clock::time_point at);
 

@@ -54,6 +54,13 @@ private:
 
 result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, store::byte_buffer bytes,
                                  offset position, aborted_list aborted) {
+  auto owned = std::make_shared<const store::byte_buffer>(std::move(bytes));
+  store::bytes_view view{*owned};
+  return make_chunk(std::move(tp), epoch, std::move(owned), view, position, aborted);
+}
+
+result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, std::shared_ptr<const void> owner,
+                                 store::bytes_view bytes, offset position, aborted_list aborted) {
   fetched_chunk c;
   // Only read_committed responses with aborted transactions pay for this.
   std::optional<aborted_filter> filter;
@@ -64,7 +71,7 @@ result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, store::byte
   c.from = position;
   c.next = position;
   size_t pos = 0;
-  const store::bytes_view all{bytes};
+  const store::bytes_view all = bytes;
   while (pos < all.size()) {
     auto rest = all.subspan(pos);
     auto h = store::decode_header(rest);
@@ -103,7 +110,8 @@ result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, store::byte
     return make_error(errc::protocol, c.tp.to_string() + ": the batch at offset "
                                         + std::to_string(position.value)
                                         + " is larger than max.partition.fetch.bytes");
-  c.bytes = std::move(bytes);
+  c.owner = std::move(owner);
+  c.bytes = bytes;
   return c;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
-// What consumer::poll returns: the fetched record batches, in place. A fetch response's
-// bytes are moved here whole and every record is a store::record_view into them, so nothing
-// is copied per record; the views live as long as this object.
+// What consumer::poll returns: the fetched record batches, in place. A chunk views its
+// partition's records inside the fetch response's envelope (schema::decode_view), which it
+// keeps alive, and every record is a store::record_view into them, so nothing is copied,
+// per record or per fetch; the views live as long as this object.
 
 #include "client/result.hpp"
 #include "client/topic_partition.hpp"
@@ -12,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -21,7 +23,8 @@ namespace sluice::client {
 struct fetched_chunk {
   topic_partition tp;
   uint64_t epoch = 0;           // the partition's seek epoch when the fetch was sent
-  store::byte_buffer bytes; // batches back to back, as the node sent them
+  std::shared_ptr<const void> owner; // keeps `bytes` alive (the response's envelope)
+  store::bytes_view bytes;           // batches back to back, as the node sent them
   struct batch_ref {
     size_t pos = 0;
     store::batch_header header;
@@ -46,6 +49,10 @@ struct fetched_chunk {
 // that producer's abort marker, as Kafka's Fetcher does: entries join a set of aborted
 // producers once a batch reaches their first offset, an abort marker takes its producer out.
 // A control batch whose marker does not parse is an error then.
+result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, std::shared_ptr<const void> owner,
+                                 store::bytes_view bytes, offset position,
+                                 std::span<const schema::fetch_response::aborted_transaction> aborted = {});
+// The same over bytes of its own (tests).
 result<fetched_chunk> make_chunk(topic_partition tp, uint64_t epoch, store::byte_buffer bytes,
                                  offset position,
                                  std::span<const schema::fetch_response::aborted_transaction> aborted = {});

@@ -5,6 +5,7 @@
 
 #include "client/result.hpp"
 #include "schema/error_response.hpp"
+#include "schema/fetch.hpp"
 
 #include <string>
 
@@ -28,6 +29,17 @@ result<Response> decode_reply(const schema::envelope& e) {
   if (!r)
     return make_error(errc::protocol, std::string{"undecodable "} + schema::to_string(Response::kind)
                                         + ": " + r.err().to_string());
+  return std::move(*r);
+}
+
+// A fetch response read in place (schema::decode_view: no copy of the records), taking the
+// envelope's bytes; errors as decode_reply's.
+inline result<schema::fetch_response_view> decode_fetch_reply(schema::envelope& e) {
+  if (e.kind == schema::message_kind::error_response)
+    return decode_reply<schema::fetch_response>(e).err();
+  auto r = schema::decode_view(std::move(e));
+  if (!r)
+    return make_error(errc::protocol, "undecodable fetch_response: " + r.err().to_string());
   return std::move(*r);
 }
 

@@ -187,10 +187,15 @@ result<fetch_response_view> decode_view(envelope&& e) {
       x.partitions.reserve(ps.size());
       for (auto p : ps) {
         auto d = p.getRecords();
-        x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
-                                offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
-                                offset{p.getLastStableOffset()},
-                                {reinterpret_cast<const std::byte*>(d.begin()), d.size()}});
+        auto& out = x.partitions.emplace_back(fetch_response_view::partition_view{
+          str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
+          offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
+          offset{p.getLastStableOffset()},
+          {reinterpret_cast<const std::byte*>(d.begin()), d.size()}, offset{p.getNextFetchOffset()}});
+        auto aborted = p.getAbortedTransactions();
+        out.aborted_transactions.reserve(aborted.size());
+        for (auto a : aborted)
+          out.aborted_transactions.push_back({producer_id{a.getProducerId()}, offset{a.getFirstOffset()}});
       }
       return x;
     });

@@ -83,10 +83,12 @@ envelope encode(const fetch_response& x);
 // zero-padded in place up to a multiple of 8 bytes past its size (capnp writes whole words).
 envelope encode_referencing(fetch_response&& x);
 
-// A fetch response read in place, for the paths that move every fetched byte (followers):
-// each partition's records are a view into the envelope's bytes, which `owner` keeps alive
-// for whoever holds a view, instead of the copy decode<fetch_response> makes of them. The
-// views were bounds-checked by capnp; the batches in them are not validated here.
+// A fetch response read in place, for the paths that move every fetched byte (followers and
+// consumers): each partition's records are a view into the envelope's bytes, which `owner`
+// keeps alive for whoever holds a view, instead of the copy decode<fetch_response> makes of
+// them (a consumer's copy, into buffers of a few MB that malloc maps fresh each time, was
+// 70% of its CPU with the page faults). The views were bounds-checked by capnp; the batches
+// in them are not validated here.
 struct fetch_response_view {
   struct partition_view {
     std::string topic;
@@ -96,6 +98,8 @@ struct fetch_response_view {
     offset log_start_offset{-1};
     offset last_stable_offset{-1};
     std::span<const std::byte> records;
+    offset next_fetch_offset{-1};
+    std::vector<fetch_response::aborted_transaction> aborted_transactions{};
   };
 
   std::shared_ptr<const void> owner;

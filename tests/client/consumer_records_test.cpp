@@ -3,6 +3,7 @@
 
 #include "client/consumer_records.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -123,4 +124,37 @@ CAF_TEST(batches are views into the fetched bytes) {
     CAF_CHECK(p >= recs.chunks()[0].bytes.data()
               && p < recs.chunks()[0].bytes.data() + recs.chunks()[0].bytes.size());
   });
+}
+
+// The consumer's path: a fetch response read in place (schema::decode_view), each chunk a view
+// into the envelope's bytes that keeps them alive after the response itself is gone.
+CAF_TEST(chunks view a fetch response in place and keep it alive) {
+  schema::fetch_response resp;
+  resp.partitions.push_back({"t", partition_id{0}, {}, offset{12}, offset{0}, offset{12},
+                             concat({batch(10, 2)})});
+  resp.partitions.push_back({"t", partition_id{1}, {}, offset{3}, offset{0}, offset{3},
+                             concat({batch(0, 3)})});
+  auto view = schema::decode_view(schema::encode(resp));
+  CAF_REQUIRE(view.ok());
+  std::vector<fetched_chunk> v;
+  for (auto& p : view->partitions) {
+    auto c = make_chunk({p.topic, p.partition}, 0, view->owner, p.records,
+                        p.partition.value == 0 ? offset{10} : offset{0});
+    CAF_REQUIRE(c.ok());
+    CAF_CHECK(c->bytes.data() == p.records.data()); // no copy
+    v.push_back(std::move(*c));
+  }
+  std::weak_ptr<const void> envelope_bytes = view->owner;
+  *view = schema::fetch_response_view{};
+  CAF_CHECK(!envelope_bytes.expired()); // the chunks hold it
+  {
+    consumer_records recs{std::move(v)};
+    CAF_CHECK_EQUAL(recs.count(), 5u);
+    std::vector<std::string> values;
+    recs.for_each([&](const topic_partition&, const store::record_view& r) {
+      values.emplace_back(*r.value);
+    });
+    CAF_CHECK_EQUAL(values, (std::vector<std::string>{"v10", "v11", "v0", "v1", "v2"}));
+  }
+  CAF_CHECK(envelope_bytes.expired()); // and let it go with the records
 }
