@@ -86,6 +86,17 @@ void fill_response(wire::FetchResponse::Builder b, const fetch_response& x, bool
   }
 }
 
+// A partition's aborted transactions, as the copying decode and the view both read them.
+std::vector<fetch_response::aborted_transaction>
+read_aborted(wire::FetchResponse::PartitionResponse::Reader p) {
+  auto aborted = p.getAbortedTransactions();
+  std::vector<fetch_response::aborted_transaction> out;
+  out.reserve(aborted.size());
+  for (auto a : aborted)
+    out.push_back({producer_id{a.getProducerId()}, offset{a.getFirstOffset()}});
+  return out;
+}
+
 } // namespace
 
 envelope encode(const fetch_response& x) {
@@ -148,15 +159,11 @@ result<fetch_response> decode_bytes<fetch_response>(std::span<const char> bytes)
       auto ps = r.getPartitions();
       x.partitions.reserve(ps.size());
       for (auto p : ps) {
-        auto& out = x.partitions.emplace_back(fetch_response::partition_response{
-          str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
-          offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
-          offset{p.getLastStableOffset()}, to_bytes<store::byte_buffer>(p.getRecords()),
-          offset{p.getNextFetchOffset()}});
-        auto aborted = p.getAbortedTransactions();
-        out.aborted_transactions.reserve(aborted.size());
-        for (auto a : aborted)
-          out.aborted_transactions.push_back({producer_id{a.getProducerId()}, offset{a.getFirstOffset()}});
+        x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
+                                offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
+                                offset{p.getLastStableOffset()},
+                                to_bytes<store::byte_buffer>(p.getRecords()),
+                                offset{p.getNextFetchOffset()}, read_aborted(p)});
       }
       return x;
     });
@@ -187,15 +194,11 @@ result<fetch_response_view> decode_view(envelope&& e) {
       x.partitions.reserve(ps.size());
       for (auto p : ps) {
         auto d = p.getRecords();
-        auto& out = x.partitions.emplace_back(fetch_response_view::partition_view{
-          str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
-          offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
-          offset{p.getLastStableOffset()},
-          {reinterpret_cast<const std::byte*>(d.begin()), d.size()}, offset{p.getNextFetchOffset()}});
-        auto aborted = p.getAbortedTransactions();
-        out.aborted_transactions.reserve(aborted.size());
-        for (auto a : aborted)
-          out.aborted_transactions.push_back({producer_id{a.getProducerId()}, offset{a.getFirstOffset()}});
+        x.partitions.push_back({str(p.getTopic()), partition_id{p.getPartition()}, get_error(p),
+                                offset{p.getHighWatermark()}, offset{p.getLogStartOffset()},
+                                offset{p.getLastStableOffset()},
+                                {reinterpret_cast<const std::byte*>(d.begin()), d.size()},
+                                offset{p.getNextFetchOffset()}, read_aborted(p)});
       }
       return x;
     });
